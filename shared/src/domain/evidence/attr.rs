@@ -1,0 +1,41 @@
+//! Well-known keys of `Finding::attrs`, shared by the analyzers that write them and the brains that read them.
+
+/// CloudTrail `eventName` of a change (`UpdateTable`, `PutRolePolicy`...).
+pub const EVENT_NAME: &str = "eventName";
+/// CloudTrail `eventSource` (`dynamodb.amazonaws.com`).
+pub const EVENT_SOURCE: &str = "eventSource";
+/// Who made a change (user name or role session).
+pub const ACTOR: &str = "actor";
+/// The category of change as the audit analyzer classifies it: `deployment`, `configuration`, `permission`,
+/// `credential`, `capacity`, `network`, `other`.
+pub const CHANGE_KIND: &str = "changeKind";
+/// A metric's name (`ThrottledRequests`) and namespace (`AWS/DynamoDB`).
+pub const METRIC_NAME: &str = "metricName";
+pub const NAMESPACE: &str = "namespace";
+/// How a metric moved: `spike`, `levelShiftUp`, `levelShiftDown`, `dropToZero`, `trendUp`, `flatline`.
+pub const SHAPE: &str = "shape";
+/// Baseline and peak/after values of a metric, formatted numbers.
+pub const BASELINE: &str = "baseline";
+pub const PEAK: &str = "peak";
+/// A mined log template (variables masked) and the log group it was found in.
+pub const TEMPLATE: &str = "template";
+pub const LOG_GROUP: &str = "logGroup";
+/// The log stream(s) a log finding comes from.
+pub const LOG_STREAM: &str = "logStream";
+/// Occurrences of a template before and after the onset, and per-minute rates.
+pub const COUNT_BEFORE: &str = "countBefore";
+pub const COUNT_AFTER: &str = "countAfter";
+/// When a finding's signal ended (recovered), if it did within the window.
+pub const ENDED_AT: &str = "endedAt";
+/// An error class recognised in text: `throttling`, `accessDenied`, `timeout`, `outOfMemory`, `diskFull`,
+/// `connection`, `dns`, `tls`, `credential`, `exception`, `notFound`, `limitExceeded`.
+pub const ERROR_CLASS: &str = "errorClass";
+/// Log level of a template (`ERROR`, `WARN`...).
+pub const LEVEL: &str = "level";
+/// For traces: the calling service and the remote it called (`edge` = "caller -> remote").
+pub const EDGE: &str = "edge";
+/// Fault/error/throttle rates before and after, as fractions.
+pub const RATE_BEFORE: &str = "rateBefore";
+pub const RATE_AFTER: &str = "rateAfter";
+/// Knowledge: the document title.
+pub const TITLE: &str = "title";

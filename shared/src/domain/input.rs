@@ -1,0 +1,1 @@
+//! Execution input parsing (stub).

@@ -1,0 +1,8 @@
+//! Pure decisions: no IO, no AWS SDK, no clock reads. Everything here is unit-tested on plain values.
+
+pub mod budget;
+pub mod evidence;
+pub mod input;
+pub mod render;
+pub mod rules;
+pub mod validate;

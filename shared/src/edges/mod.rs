@@ -1,0 +1,4 @@
+//! Adapters behind the ports: the offline ones (incident bundle, directory blob store); AWS ones join later.
+
+pub mod blob_dir;
+pub mod bundle;

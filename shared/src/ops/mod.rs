@@ -1,0 +1,1 @@
+//! One async fn per Lambda (stub).
