@@ -132,9 +132,8 @@ impl Config {
 
     /// Builds the config a deployment would have from a bundle's `environment.json`.
     pub fn from_environment(environment: &Value) -> Result<Config> {
-        let object = environment
-            .as_object()
-            .ok_or_else(|| Fa2Error::invalid("environment.json must hold a JSON object"))?;
+        let object =
+            environment.as_object().ok_or_else(|| Fa2Error::invalid("environment.json must hold a JSON object"))?;
         let text = |key: &str| -> Result<Option<String>> {
             match object.get(key) {
                 None | Some(Value::Null) => Ok(None),
@@ -267,8 +266,7 @@ mod tests {
             ("FA2_XRAY", "true"),
             ("FA2_BUCKET", "bkt"),
         ];
-        let config =
-            Config::from_lookup(|n| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| v.to_string())).unwrap();
+        let config = Config::from_lookup(|n| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| v.to_string())).unwrap();
         assert_eq!(config.language, Language::Ja);
         assert_eq!(config.log_groups, vec!["a", "b", "c"]);
         assert_eq!(config.max_agent_cycles, 7);
