@@ -146,6 +146,9 @@ pub trait KnowledgeBase: Send + Sync {
 /// Where raw tool outputs and reports are kept: S3 in AWS, a directory offline.
 #[async_trait]
 pub trait BlobStore: Send + Sync {
+    /// Where a key is, as a reference a person can follow (`s3://bucket/key`, or a file path).
+    fn locate(&self, key: &str) -> String;
+    /// Stores a blob and returns `locate(key)`.
     async fn put(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<String>;
     async fn get(&self, key: &str) -> Result<Vec<u8>>;
 }
@@ -163,4 +166,11 @@ impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
     }
+}
+
+/// Where a finished report goes: the Slack thread (AWS), the output directory (local).
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// Publishes the report; returns where it went, for the execution output.
+    async fn publish(&self, report: &crate::contract::Report, markdown: &str) -> Result<String>;
 }

@@ -248,3 +248,16 @@ pub struct Usage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback: Option<String>,
 }
+
+/// What a brain concludes: the analytic part of a report, before `Finalize` adds identity, window and usage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Conclusion {
+    pub status: Status,
+    pub summary: String,
+    pub hypotheses: Vec<Hypothesis>,
+    pub timeline: Vec<TimelineEntry>,
+    pub impact: String,
+    pub actions: Vec<ActionItem>,
+    pub prevention: Vec<String>,
+}

@@ -5,4 +5,6 @@ pub mod evidence;
 pub mod input;
 pub mod render;
 pub mod rules;
+pub mod score;
 pub mod validate;
+pub mod resources;

@@ -35,6 +35,10 @@ impl DirBlobStore {
 
 #[async_trait]
 impl BlobStore for DirBlobStore {
+    fn locate(&self, key: &str) -> String {
+        self.root.join(key).display().to_string()
+    }
+
     async fn put(&self, key: &str, body: Vec<u8>, _content_type: &str) -> Result<String> {
         let path = self.path_of(key)?;
         if let Some(parent) = path.parent() {

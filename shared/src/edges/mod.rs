@@ -2,3 +2,5 @@
 
 pub mod blob_dir;
 pub mod bundle;
+pub mod lambda;
+pub mod output_dir;

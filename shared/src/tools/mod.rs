@@ -1,1 +1,119 @@
-//! Typed tools (stub).
+//! The typed tools: for each tool, its `Args` (with the JSON Schema a model sees) and a `run` that asks its port
+//! and digests the answer. `ops::tool` stores the raw answer and turns failures into feedback.
+
+pub mod audit;
+pub mod kb;
+pub mod logs;
+pub mod metrics;
+pub mod xray;
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::contract::{Digest, RunContext, ToolName};
+use crate::domain::evidence::AnalysisFrame;
+use crate::domain::resources::names_in_text;
+use crate::error::{Fa2Error, Result};
+use crate::ports::{ChangeLog, KnowledgeBase, LogSearch, MetricSource, TraceSource};
+
+/// The ports the tools use. A tool Lambda fills only its own; the local runner fills all.
+#[derive(Clone, Default)]
+pub struct Toolbox {
+    pub logs: Option<Arc<dyn LogSearch>>,
+    pub metrics: Option<Arc<dyn MetricSource>>,
+    pub changes: Option<Arc<dyn ChangeLog>>,
+    pub traces: Option<Arc<dyn TraceSource>>,
+    pub knowledge: Option<Arc<dyn KnowledgeBase>>,
+}
+
+impl Toolbox {
+    /// A toolbox whose every port is served by one adapter (the bundle offline).
+    pub fn serving_all<T>(adapter: Arc<T>) -> Toolbox
+    where
+        T: LogSearch + MetricSource + ChangeLog + TraceSource + KnowledgeBase + 'static,
+    {
+        Toolbox {
+            logs: Some(adapter.clone()),
+            metrics: Some(adapter.clone()),
+            changes: Some(adapter.clone()),
+            traces: Some(adapter.clone()),
+            knowledge: Some(adapter),
+        }
+    }
+}
+
+/// What a tool hands back: the bounded digest and the raw output for the blob store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolAnswer {
+    pub digest: Digest,
+    pub raw: Value,
+}
+
+/// Runs one tool call. `blob_ref` is where the raw output will be stored, for the digest's references.
+pub async fn run(tool: ToolName, args: &Value, run: &RunContext, toolbox: &Toolbox, blob_ref: &str) -> Result<ToolAnswer> {
+    fn port<'a, T: ?Sized>(port: &'a Option<Arc<T>>, tool: ToolName) -> Result<&'a T> {
+        port.as_deref().ok_or_else(|| Fa2Error::Upstream(format!("the {tool} tool is not available in this deployment")))
+    }
+    match tool {
+        ToolName::Metrics => metrics::run(parse_args(tool, args)?, run, port(&toolbox.metrics, tool)?, blob_ref).await,
+        ToolName::Logs => logs::run(parse_args(tool, args)?, run, port(&toolbox.logs, tool)?, blob_ref).await,
+        ToolName::Audit => audit::run(parse_args(tool, args)?, run, port(&toolbox.changes, tool)?, blob_ref).await,
+        ToolName::Xray => xray::run(parse_args(tool, args)?, run, port(&toolbox.traces, tool)?, blob_ref).await,
+        ToolName::Kb => kb::run(parse_args(tool, args)?, run, port(&toolbox.knowledge, tool)?, blob_ref).await,
+    }
+}
+
+/// The JSON Schema of a tool's arguments, as a model is shown it.
+pub fn schema(tool: ToolName) -> Value {
+    match tool {
+        ToolName::Metrics => metrics::schema(),
+        ToolName::Logs => logs::schema(),
+        ToolName::Audit => audit::schema(),
+        ToolName::Xray => xray::schema(),
+        ToolName::Kb => kb::schema(),
+    }
+}
+
+/// One line a model is shown about what a tool does.
+pub fn description(tool: ToolName) -> &'static str {
+    match tool {
+        ToolName::Metrics => "CloudWatch metrics: the alarm's metric and metrics of named resources, with anomalies and onsets",
+        ToolName::Logs => "CloudWatch Logs Insights over the configured log groups, mined into new and changed log patterns",
+        ToolName::Audit => "CloudTrail management events (deployments, config, IAM, capacity changes) ranked by relation and time",
+        ToolName::Xray => "X-Ray traces: fault/error/throttle rates and latency per service edge, before vs after onset",
+        ToolName::Kb => "Runbooks and past postmortems from the knowledge base, cited only when relevant",
+    }
+}
+
+fn parse_args<T: DeserializeOwned + Default>(tool: ToolName, args: &Value) -> Result<T> {
+    if args.is_null() {
+        return Ok(T::default());
+    }
+    serde_json::from_value(args.clone()).map_err(|e| {
+        Fa2Error::invalid(format!("arguments of the {tool} tool do not match its schema ({e}): {}", schema(tool)))
+    })
+}
+
+/// The frame every analyzer gets: the window, when the problem was noticed, and the resources in play.
+pub fn frame(run: &RunContext, extra_resources: &[String]) -> AnalysisFrame {
+    let mut resources: Vec<String> = Vec::new();
+    let mut add = |name: &str| {
+        if !name.is_empty() && !resources.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+            resources.push(name.to_string());
+        }
+    };
+    extra_resources.iter().for_each(|r| add(r));
+    if let Some(alarm) = &run.alarm {
+        alarm.metrics.iter().flat_map(|m| m.dimensions.values()).for_each(|v| add(v));
+    }
+    names_in_text(run.trigger.description.as_deref().unwrap_or_default()).iter().for_each(|r| add(r));
+    names_in_text(&run.architecture).iter().for_each(|r| add(r));
+    AnalysisFrame { window: run.window, noticed_at: run.noticed_at, resources }
+}
+
+/// A schema for an object of optional properties.
+fn object_schema(properties: Value, required: &[&str]) -> Value {
+    json!({"type": "object", "properties": properties, "required": required, "additionalProperties": false})
+}

@@ -1,9 +1,991 @@
-//! Evidence from metrics (stub until the evidence engine lands).
+//! Evidence from metrics: a robust baseline per series, change detection (spike, level shift, drop to zero, trend,
+//! flatline), onset and recovery, ranked by strength and by how early each series moved before the problem was noticed.
+//!
+//! Per series: the datapoints before a candidate change give a robust baseline (median, and MAD as the noise
+//! scale). A change starts at the first datapoint that moved at least one noise scale and either is an outlier on its
+//! own or begins a run whose median moved by several standard errors (a level shift). The onset is walked back over
+//! the points that had already started to move, and the episode ends when the series is back within the noise band.
+//! Sum and SampleCount series count a missing datapoint as zero (nothing happened); other statistics that stop
+//! reporting while the rest go on are a flatline.
 
-use super::AnalysisFrame;
-use crate::contract::Digest;
+use chrono::{DateTime, Duration, Utc};
+
+use super::{AnalysisFrame, attr};
+use crate::contract::{Digest, EvidenceSource, Finding, FindingKind};
+use crate::domain::budget;
+use crate::ports::MetricSeries;
+
+/// Fewer datapoints than this cannot hold both a baseline and a change.
+const MIN_POINTS: usize = 6;
+/// Datapoints needed before a candidate onset to trust the baseline.
+const MIN_BASELINE_POINTS: usize = 5;
+/// The baseline uses at most this many of the latest undisturbed datapoints before a candidate onset.
+const MAX_BASELINE_POINTS: usize = 120;
+/// At most this many datapoints per series are analysed (the latest ones): a day of one-minute data.
+const MAX_POINTS: usize = 1_440;
+/// A datapoint this many noise scales from the baseline is an outlier on its own.
+const OUTLIER_SCALES: f64 = 4.0;
+/// The median of the next few datapoints this many standard errors from the baseline is a level shift.
+const LEVEL_STANDARD_ERRORS: f64 = 4.0;
+/// Datapoints after a candidate onset that the level-shift test looks at (and the fewest it needs).
+const LEVEL_WINDOW: usize = 6;
+const LEVEL_MIN_WINDOW: usize = 3;
+/// A datapoint at least this many noise scales from the baseline has moved.
+const MOVED_SCALES: f64 = 1.0;
+/// Walking the onset back, earlier datapoints this many noise scales out had already started to move.
+const WALK_BACK_SCALES: f64 = 2.0;
+/// How unlikely, under the baseline, a run of datapoints all beyond its least extreme value must be to be a shift.
+const RUN_PROBABILITY: f64 = 1e-4;
+/// A datapoint within this many noise scales of the baseline is back to normal.
+const BACK_SCALES: f64 = 2.0;
+/// Datapoints whose median must be back to normal for the series to count as recovered.
+const RECOVERY_WINDOW: usize = 3;
+/// An episode of at most this many datapoints that recovered is a spike, not a level shift.
+const SPIKE_MAX_POINTS: usize = 2;
+/// A trend needs this many datapoints, rising with this rank correlation (Kendall's tau).
+const TREND_MIN_POINTS: usize = 6;
+const TREND_MIN_TAU: f64 = 0.6;
+/// A series that repeats one value this many times after varying at nearly every datapoint went flat.
+const FLAT_MIN_RUN: usize = 6;
+const FLAT_MIN_CHANGE_RATIO: f64 = 0.8;
+/// A non-additive series silent for this many periods while the others report stopped reporting.
+const SILENT_MIN_PERIODS: i64 = 5;
+/// Noise floor of additive (count) series: below it a single extra event would look like a change.
+const COUNT_NOISE_FLOOR: f64 = 0.3;
+/// Strength saturation constants: robust z-scores and log ratios at which a move counts as clear.
+const Z_SATURATION: f64 = 4.0;
+const LOG_RATIO_SATURATION: f64 = 0.7;
+/// An anomaly at least this strong (after its shape factor) takes part in the earliest-mover ranking.
+const SIGNIFICANT_STRENGTH: f64 = 0.35;
+/// Onsets within this span of the latest significant onset are ranked by minutes; older ones count as earliest.
+const EARLINESS_MIN_SPAN_MINUTES: i64 = 10;
+/// Findings weaker than this are not reported.
+const MIN_FINDING_SCORE: f64 = 0.05;
+/// Lines of anomalies and names of silent series listed in the text digest.
+const TEXT_ANOMALIES: usize = 12;
+const TEXT_NAMES: usize = 8;
 
 /// Digest of raw metrics records for the frame; `blob_ref` is where the raw output is stored.
-pub fn digest(_series: &[crate::ports::MetricSeries], _frame: &AnalysisFrame, _blob_ref: &str) -> Digest {
-    Digest::default()
+pub fn digest(series: &[MetricSeries], frame: &AnalysisFrame, blob_ref: &str) -> Digest {
+    let horizon = DataHorizon::of(series, frame);
+    let mut no_data: Vec<&MetricSeries> = Vec::new();
+    let mut too_short = 0usize;
+    let mut quiet = 0usize;
+    let mut anomalies: Vec<Anomaly> = Vec::new();
+    for one in series {
+        let Some(prepared) = Prepared::of(one, &horizon) else {
+            no_data.push(one);
+            continue;
+        };
+        if prepared.values.len() < MIN_POINTS {
+            too_short += 1;
+            continue;
+        }
+        match strongest_anomaly(one, prepared, frame) {
+            Some(anomaly) => anomalies.push(anomaly),
+            None => quiet += 1,
+        }
+    }
+    rank(&mut anomalies, frame);
+    anomalies.retain(|a| a.score >= MIN_FINDING_SCORE);
+    anomalies.sort_by(|a, b| b.score.total_cmp(&a.score));
+
+    let counts = Counts { examined: series.len(), no_data: no_data.len(), too_short, quiet };
+    let text = digest_text(&anomalies, &no_data, &counts, frame);
+    let findings = anomalies.iter().take(budget::DIGEST_FINDINGS).map(|a| a.finding(frame, blob_ref)).collect();
+    budget::bound_digest(Digest { text, findings, records: series.len() as u64, truncated: false })
+}
+
+/// The span covered by the data as a whole: where missing counts become zeros, and where silence is judged.
+struct DataHorizon {
+    first: i64,
+    last: i64,
+    window_end: i64,
+}
+
+impl DataHorizon {
+    fn of(series: &[MetricSeries], frame: &AnalysisFrame) -> DataHorizon {
+        let window_end = frame.window.end.timestamp_millis();
+        let usable = series.iter().flat_map(|s| s.timestamps.iter().copied()).filter(|t| *t <= window_end);
+        let (first, last) = usable.fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
+        DataHorizon { first, last, window_end }
+    }
+}
+
+/// One series made regular: sorted, bounded, additive gaps counted as zero.
+struct Prepared {
+    times: Vec<i64>,
+    values: Vec<f64>,
+    /// True where there was no datapoint and an additive statistic was counted as zero.
+    filled: Vec<bool>,
+    period_ms: i64,
+    additive: bool,
+    /// Whole numbers only (counts, concurrency): a change by one is the smallest there is.
+    integral: bool,
+    /// For a non-additive series that went silent while the others kept reporting: for how long.
+    silent_for_ms: Option<i64>,
+}
+
+impl Prepared {
+    /// None when the series has no usable datapoint.
+    fn of(series: &MetricSeries, horizon: &DataHorizon) -> Option<Prepared> {
+        let mut points: Vec<(i64, f64)> = series
+            .timestamps
+            .iter()
+            .zip(&series.values)
+            .filter(|(t, v)| v.is_finite() && **t <= horizon.window_end && DateTime::from_timestamp_millis(**t).is_some())
+            .map(|(t, v)| (*t, *v))
+            .collect();
+        points.sort_by_key(|(t, _)| *t);
+        points.dedup_by_key(|(t, _)| *t);
+        if points.is_empty() {
+            return None;
+        }
+        let period_ms = period_ms(series.period, &points);
+        let additive = ["Sum", "SampleCount"].iter().any(|s| series.stat.eq_ignore_ascii_case(s));
+        let integral = points.iter().all(|(_, v)| v.fract() == 0.0);
+        let mut prepared = if additive {
+            Prepared { integral, ..Prepared::filled(&points, period_ms, horizon) }
+        } else {
+            let silent_for_ms = went_silent(&points, period_ms, horizon.last);
+            Prepared {
+                times: points.iter().map(|p| p.0).collect(),
+                values: points.iter().map(|p| p.1).collect(),
+                filled: vec![false; points.len()],
+                period_ms,
+                additive,
+                integral,
+                silent_for_ms,
+            }
+        };
+        prepared.keep_latest(MAX_POINTS);
+        Some(prepared)
+    }
+
+    /// A regular grid from the first to the last datapoint of all series, zero where this one has none.
+    fn filled(points: &[(i64, f64)], period_ms: i64, horizon: &DataHorizon) -> Prepared {
+        let (first, last) = (points[0].0, points[points.len() - 1].0);
+        let max_steps = MAX_POINTS as i64;
+        let lead_steps = ((first - horizon.first) / period_ms).clamp(0, max_steps);
+        let tail_steps = ((horizon.last - last) / period_ms).clamp(0, max_steps);
+        let mut prepared = Prepared {
+            times: Vec::new(),
+            values: Vec::new(),
+            filled: Vec::new(),
+            period_ms,
+            additive: true,
+            integral: false,
+            silent_for_ms: None,
+        };
+        let push = |prepared: &mut Prepared, time: i64, value: f64, filled: bool| {
+            prepared.times.push(time);
+            prepared.values.push(value);
+            prepared.filled.push(filled);
+        };
+        for step in (1..=lead_steps).rev() {
+            push(&mut prepared, first - step * period_ms, 0.0, true);
+        }
+        let mut previous: Option<i64> = None;
+        for (time, value) in points {
+            if let Some(previous) = previous {
+                let mut gap_time = previous + period_ms;
+                while gap_time + period_ms / 2 < *time && prepared.times.len() < 4 * MAX_POINTS {
+                    push(&mut prepared, gap_time, 0.0, true);
+                    gap_time += period_ms;
+                }
+            }
+            push(&mut prepared, *time, *value, false);
+            previous = Some(*time);
+        }
+        for step in 1..=tail_steps {
+            push(&mut prepared, last + step * period_ms, 0.0, true);
+        }
+        prepared
+    }
+
+    fn keep_latest(&mut self, max: usize) {
+        let excess = self.values.len().saturating_sub(max);
+        self.times.drain(..excess);
+        self.values.drain(..excess);
+        self.filled.drain(..excess);
+    }
+
+    fn time(&self, index: usize) -> DateTime<Utc> {
+        let millis = match self.times.get(index) {
+            Some(t) => *t,
+            None => self.times.last().copied().unwrap_or_default() + self.period_ms,
+        };
+        DateTime::from_timestamp_millis(millis).unwrap_or_default()
+    }
+
+    /// The datapoint as it was recorded, or "-" where an additive series had none.
+    fn value_text(&self, index: usize) -> String {
+        if self.filled[index] { "-".to_string() } else { self.values[index].to_string() }
+    }
+}
+
+/// The series' period, or the typical spacing of its datapoints when the period is unknown.
+fn period_ms(period_seconds: u32, points: &[(i64, f64)]) -> i64 {
+    if period_seconds > 0 {
+        return i64::from(period_seconds) * 1_000;
+    }
+    let mut gaps: Vec<f64> = points.windows(2).map(|w| (w[1].0 - w[0].0) as f64).filter(|g| *g > 0.0).collect();
+    if gaps.is_empty() {
+        return 60_000;
+    }
+    sort(&mut gaps);
+    (quantile(&gaps, 0.5) as i64).max(1_000)
+}
+
+/// How long a series has been silent, when it fell silent long before the others stopped.
+fn went_silent(points: &[(i64, f64)], period_ms: i64, horizon_last: i64) -> Option<i64> {
+    let last = points[points.len() - 1].0;
+    let mut gaps: Vec<f64> = points.windows(2).map(|w| (w[1].0 - w[0].0) as f64).collect();
+    if gaps.len() + 1 < MIN_POINTS {
+        return None;
+    }
+    sort(&mut gaps);
+    let usual_gap = quantile(&gaps, 0.9) as i64;
+    let silence = horizon_last - last;
+    (silence >= (SILENT_MIN_PERIODS * period_ms).max(3 * usual_gap)).then_some(silence)
+}
+
+/// What is normal for a series: its median and noise scale.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Baseline {
+    median: f64,
+    scale: f64,
+}
+
+impl Baseline {
+    fn of(values: &[f64], additive: bool) -> Baseline {
+        let mut sorted = values.to_vec();
+        sort(&mut sorted);
+        let median = quantile(&sorted, 0.5);
+        let mut deviations: Vec<f64> = values.iter().map(|v| (v - median).abs()).collect();
+        sort(&mut deviations);
+        let mad_scale = 1.4826 * quantile(&deviations, 0.5);
+        // Mostly-constant series have a zero MAD; their mean deviation still tells how often they stray.
+        let spread = if mad_scale > 0.0 {
+            mad_scale
+        } else {
+            1.2533 * deviations.iter().sum::<f64>() / deviations.len().max(1) as f64
+        };
+        let floor = if additive { COUNT_NOISE_FLOOR } else { (1e-3 * median.abs()).max(1e-9) };
+        Baseline { median, scale: spread.max(floor) }
+    }
+
+    /// Signed distance from the baseline in noise scales.
+    fn z(&self, value: f64) -> f64 {
+        (value - self.median) / self.scale
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Spike,
+    LevelShiftUp,
+    LevelShiftDown,
+    DropToZero,
+    TrendUp,
+    Flatline,
+}
+
+impl Shape {
+    fn as_str(self) -> &'static str {
+        match self {
+            Shape::Spike => "spike",
+            Shape::LevelShiftUp => "levelShiftUp",
+            Shape::LevelShiftDown => "levelShiftDown",
+            Shape::DropToZero => "dropToZero",
+            Shape::TrendUp => "trendUp",
+            Shape::Flatline => "flatline",
+        }
+    }
+}
+
+/// One departure from the baseline.
+#[derive(Debug, Clone, PartialEq)]
+struct Episode {
+    /// Index of the first datapoint that moved (the series' length for a series that went silent).
+    onset: usize,
+    /// Index of the first datapoint back to normal, when the series recovered within the data.
+    recovered: Option<usize>,
+    /// +1 up, -1 down, 0 for a flatline.
+    direction: f64,
+    shape: Shape,
+    baseline: Baseline,
+    /// The typical value during the episode (its median), and the most extreme one (none when silent).
+    level: f64,
+    peak: Option<f64>,
+}
+
+impl Episode {
+    fn points(&self, len: usize) -> usize {
+        self.recovered.unwrap_or(len).saturating_sub(self.onset)
+    }
+
+    /// A spike of one datapoint that was gone at the next one: a healthy blip unless something else agrees.
+    fn is_blip(&self) -> bool {
+        self.shape == Shape::Spike && self.recovered == Some(self.onset + 1)
+    }
+
+    /// How much the shape itself says: a lone recovered spike says little, a lasting change says the most.
+    fn shape_factor(&self, len: usize) -> f64 {
+        match (self.shape, self.recovered) {
+            (Shape::Spike, Some(_)) if self.is_blip() => 0.25,
+            (Shape::Spike, Some(_)) => 0.5,
+            (Shape::Spike, None) => 0.7,
+            (_, Some(_)) if self.points(len) < LEVEL_WINDOW => 0.8,
+            _ => 1.0,
+        }
+    }
+}
+
+/// Every departure from the baseline in a prepared series, in time order.
+fn episodes(prepared: &Prepared) -> Vec<Episode> {
+    let values = &prepared.values;
+    let len = values.len();
+    let mut disturbed = vec![false; len];
+    let mut found = Vec::new();
+    let mut index = MIN_BASELINE_POINTS;
+    while index < len {
+        let history: Vec<f64> =
+            (0..index).rev().filter(|i| !disturbed[*i]).take(MAX_BASELINE_POINTS).map(|i| values[i]).collect();
+        if history.len() < MIN_BASELINE_POINTS {
+            index += 1;
+            continue;
+        }
+        let baseline = Baseline::of(&history, prepared.additive);
+        let Some(direction) = change_starts_at(values, index, &baseline, &history) else {
+            index += 1;
+            continue;
+        };
+        let onset = walk_back_onset(values, index, direction, &baseline, &disturbed);
+        let recovered = recovery(values, index, direction, &baseline);
+        let end = recovered.unwrap_or(len);
+        disturbed[onset..end].iter_mut().for_each(|d| *d = true);
+        found.push(classify(&values[onset..end], onset, recovered, direction, baseline));
+        match recovered {
+            Some(next) => index = next,
+            None => break,
+        }
+    }
+    if found.is_empty() {
+        found.extend(flat_tail(prepared));
+    }
+    let ongoing = found.last().is_some_and(|e| e.recovered.is_none());
+    if prepared.silent_for_ms.is_some() && !ongoing {
+        let tail: Vec<f64> = values.iter().rev().take(MAX_BASELINE_POINTS).copied().collect();
+        let baseline = Baseline::of(&tail, prepared.additive);
+        let level = values[len - 1];
+        found.push(Episode { onset: len, recovered: None, direction: 0.0, shape: Shape::Flatline, baseline, level, peak: None });
+    }
+    found
+}
+
+/// The direction of a change that starts at `index`, if one does: an outlier, or the first datapoint of a run whose
+/// median moved by several standard errors or whose every datapoint lies where the baseline rarely goes.
+fn change_starts_at(values: &[f64], index: usize, baseline: &Baseline, history: &[f64]) -> Option<f64> {
+    let z = baseline.z(values[index]);
+    if z.abs() < MOVED_SCALES {
+        return None;
+    }
+    let direction = z.signum();
+    if z.abs() >= OUTLIER_SCALES {
+        return Some(direction);
+    }
+    let window = &values[index..(index + LEVEL_WINDOW).min(values.len())];
+    if window.len() < LEVEL_MIN_WINDOW {
+        return None;
+    }
+    let mut sorted = window.to_vec();
+    sort(&mut sorted);
+    // Medians of skewed or bursty series wander more than a Gaussian's: take the larger of the textbook standard
+    // error and the spread of the baseline's own rolling medians.
+    let textbook = 1.2533 * baseline.scale / (window.len() as f64).sqrt();
+    let standard_error = textbook.max(rolling_median_spread(history, window.len()));
+    let shift = (quantile(&sorted, 0.5) - baseline.median) / standard_error;
+    let moved = window.iter().filter(|v| baseline.z(**v) * direction >= MOVED_SCALES).count();
+    let shifted = shift * direction >= LEVEL_STANDARD_ERRORS && moved * 3 >= window.len() * 2;
+    (shifted || rare_run(window, direction, history)).then_some(direction)
+}
+
+/// The spread (scaled MAD) of the medians of `width` consecutive baseline datapoints; 0 when too short to tell.
+fn rolling_median_spread(history: &[f64], width: usize) -> f64 {
+    if history.len() < 2 * width {
+        return 0.0;
+    }
+    let mut medians: Vec<f64> = history
+        .windows(width)
+        .map(|w| {
+            let mut sorted = w.to_vec();
+            sort(&mut sorted);
+            quantile(&sorted, 0.5)
+        })
+        .collect();
+    sort(&mut medians);
+    let center = quantile(&medians, 0.5);
+    let mut deviations: Vec<f64> = medians.iter().map(|m| (m - center).abs()).collect();
+    sort(&mut deviations);
+    1.4826 * quantile(&deviations, 0.5)
+}
+
+/// True when every datapoint of the run lies beyond its least extreme one, which the baseline reaches so rarely that
+/// a whole run there is implausible (a distribution-free test that suits bursty counts and drops to zero).
+fn rare_run(window: &[f64], direction: f64, history: &[f64]) -> bool {
+    let least_extreme = window.iter().map(|v| v * direction).fold(f64::INFINITY, f64::min);
+    let reached = history.iter().filter(|v| **v * direction >= least_extreme).count();
+    let probability = (reached as f64 + 1.0) / (history.len() as f64 + 2.0);
+    probability.powi(window.len() as i32) <= RUN_PROBABILITY
+}
+
+/// The onset refined backwards over datapoints that had already moved the same way (as a CUSUM would).
+fn walk_back_onset(values: &[f64], index: usize, direction: f64, baseline: &Baseline, disturbed: &[bool]) -> usize {
+    let mut onset = index;
+    while onset > 0 && !disturbed[onset - 1] && baseline.z(values[onset - 1]) * direction >= WALK_BACK_SCALES {
+        onset -= 1;
+    }
+    onset
+}
+
+/// The first datapoint after `index` from which the series is back to normal, if any.
+fn recovery(values: &[f64], index: usize, direction: f64, baseline: &Baseline) -> Option<usize> {
+    let back = |v: f64| baseline.z(v) * direction < BACK_SCALES;
+    (index + 1..values.len()).find(|j| {
+        let window = &values[*j..(*j + RECOVERY_WINDOW).min(values.len())];
+        let mut sorted = window.to_vec();
+        sort(&mut sorted);
+        back(values[*j]) && back(quantile(&sorted, 0.5))
+    })
+}
+
+fn classify(during: &[f64], onset: usize, recovered: Option<usize>, direction: f64, baseline: Baseline) -> Episode {
+    let mut sorted = during.to_vec();
+    sort(&mut sorted);
+    let level = quantile(&sorted, 0.5);
+    let peak = if direction > 0.0 { sorted.last() } else { sorted.first() }.copied();
+    let shape = if during.len() <= SPIKE_MAX_POINTS && (recovered.is_some() || during.len() == 1) {
+        Shape::Spike
+    } else if direction < 0.0 && baseline.median > 0.0 && level == 0.0 {
+        Shape::DropToZero
+    } else if direction > 0.0 && rises_steadily(during) {
+        Shape::TrendUp
+    } else if direction > 0.0 {
+        Shape::LevelShiftUp
+    } else {
+        Shape::LevelShiftDown
+    };
+    Episode { onset, recovered, direction, shape, baseline, level, peak }
+}
+
+/// A ramp rather than a step: the values keep rising (Kendall's tau over the episode).
+fn rises_steadily(during: &[f64]) -> bool {
+    let during = &during[during.len().saturating_sub(MAX_BASELINE_POINTS)..];
+    if during.len() < TREND_MIN_POINTS {
+        return false;
+    }
+    let mut balance = 0i64;
+    for (i, earlier) in during.iter().enumerate() {
+        for later in &during[i + 1..] {
+            balance += match later.total_cmp(earlier) {
+                std::cmp::Ordering::Greater => 1,
+                std::cmp::Ordering::Less => -1,
+                std::cmp::Ordering::Equal => 0,
+            };
+        }
+    }
+    let pairs = (during.len() * (during.len() - 1) / 2) as f64;
+    balance as f64 / pairs >= TREND_MIN_TAU
+}
+
+/// A series that varied at nearly every datapoint and then repeats one value to the end went flat (stuck).
+fn flat_tail(prepared: &Prepared) -> Option<Episode> {
+    let values = &prepared.values;
+    let last = *values.last()?;
+    let run_start = values.iter().rposition(|v| *v != last).map_or(0, |i| i + 1);
+    if values.len() - run_start < FLAT_MIN_RUN || run_start < MIN_BASELINE_POINTS {
+        return None;
+    }
+    let before = &values[run_start.saturating_sub(MAX_BASELINE_POINTS)..run_start];
+    let changes = before.windows(2).filter(|w| w[0] != w[1]).count();
+    if (changes as f64) < FLAT_MIN_CHANGE_RATIO * (before.len() - 1) as f64 {
+        return None;
+    }
+    let baseline = Baseline::of(before, prepared.additive);
+    let shape = if last == 0.0 && baseline.median > 0.0 { Shape::DropToZero } else { Shape::Flatline };
+    let direction = if shape == Shape::DropToZero { -1.0 } else { 0.0 };
+    Some(Episode { onset: run_start, recovered: None, direction, shape, baseline, level: last, peak: Some(last) })
+}
+
+/// What a metric is about, which decides what its moving means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Errors, faults, throttles, rejections: bad when they rise.
+    Failure,
+    /// Provisioned or desired capacity and limits: moving at all is a configuration change.
+    Configuration,
+    /// Free space, healthy hosts, credits: bad when they fall.
+    Headroom,
+    /// Latency, duration, age, backlog, utilisation: bad when they rise.
+    Saturation,
+    /// Invocations, requests, consumed capacity: a rise is demand, a fall is an upstream that stopped.
+    Demand,
+    Other,
+}
+
+fn role_of(series: &MetricSeries) -> Role {
+    let name = series.metric_name.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| name.contains(w));
+    let dead_letter = series.dimensions.values().any(|v| {
+        let v = v.to_ascii_lowercase();
+        v.contains("dlq") || v.contains("deadletter") || v.contains("dead-letter")
+    });
+    if has(&[
+        "error", "fault", "throttl", "5xx", "4xx", "fail", "reject", "timeout", "timedout", "deadletter", "spillover",
+        "exceeded", "unhealthy", "denied", "dropped", "abort", "deadlock",
+    ]) {
+        Role::Failure
+    } else if has(&["provisioned", "desired", "reserved", "maxsize", "minsize", "maxcapacity", "mincapacity"]) {
+        Role::Configuration
+    } else if has(&["free", "available", "healthyhost", "remaining", "balance", "credit"]) {
+        Role::Headroom
+    } else if dead_letter && has(&["message"]) {
+        Role::Failure
+    } else if has(&[
+        "latency", "duration", "age", "lag", "cpu", "memory", "utilization", "depth", "backlog", "pending", "wait",
+        "swap", "load", "approximatenumberofmessages", "concurrent",
+    ]) {
+        Role::Saturation
+    } else if has(&[
+        "invocation", "count", "request", "consumed", "incoming", "bytes", "records", "messages", "sent", "received",
+        "connection", "hits", "calls", "events", "executions",
+    ]) {
+        Role::Demand
+    } else {
+        Role::Other
+    }
+}
+
+/// How much a move of this kind of metric in this direction points at a problem.
+fn weight(role: Role, direction: f64) -> f64 {
+    let up = direction > 0.0;
+    match role {
+        Role::Configuration => 1.0,
+        _ if direction == 0.0 => 0.7,
+        Role::Failure if up => 1.0,
+        Role::Saturation if up => 0.85,
+        Role::Headroom if !up => 0.9,
+        Role::Demand if up => 0.7,
+        Role::Demand => 0.75,
+        Role::Other => 0.6,
+        Role::Failure | Role::Saturation | Role::Headroom => 0.3,
+    }
+}
+
+/// The series' strongest episode with its scores; `score` gets its timing factor in `rank`.
+struct Anomaly<'a> {
+    series: &'a MetricSeries,
+    prepared: Prepared,
+    episode: Episode,
+    onset: DateTime<Utc>,
+    ended: Option<DateTime<Utc>>,
+    component: String,
+    /// Strength of the move times what its shape says, 0..=1.
+    strength: f64,
+    /// Strength weighted by what the metric's move means and by relevance; then by timing.
+    score: f64,
+}
+
+fn strongest_anomaly<'a>(series: &'a MetricSeries, prepared: Prepared, frame: &AnalysisFrame) -> Option<Anomaly<'a>> {
+    let found = episodes(&prepared);
+    let role = role_of(series);
+    let component = component_of(series);
+    let relevance = relevance(&component, frame);
+    let len = prepared.values.len();
+    let scored = found.iter().map(|e| {
+        let strength = strength(e, &prepared) * e.shape_factor(len);
+        (strength, strength * weight(role, e.direction) * relevance)
+    });
+    let (best, (strength, score)) = scored.enumerate().max_by(|a, b| a.1.1.total_cmp(&b.1.1))?;
+    let episode = found[best].clone();
+    let onset = prepared.time(episode.onset);
+    let ended = episode.recovered.map(|i| prepared.time(i));
+    Some(Anomaly { series, prepared, episode, onset, ended, component, strength, score })
+}
+
+/// How far and how clearly the series moved, 0..=1: a robust z-score and a relative change, both saturating.
+fn strength(episode: &Episode, prepared: &Prepared) -> f64 {
+    let baseline = episode.baseline;
+    match (episode.shape, episode.peak) {
+        (Shape::Flatline, None) => {
+            let silent_periods = prepared.silent_for_ms.unwrap_or_default() as f64 / prepared.period_ms.max(1) as f64;
+            0.8 * (1.0 - (-silent_periods / SILENT_MIN_PERIODS as f64).exp())
+        }
+        (Shape::Flatline, Some(_)) => 0.5,
+        (shape, peak) => {
+            let value = if shape == Shape::Spike { peak.unwrap_or(episode.level) } else { episode.level };
+            let z_part = 1.0 - (-baseline.z(value).abs() / Z_SATURATION).exp();
+            // Relative change of counts is judged from one event up, so 0 → 1 is not an infinite change.
+            let offset = if prepared.additive || prepared.integral { 1.0 } else { baseline.scale };
+            let log_ratio = ((value.abs() + offset) / (baseline.median.abs() + offset)).ln().abs();
+            z_part * (1.0 - (-log_ratio / LOG_RATIO_SATURATION).exp())
+        }
+    }
+}
+
+/// Findings about resources known to be in play rank slightly above the rest.
+fn relevance(component: &str, frame: &AnalysisFrame) -> f64 {
+    let known = |r: &String| {
+        let (r, c) = (r.to_ascii_lowercase(), component.to_ascii_lowercase());
+        !r.is_empty() && (r == c || c.contains(&r) || r.contains(&c))
+    };
+    if frame.resources.is_empty() || frame.resources.iter().any(known) { 1.0 } else { 0.9 }
+}
+
+/// Causes move before symptoms: among the significant anomalies, the earliest movers rank higher, and anything
+/// that started after the problem was noticed ranks lower.
+fn rank(anomalies: &mut [Anomaly], frame: &AnalysisFrame) {
+    let grace = |a: &Anomaly| Duration::milliseconds(2 * a.prepared.period_ms).max(Duration::minutes(2));
+    let significant: Vec<DateTime<Utc>> = anomalies
+        .iter()
+        .filter(|a| a.strength >= SIGNIFICANT_STRENGTH && a.onset <= frame.noticed_at + grace(a))
+        .map(|a| a.onset)
+        .collect();
+    let latest = significant.iter().max().copied();
+    let earliest = significant.iter().min().copied();
+    for anomaly in anomalies {
+        let timing = if anomaly.onset > frame.noticed_at + grace(anomaly) {
+            0.7
+        } else if let (Some(latest), Some(earliest), true) =
+            (latest, earliest, anomaly.strength >= SIGNIFICANT_STRENGTH)
+        {
+            let span = (latest - earliest).max(Duration::minutes(EARLINESS_MIN_SPAN_MINUTES));
+            let ahead = (latest - anomaly.onset).num_seconds() as f64 / span.num_seconds().max(1) as f64;
+            0.8 + 0.2 * ahead.clamp(0.0, 1.0)
+        } else {
+            0.8
+        };
+        anomaly.score = (anomaly.score * timing).clamp(0.0, 1.0);
+    }
+}
+
+impl Anomaly<'_> {
+    fn finding(&self, frame: &AnalysisFrame, blob_ref: &str) -> Finding {
+        let e = &self.episode;
+        let mut attrs = std::collections::BTreeMap::new();
+        attrs.insert(attr::METRIC_NAME.to_string(), self.series.metric_name.clone());
+        attrs.insert(attr::NAMESPACE.to_string(), self.series.namespace.clone());
+        attrs.insert(attr::SHAPE.to_string(), e.shape.as_str().to_string());
+        attrs.insert(attr::BASELINE.to_string(), number(e.baseline.median));
+        attrs.insert(attr::PEAK.to_string(), e.peak.map_or_else(|| "no data".to_string(), number));
+        if let Some(ended) = self.ended {
+            attrs.insert(attr::ENDED_AT.to_string(), ended.to_rfc3339());
+        }
+        let reference = metric_id(self.series);
+        Finding {
+            source: EvidenceSource::Metrics,
+            kind: FindingKind::MetricAnomaly,
+            component: self.component.clone(),
+            time: Some(self.onset),
+            score: self.score,
+            summary: self.summary(frame),
+            excerpt: self.excerpt(),
+            reference: if blob_ref.is_empty() { reference } else { format!("{reference} ({blob_ref})") },
+            attrs,
+        }
+    }
+
+    fn summary(&self, frame: &AnalysisFrame) -> String {
+        let e = &self.episode;
+        let movement = match e.peak {
+            None => format!("stopped reporting (last {})", number(e.level)),
+            Some(peak) if matches!(e.shape, Shape::Spike | Shape::Flatline) => {
+                format!("{} → {}", number(e.baseline.median), number(peak))
+            }
+            Some(peak) => format!("{} → {} (peak {})", number(e.baseline.median), number(e.level), number(peak)),
+        };
+        let end = match self.ended {
+            Some(ended) if e.is_blip() => format!("blip, back at {}", clock(ended)),
+            Some(ended) => format!("back to normal at {}", clock(ended)),
+            None => "ongoing".to_string(),
+        };
+        format!(
+            "{} {} of {} at {} ({}): {movement}; {end}",
+            self.series.metric_name,
+            e.shape.as_str(),
+            self.component,
+            clock(self.onset),
+            lead(self.onset, frame.noticed_at),
+        )
+    }
+
+    /// The datapoints around the onset (and the return to normal), copied from the series.
+    fn excerpt(&self) -> String {
+        let p = &self.prepared;
+        let len = p.values.len();
+        let from = self.episode.onset.saturating_sub(3);
+        let to = (self.episode.onset + 5).min(len);
+        let mut items: Vec<String> = (from..to).map(|i| format!("{} {}", clock(p.time(i)), p.value_text(i))).collect();
+        if let Some(back) = self.episode.recovered.filter(|b| *b >= to) {
+            items.push("…".to_string());
+            items.extend((back.saturating_sub(1)..=back).map(|i| format!("{} {}", clock(p.time(i)), p.value_text(i))));
+        }
+        if self.episode.peak.is_none() {
+            items.push(format!("then no datapoints (from {})", clock(self.onset)));
+        }
+        let mut excerpt = items.join(", ");
+        if p.filled.iter().any(|f| *f) && excerpt.contains(" -") {
+            excerpt.push_str(" (- = no datapoint, counted as 0)");
+        }
+        excerpt
+    }
+
+    fn line(&self, frame: &AnalysisFrame) -> String {
+        format!("{:.2} {} [{}]", self.score, self.summary(frame), metric_id(self.series))
+    }
+}
+
+struct Counts {
+    examined: usize,
+    no_data: usize,
+    too_short: usize,
+    quiet: usize,
+}
+
+fn digest_text(anomalies: &[Anomaly], no_data: &[&MetricSeries], counts: &Counts, frame: &AnalysisFrame) -> String {
+    let mut lines = vec![format!(
+        "Metrics: {} series examined ({} without data, {} too short to judge, {} without change); window {}–{} UTC, \
+         noticed {}.",
+        counts.examined,
+        counts.no_data,
+        counts.too_short,
+        counts.quiet,
+        clock(frame.window.start),
+        clock(frame.window.end),
+        clock(frame.noticed_at),
+    )];
+    let (blips, moves): (Vec<&Anomaly>, Vec<&Anomaly>) = anomalies.iter().partition(|a| a.episode.is_blip());
+    if moves.is_empty() {
+        lines.push("No lasting change in any series.".to_string());
+    } else {
+        lines.push(format!("{} series moved, strongest first (score, what, when, baseline → level):", moves.len()));
+        lines.extend(moves.iter().take(TEXT_ANOMALIES).enumerate().map(|(i, a)| format!("{}. {}", i + 1, a.line(frame))));
+        if moves.len() > TEXT_ANOMALIES {
+            lines.push(format!("… and {} weaker.", moves.len() - TEXT_ANOMALIES));
+        }
+    }
+    if !blips.is_empty() {
+        let names: Vec<String> = blips
+            .iter()
+            .take(TEXT_NAMES)
+            .map(|a| {
+                let peak = a.episode.peak.map_or_else(String::new, number);
+                format!("{} of {} at {} ({peak})", a.series.metric_name, a.component, clock(a.onset))
+            })
+            .collect();
+        let more = blips.len().saturating_sub(TEXT_NAMES);
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        lines.push(format!(
+            "Single-datapoint blips, recovered at once (weak on their own): {}{more}.",
+            names.join("; ")
+        ));
+    }
+    if !no_data.is_empty() {
+        let names: Vec<String> = no_data.iter().take(TEXT_NAMES).map(|s| metric_id(s)).collect();
+        let more = no_data.len().saturating_sub(TEXT_NAMES);
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        lines.push(format!("No datapoints in the window: {}{more}.", names.join("; ")));
+    }
+    let mut text = String::new();
+    for line in lines {
+        let line = budget::clip(&line, 400);
+        if text.chars().count() + line.chars().count() + 1 > budget::DIGEST_TEXT_CHARS {
+            break;
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text.trim_end().to_string()
+}
+
+/// The resource a metric is about: the most specific resource dimension.
+fn component_of(series: &MetricSeries) -> String {
+    // Most specific first; a dimension not listed here and not a qualifier is used when none of these is present.
+    const RESOURCE_DIMENSIONS: &[&str] = &[
+        "FunctionName",
+        "TableName",
+        "QueueName",
+        "TopicName",
+        "StreamName",
+        "DeliveryStreamName",
+        "StateMachineArn",
+        "DBInstanceIdentifier",
+        "DBClusterIdentifier",
+        "CacheClusterId",
+        "ReplicationGroupId",
+        "ServiceName",
+        "TargetGroup",
+        "LoadBalancer",
+        "LoadBalancerName",
+        "ApiName",
+        "ApiId",
+        "BucketName",
+        "DomainName",
+        "AutoScalingGroupName",
+        "InstanceId",
+        "ClusterName",
+        "NatGatewayId",
+        "VpcId",
+    ];
+    // Dimensions that narrow a metric (by operation, stage, zone...) without naming a resource.
+    const QUALIFIERS: &[&str] = &[
+        "Operation",
+        "Stage",
+        "Method",
+        "Resource",
+        "StatusCode",
+        "AvailabilityZone",
+        "Region",
+        "ReceivingRegion",
+        "Protocol",
+        "Type",
+        "StorageType",
+        "ExecutedVersion",
+        "Version",
+        "Alias",
+    ];
+    let named = RESOURCE_DIMENSIONS.iter().find_map(|d| series.dimensions.get(*d));
+    let other = || series.dimensions.iter().find(|(k, _)| !QUALIFIERS.contains(&k.as_str())).map(|(_, v)| v);
+    match named.or_else(other) {
+        Some(value) if !value.is_empty() => resource_name(value),
+        _ => series.namespace.clone(),
+    }
+}
+
+/// An ARN reduced to the resource's own name; other values unchanged.
+fn resource_name(value: &str) -> String {
+    if value.starts_with("arn:") {
+        value.rsplit([':', '/']).find(|s| !s.is_empty()).unwrap_or(value).to_string()
+    } else {
+        value.to_string()
+    }
+}
+
+/// `AWS/DynamoDB ThrottledRequests TableName=orders Sum 60s`.
+fn metric_id(series: &MetricSeries) -> String {
+    let mut id = format!("{} {}", series.namespace, series.metric_name);
+    for (key, value) in &series.dimensions {
+        id.push_str(&format!(" {key}={value}"));
+    }
+    if !series.stat.is_empty() {
+        id.push_str(&format!(" {}", series.stat));
+    }
+    if series.period > 0 {
+        id.push_str(&format!(" {}s", series.period));
+    }
+    id
+}
+
+fn lead(onset: DateTime<Utc>, noticed: DateTime<Utc>) -> String {
+    let minutes = (noticed - onset).num_minutes();
+    if minutes >= 0 { format!("{minutes} min before noticed") } else { format!("{} min after noticed", -minutes) }
+}
+
+fn clock(time: DateTime<Utc>) -> String {
+    time.format("%H:%M").to_string()
+}
+
+/// A computed number, short: at most three decimals, no trailing zeros.
+fn number(value: f64) -> String {
+    let text = format!("{value:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" { "0".to_string() } else { text.to_string() }
+}
+
+/// Sorts in place; NaN cannot occur (non-finite values are dropped on the way in) but would sort last.
+pub(super) fn sort(values: &mut [f64]) {
+    values.sort_by(f64::total_cmp);
+}
+
+/// The `q` quantile (0..=1) of sorted values, interpolated; 0 when empty.
+pub(super) fn quantile(sorted: &[f64], q: f64) -> f64 {
+    match sorted.len() {
+        0 => 0.0,
+        1 => sorted[0],
+        len => {
+            let position = q.clamp(0.0, 1.0) * (len - 1) as f64;
+            let below = position.floor() as usize;
+            let above = (below + 1).min(len - 1);
+            let fraction = position - below as f64;
+            sorted[below] + (sorted[above] - sorted[below]) * fraction
+        }
+    }
+}
+
+#[cfg(test)]
+mod scratch {
+    use super::*;
+
+    #[test]
+    #[ignore = "scratch: prints digests of the development bundles"]
+    fn print_bundle_digests() {
+        let root = std::path::Path::new("/work/shared/incidents");
+        let mut dirs: Vec<_> = std::fs::read_dir(root).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        dirs.sort();
+        for dir in dirs {
+            let input: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("input.json")).unwrap()).unwrap();
+            let parsed = crate::domain::input::parse_input(&input, &crate::config::Config::default(), Utc::now()).unwrap();
+            let frame = AnalysisFrame { window: parsed.window, noticed_at: parsed.noticed_at, resources: vec![] };
+            let series: Vec<MetricSeries> = std::fs::read_to_string(dir.join("metrics.jsonl"))
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .map(|mut s: MetricSeries| {
+                    let (start, end) = (frame.window.start.timestamp_millis(), frame.window.end.timestamp_millis());
+                    let keep: Vec<usize> = (0..s.timestamps.len()).filter(|i| s.timestamps[*i] >= start && s.timestamps[*i] <= end).collect();
+                    s.values = keep.iter().map(|i| s.values[*i]).collect();
+                    s.timestamps = keep.iter().map(|i| s.timestamps[*i]).collect();
+                    s
+                })
+                .collect();
+            let digest = digest(&series, &frame, "");
+            println!("=== {} ===\n{}\n", dir.display(), digest.text);
+            for f in &digest.findings {
+                println!("  [{:.2}] {} | {} | {:?}\n      {}\n      {}", f.score, f.component, f.reference, f.attrs, f.summary, f.excerpt);
+            }
+        }
+    }
+}
+#[cfg(test)]
+mod debug_probe {
+    use super::*;
+    #[test]
+    #[ignore = "scratch"]
+    fn probe() {
+        let dir = std::path::Path::new("/work/shared/incidents/iam-policy-detach-1");
+        let input: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("input.json")).unwrap()).unwrap();
+        let parsed = crate::domain::input::parse_input(&input, &crate::config::Config::default(), Utc::now()).unwrap();
+        let frame = AnalysisFrame { window: parsed.window, noticed_at: parsed.noticed_at, resources: vec![] };
+        let all: Vec<MetricSeries> = std::fs::read_to_string(dir.join("metrics.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap())
+            .map(|mut s: MetricSeries| {
+                let (start, end) = (frame.window.start.timestamp_millis(), frame.window.end.timestamp_millis());
+                let keep: Vec<usize> = (0..s.timestamps.len()).filter(|i| s.timestamps[*i] >= start && s.timestamps[*i] <= end).collect();
+                s.values = keep.iter().map(|i| s.values[*i]).collect();
+                s.timestamps = keep.iter().map(|i| s.timestamps[*i]).collect();
+                s
+            }).collect();
+        let horizon = DataHorizon::of(&all, &frame);
+        for s in all.iter().filter(|s| s.metric_name == "ConsumedWriteCapacityUnits") {
+            let p = Prepared::of(s, &horizon).unwrap();
+            println!("{:?} {:?}", s.dimensions, p.values);
+            for e in episodes(&p) { println!("  {:?}", e); }
+            for i in 5..p.values.len() {
+                let history: Vec<f64> = (0..i).rev().map(|j| p.values[j]).collect();
+                let b = Baseline::of(&history, true);
+                let w = &p.values[i..(i + 6).min(p.values.len())];
+                println!("  {} v={} {:?} start={:?} rare={} spread={}", i, p.values[i], b, change_starts_at(&p.values, i, &b, &history), rare_run(w, -1.0, &history), rolling_median_spread(&history, w.len()));
+            }
+        }
+    }
 }

@@ -1,0 +1,49 @@
+//! The `fa2` command as a library: argument parsing and the commands, writing the result to any `Write` and
+//! progress to any sink, so the integration tests run exactly what the binary runs.
+
+pub mod analyze;
+pub mod synth;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "fa2", version, about = "FA2-rs: failure analysis for AWS, offline and in Step Functions")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyse an incident bundle with the production state machine (statemachine/fa2.asl.json), offline.
+    Analyze(analyze::AnalyzeArgs),
+    /// Generate synthetic incident bundles (with answer.json) for development and evaluation.
+    Synth(synth::SynthArgs),
+}
+
+/// Output formats of `fa2 analyze`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Markdown,
+    Json,
+}
+
+/// Where progress lines go (stderr in the binary).
+pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The directory of the example bundle `fa2 analyze` uses when none is given.
+pub fn default_bundle() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/orders-throttling")
+}
+
+/// Runs a parsed command: results to `out` (stdout), progress to `progress` (stderr).
+pub async fn run(cli: Cli, out: &mut (dyn Write + Send), progress: Progress) -> Result<(), String> {
+    match cli.command {
+        Command::Analyze(args) => analyze::run(args, out, progress).await,
+        Command::Synth(args) => synth::run(args),
+    }
+}

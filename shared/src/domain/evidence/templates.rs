@@ -1,0 +1,1015 @@
+//! Online log template mining: a Drain-style miner that turns raw log records (plain text, JSON, multi-line stack
+//! traces) into stable template ids with `<*>` for the variable parts, in one pass and bounded memory.
+//!
+//! A record goes through three steps:
+//! 1. Its text: a JSON record is reduced to its level, message and error type/message (or, with no message, its
+//!    `key=value` fields); a multi-line record to its first line plus the exception type found below it.
+//! 2. Its tokens: split on whitespace, variable parts masked by a hand-written scanner (numbers, hex, UUIDs, IPs and
+//!    ports, timestamps, paths, URLs, e-mails, ARNs, random ids, `key=value` values).
+//! 3. Its cluster: clusters are bucketed by level, token count and leading words; the record joins the most similar
+//!    cluster whose constant words all agree with it, or starts a new one. Two records that differ in a plain word
+//!    (`VM Started` / `VM Paused`, `GET` / `POST`) are different events, which is how the corrected Loghub labels
+//!    see them; values with digits or punctuation differ freely.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// What a variable part of a template looks like.
+pub const WILDCARD: &str = "<*>";
+
+/// Tuning of the miner; `MinerConfig::default()` is the one generic configuration used everywhere.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MinerConfig {
+    /// Share of a template's constant tokens a record must repeat to join it (Drain's similarity threshold).
+    pub similarity: f64,
+    /// Leading tokens that route a record to its candidate clusters (Drain's depth minus two).
+    pub routing_tokens: usize,
+    /// Clusters kept at most; beyond it the least recently used are forgotten.
+    pub max_clusters: usize,
+    /// Tokens of a record considered at most.
+    pub max_tokens: usize,
+    /// Bytes of a record's text considered at most.
+    pub max_bytes: usize,
+}
+
+impl Default for MinerConfig {
+    fn default() -> Self {
+        MinerConfig { similarity: 0.6, routing_tokens: 3, max_clusters: 4_096, max_tokens: 96, max_bytes: 2_048 }
+    }
+}
+
+/// A template's identity: stable for the miner's lifetime (never reused, even after the template is forgotten).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TemplateId(u64);
+
+impl fmt::Display for TemplateId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "T{}", self.0)
+    }
+}
+
+/// Severity of a record, from a JSON level field, a level word near the start of the text or an HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Level {
+    #[default]
+    Unknown,
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Fatal,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Unknown => "",
+            Level::Trace => "TRACE",
+            Level::Debug => "DEBUG",
+            Level::Info => "INFO",
+            Level::Warn => "WARN",
+            Level::Error => "ERROR",
+            Level::Fatal => "FATAL",
+        }
+    }
+
+    /// True for warnings and worse.
+    pub fn is_problem(self) -> bool {
+        self >= Level::Warn
+    }
+
+    /// A level name in any case (`error`, `WARNING`, `Info`), or a pino/bunyan number (`50`).
+    pub fn parse(name: &str) -> Option<Level> {
+        const NAMES: [(&str, Level); 24] = [
+            ("trace", Level::Trace),
+            ("10", Level::Trace),
+            ("debug", Level::Debug),
+            ("fine", Level::Debug),
+            ("20", Level::Debug),
+            ("info", Level::Info),
+            ("information", Level::Info),
+            ("notice", Level::Info),
+            ("30", Level::Info),
+            ("warn", Level::Warn),
+            ("warning", Level::Warn),
+            ("40", Level::Warn),
+            ("error", Level::Error),
+            ("err", Level::Error),
+            ("severe", Level::Error),
+            ("50", Level::Error),
+            ("fatal", Level::Fatal),
+            ("critical", Level::Fatal),
+            ("crit", Level::Fatal),
+            ("emerg", Level::Fatal),
+            ("emergency", Level::Fatal),
+            ("alert", Level::Fatal),
+            ("panic", Level::Fatal),
+            ("60", Level::Fatal),
+        ];
+        NAMES.iter().find(|(known, _)| name.eq_ignore_ascii_case(known)).map(|(_, level)| *level)
+    }
+
+    /// A level word as it appears in plain-text logs: upper case (`ERROR`) or capitalised (`Warning`) only, so that
+    /// an ordinary `error` inside a sentence is not taken for one.
+    fn from_word(word: &str) -> Option<Level> {
+        let bytes = word.as_bytes();
+        let shaped = (3..=11).contains(&bytes.len())
+            && bytes[0].is_ascii_uppercase()
+            && (bytes[1..].iter().all(u8::is_ascii_uppercase) || bytes[1..].iter().all(u8::is_ascii_lowercase));
+        if shaped { Level::parse(word) } else { None }
+    }
+
+    /// The level an HTTP status implies: 5xx error, 4xx warning, anything else information.
+    fn from_status(status: u64) -> Option<Level> {
+        match status {
+            500..=599 => Some(Level::Error),
+            400..=499 => Some(Level::Warn),
+            100..=399 => Some(Level::Info),
+            _ => None,
+        }
+    }
+}
+
+/// One mined template.
+#[derive(Debug, Clone)]
+struct Cluster {
+    tokens: Vec<Box<str>>,
+    /// Per token: a plain word that a record must repeat exactly to join.
+    words: Vec<bool>,
+    text: String,
+    level: Level,
+    bucket: u64,
+    size: u64,
+    last_used: u64,
+}
+
+/// A token of the record being mined: a span of the masked text.
+#[derive(Debug, Clone, Copy)]
+struct Token {
+    start: u32,
+    end: u32,
+    word: bool,
+}
+
+/// The streaming template miner. Memory is bounded by `max_clusters` whatever the number of records.
+#[derive(Debug, Default)]
+pub struct TemplateMiner {
+    config: MinerConfig,
+    clusters: FastMap<TemplateId, Cluster>,
+    buckets: FastMap<u64, Vec<TemplateId>>,
+    /// Masked record → the cluster it joined last time, which skips the similarity search for repeated records.
+    exact: FastMap<u64, TemplateId>,
+    next_id: u64,
+    tick: u64,
+    /// Reused buffers: the record's text, its masked tokens, rendered JSON fields.
+    text: String,
+    masked: String,
+    tokens: Vec<Token>,
+}
+
+impl TemplateMiner {
+    pub fn new(config: MinerConfig) -> Self {
+        TemplateMiner { config, ..TemplateMiner::default() }
+    }
+
+    /// Mine one record (a log message, possibly JSON or multi-line) and return its template.
+    pub fn add(&mut self, message: &str) -> TemplateId {
+        self.tick += 1;
+        let level = self.prepare(message);
+        tokenize(&self.text, self.config.max_tokens, &mut self.masked, &mut self.tokens);
+        let exact_key = self.exact_key(level);
+        if let Some(&id) = self.exact.get(&exact_key)
+            && let Some(cluster) = self.clusters.get_mut(&id)
+            && cluster.level == level
+            && compatible(cluster, &self.masked, &self.tokens)
+        {
+            cluster.size += 1;
+            cluster.last_used = self.tick;
+            return id;
+        }
+        let bucket = self.bucket_key(level);
+        let id = match self.best_match(bucket) {
+            Some(id) => {
+                self.generalize(id);
+                id
+            }
+            None => self.create(level, bucket),
+        };
+        if self.exact.len() >= self.config.max_clusters.saturating_mul(8).max(64) {
+            self.exact.clear();
+        }
+        self.exact.insert(exact_key, id);
+        id
+    }
+
+    /// The current template text (`<*>` for variables); "" for an unknown or forgotten id.
+    pub fn template(&self, id: TemplateId) -> &str {
+        self.clusters.get(&id).map(|c| c.text.as_str()).unwrap_or("")
+    }
+
+    /// The level of a template's records.
+    pub fn level(&self, id: TemplateId) -> Level {
+        self.clusters.get(&id).map(|c| c.level).unwrap_or_default()
+    }
+
+    /// Records mined into a template so far.
+    pub fn count(&self, id: TemplateId) -> u64 {
+        self.clusters.get(&id).map(|c| c.size).unwrap_or(0)
+    }
+
+    /// Templates currently kept.
+    pub fn len(&self) -> usize {
+        self.clusters.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.clusters.is_empty()
+    }
+
+    /// Fill `self.text` with what is mined of `message` and return its level.
+    fn prepare(&mut self, message: &str) -> Level {
+        self.text.clear();
+        let message = message.trim();
+        if let Some((prefix, json)) = split_json(message) {
+            let mut de = serde_json::Deserializer::from_str(json);
+            let mut fields = JsonFields::default();
+            let parsed = JsonSeed { fields: &mut fields, rendered: &mut self.masked }.deserialize(&mut de);
+            if parsed.is_ok() && de.end().is_ok() {
+                return self.prepare_json(prefix, &fields);
+            }
+        }
+        let (head, exception) = head_and_exception(message);
+        push_clipped(&mut self.text, head, self.config.max_bytes);
+        if let Some(exception) = exception {
+            self.text.push(' ');
+            push_clipped(&mut self.text, exception, self.config.max_bytes);
+        }
+        level_in_text(head).unwrap_or_default()
+    }
+
+    fn prepare_json(&mut self, prefix: &str, fields: &JsonFields<'_>) -> Level {
+        let mut prefix_level = None;
+        for word in words(prefix) {
+            let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+            match Level::from_word(bare) {
+                Some(level) => prefix_level = Some(level),
+                None if !word.chars().any(|c| c.is_ascii_digit()) && !bare.is_empty() => {
+                    self.text.push_str(word);
+                    self.text.push(' ');
+                }
+                None => {}
+            }
+        }
+        let budget = self.config.max_bytes;
+        let message = fields.message.as_deref().map(first_line).unwrap_or("");
+        push_clipped(&mut self.text, message, budget);
+        if let Some(kind) = fields.error_type.as_deref().map(first_line).filter(|k| !message.contains(k)) {
+            self.text.push(' ');
+            push_clipped(&mut self.text, kind, budget);
+            self.text.push(':');
+        }
+        if let Some(detail) = fields.error_message.as_deref().map(first_line).filter(|d| !message.contains(d)) {
+            self.text.push(' ');
+            push_clipped(&mut self.text, detail, budget);
+        }
+        if fields.message.is_none() && fields.error_type.is_none() && fields.error_message.is_none() {
+            push_clipped(&mut self.text, &self.masked, budget);
+        }
+        let has_error = fields.error_type.is_some() || fields.error_message.is_some();
+        fields
+            .level
+            .or_else(|| fields.status.and_then(Level::from_status))
+            .or(prefix_level)
+            .or(has_error.then_some(Level::Error))
+            .unwrap_or_default()
+    }
+
+    fn token(&self, index: usize) -> &str {
+        let token = self.tokens[index];
+        &self.masked[token.start as usize..token.end as usize]
+    }
+
+    fn exact_key(&self, level: Level) -> u64 {
+        let mut hasher = FxHasher::default();
+        level.hash(&mut hasher);
+        for index in 0..self.tokens.len() {
+            self.token(index).hash(&mut hasher);
+        }
+        hasher.finish()
+    }
+
+    /// Records can only join clusters of the same level, length and leading words: the bucket says which.
+    fn bucket_key(&self, level: Level) -> u64 {
+        let mut hasher = FxHasher::default();
+        level.hash(&mut hasher);
+        self.tokens.len().hash(&mut hasher);
+        for (index, token) in self.tokens.iter().take(self.config.routing_tokens).enumerate() {
+            if token.word { self.token(index).hash(&mut hasher) } else { WILDCARD.hash(&mut hasher) }
+        }
+        hasher.finish()
+    }
+
+    fn best_match(&self, bucket: u64) -> Option<TemplateId> {
+        let candidates = self.buckets.get(&bucket)?;
+        let mut best: Option<(f64, usize, TemplateId)> = None;
+        for id in candidates {
+            let Some(cluster) = self.clusters.get(id) else { continue };
+            let Some((similarity, params)) = self.similarity(cluster) else { continue };
+            let better = best.is_none_or(|(s, p, _)| similarity > s || (similarity == s && params > p));
+            if similarity >= self.config.similarity && better {
+                best = Some((similarity, params, *id));
+            }
+        }
+        best.map(|(_, _, id)| id)
+    }
+
+    /// Share of the cluster's constant tokens the record repeats, and the cluster's variable count; `None` when a
+    /// constant word differs (a different event) or the shapes differ.
+    fn similarity(&self, cluster: &Cluster) -> Option<(f64, usize)> {
+        if cluster.tokens.len() != self.tokens.len() {
+            return None;
+        }
+        let (mut same, mut params) = (0usize, 0usize);
+        for (index, template) in cluster.tokens.iter().enumerate() {
+            let template = template.as_ref();
+            if template == WILDCARD {
+                params += 1;
+            } else if template == self.token(index) {
+                same += 1;
+            } else if cluster.words[index] && self.tokens[index].word {
+                return None;
+            }
+        }
+        let constants = cluster.tokens.len() - params;
+        let similarity = if constants == 0 { 1.0 } else { same as f64 / constants as f64 };
+        Some((similarity, params))
+    }
+
+    /// Turn the tokens where the record differs from the template into variables.
+    fn generalize(&mut self, id: TemplateId) {
+        let tick = self.tick;
+        let Some(cluster) = self.clusters.get_mut(&id) else { return };
+        cluster.size += 1;
+        cluster.last_used = tick;
+        let mut changed = false;
+        for (index, template) in cluster.tokens.iter_mut().enumerate() {
+            let token = self.tokens[index];
+            let record = &self.masked[token.start as usize..token.end as usize];
+            if template.as_ref() != WILDCARD && template.as_ref() != record {
+                *template = WILDCARD.into();
+                cluster.words[index] = false;
+                changed = true;
+            }
+        }
+        if changed {
+            cluster.text = cluster.tokens.join(" ");
+        }
+    }
+
+    fn create(&mut self, level: Level, bucket: u64) -> TemplateId {
+        let id = TemplateId(self.next_id);
+        self.next_id += 1;
+        let tokens: Vec<Box<str>> = (0..self.tokens.len()).map(|i| self.token(i).into()).collect();
+        let cluster = Cluster {
+            text: tokens.join(" "),
+            words: self.tokens.iter().map(|t| t.word).collect(),
+            tokens,
+            level,
+            bucket,
+            size: 1,
+            last_used: self.tick,
+        };
+        self.clusters.insert(id, cluster);
+        self.buckets.entry(bucket).or_default().push(id);
+        if self.clusters.len() > self.config.max_clusters.max(1) {
+            self.forget_least_recent();
+        }
+        id
+    }
+
+    /// Forget the least recently used tenth of the clusters at once, so that eviction costs O(1) per record.
+    fn forget_least_recent(&mut self) {
+        let keep = self.config.max_clusters.max(1) * 9 / 10;
+        let mut ages: Vec<(u64, TemplateId)> = self.clusters.iter().map(|(id, c)| (c.last_used, *id)).collect();
+        let forget = ages.len().saturating_sub(keep.max(1));
+        if forget == 0 {
+            return;
+        }
+        ages.select_nth_unstable(forget - 1);
+        for (_, id) in &ages[..forget] {
+            if let Some(cluster) = self.clusters.remove(id)
+                && let Some(bucket) = self.buckets.get_mut(&cluster.bucket)
+            {
+                bucket.retain(|other| other != id);
+                if bucket.is_empty() {
+                    self.buckets.remove(&cluster.bucket);
+                }
+            }
+        }
+        self.exact.clear();
+    }
+}
+
+/// True when every token of the record equals the template's or falls on a variable.
+fn compatible(cluster: &Cluster, masked: &str, tokens: &[Token]) -> bool {
+    cluster.tokens.len() == tokens.len()
+        && cluster.tokens.iter().zip(tokens).all(|(template, token)| {
+            let template = template.as_ref();
+            template == WILDCARD || template == &masked[token.start as usize..token.end as usize]
+        })
+}
+
+fn push_clipped(out: &mut String, text: &str, max_bytes: usize) {
+    let room = max_bytes.saturating_sub(out.len());
+    let mut end = room.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    out.push_str(&text[..end]);
+}
+
+fn first_line(text: &str) -> &str {
+    text.trim().split(['\n', '\r']).next().unwrap_or("").trim()
+}
+
+/// A record that is a JSON object, possibly after a short plain prefix (`<time>\t<request id>\tERROR\t{...}`).
+fn split_json(message: &str) -> Option<(&str, &str)> {
+    const MAX_PREFIX: usize = 256;
+    if !message.ends_with('}') {
+        return None;
+    }
+    let start = message.as_bytes().iter().take(MAX_PREFIX + 1).position(|&b| b == b'{')?;
+    Some((&message[..start], &message[start..]))
+}
+
+/// The line a multi-line record is known by, and the exception type below it when that line does not name one.
+fn head_and_exception(message: &str) -> (&str, Option<&str>) {
+    const MAX_LINES: usize = 64;
+    if !message.contains(['\n', '\r']) {
+        return (message, None);
+    }
+    let mut lines = message.split(['\n', '\r']).map(str::trim_end).filter(|line| !line.trim().is_empty());
+    let Some(first) = lines.next() else { return ("", None) };
+    if first.starts_with("Traceback (most recent call last)") {
+        // Python puts the exception last, after the frames, which are indented.
+        let last = lines.take(MAX_LINES).filter(|line| !line.starts_with(char::is_whitespace)).last();
+        return (last.unwrap_or(first), None);
+    }
+    if first.split_whitespace().any(|word| exception_name(word).is_some()) {
+        return (first, None);
+    }
+    let exception = lines.take(MAX_LINES).find_map(|line| {
+        let line = line.trim_start();
+        let line = line.strip_prefix("Caused by:").map(str::trim_start).unwrap_or(line);
+        exception_name(line.split([':', ' ']).next().unwrap_or(""))
+    });
+    (first, exception)
+}
+
+/// `word` if it names an exception type (`KeyError`, `java.lang.NullPointerException`, `botocore.errorfactory.X`).
+fn exception_name(word: &str) -> Option<&str> {
+    let word = word.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
+    let last = word.rsplit('.').next().unwrap_or(word);
+    let named = ["Error", "Exception", "Fault", "Throwable"].iter().any(|suffix| last.ends_with(suffix));
+    let identifier = word.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '$'));
+    (named && identifier && last.len() > 5).then_some(word)
+}
+
+/// A level word among the first tokens of a plain-text record (`[ERROR]`, `WARN`, `level=error`).
+fn level_in_text(text: &str) -> Option<Level> {
+    const SCAN: usize = 6;
+    words(text).take(SCAN).find_map(|word| {
+        let word = word.trim_matches(|c: char| c.is_ascii_punctuation() && c != '=');
+        match word.split_once('=') {
+            Some((key, value)) if key.eq_ignore_ascii_case("level") || key.eq_ignore_ascii_case("severity") => {
+                Level::parse(value)
+            }
+            Some(_) => None,
+            None => Level::from_word(word),
+        }
+    })
+}
+
+/// Split `text` into masked tokens: `masked` holds their text, `tokens` their spans and whether each is a word.
+fn tokenize(text: &str, max_tokens: usize, masked: &mut String, tokens: &mut Vec<Token>) {
+    masked.clear();
+    tokens.clear();
+    let mut after_number = false;
+    for raw in words(text).take(max_tokens) {
+        let start = masked.len() as u32;
+        let word = mask_token(raw, masked);
+        let token = &masked[start as usize..];
+        // A unit after a number (`12 KB`, `3 ms`) varies with the number.
+        let word = word && !(after_number && is_unit(token));
+        after_number = token == WILDCARD;
+        tokens.push(Token { start, end: masked.len() as u32, word });
+    }
+}
+
+/// The whitespace-separated words of `text` (a hand-rolled `split_ascii_whitespace`, which profiles slower).
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let start = at;
+        while at < bytes.len() && !bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        (at > start).then(|| &text[start..at])
+    })
+}
+
+fn is_unit(token: &str) -> bool {
+    const UNITS: [&str; 20] = [
+        "b", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "tib", "bytes", "ms", "us", "ns", "s", "sec", "secs", "min",
+        "mins", "h", "%",
+    ];
+    let token = token.trim_end_matches([',', ';', '.', ')']);
+    UNITS.iter().any(|unit| token.eq_ignore_ascii_case(unit))
+}
+
+/// Append `raw` with its variable parts masked; true when it is a plain word (a constant a record must repeat).
+fn mask_token(raw: &str, out: &mut String) -> bool {
+    let (lead, core, trail) = split_punctuation(raw);
+    if core.is_empty() {
+        out.push_str(raw);
+        return false;
+    }
+    out.push_str(lead);
+    let word = mask_core(core, out);
+    out.push_str(trail);
+    word
+}
+
+fn mask_core(core: &str, out: &mut String) -> bool {
+    let shape = Shape::of(core);
+    if shape.is_whole_variable(core) {
+        out.push_str(WILDCARD);
+        return false;
+    }
+    if let Some((key, value)) = shape.equals.and_then(|at| key_value(core, at)) {
+        out.push_str(key);
+        out.push('=');
+        out.push_str(if is_variable_value(value) { WILDCARD } else { value });
+        return false;
+    }
+    if shape.separated {
+        mask_atoms(core, out);
+        return false;
+    }
+    if shape.is_variable_atom(core) {
+        out.push_str(WILDCARD);
+        return false;
+    }
+    out.push_str(core);
+    shape.is_word()
+}
+
+/// Wrapping punctuation (`(`, `"`, `],`, `):` ...) around a token's core; all ASCII, so byte offsets are safe.
+fn split_punctuation(raw: &str) -> (&str, &str, &str) {
+    let bytes = raw.as_bytes();
+    let start = bytes.iter().position(|b| !matches!(b, b'(' | b'[' | b'{' | b'<' | b'"' | b'\'' | b'`')).unwrap_or(bytes.len());
+    let end = bytes[start..]
+        .iter()
+        .rposition(|b| !matches!(b, b')' | b']' | b'}' | b'>' | b'"' | b'\'' | b'`' | b',' | b';' | b':' | b'.' | b'!' | b'?'))
+        .map_or(start, |at| start + at + 1);
+    (&raw[..start], &raw[start..end], &raw[end..])
+}
+
+/// What one pass over a token's core finds.
+#[derive(Debug, Default)]
+struct Shape {
+    digits: usize,
+    letters: bool,
+    /// Any character besides ASCII letters and digits.
+    symbols: bool,
+    /// Only letters, digits and the inner punctuation of words (`- . ' / $ * +`).
+    word_chars: bool,
+    /// Holds separators between atoms (`:` `,` `(` `=` ... or a run of dots).
+    separated: bool,
+    equals: Option<usize>,
+    at_sign: Option<usize>,
+    url: bool,
+}
+
+impl Shape {
+    fn of(core: &str) -> Shape {
+        let bytes = core.as_bytes();
+        let mut shape = Shape { word_chars: true, ..Shape::default() };
+        for (index, &byte) in bytes.iter().enumerate() {
+            if byte.is_ascii_digit() {
+                shape.digits += 1;
+                continue;
+            }
+            if byte.is_ascii_alphabetic() {
+                shape.letters = true;
+                continue;
+            }
+            shape.symbols = true;
+            if byte >= 0x80 {
+                shape.letters = true;
+                continue;
+            }
+            shape.word_chars &= matches!(byte, b'-' | b'.' | b'\'' | b'/' | b'$' | b'*' | b'+');
+            // A run of dots separates (`instruction......0`), a single dot does not (`java.lang`, `1.5`).
+            shape.separated |= is_separator(byte) || (byte == b'.' && bytes.get(index + 1) == Some(&b'.'));
+            match byte {
+                b'=' if shape.equals.is_none() => shape.equals = Some(index),
+                b'@' if shape.at_sign.is_none() => shape.at_sign = Some(index),
+                b':' if bytes[index + 1..].starts_with(b"//") => shape.url = true,
+                _ => {}
+            }
+        }
+        shape
+    }
+
+    /// Values that are variable as a whole even without digits: URLs, paths, e-mail addresses, ARNs.
+    fn is_whole_variable(&self, core: &str) -> bool {
+        let bytes = core.as_bytes();
+        let email = self.at_sign.is_some_and(|at| at > 0 && bytes[at + 1..].contains(&b'.'));
+        let located = match bytes {
+            [b'/', second, ..] => second.is_ascii_alphanumeric() || matches!(second, b'_' | b'.' | b'~' | b'$' | b'{'),
+            [b'.', b'/', ..] | [b'.', b'.', b'/', ..] | [b'~', b'/', ..] | [b'a', b'r', b'n', b':', ..] => true,
+            [drive, b':', b'\\', ..] => drive.is_ascii_alphabetic(),
+            _ => false,
+        };
+        self.url || email || located
+    }
+
+    /// A value rather than a name: digits (but a short name with one digit, `ee0`, `EC2`, `utf8`, is a name), or a
+    /// random-looking id.
+    fn is_variable_atom(&self, atom: &str) -> bool {
+        if self.digits == 0 {
+            return is_random_id(atom);
+        }
+        let short_name = self.digits == 1
+            && atom.len() <= 6
+            && !self.symbols
+            && atom.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
+        !short_name
+    }
+
+    /// A plain word (`Started`, `java.lang.Error`, `N/A`, `z+`), which a record must repeat to join a template.
+    fn is_word(&self) -> bool {
+        self.letters && self.word_chars
+    }
+}
+
+fn key_value(core: &str, equals: usize) -> Option<(&str, &str)> {
+    let key = &core[..equals];
+    let valid_key = key.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    valid_key.then(|| (key, &core[equals + 1..]))
+}
+
+/// A `key=value` value is variable with digits, as a URL, e-mail or ARN, or when random-looking; a path without
+/// digits is a route (`path=/orders/{id}`).
+fn is_variable_value(value: &str) -> bool {
+    let shape = Shape::of(value);
+    let located = shape.url || value.starts_with("arn:") || shape.at_sign.is_some();
+    !value.is_empty() && (shape.digits > 0 || located || is_random_id(value) || value.contains(['=', ',']))
+}
+
+/// Mask the digit-bearing or random-looking atoms of a token (atoms are separated by `:` `,` `(` `[` ... ), keeping
+/// the separators; a token that is only masked atoms and separators (an IP and port, a timestamp) becomes one `<*>`.
+fn mask_atoms(core: &str, out: &mut String) {
+    let start = out.len();
+    let (mut kept, mut masked) = (false, false);
+    let bytes = core.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        let separator_at = |i: usize| is_separator(bytes[i]) || (bytes[i] == b'.' && bytes.get(i + 1) == Some(&b'.'));
+        let atom_end = (at..bytes.len()).find(|&i| separator_at(i)).unwrap_or(bytes.len());
+        if atom_end == at {
+            let separator_end =
+                (at..bytes.len()).find(|&i| !is_separator(bytes[i]) && bytes[i] != b'.').unwrap_or(bytes.len());
+            out.push_str(&core[at..separator_end]);
+            at = separator_end;
+            continue;
+        }
+        let atom = &core[at..atom_end];
+        if Shape::of(atom).is_variable_atom(atom) {
+            out.push_str(WILDCARD);
+            masked = true;
+        } else {
+            out.push_str(atom);
+            kept = true;
+        }
+        at = atom_end;
+    }
+    if masked && !kept {
+        out.truncate(start);
+        out.push_str(WILDCARD);
+    }
+}
+
+fn is_separator(byte: u8) -> bool {
+    matches!(byte, b':' | b',' | b';' | b'=' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b'"' | b'\'' | b'|' | b'@' | b'#')
+}
+
+/// A digit-free random identifier (`jsvnuaSNkG`): a long run of letters whose case flips every couple of characters
+/// and that has few vowels.
+fn is_random_id(atom: &str) -> bool {
+    const MIN_LEN: usize = 8;
+    atom.len() >= MIN_LEN
+        && atom.split(['_', '-', '.']).any(|segment| {
+            let bytes = segment.as_bytes();
+            if bytes.len() < MIN_LEN || !bytes.iter().all(u8::is_ascii_alphabetic) {
+                return false;
+            }
+            let runs = 1 + bytes.windows(2).filter(|pair| pair[0].is_ascii_uppercase() != pair[1].is_ascii_uppercase()).count();
+            // CamelCase names (`RequestId`, `BatchWriteItem`) flip case too, but read as words: vowels are common.
+            let vowels = bytes.iter().filter(|b| matches!(b.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u')).count();
+            runs >= 4 && bytes.len() * 2 <= runs * 5 && vowels * 10 <= bytes.len() * 3
+        })
+}
+
+/// What the miner keeps of a JSON record.
+#[derive(Debug, Default)]
+struct JsonFields<'a> {
+    level: Option<Level>,
+    status: Option<u64>,
+    message: Option<Cow<'a, str>>,
+    error_type: Option<Cow<'a, str>>,
+    error_message: Option<Cow<'a, str>>,
+}
+
+/// Fields of a JSON record with no message are mined as `key=value` tokens, at most this many.
+const MAX_RENDERED_FIELDS: usize = 16;
+
+fn key_is(key: &str, names: &[&str]) -> bool {
+    names.iter().any(|name| key.eq_ignore_ascii_case(name))
+}
+
+const LEVEL_KEYS: [&str; 8] = ["level", "severity", "levelname", "loglevel", "log_level", "lvl", "log.level", "@l"];
+const MESSAGE_KEYS: [&str; 4] = ["msg", "message", "@m", "@message"];
+const ERROR_TYPE_KEYS: [&str; 4] = ["errorType", "error_type", "exceptionType", "exception_type"];
+const ERROR_MESSAGE_KEYS: [&str; 2] = ["errorMessage", "error_message"];
+const ERROR_OBJECT_KEYS: [&str; 4] = ["err", "error", "exception", "cause"];
+const STATUS_KEYS: [&str; 5] = ["status", "statusCode", "status_code", "httpStatus", "http_status"];
+
+/// Reads a JSON object's interesting fields into `fields` and renders its scalar fields into `rendered`.
+struct JsonSeed<'f, 'a> {
+    fields: &'f mut JsonFields<'a>,
+    rendered: &'f mut String,
+}
+
+impl<'de, 'f> DeserializeSeed<'de> for JsonSeed<'f, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, 'f> Visitor<'de> for JsonSeed<'f, 'de> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.rendered.clear();
+        let mut rendered_fields = 0;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let key = key.as_ref();
+            if key_is(key, &ERROR_OBJECT_KEYS) {
+                let error = map.next_value::<ErrorValue<'de>>()?;
+                self.fields.error_type = self.fields.error_type.take().or(error.kind);
+                self.fields.error_message = self.fields.error_message.take().or(error.message);
+                continue;
+            }
+            let value = map.next_value::<Scalar<'de>>()?;
+            if key_is(key, &LEVEL_KEYS) {
+                self.fields.level = self.fields.level.or_else(|| value.text().and_then(Level::parse));
+            } else if key_is(key, &MESSAGE_KEYS) && self.fields.message.is_none() {
+                self.fields.message = value.into_text();
+            } else if key_is(key, &ERROR_TYPE_KEYS) {
+                self.fields.error_type = value.into_text();
+            } else if key_is(key, &ERROR_MESSAGE_KEYS) {
+                self.fields.error_message = value.into_text();
+            } else {
+                if key_is(key, &STATUS_KEYS) {
+                    self.fields.status = self.fields.status.or_else(|| value.number());
+                }
+                if rendered_fields < MAX_RENDERED_FIELDS && value.render(key, self.rendered) {
+                    rendered_fields += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A JSON value as far as the miner cares: text, a number, another scalar, or something nested (skipped).
+enum Scalar<'a> {
+    Text(Cow<'a, str>),
+    Number(f64),
+    Other(&'static str),
+    Nested,
+}
+
+impl<'a> Scalar<'a> {
+    fn text(&self) -> Option<&str> {
+        match self {
+            Scalar::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    fn into_text(self) -> Option<Cow<'a, str>> {
+        match self {
+            Scalar::Text(text) => Some(text),
+            Scalar::Number(number) => Some(Cow::Owned(number.to_string())),
+            _ => None,
+        }
+    }
+
+    fn number(&self) -> Option<u64> {
+        match self {
+            Scalar::Number(number) if number.fract() == 0.0 && *number >= 0.0 => Some(*number as u64),
+            Scalar::Text(text) => text.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// Append ` key=value` as one token (a value with spaces is a variable); false for nested values.
+    fn render(&self, key: &str, out: &mut String) -> bool {
+        let value = match self {
+            Scalar::Text(text) if text.contains(char::is_whitespace) || text.is_empty() => WILDCARD,
+            Scalar::Text(text) => text.as_ref(),
+            Scalar::Number(_) => WILDCARD,
+            Scalar::Other(other) => other,
+            Scalar::Nested => return false,
+        };
+        if key.contains(char::is_whitespace) {
+            return false;
+        }
+        out.push(' ');
+        out.push_str(key);
+        out.push('=');
+        out.push_str(value);
+        true
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Text(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Text(Cow::Owned(v.to_string())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Text(Cow::Owned(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Number(v as f64))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Number(v as f64))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Number(v))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Other(if v { "true" } else { "false" }))
+    }
+    fn visit_unit<E>(self) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Other("null"))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Nested)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Nested)
+    }
+}
+
+/// An `err`/`error`/`exception` field: a message string, or an object with a type and a message.
+#[derive(Default)]
+struct ErrorValue<'a> {
+    kind: Option<Cow<'a, str>>,
+    message: Option<Cow<'a, str>>,
+}
+
+impl<'de> serde::Deserialize<'de> for ErrorValue<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ErrorVisitor)
+    }
+}
+
+struct ErrorVisitor;
+
+impl<'de> Visitor<'de> for ErrorVisitor {
+    type Value = ErrorValue<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("an error message or object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ErrorValue<'de>, A::Error> {
+        let mut error = ErrorValue::default();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let value = map.next_value::<Scalar<'de>>()?;
+            if key_is(&key, &["type", "name", "errorType", "code", "__type"]) {
+                error.kind = error.kind.or_else(|| value.into_text());
+            } else if key_is(&key, &["message", "errorMessage", "msg", "reason"]) {
+                error.message = error.message.or_else(|| value.into_text());
+            }
+        }
+        Ok(error)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ErrorValue<'de>, A::Error> {
+        ScalarVisitor.visit_seq(seq).map(|_| ErrorValue::default())
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<ErrorValue<'de>, E> {
+        Ok(ErrorValue { kind: None, message: Some(Cow::Borrowed(v)) })
+    }
+    fn visit_str<E>(self, v: &str) -> Result<ErrorValue<'de>, E> {
+        Ok(ErrorValue { kind: None, message: Some(Cow::Owned(v.to_string())) })
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<ErrorValue<'de>, E> {
+        Ok(ErrorValue::default())
+    }
+    fn visit_unit<E>(self) -> Result<ErrorValue<'de>, E> {
+        Ok(ErrorValue::default())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<ErrorValue<'de>, E> {
+        Ok(ErrorValue::default())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<ErrorValue<'de>, E> {
+        Ok(ErrorValue::default())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<ErrorValue<'de>, E> {
+        Ok(ErrorValue::default())
+    }
+}
+
+/// FxHash (rustc's hasher): far faster than SipHash for the short keys hashed once per token here, and the keys
+/// are not attacker-chosen in a way that matters (a collision only costs a similarity check).
+#[derive(Debug, Default, Clone, Copy)]
+struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;

@@ -1,0 +1,170 @@
+//! Splitting resource names and free text into comparable lowercase terms, shared by knowledge search and the
+//! audit analyzer's "is this change related to a resource in play" test.
+
+/// Words too common in prose to say anything about relevance.
+const PROSE_STOPWORDS: [&str; 48] = [
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "does", "for", "from", "has", "have", "how",
+    "if", "in", "into", "is", "it", "its", "no", "not", "of", "on", "or", "so", "than", "that", "the", "then", "there",
+    "these", "this", "to", "up", "was", "we", "were", "what", "when", "which", "while", "who", "will", "with",
+];
+
+/// Splits an identifier or a run of text into its words: on every non-alphanumeric character and at camelCase
+/// boundaries (`ReportsTable` → `reports`, `table`; `HTTPServer` → `http`, `server`), lowercased.
+pub fn split_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for segment in text.split(|c: char| !c.is_alphanumeric()).filter(|s| !s.is_empty()) {
+        split_camel(segment, &mut words);
+    }
+    words
+}
+
+fn split_camel(segment: &str, out: &mut Vec<String>) {
+    let chars: Vec<char> = segment.chars().collect();
+    let mut start = 0;
+    for i in 1..chars.len() {
+        let (prev, cur) = (chars[i - 1], chars[i]);
+        let next_is_lower = chars.get(i + 1).is_some_and(|c| c.is_lowercase());
+        let boundary = (prev.is_lowercase() && cur.is_uppercase())
+            || (prev.is_uppercase() && cur.is_uppercase() && next_is_lower);
+        if boundary {
+            out.push(chars[start..i].iter().collect::<String>().to_lowercase());
+            start = i;
+        }
+    }
+    if start < chars.len() {
+        out.push(chars[start..].iter().collect::<String>().to_lowercase());
+    }
+}
+
+/// A light English stemmer: folds plurals so `orders` meets `order` and `policies` meets `policy`.
+pub fn stem(word: &str) -> String {
+    if word.len() > 4 && word.ends_with("ies") {
+        return format!("{}y", &word[..word.len() - 3]);
+    }
+    if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") && !word.ends_with("us") {
+        return word[..word.len() - 1].to_string();
+    }
+    word.to_string()
+}
+
+/// Search terms of a text: its words (stemmed, stopwords dropped), plus each camelCase or hyphenated compound as
+/// one more term, so `AccessDeniedException` matches both `AccessDenied` and `denied`.
+pub fn search_terms(text: &str) -> Vec<String> {
+    let mut terms = Vec::new();
+    for token in text.split(|c: char| c.is_whitespace() || matches!(c, '`' | '"' | '\'' | ',' | ';' | '(' | ')' | '*'))
+    {
+        let parts = split_words(token);
+        if parts.len() > 1 {
+            let compound: String = parts.concat();
+            if compound.len() <= 40 {
+                terms.push(compound);
+            }
+        }
+        terms.extend(parts.into_iter().filter(|w| w.len() > 1 && !PROSE_STOPWORDS.contains(&w.as_str())).map(|w| stem(&w)));
+    }
+    terms
+}
+
+/// The meaningful words of a resource name, dropping the generated parts that carry no meaning: CloudFormation/CDK
+/// hash suffixes (`ReportsTableFC66D572-mT9XvDkRQgzE`), random ids, version numbers.
+pub fn name_tokens(name: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for segment in name.split(|c: char| !c.is_alphanumeric()).filter(|s| !s.is_empty()) {
+        let segment = strip_logical_id_hash(segment);
+        if looks_generated(segment) {
+            continue;
+        }
+        let mut words = Vec::new();
+        split_camel(segment, &mut words);
+        tokens.extend(
+            words.into_iter().filter(|w| w.len() > 1 && !w.chars().all(|c| c.is_ascii_digit())).map(|w| stem(&w)),
+        );
+    }
+    tokens.sort();
+    tokens.dedup();
+    tokens
+}
+
+/// A segment that is an id rather than a word: long, and mixing digits with letters or with erratic case
+/// (`mT9XvDkRQgzE`, `a964a450da5fba98`, `0cf510ba414fb4850`).
+fn looks_generated(segment: &str) -> bool {
+    let length = segment.chars().count();
+    if length < 8 {
+        return false;
+    }
+    let digits = segment.chars().filter(char::is_ascii_digit).count();
+    let case_flips = segment
+        .chars()
+        .zip(segment.chars().skip(1))
+        .filter(|(a, b)| a.is_lowercase() && b.is_uppercase() || a.is_uppercase() && b.is_lowercase())
+        .count();
+    digits >= 2 || case_flips * 3 > length
+}
+
+/// CDK appends 8 upper-case hex digits to logical ids (`ReportsTableFC66D572`); strips them when a word precedes.
+fn strip_logical_id_hash(segment: &str) -> &str {
+    let bytes = segment.as_bytes();
+    if bytes.len() > 10 {
+        let (head, tail) = segment.split_at(segment.len() - 8);
+        let hexlike = tail.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b));
+        if hexlike && tail.bytes().any(|b| b.is_ascii_digit()) && head.chars().last().is_some_and(char::is_alphabetic) {
+            return head;
+        }
+    }
+    segment
+}
+
+/// How many times `text` mentions `name` as a whole name (case-insensitive), not as part of a longer identifier:
+/// `orders-api` is not mentioned by `orders-api-role`.
+pub fn mention_count(text: &str, name: &str) -> usize {
+    if name.is_empty() {
+        return 0;
+    }
+    let haystack = text.to_lowercase();
+    let needle = name.to_lowercase();
+    let is_name_char = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
+    haystack
+        .match_indices(&needle)
+        .filter(|(start, _)| {
+            let before_ok = haystack[..*start].chars().next_back().is_none_or(|c| !is_name_char(c));
+            let after_ok = haystack[start + needle.len()..].chars().next().is_none_or(|c| !is_name_char(c));
+            before_ok && after_ok
+        })
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_words_handles_separators_and_camel_case() {
+        assert_eq!(split_words("orders-api_role"), ["orders", "api", "role"]);
+        assert_eq!(split_words("AccessDeniedException"), ["access", "denied", "exception"]);
+        assert_eq!(split_words("HTTPServer v2"), ["http", "server", "v2"]);
+    }
+
+    #[test]
+    fn name_tokens_drop_generated_parts() {
+        assert_eq!(name_tokens("ShopStack-CartTableFC66D572-mT9XvDkRQgzE"), ["cart", "shop", "stack", "table"]);
+        assert_eq!(name_tokens("orders-api-role"), ["api", "order", "role"]);
+        assert_eq!(name_tokens("vol-0cf510ba414fb4850"), ["vol"]);
+        assert_eq!(name_tokens("billing-v2"), ["billing", "v2"]);
+    }
+
+    #[test]
+    fn search_terms_keep_compounds_and_stem_plurals() {
+        let terms = search_terms("AccessDeniedException on the Policies");
+        assert!(terms.contains(&"accessdeniedexception".to_string()));
+        assert!(terms.contains(&"denied".to_string()));
+        assert!(terms.contains(&"policy".to_string()));
+        assert!(!terms.contains(&"the".to_string()));
+    }
+
+    #[test]
+    fn mentions_count_whole_names_only() {
+        assert_eq!(mention_count("check `orders-api` first, then /aws/lambda/orders-api", "Orders-API"), 2);
+        assert_eq!(mention_count("check orders-api-role first", "orders-api"), 0);
+        assert_eq!(mention_count("anything", ""), 0);
+    }
+}

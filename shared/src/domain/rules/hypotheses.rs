@@ -1,0 +1,343 @@
+//! From findings to ranked hypotheses.
+//!
+//! 1. Symptoms are the findings that say something is wrong (error patterns, error/latency metrics rising, trace
+//!    faults); their earliest strong onset is the incident's onset.
+//! 2. Every change (CloudTrail) is a candidate cause, scored by its kind, how shortly it preceded the onset, how close
+//!    it is to the symptomatic resources in the topology, and whether the symptoms are the kind it would cause
+//!    (a permission change → access denied, a capacity cut → throttling, a deployment → new errors in that code).
+//! 3. Symptoms no change explains become candidates of their own (throttling → capacity limit, out of memory →
+//!    resource exhaustion, connection errors → dependency failure, new exceptions with no change → code defect,
+//!    demand rising first → traffic surge), weighted by how early they moved.
+//! 4. A burst that recovered at once with nothing behind it is a false alarm (`healthy`).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::topology::Topology;
+use crate::contract::{Category, EvidenceSource, Finding, FindingKind, RunContext};
+use crate::domain::evidence::attr;
+use crate::domain::resources::same_resource;
+
+/// A symptom weaker than this does not set the onset or count as ongoing.
+const STRONG: f64 = 0.3;
+/// A symptom that lasted at most this long and recovered before the alarm is a blip.
+const BLIP_MINUTES: i64 = 4;
+
+/// One candidate root cause and what supports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub component: String,
+    pub category: Category,
+    /// Unbounded strength; `narrative` turns it into a calibrated confidence.
+    pub score: f64,
+    /// The change behind it, if it is a change.
+    pub cause: Option<Finding>,
+    /// Symptoms and knowledge that support it, strongest first.
+    pub support: Vec<Finding>,
+}
+
+/// What the evidence says overall.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    pub candidates: Vec<Candidate>,
+    /// When the symptoms started, if any did.
+    pub onset: Option<DateTime<Utc>>,
+    /// Symptoms that were there and recovered at once, when that is all there is (a false alarm).
+    pub blip: Option<Vec<Finding>>,
+    /// The strongest symptom on the alarmed resource (or overall): what the impact statement quotes.
+    pub impact: Option<Finding>,
+    /// Evidence sources that returned findings.
+    pub sources: Vec<EvidenceSource>,
+}
+
+/// Ranks candidate root causes over the findings.
+pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
+    let mut topology = Topology::from_architecture(&run.architecture);
+    for finding in findings {
+        topology.intern(&finding.component);
+    }
+    let symptoms: Vec<&Finding> = findings.iter().copied().filter(|f| is_symptom(f)).collect();
+    let onset = onset_of(run, &symptoms);
+    let alarmed: Vec<String> = alarmed_components(run);
+    let mut sources: Vec<EvidenceSource> = findings.iter().map(|f| f.source).collect();
+    sources.sort();
+    sources.dedup();
+    let impact = symptoms
+        .iter()
+        .filter(|f| f.kind == FindingKind::MetricAnomaly)
+        .max_by(|a, b| {
+            let on_alarm = |f: &Finding| alarmed.iter().any(|c| same_resource(c, &f.component));
+            (on_alarm(a), a.score).partial_cmp(&(on_alarm(b), b.score)).unwrap_or(std::cmp::Ordering::Equal)
+        })
+        .map(|f| (*f).clone());
+    let ongoing: Vec<&Finding> = symptoms.iter().copied().filter(|f| f.score >= STRONG && !recovered_blip(f)).collect();
+    let mut candidates = change_candidates(findings, &symptoms, onset, &topology, &alarmed);
+    candidates.extend(symptom_candidates(&symptoms, &candidates, onset, &topology, &alarmed));
+    attach_knowledge(&mut candidates, findings);
+    candidates.retain(|c| c.score > 0.01);
+    candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let strong_change = candidates.iter().any(|c| c.cause.is_some() && c.score >= 0.5);
+    let blips: Vec<Finding> = symptoms.iter().filter(|f| recovered_blip(f)).map(|f| (*f).clone()).collect();
+    let blip = (ongoing.is_empty() && !blips.is_empty() && !strong_change).then_some(blips);
+    Assessment { candidates, onset, blip, impact, sources }
+}
+
+/// A finding that says something is wrong (as opposed to a change, a runbook, or demand going down).
+fn is_symptom(finding: &Finding) -> bool {
+    match finding.kind {
+        FindingKind::NewLogPattern | FindingKind::LogRateChange => {
+            let level = finding.attr(attr::LEVEL).to_ascii_uppercase();
+            let rising = count(finding, attr::COUNT_AFTER) >= count(finding, attr::COUNT_BEFORE);
+            rising && (!finding.attr(attr::ERROR_CLASS).is_empty() || matches!(level.as_str(), "ERROR" | "FATAL" | "CRITICAL" | "WARN" | "WARNING"))
+        }
+        FindingKind::MetricAnomaly => metric_is_bad(finding),
+        FindingKind::TraceAnomaly => true,
+        FindingKind::Change | FindingKind::Runbook => false,
+    }
+}
+
+fn count(finding: &Finding, key: &str) -> f64 {
+    finding.attr(key).parse().unwrap_or(0.0)
+}
+
+/// Error, throttle, latency and saturation metrics rising, or health/capacity metrics falling, are bad.
+fn metric_is_bad(finding: &Finding) -> bool {
+    let name = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
+    let shape = finding.attr(attr::SHAPE);
+    let up = matches!(shape, "spike" | "levelShiftUp" | "trendUp");
+    let down = matches!(shape, "levelShiftDown" | "dropToZero" | "flatline");
+    const BAD_UP: [&str; 14] = [
+        "error", "fault", "5xx", "throttl", "latency", "duration", "iteratorage", "ageofoldest", "cpu", "memory",
+        "dlq", "timeout", "deadletter", "queuedepth",
+    ];
+    const BAD_DOWN: [&str; 4] = ["free", "healthy", "available", "success"];
+    (up && BAD_UP.iter().any(|k| name.contains(k)) && !name.contains("4xx"))
+        || (down && BAD_DOWN.iter().any(|k| name.contains(k)))
+}
+
+/// A demand metric (requests, invocations, messages in).
+fn is_demand_metric(finding: &Finding) -> bool {
+    let name = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
+    finding.kind == FindingKind::MetricAnomaly
+        && matches!(finding.attr(attr::SHAPE), "spike" | "levelShiftUp" | "trendUp")
+        && ["invocations", "count", "requestcount", "incomingmessages", "numberofmessagessent", "consumed"]
+            .iter()
+            .any(|k| name == *k || name.starts_with(k))
+}
+
+/// Recovered within minutes, before the alarm's look at it.
+fn recovered_blip(finding: &Finding) -> bool {
+    let (Some(start), Some(end)) = (finding.time, parse_time(finding.attr(attr::ENDED_AT))) else { return false };
+    end - start <= Duration::minutes(BLIP_MINUTES)
+}
+
+fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// The earliest strong symptom at or before the time the problem was noticed (plus a little slack).
+fn onset_of(run: &RunContext, symptoms: &[&Finding]) -> Option<DateTime<Utc>> {
+    let latest = run.noticed_at + Duration::minutes(5);
+    symptoms
+        .iter()
+        .filter(|f| f.score >= STRONG)
+        .filter_map(|f| f.time)
+        .filter(|t| run.window.start <= *t && *t <= latest)
+        .min()
+}
+
+/// The resources the alarm (or the operator) pointed at.
+fn alarmed_components(run: &RunContext) -> Vec<String> {
+    let mut names: Vec<String> =
+        run.alarm.iter().flat_map(|a| a.metrics.iter().flat_map(|m| m.dimensions.values().cloned())).collect();
+    if let Some(description) = &run.trigger.description {
+        names.extend(description.split(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_').filter(|w| w.len() >= 4).map(String::from));
+    }
+    names
+}
+
+/// How close `component` is to the symptoms (and the alarm): 1.0 on them, lower further away.
+fn relation(component: &str, symptoms: &[&Finding], topology: &Topology, alarmed: &[String]) -> f64 {
+    let factor = |d: u32| match d {
+        0 => 1.0,
+        1 => 0.85,
+        2 => 0.5,
+        _ => 0.15,
+    };
+    let to_symptoms = symptoms
+        .iter()
+        .filter(|s| s.score >= STRONG)
+        .map(|s| factor(topology.distance(component, &s.component)))
+        .fold(0.0, f64::max);
+    let to_alarm = alarmed.iter().map(|a| factor(topology.distance(component, a))).fold(0.0, f64::max);
+    to_symptoms.max(to_alarm * 0.8)
+}
+
+/// Symptom error classes a change of this kind would cause.
+fn consistent(change_kind: &str, error_class: &str, finding: &Finding) -> bool {
+    match change_kind {
+        "permission" => matches!(error_class, "accessDenied"),
+        "capacity" => matches!(error_class, "throttling" | "limitExceeded") || finding.attr(attr::METRIC_NAME).to_ascii_lowercase().contains("throttl"),
+        "credential" => matches!(error_class, "credential" | "accessDenied" | "tls"),
+        "network" => matches!(error_class, "connection" | "dns" | "timeout" | "tls"),
+        "deployment" => finding.kind == FindingKind::NewLogPattern || matches!(error_class, "exception" | "notFound"),
+        "configuration" => !error_class.is_empty() || finding.kind == FindingKind::MetricAnomaly,
+        _ => false,
+    }
+}
+
+fn change_category(kind: &str) -> Option<(Category, f64)> {
+    Some(match kind {
+        "deployment" => (Category::Deployment, 1.0),
+        "permission" => (Category::PermissionChange, 1.0),
+        "capacity" => (Category::CapacityLimit, 1.0),
+        "credential" => (Category::CredentialExpiry, 1.0),
+        "network" => (Category::Network, 0.9),
+        "configuration" => (Category::ConfigurationChange, 0.8),
+        _ => return None,
+    })
+}
+
+/// How much a change's timing says it caused the onset: best a few minutes before, fading over an hour.
+fn timing(change: DateTime<Utc>, onset: Option<DateTime<Utc>>) -> f64 {
+    let Some(onset) = onset else { return 0.4 };
+    let lead = (onset - change).num_seconds() as f64 / 60.0;
+    if lead < -2.0 {
+        0.1
+    } else if lead <= 15.0 {
+        1.0
+    } else {
+        (1.0 - (lead - 15.0) / 90.0).max(0.15)
+    }
+}
+
+fn change_candidates(
+    findings: &[&Finding],
+    symptoms: &[&Finding],
+    onset: Option<DateTime<Utc>>,
+    topology: &Topology,
+    alarmed: &[String],
+) -> Vec<Candidate> {
+    let mut by_target: BTreeMap<(String, Category), Candidate> = BTreeMap::new();
+    for change in findings.iter().filter(|f| f.kind == FindingKind::Change) {
+        let kind = change.attr(attr::CHANGE_KIND);
+        let Some((category, base)) = change_category(kind) else { continue };
+        let Some(time) = change.time else { continue };
+        let related: Vec<&Finding> = symptoms
+            .iter()
+            .copied()
+            .filter(|s| topology.distance(&change.component, &s.component) <= 1)
+            .filter(|s| s.time.is_none_or(|t| t >= time - Duration::minutes(1)))
+            .collect();
+        let explained: Vec<&Finding> =
+            related.iter().copied().filter(|s| consistent(kind, s.attr(attr::ERROR_CLASS), s)).collect();
+        let corroboration = explained.iter().map(|s| s.score).fold(0.0, f64::max).min(1.0);
+        let score = base
+            * timing(time, onset)
+            * relation(&change.component, symptoms, topology, alarmed)
+            * (0.35 + 0.65 * corroboration)
+            + 0.1 * change.score;
+        let mut support: Vec<Finding> = explained.into_iter().cloned().collect();
+        support.sort_by(|a, b| b.score.total_cmp(&a.score));
+        let key = (change.component.to_ascii_lowercase(), category);
+        let entry = by_target.entry(key).or_insert_with(|| Candidate {
+            component: change.component.clone(),
+            category,
+            score: 0.0,
+            cause: None,
+            support: Vec::new(),
+        });
+        if score > entry.score {
+            entry.score = score;
+            entry.cause = Some((*change).clone());
+            entry.support = support;
+        }
+    }
+    by_target.into_values().collect()
+}
+
+/// The category a symptom points to when no change explains it.
+fn symptom_category(finding: &Finding) -> Category {
+    let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
+    match finding.attr(attr::ERROR_CLASS) {
+        "throttling" | "limitExceeded" => Category::CapacityLimit,
+        "accessDenied" => Category::PermissionChange,
+        "credential" => Category::CredentialExpiry,
+        "outOfMemory" | "diskFull" => Category::ResourceExhaustion,
+        "dns" | "tls" => Category::Network,
+        "connection" | "timeout" => Category::DependencyFailure,
+        "exception" | "notFound" => Category::CodeDefect,
+        _ if metric.contains("throttl") => Category::CapacityLimit,
+        _ if ["memory", "cpu", "disk", "free"].iter().any(|k| metric.contains(k)) => Category::ResourceExhaustion,
+        _ if finding.kind == FindingKind::TraceAnomaly => Category::DependencyFailure,
+        _ => Category::Unknown,
+    }
+}
+
+fn symptom_candidates(
+    symptoms: &[&Finding],
+    changes: &[Candidate],
+    onset: Option<DateTime<Utc>>,
+    topology: &Topology,
+    alarmed: &[String],
+) -> Vec<Candidate> {
+    let explained_by_change = |s: &Finding| changes.iter().any(|c| c.support.iter().any(|x| x == s));
+    let mut groups: BTreeMap<(String, Category), Vec<&Finding>> = BTreeMap::new();
+    for symptom in symptoms.iter().copied().filter(|s| !explained_by_change(s)) {
+        let category = symptom_category(symptom);
+        groups.entry((symptom.component.to_ascii_lowercase(), category)).or_default().push(symptom);
+    }
+    let demand: Vec<&Finding> = symptoms.iter().copied().filter(|f| is_demand_metric(f)).collect();
+    let mut candidates: Vec<Candidate> = groups
+        .into_values()
+        .map(|mut group| {
+            group.sort_by(|a, b| b.score.total_cmp(&a.score));
+            let strength = group.iter().take(3).enumerate().map(|(i, f)| f.score / (i as f64 + 1.0)).sum::<f64>().min(1.5);
+            let first = group.iter().filter_map(|f| f.time).min();
+            let earliness = match (first, onset) {
+                (Some(t), Some(o)) => (1.0 - (t - o).num_seconds().max(0) as f64 / 1800.0).max(0.3),
+                _ => 0.6,
+            };
+            let component = group[0].component.clone();
+            let category = symptom_category(group[0]);
+            let specificity = if category == Category::Unknown { 0.5 } else { 1.0 };
+            let score = 0.55 * strength * earliness * specificity * relation(&component, symptoms, topology, alarmed);
+            Candidate { component, category, score, cause: None, support: group.into_iter().cloned().collect() }
+        })
+        .collect();
+    for surge in demand {
+        let leads = match (surge.time, onset) {
+            (Some(t), Some(o)) => t <= o + Duration::minutes(1),
+            _ => false,
+        };
+        if leads && surge.score >= STRONG {
+            candidates.push(Candidate {
+                component: surge.component.clone(),
+                category: Category::TrafficSurge,
+                score: 0.6 * surge.score * relation(&surge.component, symptoms, topology, alarmed),
+                cause: None,
+                support: vec![surge.clone()],
+            });
+        }
+    }
+    candidates
+}
+
+/// Runbooks and postmortems that match a candidate's component or category become its knowledge evidence.
+fn attach_knowledge(candidates: &mut [Candidate], findings: &[&Finding]) {
+    let runbooks: Vec<&Finding> = findings.iter().copied().filter(|f| f.kind == FindingKind::Runbook).collect();
+    for candidate in candidates.iter_mut() {
+        let category_words: Vec<&str> = candidate.category.as_str().split('-').collect();
+        let matching = runbooks.iter().find(|r| {
+            let text = format!("{} {} {}", r.component, r.summary, r.excerpt).to_ascii_lowercase();
+            same_resource(&r.component, &candidate.component)
+                || (text.contains(&candidate.component.to_ascii_lowercase())
+                    && category_words.iter().any(|w| text.contains(w)))
+        });
+        if let Some(runbook) = matching {
+            candidate.support.push((*runbook).clone());
+            candidate.score *= 1.05;
+        }
+    }
+}

@@ -1,0 +1,531 @@
+//! Turns an assessment into the words of a report, in English or Japanese: summary, statements, calibrated
+//! confidence, evidence citations, timeline, impact, actions and prevention.
+
+use chrono::{DateTime, Utc};
+
+use super::hypotheses::{Assessment, Candidate};
+use crate::contract::{
+    ActionItem, Category, Conclusion, EvidenceItem, EvidenceSource, Finding, Hypothesis, Language, Notebook, Priority,
+    RunContext, Severity, Status, TimelineEntry, ToolCall, ToolOutcome, format_time,
+};
+use crate::domain::budget::clip;
+
+/// Evidence items cited per hypothesis, at most, and per source.
+const MAX_EVIDENCE: usize = 6;
+const MAX_PER_SOURCE: usize = 2;
+/// A top hypothesis below this confidence leaves the run inconclusive.
+const IDENTIFIED: f64 = 0.5;
+
+pub fn enough_evidence(language: Language) -> String {
+    match language {
+        Language::En => "The evidence gathered is enough to conclude.".into(),
+        Language::Ja => "結論を出すのに十分な証拠が集まりました。".into(),
+    }
+}
+
+pub fn planning(language: Language, calls: &[ToolCall]) -> String {
+    let tools: Vec<&str> = calls.iter().map(|c| c.tool.as_str()).collect();
+    match language {
+        Language::En => format!("Gather evidence with: {}.", tools.join(", ")),
+        Language::Ja => format!("次のツールで証拠を集めます: {}。", tools.join(", ")),
+    }
+}
+
+/// A knowledge-base query for the leading suspicion.
+pub fn knowledge_query(candidate: &Candidate) -> String {
+    let symptom = candidate.support.first().map(|f| f.summary.as_str()).unwrap_or_default();
+    clip(&format!("{} {} {}", candidate.component, candidate.category.as_str().replace('-', " "), symptom), 300)
+}
+
+/// Confidence from the candidates' scores: strength of the leader and its margin over the runner-up.
+fn confidences(candidates: &[Candidate]) -> Vec<f64> {
+    let Some(top) = candidates.first() else { return Vec::new() };
+    let second = candidates.get(1).map_or(0.0, |c| c.score);
+    let margin = if top.score > 0.0 { (top.score - second) / top.score } else { 0.0 };
+    let lead = (0.15 + 0.6 * (top.score.min(1.0)) + 0.25 * margin).clamp(0.05, 0.95);
+    candidates
+        .iter()
+        .map(|c| if c.score >= top.score { lead } else { (lead * c.score / top.score * 0.8).clamp(0.01, lead) })
+        .collect()
+}
+
+pub fn conclusion(run: &RunContext, notebook: &Notebook, assessment: &Assessment) -> Conclusion {
+    let language = run.language;
+    let failed: Vec<String> = notebook
+        .observations
+        .iter()
+        .filter_map(|o| match &o.outcome {
+            ToolOutcome::Failed { feedback } => Some(format!("{}: {}", o.call.tool, clip(feedback, 160))),
+            ToolOutcome::Ok { .. } => None,
+        })
+        .collect();
+    let timeline = timeline(run, assessment);
+    if let Some(blip) = &assessment.blip {
+        return Conclusion {
+            status: Status::Healthy,
+            summary: healthy_summary(run, blip),
+            hypotheses: Vec::new(),
+            timeline,
+            impact: healthy_impact(language, blip),
+            actions: vec![ActionItem {
+                priority: Priority::ShortTerm,
+                title: text(language, "Review the alarm's sensitivity", "アラームの感度を見直す"),
+                detail: text(
+                    language,
+                    "The alarm fired on a single short burst that recovered on its own. Consider evaluating more \
+                     datapoints (for example 3 of 5) or a higher threshold so transient blips do not page.",
+                    "アラームは自然に回復した一時的なバーストで発報しました。一時的な揺らぎで呼び出されないよう、\
+                     評価するデータポイント数（例: 5 中 3）やしきい値の見直しを検討してください。",
+                ),
+            }],
+            prevention: vec![text(
+                language,
+                "Alarm on sustained conditions (M of N datapoints) rather than a single datapoint.",
+                "単一のデータポイントではなく、継続した状態（N 中 M データポイント）でアラームを評価する。",
+            )],
+        };
+    }
+    let confidences = confidences(&assessment.candidates);
+    let hypotheses: Vec<Hypothesis> = assessment
+        .candidates
+        .iter()
+        .zip(&confidences)
+        .take(crate::contract::MAX_HYPOTHESES)
+        .enumerate()
+        .map(|(i, (candidate, confidence))| hypothesis(language, i, candidate, *confidence))
+        .filter(|h| !h.evidence.is_empty())
+        .collect();
+    let top_confidence = hypotheses.first().map_or(0.0, |h| h.confidence);
+    let status = if top_confidence >= IDENTIFIED { Status::RootCauseIdentified } else { Status::Inconclusive };
+    let summary = match (status, hypotheses.first(), assessment.candidates.first()) {
+        (Status::RootCauseIdentified, Some(top), Some(candidate)) => identified_summary(run, top, candidate, assessment),
+        _ => inconclusive_summary(run, hypotheses.first(), assessment, &failed),
+    };
+    let top = assessment.candidates.first();
+    Conclusion {
+        status,
+        summary,
+        impact: impact(run, assessment),
+        actions: top.map(|c| actions(language, c)).unwrap_or_else(|| investigate_actions(language)),
+        prevention: top.map(|c| prevention(language, c.category)).unwrap_or_default(),
+        hypotheses,
+        timeline,
+    }
+}
+
+fn text(language: Language, en: &str, ja: &str) -> String {
+    match language {
+        Language::En => en.to_string(),
+        Language::Ja => ja.to_string(),
+    }
+}
+
+fn hypothesis(language: Language, index: usize, candidate: &Candidate, confidence: f64) -> Hypothesis {
+    Hypothesis {
+        rank: u32::try_from(index + 1).unwrap_or(u32::MAX),
+        component: candidate.component.clone(),
+        category: candidate.category,
+        statement: statement(language, candidate),
+        confidence: (confidence * 100.0).round() / 100.0,
+        severity: severity(candidate, confidence),
+        evidence: evidence(candidate),
+    }
+}
+
+fn severity(candidate: &Candidate, confidence: f64) -> Severity {
+    let strongest = candidate.support.iter().map(|f| f.score).fold(0.0, f64::max);
+    match (confidence, strongest) {
+        (c, s) if c >= 0.7 && s >= 0.6 => Severity::Critical,
+        (c, _) if c >= 0.5 => Severity::High,
+        (c, _) if c >= 0.25 => Severity::Medium,
+        _ => Severity::Low,
+    }
+}
+
+/// The cause first, then the strongest supporting findings, at most `MAX_PER_SOURCE` per source.
+fn evidence(candidate: &Candidate) -> Vec<EvidenceItem> {
+    let mut items: Vec<EvidenceItem> = Vec::new();
+    let mut per_source: std::collections::BTreeMap<EvidenceSource, usize> = Default::default();
+    for finding in candidate.cause.iter().chain(candidate.support.iter()) {
+        let used = per_source.entry(finding.source).or_default();
+        if *used >= MAX_PER_SOURCE || items.len() >= MAX_EVIDENCE {
+            continue;
+        }
+        *used += 1;
+        items.push(EvidenceItem {
+            source: finding.source,
+            reference: finding.reference.clone(),
+            time: finding.time,
+            excerpt: if finding.excerpt.is_empty() { finding.summary.clone() } else { finding.excerpt.clone() },
+        });
+    }
+    items
+}
+
+fn category_phrase(language: Language, category: Category) -> &'static str {
+    match (language, category) {
+        (Language::En, Category::Deployment) => "a deployment of new code or configuration",
+        (Language::En, Category::ConfigurationChange) => "a configuration change",
+        (Language::En, Category::PermissionChange) => "a permission change",
+        (Language::En, Category::CredentialExpiry) => "an expired or rotated credential",
+        (Language::En, Category::CapacityLimit) => "a capacity limit being hit",
+        (Language::En, Category::ResourceExhaustion) => "resource exhaustion",
+        (Language::En, Category::DependencyFailure) => "a failing or slow dependency",
+        (Language::En, Category::Network) => "a network problem",
+        (Language::En, Category::CodeDefect) => "a latent code defect",
+        (Language::En, Category::TrafficSurge) => "a traffic surge",
+        (Language::En, Category::InfrastructureFailure) => "an infrastructure failure",
+        (Language::En, Category::Unknown) => "an unidentified fault",
+        (Language::Ja, Category::Deployment) => "新しいコードまたは設定のデプロイ",
+        (Language::Ja, Category::ConfigurationChange) => "設定変更",
+        (Language::Ja, Category::PermissionChange) => "権限の変更",
+        (Language::Ja, Category::CredentialExpiry) => "認証情報の期限切れまたはローテーション",
+        (Language::Ja, Category::CapacityLimit) => "キャパシティ上限への到達",
+        (Language::Ja, Category::ResourceExhaustion) => "リソースの枯渇",
+        (Language::Ja, Category::DependencyFailure) => "依存先の障害または遅延",
+        (Language::Ja, Category::Network) => "ネットワークの問題",
+        (Language::Ja, Category::CodeDefect) => "潜在的なコードの不具合",
+        (Language::Ja, Category::TrafficSurge) => "トラフィックの急増",
+        (Language::Ja, Category::InfrastructureFailure) => "インフラストラクチャの障害",
+        (Language::Ja, Category::Unknown) => "特定できない障害",
+    }
+}
+
+fn when(time: Option<DateTime<Utc>>) -> String {
+    time.map(|t| format_time(&t)).unwrap_or_else(|| "?".into())
+}
+
+fn statement(language: Language, candidate: &Candidate) -> String {
+    let phrase = category_phrase(language, candidate.category);
+    let symptom = candidate.support.iter().find(|f| f.source != EvidenceSource::Knowledge);
+    match (language, &candidate.cause, symptom) {
+        (Language::En, Some(cause), Some(symptom)) => format!(
+            "{phrase} on {} ({}) at {} preceded the symptoms: {} (from {}).",
+            candidate.component, cause.summary, when(cause.time), symptom.summary, when(symptom.time)
+        ),
+        (Language::En, Some(cause), None) => format!(
+            "{phrase} on {} ({}) at {}; no symptom was tied to it directly, so it is a weaker suspect.",
+            candidate.component, cause.summary, when(cause.time)
+        ),
+        (Language::En, None, Some(symptom)) => format!(
+            "{} shows {phrase} with no change before it: {} (from {}).",
+            candidate.component, symptom.summary, when(symptom.time)
+        ),
+        (Language::Ja, Some(cause), Some(symptom)) => format!(
+            "{} に対する{phrase}（{}、{}）の後に症状が現れました: {}（{} から）。",
+            candidate.component, cause.summary, when(cause.time), symptom.summary, when(symptom.time)
+        ),
+        (Language::Ja, Some(cause), None) => format!(
+            "{} に対する{phrase}（{}、{}）。直接結びつく症状はなく、容疑は弱めです。",
+            candidate.component, cause.summary, when(cause.time)
+        ),
+        (Language::Ja, None, Some(symptom)) => format!(
+            "{} で{phrase}が見られ、その前に変更はありません: {}（{} から）。",
+            candidate.component, symptom.summary, when(symptom.time)
+        ),
+        (_, None, None) => format!("{} — {phrase}.", candidate.component),
+    }
+}
+
+fn identified_summary(run: &RunContext, top: &Hypothesis, candidate: &Candidate, assessment: &Assessment) -> String {
+    let phrase = category_phrase(run.language, top.category);
+    let percent = (top.confidence * 100.0).round();
+    let onset = when(assessment.onset);
+    let cause = candidate.cause.as_ref().map(|c| c.summary.clone());
+    match run.language {
+        Language::En => {
+            let because = cause.map(|c| format!(" ({c})")).unwrap_or_default();
+            format!(
+                "The most likely root cause is {phrase} on {}{because}; symptoms began at {onset}. Confidence {percent}%. \
+                 {}",
+                top.component,
+                trigger_clause(run)
+            )
+        }
+        Language::Ja => {
+            let because = cause.map(|c| format!("（{c}）")).unwrap_or_default();
+            format!(
+                "最も可能性の高い根本原因は {} における{phrase}{because}です。症状は {onset} に始まりました。確信度 {percent}%。{}",
+                top.component,
+                trigger_clause(run)
+            )
+        }
+    }
+}
+
+fn trigger_clause(run: &RunContext) -> String {
+    match (run.language, &run.trigger.alarm_name, &run.trigger.description) {
+        (Language::En, Some(alarm), _) => format!("Triggered by alarm {alarm}."),
+        (Language::En, None, Some(description)) => format!("Reported as: \"{}\".", clip(description, 160)),
+        (Language::Ja, Some(alarm), _) => format!("アラーム {alarm} により起動されました。"),
+        (Language::Ja, None, Some(description)) => format!("報告内容: 「{}」", clip(description, 160)),
+        (_, None, None) => String::new(),
+    }
+}
+
+fn inconclusive_summary(
+    run: &RunContext,
+    top: Option<&Hypothesis>,
+    assessment: &Assessment,
+    failed: &[String],
+) -> String {
+    let all = [
+        EvidenceSource::Metrics,
+        EvidenceSource::Logs,
+        EvidenceSource::Audit,
+        EvidenceSource::Traces,
+        EvidenceSource::Knowledge,
+    ];
+    let missing: Vec<&str> = all.iter().filter(|s| !assessment.sources.contains(s)).map(|s| s.as_str()).collect();
+    let lead = top.map(|h| (h.component.clone(), category_phrase(run.language, h.category), (h.confidence * 100.0).round()));
+    match run.language {
+        Language::En => {
+            let mut text = String::from("The evidence does not single out a root cause.");
+            if let Some((component, phrase, percent)) = lead {
+                text.push_str(&format!(" The leading suspicion is {phrase} on {component} ({percent}% confidence)."));
+            }
+            if !missing.is_empty() {
+                text.push_str(&format!(" No findings came from: {}.", missing.join(", ")));
+            }
+            if !failed.is_empty() {
+                text.push_str(&format!(" Tools that failed: {}.", failed.join("; ")));
+            }
+            text
+        }
+        Language::Ja => {
+            let mut text = String::from("証拠からは根本原因を一つに絞り込めませんでした。");
+            if let Some((component, phrase, percent)) = lead {
+                text.push_str(&format!("最も疑わしいのは {component} における{phrase}です（確信度 {percent}%）。"));
+            }
+            if !missing.is_empty() {
+                text.push_str(&format!("所見が得られなかった情報源: {}。", missing.join(", ")));
+            }
+            if !failed.is_empty() {
+                text.push_str(&format!("失敗したツール: {}。", failed.join("; ")));
+            }
+            text
+        }
+    }
+}
+
+fn healthy_summary(run: &RunContext, blip: &[Finding]) -> String {
+    let strongest = blip.iter().max_by(|a, b| a.score.total_cmp(&b.score));
+    let what = strongest.map(|f| format!("{} ({})", f.summary, when(f.time))).unwrap_or_default();
+    match run.language {
+        Language::En => format!(
+            "False alarm: a short burst that recovered on its own within minutes, with no change or lasting error \
+             behind it: {what}. No action is needed on the system. {}",
+            trigger_clause(run)
+        ),
+        Language::Ja => format!(
+            "誤報です: 数分以内に自然回復した短時間のバーストで、背後に変更や継続するエラーはありません: {what}。\
+             システムへの対応は不要です。{}",
+            trigger_clause(run)
+        ),
+    }
+}
+
+fn healthy_impact(language: Language, blip: &[Finding]) -> String {
+    let components: Vec<&str> = blip.iter().map(|f| f.component.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    match language {
+        Language::En => format!("Brief and self-healing; affected: {}.", components.join(", ")),
+        Language::Ja => format!("短時間で自然回復しました。影響対象: {}。", components.join(", ")),
+    }
+}
+
+fn impact(run: &RunContext, assessment: &Assessment) -> String {
+    let Some(finding) = &assessment.impact else {
+        return text(run.language, "Impact could not be measured from the metrics.", "メトリクスから影響を測定できませんでした。");
+    };
+    match run.language {
+        Language::En => format!("{} on {} since {}.", finding.summary, finding.component, when(finding.time)),
+        Language::Ja => format!("{} が {} 以降 {} で発生しています。", finding.summary, when(finding.time), finding.component),
+    }
+}
+
+fn timeline(run: &RunContext, assessment: &Assessment) -> Vec<TimelineEntry> {
+    let mut entries: Vec<TimelineEntry> = Vec::new();
+    let mut add = |finding: &Finding| {
+        if let Some(time) = finding.time
+            && !entries.iter().any(|e| e.time == time && e.source == finding.source)
+        {
+            entries.push(TimelineEntry { time, source: finding.source, event: clip(&finding.summary, 200) });
+        }
+    };
+    for candidate in assessment.candidates.iter().take(3) {
+        candidate.cause.iter().for_each(&mut add);
+        candidate.support.iter().filter(|f| f.source != EvidenceSource::Knowledge).take(2).for_each(&mut add);
+    }
+    if let Some(blip) = &assessment.blip {
+        blip.iter().take(4).for_each(&mut add);
+    }
+    if let Some(alarm) = &run.alarm {
+        entries.push(TimelineEntry {
+            time: alarm.state_time,
+            source: EvidenceSource::Metrics,
+            event: match run.language {
+                Language::En => format!("Alarm {} entered ALARM", alarm.name),
+                Language::Ja => format!("アラーム {} が ALARM 状態に遷移", alarm.name),
+            },
+        });
+    }
+    entries.sort_by_key(|e| e.time);
+    entries.truncate(12);
+    entries
+}
+
+fn investigate_actions(language: Language) -> Vec<ActionItem> {
+    vec![ActionItem {
+        priority: Priority::Immediate,
+        title: text(language, "Widen the investigation", "調査範囲を広げる"),
+        detail: text(
+            language,
+            "Check that the log groups, metrics and traces of every component in the request path are configured, \
+             then replay the analysis with a longer window.",
+            "リクエスト経路上のすべてのコンポーネントのロググループ・メトリクス・トレースが設定されているか確認し、\
+             より長い期間で分析を再実行してください。",
+        ),
+    }]
+}
+
+fn actions(language: Language, candidate: &Candidate) -> Vec<ActionItem> {
+    let c = &candidate.component;
+    let (immediate, short, long) = match (language, candidate.category) {
+        (Language::En, Category::Deployment) => (
+            format!("Roll back {c} to the previous version (alias or task definition)."),
+            "Reproduce the failure against the new version in staging and fix it before redeploying.".to_string(),
+            "Deploy gradually (canary/linear) with automatic rollback on error alarms.".to_string(),
+        ),
+        (Language::En, Category::ConfigurationChange) => (
+            format!("Revert the configuration change on {c}."),
+            "Confirm the intended value with the change's author and reapply it safely.".to_string(),
+            "Manage this setting in infrastructure as code with review and drift detection.".to_string(),
+        ),
+        (Language::En, Category::PermissionChange) => (
+            format!("Restore the permissions removed from {c} (the previous policy version)."),
+            "Verify which actions the workload needs and grant exactly those.".to_string(),
+            "Route IAM changes through reviewed infrastructure as code; alarm on AccessDenied.".to_string(),
+        ),
+        (Language::En, Category::CredentialExpiry) => (
+            format!("Renew or rotate the credential used by {c} and restart the consumers."),
+            "Find every consumer of the credential and confirm they pick up the new value.".to_string(),
+            "Automate rotation and alarm well before expiry.".to_string(),
+        ),
+        (Language::En, Category::CapacityLimit) => (
+            format!("Raise the limit or capacity of {c} (or switch to on-demand) to stop the throttling."),
+            "Size the limit from peak demand with headroom; add retries with backoff.".to_string(),
+            "Alarm on throttling and utilisation before the limit is reached; use auto scaling.".to_string(),
+        ),
+        (Language::En, Category::ResourceExhaustion) => (
+            format!("Relieve {c}: restart or scale out, free the exhausted resource."),
+            "Find what consumes the resource (leak, unbounded growth) and fix it.".to_string(),
+            "Alarm on the resource's utilisation trend, not only on failures.".to_string(),
+        ),
+        (Language::En, Category::DependencyFailure) => (
+            format!("Check the health of {c} and fail over or degrade gracefully while it is impaired."),
+            "Add timeouts, retries with jitter and a circuit breaker around the dependency.".to_string(),
+            "Agree on an SLO with the dependency's owner and alarm on its error rate.".to_string(),
+        ),
+        (Language::En, Category::Network) => (
+            format!("Check DNS, routes, security groups and certificates on the path to {c}."),
+            "Revert any recent network change and verify connectivity end to end.".to_string(),
+            "Add synthetic connectivity checks and alarm on them.".to_string(),
+        ),
+        (Language::En, Category::TrafficSurge) => (
+            format!("Scale {c} out or throttle/shed the excess load at the edge."),
+            "Find the source of the surge (a client, a retry storm, a campaign).".to_string(),
+            "Load test to the expected peak and set auto scaling and rate limits accordingly.".to_string(),
+        ),
+        (Language::En, _) => (
+            format!("Mitigate on {c}: roll back recent changes or scale out while investigating."),
+            "Reproduce the failure and fix the defect.".to_string(),
+            "Add tests and alarms that would have caught it earlier.".to_string(),
+        ),
+        (Language::Ja, Category::Deployment) => (
+            format!("{c} を以前のバージョンにロールバックする（エイリアスまたはタスク定義）。"),
+            "ステージングで新バージョンの障害を再現し、修正してから再デプロイする。".to_string(),
+            "エラーアラームによる自動ロールバック付きの段階的デプロイ（カナリア/リニア）にする。".to_string(),
+        ),
+        (Language::Ja, Category::ConfigurationChange) => (
+            format!("{c} の設定変更を元に戻す。"),
+            "変更者と意図した値を確認し、安全に再適用する。".to_string(),
+            "この設定をレビューとドリフト検出付きの IaC で管理する。".to_string(),
+        ),
+        (Language::Ja, Category::PermissionChange) => (
+            format!("{c} から削除された権限を復元する（以前のポリシーバージョン）。"),
+            "ワークロードに必要なアクションを確認し、過不足なく付与する。".to_string(),
+            "IAM の変更はレビュー済みの IaC 経由で行い、AccessDenied にアラームを設定する。".to_string(),
+        ),
+        (Language::Ja, Category::CredentialExpiry) => (
+            format!("{c} が使う認証情報を更新またはローテーションし、利用側を再起動する。"),
+            "認証情報の利用者をすべて洗い出し、新しい値を取得できているか確認する。".to_string(),
+            "ローテーションを自動化し、期限切れの十分前にアラームを出す。".to_string(),
+        ),
+        (Language::Ja, Category::CapacityLimit) => (
+            format!("{c} の上限またはキャパシティを引き上げる（またはオンデマンドに切り替える）。"),
+            "ピーク需要に余裕を持たせて上限を見積もり、バックオフ付きリトライを入れる。".to_string(),
+            "上限到達前にスロットリングと使用率のアラームを出し、オートスケーリングを使う。".to_string(),
+        ),
+        (Language::Ja, Category::ResourceExhaustion) => (
+            format!("{c} を再起動またはスケールアウトし、枯渇したリソースを解放する。"),
+            "リソースを消費している原因（リーク、無制限の増加）を特定して修正する。".to_string(),
+            "障害だけでなくリソース使用率の傾向にもアラームを設定する。".to_string(),
+        ),
+        (Language::Ja, Category::DependencyFailure) => (
+            format!("{c} の状態を確認し、障害中はフェイルオーバーまたは縮退運転する。"),
+            "依存先の呼び出しにタイムアウト、ジッター付きリトライ、サーキットブレーカーを入れる。".to_string(),
+            "依存先のオーナーと SLO を合意し、そのエラー率にアラームを設定する。".to_string(),
+        ),
+        (Language::Ja, Category::Network) => (
+            format!("{c} への経路上の DNS、ルート、セキュリティグループ、証明書を確認する。"),
+            "最近のネットワーク変更を戻し、エンドツーエンドで疎通を確認する。".to_string(),
+            "合成監視による疎通チェックを追加しアラームを設定する。".to_string(),
+        ),
+        (Language::Ja, Category::TrafficSurge) => (
+            format!("{c} をスケールアウトするか、エッジで過剰な負荷を制限する。"),
+            "急増の発生源（特定クライアント、リトライストーム、キャンペーン）を特定する。".to_string(),
+            "想定ピークまで負荷試験を行い、オートスケーリングとレート制限を設定する。".to_string(),
+        ),
+        (Language::Ja, _) => (
+            format!("{c} で最近の変更をロールバックするかスケールアウトして影響を抑えつつ調査する。"),
+            "障害を再現して不具合を修正する。".to_string(),
+            "より早く検知できるテストとアラームを追加する。".to_string(),
+        ),
+    };
+    let titles = match language {
+        Language::En => ["Mitigate now", "Fix the cause", "Make it robust"],
+        Language::Ja => ["直ちに緩和する", "原因を修正する", "再発しにくくする"],
+    };
+    vec![
+        ActionItem { priority: Priority::Immediate, title: titles[0].into(), detail: immediate },
+        ActionItem { priority: Priority::ShortTerm, title: titles[1].into(), detail: short },
+        ActionItem { priority: Priority::LongTerm, title: titles[2].into(), detail: long },
+    ]
+}
+
+fn prevention(language: Language, category: Category) -> Vec<String> {
+    let en: &[&str] = match category {
+        Category::Deployment => &["Canary deployments with automatic rollback", "Contract tests for the changed route"],
+        Category::ConfigurationChange | Category::PermissionChange => {
+            &["All changes through reviewed infrastructure as code", "Alarm on console changes to production"]
+        }
+        Category::CredentialExpiry => &["Automatic rotation with expiry alarms"],
+        Category::CapacityLimit | Category::TrafficSurge => &["Capacity alarms before limits", "Regular load tests"],
+        Category::ResourceExhaustion => &["Utilisation alarms and leak detection in tests"],
+        Category::DependencyFailure | Category::Network => &["Timeouts, retries and circuit breakers on every dependency"],
+        _ => &["A post-incident review to find the missing guard"],
+    };
+    let ja: &[&str] = match category {
+        Category::Deployment => &["自動ロールバック付きのカナリアデプロイ", "変更したルートの契約テスト"],
+        Category::ConfigurationChange | Category::PermissionChange => {
+            &["すべての変更をレビュー済みの IaC 経由にする", "本番環境へのコンソール変更にアラームを設定する"]
+        }
+        Category::CredentialExpiry => &["期限アラーム付きの自動ローテーション"],
+        Category::CapacityLimit | Category::TrafficSurge => &["上限到達前のキャパシティアラーム", "定期的な負荷試験"],
+        Category::ResourceExhaustion => &["使用率アラームとテストでのリーク検出"],
+        Category::DependencyFailure | Category::Network => &["すべての依存先にタイムアウト、リトライ、サーキットブレーカー"],
+        _ => &["欠けていた防御策を見つけるためのポストモーテム"],
+    };
+    let chosen = if language == Language::En { en } else { ja };
+    chosen.iter().map(|s| s.to_string()).collect()
+}
