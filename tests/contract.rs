@@ -57,13 +57,13 @@ fn every_task_placeholder_has_a_function_crate_and_every_loop_crate_a_placeholde
 #[test]
 fn every_error_name_in_the_definition_is_one_we_raise_or_a_service_name() {
     let ours: BTreeSet<&str> = ERROR_TYPES.iter().copied().collect();
-    for name in machine().error_names() {
+    for name in machine().error_equals_names() {
         let known = ours.contains(name.as_str()) || name.starts_with("States.") || name.starts_with("Lambda.");
         assert!(known, "ErrorEquals names {name:?}, which is neither in ERROR_TYPES nor a States./Lambda. error");
     }
     for name in ERROR_TYPES.iter().filter(|n| **n != "Fa2.InvalidInput") {
-        let used = machine().error_names().iter().any(|n| n == name) ;
-        let caught_by_all = machine().error_names().iter().any(|n| n == "States.ALL");
+        let used = machine().error_equals_names().iter().any(|n| n == name) ;
+        let caught_by_all = machine().error_equals_names().iter().any(|n| n == "States.ALL");
         assert!(used || caught_by_all, "{name} is neither retried nor caught");
     }
 }

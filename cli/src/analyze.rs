@@ -8,7 +8,7 @@ use clap::Args;
 use shared::contract::Language;
 use shared::domain::render;
 use shared::local::{LocalRun, analyze};
-use statemachine::HistoryEvent;
+use statemachine::{HistoryEvent, HistoryEventType};
 
 use crate::{Format, Progress};
 
@@ -75,13 +75,33 @@ pub async fn run(args: AnalyzeArgs, out: &mut (dyn Write + Send), progress: Prog
     Ok(())
 }
 
-/// One line per state entered, so a person sees the loop advance.
+/// One line per Task entered, so a person sees the loop advance.
 fn progress_line(event: &HistoryEvent) -> Option<String> {
-    let _ = event;
-    None
+    if event.kind != HistoryEventType::TaskStateEntered {
+        return None;
+    }
+    let state = event.state.as_deref().unwrap_or("?");
+    Some(match &event.scope {
+        Some(scope) => format!("{:>7.1}s  {state}  ({scope})", seconds(event)),
+        None => format!("{:>7.1}s  {state}", seconds(event)),
+    })
 }
 
-/// Every event: elapsed time, type, state.
+/// Every event: elapsed time, type, state, scope, and error or retry details.
 fn trace_line(event: &HistoryEvent) -> String {
-    format!("{event:?}")
+    let mut line = format!("{:>7.1}s  {:<28} {}", seconds(event), format!("{:?}", event.kind), event.state.as_deref().unwrap_or(""));
+    if let Some(scope) = &event.scope {
+        line.push_str(&format!("  [{scope}]"));
+    }
+    if let Some(retry) = event.retry {
+        line.push_str(&format!("  retry {retry} after {} ms", event.delay_ms.unwrap_or(0)));
+    }
+    if let Some(error) = &event.error {
+        line.push_str(&format!("  {error}: {}", event.cause.as_deref().unwrap_or("")));
+    }
+    line
+}
+
+fn seconds(event: &HistoryEvent) -> f64 {
+    event.elapsed_ms as f64 / 1000.0
 }

@@ -2,7 +2,7 @@
 //! progress to any sink, so the integration tests run exactly what the binary runs.
 
 pub mod analyze;
-pub mod synth;
+pub mod eval;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -21,8 +21,8 @@ pub struct Cli {
 pub enum Command {
     /// Analyse an incident bundle with the production state machine (statemachine/fa2.asl.json), offline.
     Analyze(analyze::AnalyzeArgs),
-    /// Generate synthetic incident bundles (with answer.json) for development and evaluation.
-    Synth(synth::SynthArgs),
+    /// Analyse every bundle in a directory and score each report against its answer.json.
+    Eval(eval::EvalArgs),
 }
 
 /// Output formats of `fa2 analyze`.
@@ -44,6 +44,6 @@ pub fn default_bundle() -> PathBuf {
 pub async fn run(cli: Cli, out: &mut (dyn Write + Send), progress: Progress) -> Result<(), String> {
     match cli.command {
         Command::Analyze(args) => analyze::run(args, out, progress).await,
-        Command::Synth(args) => synth::run(args),
+        Command::Eval(args) => eval::run(args, out, progress).await,
     }
 }

@@ -13,7 +13,7 @@ pub mod contract;
 pub mod domain;
 pub mod edges;
 pub mod error;
-// pub mod local; (enabled once the interpreter API lands)
+pub mod local;
 pub mod ops;
 pub mod ports;
 pub mod tools;

@@ -68,7 +68,15 @@ pub(crate) enum Rule {
     And(Vec<Rule>),
     Or(Vec<Rule>),
     Not(Box<Rule>),
-    Comparison { variable: Path, operator: String, test: Test },
+    Comparison(Comparison),
+}
+
+/// A comparison of the value at `variable` (the fields are private to this module).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Comparison {
+    variable: Path,
+    operator: String,
+    test: Test,
 }
 
 /// A top-level rule of the `Choices` array.
@@ -221,7 +229,9 @@ fn parse_rule(object: &Map<String, Value>, top_level: bool) -> Result<Rule, Stri
         let rules = rules.ok_or_else(|| format!("{operator} must be a non-empty array of rules"))?;
         rules
             .iter()
-            .map(|rule| rule.as_object().ok_or("rules must be objects".to_owned()).and_then(|rule| parse_rule(rule, false)))
+            .map(|rule| {
+                rule.as_object().ok_or("rules must be objects".to_owned()).and_then(|rule| parse_rule(rule, false))
+            })
             .collect()
     };
     let boolean_rule = match operator.as_str() {
@@ -239,20 +249,23 @@ fn parse_rule(object: &Map<String, Value>, top_level: bool) -> Result<Rule, Stri
         }
         return Ok(rule);
     }
-    let variable = object.get("Variable").and_then(Value::as_str).ok_or_else(|| format!("{operator} needs a Variable path"))?;
+    let variable =
+        object.get("Variable").and_then(Value::as_str).ok_or_else(|| format!("{operator} needs a Variable path"))?;
     let variable = Path::parse(variable).map_err(|e| format!("Variable: {e}"))?;
-    Ok(Rule::Comparison { variable, operator: (*operator).clone(), test: parse_operator(operator, value)? })
+    Ok(Rule::Comparison(Comparison { variable, operator: (*operator).clone(), test: parse_operator(operator, value)? }))
 }
 
 /// Parses the `Choices` array.
 pub(crate) fn parse_choices(value: &Value) -> Result<Vec<ChoiceRule>, String> {
-    let rules = value.as_array().filter(|rules| !rules.is_empty()).ok_or("Choices must be a non-empty array of rules")?;
+    let rules =
+        value.as_array().filter(|rules| !rules.is_empty()).ok_or("Choices must be a non-empty array of rules")?;
     rules
         .iter()
         .enumerate()
         .map(|(index, rule)| {
             let object = rule.as_object().ok_or_else(|| format!("Choices[{index}] must be an object"))?;
-            let next = object.get("Next").and_then(Value::as_str).ok_or_else(|| format!("Choices[{index}] needs Next"))?;
+            let next =
+                object.get("Next").and_then(Value::as_str).ok_or_else(|| format!("Choices[{index}] needs Next"))?;
             let rule = parse_rule(object, true).map_err(|e| format!("Choices[{index}]: {e}"))?;
             Ok(ChoiceRule { rule, next: next.to_owned() })
         })
@@ -277,9 +290,9 @@ fn compare(kind: Kind, relation: Relation, variable: &Value, operand: &Value) ->
             _ => a.as_f64().zip(b.as_f64()).is_some_and(|(a, b)| compare_ordering(a, b, relation)),
         },
         (Kind::Boolean, Value::Bool(a), Value::Bool(b)) => compare_ordering(a, b, relation),
-        (Kind::Timestamp, Value::String(a), Value::String(b)) => parse_timestamp(a)
-            .zip(parse_timestamp(b))
-            .is_some_and(|(a, b)| compare_ordering(a, b, relation)),
+        (Kind::Timestamp, Value::String(a), Value::String(b)) => {
+            parse_timestamp(a).zip(parse_timestamp(b)).is_some_and(|(a, b)| compare_ordering(a, b, relation))
+        }
         _ => false,
     }
 }
@@ -316,7 +329,7 @@ impl Rule {
                 Ok(false)
             }
             Rule::Not(rule) => Ok(!rule.evaluate(env)?),
-            Rule::Comparison { variable, operator, test } => {
+            Rule::Comparison(Comparison { variable, operator, test }) => {
                 let value = env.select(variable);
                 if let Test::Is { test: TypeTest::Present, expected } = test {
                     return Ok(value.is_some() == *expected);
@@ -417,7 +430,8 @@ mod tests {
 
     #[test]
     fn boolean_and_timestamp_operators() {
-        let input = json!({"b": true, "t": "2024-03-14T01:59:00Z", "later": "2024-03-14T03:59:00+01:00", "bad": "yesterday"});
+        let input =
+            json!({"b": true, "t": "2024-03-14T01:59:00Z", "later": "2024-03-14T03:59:00+01:00", "bad": "yesterday"});
         assert!(holds(json!({"Variable": "$.b", "BooleanEquals": true}), &input));
         assert!(holds(json!({"Variable": "$.b", "BooleanEqualsPath": "$.b"}), &input));
         assert!(holds(json!({"Variable": "$.t", "TimestampEquals": "2024-03-14T01:59:00Z"}), &input));
@@ -454,7 +468,10 @@ mod tests {
             {"Variable": "$.x", "NumericGreaterThan": 1}
         ]});
         assert!(!holds(present_and_big, &input), "And stops before reading the missing variable");
-        assert!(holds(json!({"Or": [{"Variable": "$.n", "NumericEquals": 5}, {"Variable": "$.x", "IsNull": true}]}), &input));
+        assert!(holds(
+            json!({"Or": [{"Variable": "$.n", "NumericEquals": 5}, {"Variable": "$.x", "IsNull": true}]}),
+            &input
+        ));
         assert!(holds(json!({"Not": {"Variable": "$.n", "NumericEquals": 4}}), &input));
         assert!(holds(
             json!({"And": [{"Not": {"Variable": "$.n", "NumericLessThan": 0}}, {"Or": [{"Variable": "$.n", "NumericEquals": 5}]}]}),
@@ -467,7 +484,8 @@ mod tests {
         let error = evaluate(json!({"Variable": "$.missing", "StringEquals": "x"}), &json!({})).expect_err("fails");
         assert_eq!(error.error, error_names::RUNTIME);
         assert!(error.cause.contains("$.missing"));
-        let error = evaluate(json!({"Variable": "$.a", "NumericEqualsPath": "$.b"}), &json!({"a": 1})).expect_err("fails");
+        let error =
+            evaluate(json!({"Variable": "$.a", "NumericEqualsPath": "$.b"}), &json!({"a": 1})).expect_err("fails");
         assert_eq!(error.error, error_names::RUNTIME);
     }
 

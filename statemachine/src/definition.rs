@@ -17,7 +17,6 @@ pub const LAMBDA_INVOKE_RESOURCE: &str = "arn:aws:states:::lambda:invoke";
 
 /// Why a definition was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid state machine definition: {}{}{message}", .state.as_ref().map(|s| format!("state '{s}', ")).unwrap_or_default(), .field.as_ref().map(|f| format!("field '{f}': ")).unwrap_or_default())]
 pub struct DefinitionError {
     /// The state, as a path from the top level (`Tools/ItemProcessor/ToolLogs`); `None` for top-level problems.
     pub state: Option<String>,
@@ -25,6 +24,19 @@ pub struct DefinitionError {
     pub field: Option<String>,
     /// What is wrong, and what is expected instead.
     pub message: String,
+}
+
+impl std::fmt::Display for DefinitionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("invalid state machine definition: ")?;
+        if let Some(state) = &self.state {
+            write!(f, "state '{state}', ")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, "field '{field}': ")?;
+        }
+        f.write_str(&self.message)
+    }
 }
 
 /// A parsed and validated state machine.
@@ -116,13 +128,36 @@ pub(crate) enum FailField {
 
 #[derive(Debug, Clone)]
 pub(crate) enum StateKind {
-    Pass { parameters: Option<Template>, result: Option<Value>, result_path: Option<Path>, transition: Transition },
-    Task { target: TaskTarget, processing: Processing, timeout: Option<Seconds>, transition: Transition },
-    Choice { choices: Vec<ChoiceRule>, default: Option<String> },
-    Wait { duration: WaitDuration, transition: Transition },
+    Pass {
+        parameters: Option<Template>,
+        result: Option<Value>,
+        result_path: Option<Path>,
+        transition: Transition,
+    },
+    Task {
+        target: TaskTarget,
+        processing: Processing,
+        timeout: Option<Seconds>,
+        transition: Transition,
+    },
+    Choice {
+        choices: Vec<ChoiceRule>,
+        default: Option<String>,
+    },
+    Wait {
+        duration: WaitDuration,
+        transition: Transition,
+    },
     Succeed,
-    Fail { error: Option<FailField>, cause: Option<FailField> },
-    Parallel { branches: Vec<Graph>, processing: Processing, transition: Transition },
+    Fail {
+        error: Option<FailField>,
+        cause: Option<FailField>,
+    },
+    Parallel {
+        branches: Vec<Graph>,
+        processing: Processing,
+        transition: Transition,
+    },
     Map {
         items_path: Path,
         item_selector: Option<Template>,
@@ -152,11 +187,12 @@ impl StateMachine {
     pub fn parse(json: &str) -> Result<StateMachine, DefinitionError> {
         let definition: Value = serde_json::from_str(json)
             .map_err(|error| top_level_error(None, format!("the definition is not valid JSON: {error}")))?;
-        let object = definition.as_object().ok_or_else(|| top_level_error(None, "the definition must be a JSON object"))?;
+        let object =
+            definition.as_object().ok_or_else(|| top_level_error(None, "the definition must be a JSON object"))?;
         check_query_language(object, None)?;
-        if let Some(unknown) =
-            object.keys().find(|key| !["StartAt", "States", "Comment", "Version", "TimeoutSeconds", "QueryLanguage"].contains(&key.as_str()))
-        {
+        if let Some(unknown) = object.keys().find(|key| {
+            !["StartAt", "States", "Comment", "Version", "TimeoutSeconds", "QueryLanguage"].contains(&key.as_str())
+        }) {
             return Err(top_level_error(Some(unknown), "unknown top-level field"));
         }
         let timeout_seconds = match object.get("TimeoutSeconds") {
@@ -177,8 +213,8 @@ impl StateMachine {
         &self.definition
     }
 
-    /// Every state, including those inside Map item processors and Parallel branches, in definition order of
-    /// nesting (a container before its children; states of one level sorted by name).
+    /// Every state, including those inside Map item processors and Parallel branches: a container comes before its
+    /// children, and the states of one level are sorted by name.
     pub fn states(&self) -> Vec<StateInfo<'_>> {
         let mut found = Vec::new();
         collect_states(&self.root, &mut found);
@@ -301,7 +337,9 @@ fn check_query_language(object: &Map<String, Value>, state: Option<&str>) -> Res
         Some(other) => Err(DefinitionError {
             state: state.map(str::to_owned),
             field: Some("QueryLanguage".to_owned()),
-            message: format!("QueryLanguage {other} is not supported: this interpreter implements JSONPath only (not JSONata)"),
+            message: format!(
+                "QueryLanguage {other} is not supported: this interpreter implements JSONPath only (not JSONata)"
+            ),
         }),
     }
 }
@@ -325,7 +363,9 @@ fn parse_graph(object: &Map<String, Value>, prefix: &str) -> Result<Graph, Defin
         .ok_or_else(|| graph_error("States", "must be a non-empty object of states".to_owned()))?;
     let states = definitions
         .iter()
-        .map(|(name, definition)| parse_state(name, &format!("{prefix}{name}"), definition).map(|state| (name.clone(), state)))
+        .map(|(name, definition)| {
+            parse_state(name, &format!("{prefix}{name}"), definition).map(|state| (name.clone(), state))
+        })
         .collect::<Result<BTreeMap<_, _>, _>>()?;
     if !states.contains_key(&start_at) {
         return Err(graph_error("StartAt", format!("names '{start_at}', which is not one of the States")));
@@ -423,10 +463,14 @@ fn unsupported_reason(field: &str) -> Option<&'static str> {
         "Arguments" | "Output" | "Items" => "is JSONata syntax; this interpreter implements JSONPath only",
         "Assign" => "(workflow variables) is not supported",
         "Credentials" => "(cross-account Tasks) is not supported",
-        "ItemReader" | "ResultWriter" | "ItemBatcher" | "ToleratedFailurePercentage" | "ToleratedFailurePercentagePath"
-        | "ToleratedFailureCount" | "ToleratedFailureCountPath" | "Label" => {
-            "belongs to Distributed Map, which is not supported (use an inline Map)"
-        }
+        "ItemReader"
+        | "ResultWriter"
+        | "ItemBatcher"
+        | "ToleratedFailurePercentage"
+        | "ToleratedFailurePercentagePath"
+        | "ToleratedFailureCount"
+        | "ToleratedFailureCountPath"
+        | "Label" => "belongs to Distributed Map, which is not supported (use an inline Map)",
         _ => return None,
     })
 }
@@ -485,7 +529,7 @@ impl StateFields<'_> {
 
     fn result_path(&self) -> Result<Option<Path>, DefinitionError> {
         match self.object.get("ResultPath") {
-            None => Path::parse_reference("$").map(Some).map_err(|e| self.error("ResultPath", e)),
+            None => Ok(Some(Path::whole_input())),
             Some(Value::Null) => Ok(None),
             Some(Value::String(text)) => parse_result_path(text).map(Some).map_err(|e| self.error("ResultPath", e)),
             Some(_) => Err(self.error("ResultPath", "must be a Reference Path or null")),
@@ -497,7 +541,9 @@ impl StateFields<'_> {
         if let Some(value) = self.get(field) {
             let seconds = value.as_u64().filter(|seconds| allow_zero || *seconds > 0);
             let expected = if allow_zero { "a non-negative integer" } else { "a positive integer" };
-            return seconds.map(|s| Some(Seconds::Fixed(s))).ok_or_else(|| self.error(field, format!("must be {expected}")));
+            return seconds
+                .map(|s| Some(Seconds::Fixed(s)))
+                .ok_or_else(|| self.error(field, format!("must be {expected}")));
         }
         Ok(self.reference_path(path_field)?.map(Seconds::Path))
     }
@@ -552,7 +598,12 @@ fn parse_state(name: &str, location: &str, definition: &Value) -> Result<State, 
     check_query_language(object, Some(location))?;
     let state_type = fields.string("Type")?.ok_or_else(|| fields.error("Type", "is required"))?;
     let allowed = allowed_fields(state_type).ok_or_else(|| {
-        fields.error("Type", format!("unknown state type '{state_type}' (expected Task, Choice, Map, Parallel, Pass, Wait, Succeed or Fail)"))
+        fields.error(
+            "Type",
+            format!(
+                "unknown state type '{state_type}' (expected Task, Choice, Map, Parallel, Pass, Wait, Succeed or Fail)"
+            ),
+        )
     })?;
     for field in object.keys() {
         if COMMON_FIELDS.contains(&field.as_str()) || allowed.contains(&field.as_str()) {
@@ -573,12 +624,16 @@ fn parse_state(name: &str, location: &str, definition: &Value) -> Result<State, 
         },
         "Task" => parse_task(&fields)?,
         "Choice" => StateKind::Choice {
-            choices: parse_choices(fields.get("Choices").unwrap_or(&Value::Null)).map_err(|e| fields.error("Choices", e))?,
+            choices: parse_choices(fields.get("Choices").unwrap_or(&Value::Null))
+                .map_err(|e| fields.error("Choices", e))?,
             default: fields.string("Default")?.map(str::to_owned),
         },
         "Wait" => parse_wait(&fields)?,
         "Succeed" => StateKind::Succeed,
-        "Fail" => StateKind::Fail { error: fields.fail_field("Error", "ErrorPath")?, cause: fields.fail_field("Cause", "CausePath")? },
+        "Fail" => StateKind::Fail {
+            error: fields.fail_field("Error", "ErrorPath")?,
+            cause: fields.fail_field("Cause", "CausePath")?,
+        },
         "Parallel" => parse_parallel(&fields)?,
         _ => parse_map(&fields)?,
     };
@@ -608,12 +663,16 @@ fn parse_task(fields: &StateFields<'_>) -> Result<StateKind, DefinitionError> {
         let parameters = processing.parameters.as_ref().ok_or_else(|| {
             fields.error("Parameters", format!("{LAMBDA_INVOKE_RESOURCE} needs Parameters with a FunctionName"))
         })?;
-        if let Some(unknown) =
-            parameters.field_names().into_iter().find(|key| !["FunctionName", "Payload", "Payload.$", "Qualifier"].contains(&key.as_str()))
+        if let Some(unknown) = parameters
+            .field_names()
+            .into_iter()
+            .find(|key| !["FunctionName", "Payload", "Payload.$", "Qualifier"].contains(&key.as_str()))
         {
             return Err(fields.error(
                 "Parameters",
-                format!("'{unknown}' is not supported for {LAMBDA_INVOKE_RESOURCE} (use FunctionName, Payload, Qualifier)"),
+                format!(
+                    "'{unknown}' is not supported for {LAMBDA_INVOKE_RESOURCE} (use FunctionName, Payload, Qualifier)"
+                ),
             ));
         }
         let function_name = match parameters.static_field("FunctionName") {
@@ -626,15 +685,25 @@ fn parse_task(fields: &StateFields<'_>) -> Result<StateKind, DefinitionError> {
             }
         };
         let handler = handler_from_placeholder(function_name).ok_or_else(|| {
-            fields.error("Parameters", format!("FunctionName '{function_name}' must be a '${{NameFunctionArn}}' placeholder"))
+            fields.error(
+                "Parameters",
+                format!("FunctionName '{function_name}' must be a '${{NameFunctionArn}}' placeholder"),
+            )
         })?;
         TaskTarget { resource: resource.to_owned(), handler, integration: Integration::LambdaInvoke }
-    } else if let Some(pattern) = [".sync:2", ".sync", ".waitForTaskToken"].iter().find(|suffix| resource.ends_with(*suffix)) {
-        return Err(fields.error("Resource", format!("the '{pattern}' integration pattern is not supported (Resource '{resource}')")));
+    } else if let Some(pattern) =
+        [".sync:2", ".sync", ".waitForTaskToken"].iter().find(|suffix| resource.ends_with(*suffix))
+    {
+        return Err(fields.error(
+            "Resource",
+            format!("the '{pattern}' integration pattern is not supported (Resource '{resource}')"),
+        ));
     } else {
         return Err(fields.error(
             "Resource",
-            format!("unsupported Task Resource '{resource}': expected '${{NameFunctionArn}}' or '{LAMBDA_INVOKE_RESOURCE}'"),
+            format!(
+                "unsupported Task Resource '{resource}': expected '${{NameFunctionArn}}' or '{LAMBDA_INVOKE_RESOURCE}'"
+            ),
         ));
     };
     fields.seconds("HeartbeatSeconds", "HeartbeatSecondsPath", false)?;
@@ -647,23 +716,28 @@ fn parse_task(fields: &StateFields<'_>) -> Result<StateKind, DefinitionError> {
 }
 
 fn parse_wait(fields: &StateFields<'_>) -> Result<StateKind, DefinitionError> {
-    let present: Vec<&str> =
-        ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"].into_iter().filter(|field| fields.get(field).is_some()).collect();
+    let present: Vec<&str> = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]
+        .into_iter()
+        .filter(|field| fields.get(field).is_some())
+        .collect();
     if present.len() != 1 {
-        return Err(fields.error("", "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath"));
+        return Err(
+            fields.error("", "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath")
+        );
     }
-    let duration = if let Some(text) = fields.string("Timestamp")? {
-        WaitDuration::Timestamp(
-            parse_timestamp(text).ok_or_else(|| fields.error("Timestamp", "must be an RFC 3339 timestamp such as 2016-03-14T01:59:00Z"))?,
-        )
-    } else if let Some(path) = fields.reference_path("TimestampPath")? {
-        WaitDuration::TimestampPath(path)
-    } else {
-        match fields.seconds("Seconds", "SecondsPath", true)? {
-            Some(seconds) => WaitDuration::Seconds(seconds),
-            None => return Err(fields.error("Seconds", "is required")),
-        }
-    };
+    let duration =
+        if let Some(text) = fields.string("Timestamp")? {
+            WaitDuration::Timestamp(parse_timestamp(text).ok_or_else(|| {
+                fields.error("Timestamp", "must be an RFC 3339 timestamp such as 2016-03-14T01:59:00Z")
+            })?)
+        } else if let Some(path) = fields.reference_path("TimestampPath")? {
+            WaitDuration::TimestampPath(path)
+        } else {
+            match fields.seconds("Seconds", "SecondsPath", true)? {
+                Some(seconds) => WaitDuration::Seconds(seconds),
+                None => return Err(fields.error("Seconds", "is required")),
+            }
+        };
     Ok(StateKind::Wait { duration, transition: fields.transition()? })
 }
 
@@ -677,7 +751,9 @@ fn parse_parallel(fields: &StateFields<'_>) -> Result<StateKind, DefinitionError
         .iter()
         .enumerate()
         .map(|(index, branch)| {
-            let object = branch.as_object().ok_or_else(|| fields.error("Branches", format!("Branches[{index}] must be an object")))?;
+            let object = branch
+                .as_object()
+                .ok_or_else(|| fields.error("Branches", format!("Branches[{index}] must be an object")))?;
             let prefix = format!("{}/Branches[{index}]/", fields.location);
             sub_machine(fields, object, &prefix, &["StartAt", "States", "Comment"], "Branches")
         })
@@ -713,15 +789,20 @@ fn parse_map(fields: &StateFields<'_>) -> Result<StateKind, DefinitionError> {
         if mode != "INLINE" {
             return Err(fields.error(
                 processor_field,
-                format!("ProcessorConfig.Mode '{mode}' is not supported: Distributed Map is not implemented (use INLINE)"),
+                format!(
+                    "ProcessorConfig.Mode '{mode}' is not supported: Distributed Map is not implemented (use INLINE)"
+                ),
             ));
         }
         if let Some(unknown) = config.as_object().and_then(|config| config.keys().find(|key| key.as_str() != "Mode")) {
-            return Err(fields.error(processor_field, format!("ProcessorConfig.{unknown} is not supported for an inline Map")));
+            return Err(
+                fields.error(processor_field, format!("ProcessorConfig.{unknown} is not supported for an inline Map"))
+            );
         }
     }
     let prefix = format!("{}/{processor_field}/", fields.location);
-    let processor = sub_machine(fields, processor, &prefix, &["StartAt", "States", "Comment", "ProcessorConfig"], processor_field)?;
+    let processor =
+        sub_machine(fields, processor, &prefix, &["StartAt", "States", "Comment", "ProcessorConfig"], processor_field)?;
     let mut processing = fields.processing()?;
     // The legacy Parameters of a Map is the ItemSelector under its old name.
     let legacy_parameters = processing.parameters.take();
@@ -730,7 +811,7 @@ fn parse_map(fields: &StateFields<'_>) -> Result<StateKind, DefinitionError> {
         None => Seconds::Fixed(0),
     };
     Ok(StateKind::Map {
-        items_path: fields.reference_path("ItemsPath")?.map_or_else(|| Path::parse_reference("$"), Ok).map_err(|e| fields.error("ItemsPath", e))?,
+        items_path: fields.reference_path("ItemsPath")?.unwrap_or_else(Path::whole_input),
         item_selector: fields.template("ItemSelector")?.or(legacy_parameters),
         processor,
         max_concurrency,
@@ -820,9 +901,19 @@ mod tests {
         assert_rejected(json!([]), None, None, "must be a JSON object");
         assert_rejected(json!({"States": {}}), None, Some("StartAt"), "first state");
         assert_rejected(json!({"StartAt": "X", "States": {"S": {"Type": "Succeed"}}}), None, Some("StartAt"), "'X'");
-        assert_rejected(json!({"StartAt": "S", "States": {"S": {"Type": "Succeed"}}, "Extra": 1}), None, Some("Extra"), "unknown");
+        assert_rejected(
+            json!({"StartAt": "S", "States": {"S": {"Type": "Succeed"}}, "Extra": 1}),
+            None,
+            Some("Extra"),
+            "unknown",
+        );
         assert_rejected(single_state(json!({"Type": "Pass"})), Some("S"), None, "Next or \"End\": true");
-        assert_rejected(single_state(json!({"Type": "Pass", "End": true, "Next": "S"})), Some("S"), Some("End"), "both");
+        assert_rejected(
+            single_state(json!({"Type": "Pass", "End": true, "Next": "S"})),
+            Some("S"),
+            Some("End"),
+            "both",
+        );
         assert_rejected(single_state(json!({"Type": "Pass", "Next": "Nowhere"})), Some("S"), None, "'Nowhere'");
         assert_rejected(single_state(json!({"Type": "Pass", "End": false})), Some("S"), Some("End"), "must be true");
         assert_rejected(
@@ -831,9 +922,24 @@ mod tests {
             None,
             "unreachable",
         );
-        assert_rejected(single_state(json!({"Type": "Loop", "End": true})), Some("S"), Some("Type"), "unknown state type 'Loop'");
-        assert_rejected(single_state(json!({"Type": "Pass", "End": true, "Foo": 1})), Some("S"), Some("Foo"), "unknown field");
-        assert_rejected(single_state(json!({"Type": "Succeed", "Next": "S"})), Some("S"), Some("Next"), "unknown field");
+        assert_rejected(
+            single_state(json!({"Type": "Loop", "End": true})),
+            Some("S"),
+            Some("Type"),
+            "unknown state type 'Loop'",
+        );
+        assert_rejected(
+            single_state(json!({"Type": "Pass", "End": true, "Foo": 1})),
+            Some("S"),
+            Some("Foo"),
+            "unknown field",
+        );
+        assert_rejected(
+            single_state(json!({"Type": "Succeed", "Next": "S"})),
+            Some("S"),
+            Some("Next"),
+            "unknown field",
+        );
     }
 
     #[test]
@@ -850,8 +956,18 @@ mod tests {
             Some("QueryLanguage"),
             "JSONata",
         );
-        assert_rejected(single_state(json!({"Type": "Pass", "Output": {}, "End": true})), Some("S"), Some("Output"), "JSONata");
-        assert_rejected(single_state(json!({"Type": "Pass", "Assign": {}, "End": true})), Some("S"), Some("Assign"), "variables");
+        assert_rejected(
+            single_state(json!({"Type": "Pass", "Output": {}, "End": true})),
+            Some("S"),
+            Some("Output"),
+            "JSONata",
+        );
+        assert_rejected(
+            single_state(json!({"Type": "Pass", "Assign": {}, "End": true})),
+            Some("S"),
+            Some("Assign"),
+            "variables",
+        );
         let distributed = json!({"Type": "Map", "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
             "StartAt": "P", "States": {"P": {"Type": "Succeed"}}}, "End": true});
         assert_rejected(single_state(distributed), Some("S"), Some("ItemProcessor"), "Distributed Map");
@@ -866,14 +982,31 @@ mod tests {
             ("arn:aws:lambda:us-east-1:123:function:x", "unsupported Task Resource"),
             ("${lower-caseFunctionArn}", "unsupported Task Resource"),
         ] {
-            assert_rejected(single_state(json!({"Type": "Task", "Resource": resource, "End": true})), Some("S"), Some("Resource"), expected);
+            assert_rejected(
+                single_state(json!({"Type": "Task", "Resource": resource, "End": true})),
+                Some("S"),
+                Some("Resource"),
+                expected,
+            );
         }
         let invoke = |parameters: Value| {
-            single_state(json!({"Type": "Task", "Resource": LAMBDA_INVOKE_RESOURCE, "Parameters": parameters, "End": true}))
+            single_state(
+                json!({"Type": "Task", "Resource": LAMBDA_INVOKE_RESOURCE, "Parameters": parameters, "End": true}),
+            )
         };
-        assert_rejected(invoke(json!({"FunctionName.$": "$.f"})), Some("S"), Some("Parameters"), "literal");
+        assert_rejected(
+            invoke(json!({"FunctionName.$": "$.f"})),
+            Some("S"),
+            Some("Parameters"),
+            "'FunctionName.$' is not supported",
+        );
         assert_rejected(invoke(json!({"FunctionName": "my-function"})), Some("S"), Some("Parameters"), "placeholder");
-        assert_rejected(invoke(json!({"FunctionName": "${XFunctionArn}", "InvocationType": "Event"})), Some("S"), Some("Parameters"), "InvocationType");
+        assert_rejected(
+            invoke(json!({"FunctionName": "${XFunctionArn}", "InvocationType": "Event"})),
+            Some("S"),
+            Some("Parameters"),
+            "InvocationType",
+        );
         assert_rejected(
             single_state(json!({"Type": "Pass", "Parameters": {"x.$": "States.Eval('1')"}, "End": true})),
             Some("S"),
@@ -884,7 +1017,12 @@ mod tests {
 
     #[test]
     fn rejects_invalid_state_fields() {
-        assert_rejected(single_state(json!({"Type": "Choice", "Choices": []})), Some("S"), Some("Choices"), "non-empty");
+        assert_rejected(
+            single_state(json!({"Type": "Choice", "Choices": []})),
+            Some("S"),
+            Some("Choices"),
+            "non-empty",
+        );
         assert_rejected(
             single_state(json!({"Type": "Choice", "Choices": [{"Variable": "$.a", "IsNull": true, "Next": "Nope"}]})),
             Some("S"),
@@ -892,12 +1030,42 @@ mod tests {
             "'Nope'",
         );
         assert_rejected(single_state(json!({"Type": "Wait", "End": true})), Some("S"), None, "exactly one of");
-        assert_rejected(single_state(json!({"Type": "Wait", "Seconds": 1, "SecondsPath": "$.s", "End": true})), Some("S"), None, "exactly one of");
-        assert_rejected(single_state(json!({"Type": "Wait", "Seconds": -1, "End": true})), Some("S"), Some("Seconds"), "non-negative");
-        assert_rejected(single_state(json!({"Type": "Wait", "Timestamp": "tomorrow", "End": true})), Some("S"), Some("Timestamp"), "RFC 3339");
-        assert_rejected(single_state(json!({"Type": "Fail", "Error": "E", "ErrorPath": "$.e"})), Some("S"), Some("ErrorPath"), "cannot be combined");
-        assert_rejected(single_state(json!({"Type": "Pass", "ResultPath": "$.a[*]", "End": true})), Some("S"), Some("ResultPath"), "Reference Path");
-        assert_rejected(single_state(json!({"Type": "Pass", "InputPath": 3, "End": true})), Some("S"), Some("InputPath"), "JSONPath string or null");
+        assert_rejected(
+            single_state(json!({"Type": "Wait", "Seconds": 1, "SecondsPath": "$.s", "End": true})),
+            Some("S"),
+            None,
+            "exactly one of",
+        );
+        assert_rejected(
+            single_state(json!({"Type": "Wait", "Seconds": -1, "End": true})),
+            Some("S"),
+            Some("Seconds"),
+            "non-negative",
+        );
+        assert_rejected(
+            single_state(json!({"Type": "Wait", "Timestamp": "tomorrow", "End": true})),
+            Some("S"),
+            Some("Timestamp"),
+            "RFC 3339",
+        );
+        assert_rejected(
+            single_state(json!({"Type": "Fail", "Error": "E", "ErrorPath": "$.e"})),
+            Some("S"),
+            Some("ErrorPath"),
+            "cannot be combined",
+        );
+        assert_rejected(
+            single_state(json!({"Type": "Pass", "ResultPath": "$.a[*]", "End": true})),
+            Some("S"),
+            Some("ResultPath"),
+            "Reference Path",
+        );
+        assert_rejected(
+            single_state(json!({"Type": "Pass", "InputPath": 3, "End": true})),
+            Some("S"),
+            Some("InputPath"),
+            "JSONPath string or null",
+        );
         assert_rejected(
             single_state(json!({"Type": "Task", "Resource": "${XFunctionArn}", "TimeoutSeconds": 0, "End": true})),
             Some("S"),
@@ -905,19 +1073,25 @@ mod tests {
             "positive",
         );
         assert_rejected(
-            single_state(json!({"Type": "Task", "Resource": "${XFunctionArn}", "Retry": [{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["X"]}], "End": true})),
+            single_state(
+                json!({"Type": "Task", "Resource": "${XFunctionArn}", "Retry": [{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["X"]}], "End": true}),
+            ),
             Some("S"),
             Some("Retry"),
             "last",
         );
         assert_rejected(
-            single_state(json!({"Type": "Task", "Resource": "${XFunctionArn}", "Catch": [{"ErrorEquals": ["X"], "Next": "Gone"}], "End": true})),
+            single_state(
+                json!({"Type": "Task", "Resource": "${XFunctionArn}", "Catch": [{"ErrorEquals": ["X"], "Next": "Gone"}], "End": true}),
+            ),
             Some("S"),
             None,
             "'Gone'",
         );
         assert_rejected(
-            single_state(json!({"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass"}}}, "End": true})),
+            single_state(
+                json!({"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass"}}}, "End": true}),
+            ),
             Some("S/ItemProcessor/P"),
             None,
             "Next or \"End\"",
@@ -930,7 +1104,9 @@ mod tests {
             "cannot be combined",
         );
         assert_rejected(
-            single_state(json!({"Type": "Parallel", "Branches": [{"StartAt": "P", "States": {"P": {"Type": "Succeed"}}, "Extra": 1}], "End": true})),
+            single_state(
+                json!({"Type": "Parallel", "Branches": [{"StartAt": "P", "States": {"P": {"Type": "Succeed"}}, "Extra": 1}], "End": true}),
+            ),
             Some("S"),
             Some("Branches"),
             "unknown field 'Extra'",
@@ -944,7 +1120,8 @@ mod tests {
             "Iterator": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true
         })));
         let machine = machine.expect("valid");
-        let Some(State { kind: StateKind::Map { item_selector, processing, .. }, .. }) = machine.root.states.get("S") else {
+        let Some(State { kind: StateKind::Map { item_selector, processing, .. }, .. }) = machine.root.states.get("S")
+        else {
             panic!("S should be a Map state");
         };
         assert!(item_selector.is_some(), "legacy Parameters act as the ItemSelector");
@@ -953,7 +1130,8 @@ mod tests {
 
     #[test]
     fn error_message_names_state_and_field() {
-        let error = rejection(single_state(json!({"Type": "Task", "Resource": "arn:aws:states:::sns:publish", "End": true})));
+        let error =
+            rejection(single_state(json!({"Type": "Task", "Resource": "arn:aws:states:::sns:publish", "End": true})));
         assert_eq!(
             error.to_string(),
             "invalid state machine definition: state 'S', field 'Resource': unsupported Task Resource \

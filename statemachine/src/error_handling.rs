@@ -219,14 +219,21 @@ fn parse_retrier(rule: &Value, is_last: bool) -> Result<Retrier, String> {
     let rule = rule.as_object().ok_or("must be an object")?;
     check_fields(
         rule,
-        &["ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Comment"],
+        &[
+            "ErrorEquals",
+            "IntervalSeconds",
+            "MaxAttempts",
+            "BackoffRate",
+            "MaxDelaySeconds",
+            "JitterStrategy",
+            "Comment",
+        ],
     )?;
     let max_attempts = match rule.get("MaxAttempts") {
         None => 3,
-        Some(value) => value
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or("MaxAttempts must be a non-negative integer")?,
+        Some(value) => {
+            value.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or("MaxAttempts must be a non-negative integer")?
+        }
     };
     let backoff_rate = match rule.get("BackoffRate") {
         None => 2.0,
@@ -265,7 +272,7 @@ fn parse_catcher(rule: &Value, is_last: bool) -> Result<Catcher, String> {
     check_fields(rule, &["ErrorEquals", "Next", "ResultPath", "Comment"])?;
     let next = rule.get("Next").and_then(Value::as_str).ok_or("Next must be a state name")?.to_owned();
     let result_path = match rule.get("ResultPath") {
-        None => Some(Path::parse_reference("$")?),
+        None => Some(Path::whole_input()),
         Some(Value::Null) => None,
         Some(Value::String(path)) => Some(parse_result_path(path)?),
         Some(_) => return Err("ResultPath must be a Reference Path or null".to_owned()),
@@ -323,16 +330,16 @@ mod tests {
 
     #[test]
     fn states_all_and_task_failed_wildcards() {
-        let all = vec![error_names::ALL.to_owned()];
-        let task_failed = vec![error_names::TASK_FAILED.to_owned()];
+        let all = [error_names::ALL.to_owned()];
+        let task_failed = [error_names::TASK_FAILED.to_owned()];
         assert!(error_equals_matches(&all, &error("Custom")));
         assert!(error_equals_matches(&all, &error(error_names::TIMEOUT)));
         assert!(!error_equals_matches(&all, &error(error_names::RUNTIME)));
         assert!(!error_equals_matches(&all, &error(error_names::DATA_LIMIT_EXCEEDED)));
         assert!(error_equals_matches(&task_failed, &error("Custom")));
         assert!(!error_equals_matches(&task_failed, &error(error_names::TIMEOUT)));
-        assert!(!error_equals_matches(&vec!["Other".to_owned()], &error("Custom")));
-        assert!(!error_equals_matches(&vec![error_names::RUNTIME.to_owned()], &error(error_names::RUNTIME)));
+        assert!(!error_equals_matches(&["Other".to_owned()], &error("Custom")));
+        assert!(!error_equals_matches(&[error_names::RUNTIME.to_owned()], &error(error_names::RUNTIME)));
     }
 
     #[test]

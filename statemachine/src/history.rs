@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::time::Instant;
 
+use crate::error_handling::StateError;
+
 /// Step Functions' history event types, for the states and integrations this interpreter runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[allow(missing_docs)]
 pub enum HistoryEventType {
     ExecutionStarted,
     ExecutionSucceeded,
@@ -141,9 +142,9 @@ impl HistoryEvent {
         self
     }
 
-    pub(crate) fn failure(mut self, error: &str, cause: &str) -> HistoryEvent {
-        self.error = Some(error.to_owned());
-        self.cause = Some(cause.to_owned());
+    pub(crate) fn failure(mut self, error: &StateError) -> HistoryEvent {
+        self.error = Some(error.error.clone());
+        self.cause = Some(error.cause.clone());
         self
     }
 }

@@ -240,15 +240,16 @@ impl Evaluation {
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(self.bounded_text(value(0), "the data")?)
                     .map_err(|error| self.fail(format!("the argument is not valid Base64: {error}")))?;
-                String::from_utf8(bytes)
-                    .map(Value::String)
-                    .map_err(|_| self.fail("the decoded data is not UTF-8 text"))
+                String::from_utf8(bytes).map(Value::String).map_err(|_| self.fail("the decoded data is not UTF-8 text"))
             }
             Function::Hash => {
                 let data = self.bounded_text(value(0), "the data")?;
                 let algorithm = self.string(value(1), "the algorithm")?;
                 hash(data, algorithm).map(Value::String).ok_or_else(|| {
-                    self.fail(format!("unknown algorithm '{algorithm}' (expected one of {})", HASH_ALGORITHMS.join(", ")))
+                    self.fail(format!(
+                        "unknown algorithm '{algorithm}' (expected one of {})",
+                        HASH_ALGORITHMS.join(", ")
+                    ))
                 })
             }
             Function::JsonMerge => {
@@ -299,7 +300,10 @@ impl Evaluation {
     fn format(&self, pieces: &[FormatPiece], arguments: &[Value]) -> Result<Value, StateError> {
         let placeholders = pieces.iter().filter(|piece| **piece == FormatPiece::Placeholder).count();
         if placeholders != arguments.len() {
-            return Err(self.fail(format!("the template has {placeholders} placeholders but {} values were given", arguments.len())));
+            return Err(self.fail(format!(
+                "the template has {placeholders} placeholders but {} values were given",
+                arguments.len()
+            )));
         }
         let mut remaining = arguments.iter();
         let mut formatted = String::new();
@@ -328,11 +332,20 @@ impl Evaluation {
         if step == 0 {
             return Err(self.fail("the step must not be 0"));
         }
+        // i128 cannot overflow for any pair of i64 bounds.
+        let (start, end, step) = (i128::from(start), i128::from(end), i128::from(step));
         let count = if (end - start).signum() * step.signum() < 0 { 0 } else { (end - start) / step + 1 };
-        if count > MAX_RANGE_ITEMS {
+        if count > i128::from(MAX_RANGE_ITEMS) {
             return Err(self.fail(format!("the range would have {count} items; the limit is {MAX_RANGE_ITEMS}")));
         }
-        Ok(Value::Array((0..count).map(|i| Value::from(start + i * step)).collect()))
+        (0..count)
+            .map(|i| {
+                i64::try_from(start + i * step)
+                    .map(Value::from)
+                    .map_err(|_| self.fail("the range leaves the integer range"))
+            })
+            .collect::<Result<_, _>>()
+            .map(Value::Array)
     }
 }
 
@@ -663,6 +676,12 @@ mod tests {
         assert_eq!(ok("States.ArrayUnique($.dupes)", input.clone()), json!([1, 2, 3, 4]));
         assert!(intrinsic_failure("States.ArrayRange(1, 2000, 1)", input.clone()).contains("limit is 1000"));
         assert!(intrinsic_failure("States.ArrayRange(1, 2, 0)", input.clone()).contains("step"));
+        let widest = "States.ArrayRange(-9223372036854775808, 9223372036854775807, 1)";
+        assert!(intrinsic_failure(widest, input.clone()).contains("limit is 1000"), "no overflow on extreme bounds");
+        assert_eq!(
+            ok("States.ArrayRange(-9223372036854775808, 9223372036854775807, 9223372036854775807)", input.clone()),
+            json!([i64::MIN, -1, i64::MAX - 1])
+        );
         assert!(intrinsic_failure("States.ArrayPartition($.a, 0)", input.clone()).contains("positive"));
         assert!(intrinsic_failure("States.ArrayGetItem($.a, 9)", input.clone()).contains("outside"));
         assert!(intrinsic_failure("States.ArrayLength($.obj)", input).contains("must be an array"));
@@ -673,7 +692,10 @@ mod tests {
         let input = json!({"data": "Data to encode", "long": "x".repeat(10_001)});
         assert_eq!(ok("States.Base64Encode($.data)", input.clone()), json!("RGF0YSB0byBlbmNvZGU="));
         assert_eq!(ok("States.Base64Decode('RGF0YSB0byBlbmNvZGU=')", input.clone()), json!("Data to encode"));
-        assert_eq!(ok("States.Hash('input data', 'SHA-1')", input.clone()), json!("aaff4a450a104cd177d28d18d7485e8cae074b7"));
+        assert_eq!(
+            ok("States.Hash('input data', 'SHA-1')", input.clone()),
+            json!("aaff4a450a104cd177d28d18d74485e8cae074b7")
+        );
         assert_eq!(
             ok("States.Hash('abc', 'SHA-256')", input.clone()),
             json!("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
@@ -687,7 +709,8 @@ mod tests {
 
     #[test]
     fn merge_math_split_and_uuid() {
-        let input = json!({"j1": {"a": {"a1": 1}, "b": 2}, "j2": {"a": {"a3": 1}, "c": 3}, "s": "This.is+a,test=string"});
+        let input =
+            json!({"j1": {"a": {"a1": 1}, "b": 2}, "j2": {"a": {"a3": 1}, "c": 3}, "s": "This.is+a,test=string"});
         assert_eq!(ok("States.JsonMerge($.j1, $.j2, false)", input.clone()), json!({"a": {"a3": 1}, "b": 2, "c": 3}));
         assert_eq!(ok("States.MathAdd(111, -1)", input.clone()), json!(110));
         assert_eq!(ok("States.MathAdd(1.6, 1)", input.clone()), json!(3));
@@ -697,10 +720,7 @@ mod tests {
             let n = ok("States.MathRandom(3, 5)", input.clone()).as_i64().expect("an integer");
             assert!((3..=5).contains(&n));
         }
-        assert_eq!(
-            ok("States.StringSplit($.s, '.+,=')", input.clone()),
-            json!(["This", "is", "a", "test", "string"])
-        );
+        assert_eq!(ok("States.StringSplit($.s, '.+,=')", input.clone()), json!(["This", "is", "a", "test", "string"]));
         assert_eq!(ok("States.StringSplit('a,,b,', ',')", input.clone()), json!(["a", "b"]));
         let uuid = ok("States.UUID()", input.clone());
         let uuid = uuid.as_str().expect("a string");

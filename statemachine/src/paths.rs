@@ -56,13 +56,20 @@ impl Path {
         Parser { text, chars: text.char_indices().collect(), position: 0 }.parse()
     }
 
+    /// `$`: the whole input.
+    pub(crate) fn whole_input() -> Path {
+        Path { text: "$".to_owned(), root: Root::Input, segments: Vec::new() }
+    }
+
     /// Parses a Reference Path: a path that names a single node (fields and indexes only).
     pub(crate) fn parse_reference(text: &str) -> Result<Path, String> {
         let path = Path::parse(text)?;
         if path.is_definite() {
             Ok(path)
         } else {
-            Err(format!("'{text}' must be a Reference Path (only field names and array indexes, no wildcards, slices, unions or '..')"))
+            Err(format!(
+                "'{text}' must be a Reference Path (only field names and array indexes, no wildcards, slices, unions or '..')"
+            ))
         }
     }
 
@@ -111,9 +118,9 @@ fn write_into(node: &mut Value, segments: &[Segment], value: Value, path: &str) 
         return Ok(());
     };
     let child = match (segment, node) {
-        (Segment::Field(name), Value::Object(object)) => {
-            object.entry(name.clone()).or_insert_with(|| if rest.is_empty() { Value::Null } else { Value::Object(Map::new()) })
-        }
+        (Segment::Field(name), Value::Object(object)) => object
+            .entry(name.clone())
+            .or_insert_with(|| if rest.is_empty() { Value::Null } else { Value::Object(Map::new()) }),
         (Segment::Index(index), Value::Array(array)) => {
             let position = resolve_index(*index, array.len())
                 .ok_or_else(|| format!("index {index} in '{path}' is outside the array of {} items", array.len()))?;
@@ -152,12 +159,16 @@ fn apply_segment<'v>(segment: &Segment, value: &'v Value) -> Vec<&'v Value> {
     match segment {
         Segment::Field(name) => value.get(name).into_iter().collect(),
         Segment::Index(index) => match value {
-            Value::Array(array) => resolve_index(*index, array.len()).map(|position| &array[position]).into_iter().collect(),
+            Value::Array(array) => {
+                resolve_index(*index, array.len()).map(|position| &array[position]).into_iter().collect()
+            }
             _ => Vec::new(),
         },
         Segment::Wildcard => children(value),
         Segment::Slice { start, end, step } => match value {
-            Value::Array(array) => slice_positions(array.len(), *start, *end, *step).into_iter().map(|i| &array[i]).collect(),
+            Value::Array(array) => {
+                slice_positions(array.len(), *start, *end, *step).into_iter().map(|i| &array[i]).collect()
+            }
             _ => Vec::new(),
         },
         Segment::Fields(names) => names.iter().filter_map(|name| value.get(name)).collect(),
@@ -214,14 +225,14 @@ fn slice_positions(length: usize, start: Option<i64>, end: Option<i64>, step: i6
         let stop = end.map_or(length, |e| clamp(e, 0, length));
         while i < stop {
             positions.extend(usize::try_from(i).ok());
-            i += step;
+            i = i.saturating_add(step);
         }
     } else {
         let mut i = start.map_or(length - 1, |s| clamp(s, -1, length - 1));
         let stop = end.map_or(-1, |e| clamp(e, -1, length - 1));
         while i > stop {
             positions.extend(usize::try_from(i).ok());
-            i += step;
+            i = i.saturating_add(step);
         }
     }
     positions
@@ -472,6 +483,12 @@ mod tests {
         assert_eq!(select("$.items[0,2]", &input), Some(json!([{"id": 1, "n": {"id": 9}}, {"other": 3}])));
         assert_eq!(select("$.items[0]['id','n']", &input), Some(json!([1, {"id": 9}])));
         assert_eq!(select("$.nothing[*]", &input), Some(json!([])));
+        assert_eq!(
+            select("$.items[1::9223372036854775807].id", &input),
+            Some(json!([2])),
+            "huge steps do not overflow"
+        );
+        assert_eq!(select("$.items[::-9223372036854775808].id", &input), Some(json!([])));
     }
 
     #[test]

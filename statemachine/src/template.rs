@@ -28,18 +28,14 @@ impl Expression {
     }
 
     /// Evaluates the expression; `describe_missing` explains a path that selects nothing.
-    pub(crate) fn evaluate(&self, env: &Env<'_>, describe_missing: impl FnOnce(&Path) -> String) -> Result<Value, StateError> {
+    pub(crate) fn evaluate(
+        &self,
+        env: &Env<'_>,
+        describe_missing: impl FnOnce(&Path) -> String,
+    ) -> Result<Value, StateError> {
         match self {
             Expression::Path(path) => env.select(path).ok_or_else(|| StateError::runtime(describe_missing(path))),
             Expression::Intrinsic(call) => call.evaluate(env),
-        }
-    }
-
-    /// The expressions inside, for walking definitions (e.g. to find context paths).
-    pub(crate) fn path(&self) -> Option<&Path> {
-        match self {
-            Expression::Path(path) => Some(path),
-            Expression::Intrinsic(_) => None,
         }
     }
 }
@@ -55,9 +51,15 @@ pub(crate) enum Template {
 /// One field of an object template.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum TemplateField {
-    Static { key: String, value: Template },
+    Static {
+        key: String,
+        value: Template,
+    },
     /// A `"key.$"` field: the output key is `key`.
-    Dynamic { key: String, expression: Expression },
+    Dynamic {
+        key: String,
+        expression: Expression,
+    },
 }
 
 /// Limits the size of the input quoted in error messages.
@@ -95,7 +97,9 @@ impl Template {
     pub(crate) fn evaluate(&self, env: &Env<'_>) -> Result<Value, StateError> {
         match self {
             Template::Literal(value) => Ok(value.clone()),
-            Template::Array(items) => items.iter().map(|item| item.evaluate(env)).collect::<Result<_, _>>().map(Value::Array),
+            Template::Array(items) => {
+                items.iter().map(|item| item.evaluate(env)).collect::<Result<_, _>>().map(Value::Array)
+            }
             Template::Object(fields) => {
                 let mut object = Map::new();
                 for field in fields {
@@ -106,7 +110,8 @@ impl Template {
                         TemplateField::Dynamic { key, expression } => {
                             let value = expression.evaluate(env, |path| {
                                 format!(
-                                    "The JSONPath '{path}' specified for the field '{key}.$' could not be found in the input '{}'",
+                                    "The JSONPath '{path}' specified for the field '{key}.$' \
+                                     could not be found in the input '{}'",
                                     abbreviate(env.input)
                                 )
                             })?;
@@ -127,16 +132,6 @@ impl Template {
                 _ => None,
             }),
             _ => None,
-        }
-    }
-
-    /// Whether a top-level field (static `name` or dynamic `name.$`) is present.
-    pub(crate) fn has_field(&self, name: &str) -> bool {
-        match self {
-            Template::Object(fields) => fields.iter().any(|field| match field {
-                TemplateField::Static { key, .. } | TemplateField::Dynamic { key, .. } => key == name,
-            }),
-            _ => false,
         }
     }
 

@@ -224,6 +224,17 @@ pub struct StepFailure {
     pub cause: String,
 }
 
+impl StepFailure {
+    /// The human-readable cause: Step Functions wraps a Lambda error's message as JSON
+    /// (`{"errorMessage": ..., "errorType": ...}`); this unwraps it.
+    pub fn message(&self) -> String {
+        serde_json::from_str::<Value>(&self.cause)
+            .ok()
+            .and_then(|v| v.get("errorMessage").and_then(Value::as_str).map(String::from))
+            .unwrap_or_else(|| self.cause.clone())
+    }
+}
+
 /// The brain's memory across cycles: bounded by construction (see `domain::budget`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -3,14 +3,15 @@
 
 #[path = "bundle_insights.rs"]
 mod insights;
+#[path = "bundle_jsonl.rs"]
+mod jsonl;
 #[path = "bundle_knowledge.rs"]
 mod knowledge;
 #[path = "bundle_xray.rs"]
 mod xray;
 
 use std::collections::BTreeSet;
-use std::fs::File;
-use std::io::{BufRead, BufReader, ErrorKind};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::contract::{MetricRef, Window};
+use self::jsonl::read_jsonl;
 use crate::error::{Fa2Error, Result};
 use crate::ports::{
     ChangeLog, ChangeQueryResult, KnowledgeBase, LogEvent, LogQuery, LogQueryResult, LogSearch, MetricFilter,
@@ -82,35 +84,6 @@ fn read_json_object(path: &Path) -> Result<Value> {
         return Err(Fa2Error::invalid(format!("{}: must be a JSON object, found {}", path.display(), kind_of(&value))));
     }
     Ok(value)
-}
-
-/// Reads a JSONL file line by line; a missing file is an empty one. `parse` explains a bad line in words.
-fn read_jsonl<T>(path: &Path, parse: fn(&str) -> Result<T, String>) -> Result<Vec<T>> {
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Fa2Error::invalid(format!("{}: cannot read: {e}", path.display()))),
-    };
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    let mut line = String::new();
-    let mut records = Vec::new();
-    let mut number = 0usize;
-    loop {
-        line.clear();
-        number += 1;
-        let read = reader
-            .read_line(&mut line)
-            .map_err(|e| Fa2Error::invalid(format!("{} line {number}: cannot read: {e}", path.display())))?;
-        if read == 0 {
-            return Ok(records);
-        }
-        let trimmed = line.trim();
-        if trimmed.is_empty() {
-            continue;
-        }
-        let record = parse(trimmed).map_err(|why| Fa2Error::invalid(format!("{} line {number}: {why}", path.display())))?;
-        records.push(record);
-    }
 }
 
 fn read_knowledge(dir: &Path) -> Result<Vec<KnowledgeDoc>> {
@@ -197,8 +170,8 @@ const CLOUDTRAIL_RULES: [FieldRule; 3] = [
 ];
 
 /// The first thing wrong with a record, in words; `fallback` when every rule holds.
-fn explain(line: &str, rules: &[FieldRule], fallback: impl FnOnce() -> String) -> String {
-    let value: Value = match serde_json::from_str(line) {
+fn explain(line: &[u8], rules: &[FieldRule], fallback: impl FnOnce() -> String) -> String {
+    let value: Value = match serde_json::from_slice(line) {
         Ok(value) => value,
         Err(e) => return format!("malformed JSON: {e}"),
     };
@@ -226,13 +199,13 @@ fn kind_of(value: &Value) -> &'static str {
     }
 }
 
-fn parse_log_event(line: &str) -> Result<LogEvent, String> {
-    serde_json::from_str(line).map_err(|e| explain(line, &LOG_EVENT_RULES, || e.to_string()))
+fn parse_log_event(line: &[u8]) -> Result<LogEvent, String> {
+    serde_json::from_slice(line).map_err(|e| explain(line, &LOG_EVENT_RULES, || e.to_string()))
 }
 
-fn parse_metric_series(line: &str) -> Result<MetricSeries, String> {
+fn parse_metric_series(line: &[u8]) -> Result<MetricSeries, String> {
     let mut series: MetricSeries =
-        serde_json::from_str(line).map_err(|e| explain(line, &METRIC_SERIES_RULES, || e.to_string()))?;
+        serde_json::from_slice(line).map_err(|e| explain(line, &METRIC_SERIES_RULES, || e.to_string()))?;
     if series.timestamps.len() != series.values.len() {
         return Err(format!(
             "\"timestamps\" has {} entries but \"values\" has {}; they must have equal length",
@@ -249,16 +222,16 @@ fn parse_metric_series(line: &str) -> Result<MetricSeries, String> {
     Ok(series)
 }
 
-fn parse_cloudtrail_record(line: &str) -> Result<Value, String> {
-    let record: Value = serde_json::from_str(line).map_err(|e| format!("malformed JSON: {e}"))?;
+fn parse_cloudtrail_record(line: &[u8]) -> Result<Value, String> {
+    let record: Value = serde_json::from_slice(line).map_err(|e| format!("malformed JSON: {e}"))?;
     match event_time(&record) {
         Some(_) if record.get("eventName").is_some_and(Value::is_string) && record.get("eventSource").is_some_and(Value::is_string) => Ok(record),
         _ => Err(explain(line, &CLOUDTRAIL_RULES, || "not a CloudTrail record".to_string())),
     }
 }
 
-fn parse_trace(line: &str) -> Result<Value, String> {
-    let trace: Value = serde_json::from_str(line).map_err(|e| format!("malformed JSON: {e}"))?;
+fn parse_trace(line: &[u8]) -> Result<Value, String> {
+    let trace: Value = serde_json::from_slice(line).map_err(|e| format!("malformed JSON: {e}"))?;
     xray::TraceSummary::of(&trace)?;
     Ok(trace)
 }
@@ -687,6 +660,70 @@ mod tests {
         assert!(passages[0].score > 0.5, "{passages:?}");
         assert!(passages.iter().all(|p| p.document != "tls.md"));
         assert!(telemetry.retrieve("kubernetes etcd quorum", 5).await.unwrap().is_empty());
+    }
+
+    /// Scratch: `cargo test -p shared --lib print_example_digests -- --ignored --nocapture` prints the audit and
+    /// knowledge digests of every example bundle, with a crude frame (the real one is built by `Prepare`).
+    #[tokio::test]
+    #[ignore = "prints digests for a person to read"]
+    async fn print_example_digests() {
+        use crate::domain::evidence::{AnalysisFrame, audit, knowledge};
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/incidents");
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+        dirs.sort();
+        for dir in dirs {
+            let telemetry = BundleTelemetry::open(&dir).unwrap();
+            let input = &telemetry.bundle().input;
+            let noticed_at = input
+                .pointer("/detail/state/timestamp")
+                .and_then(Value::as_str)
+                .and_then(|t| DateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f%z").ok())
+                .map(|t| t.with_timezone(&Utc))
+                .or_else(|| input["endTime"].as_str().and_then(|t| t.parse().ok()))
+                .unwrap();
+            let described = format!(
+                "{} {} {}",
+                input.pointer("/detail/alarmName").and_then(Value::as_str).unwrap_or(""),
+                input["description"].as_str().unwrap_or(""),
+                telemetry.bundle().environment["architecture"].as_str().unwrap_or("")
+            );
+            let mut resources: Vec<String> = Vec::new();
+            for word in described.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')) {
+                let named = word.contains('-') || word.chars().skip(1).any(char::is_uppercase);
+                if named && word.len() > 3 && !resources.iter().any(|r| r == word) {
+                    resources.push(word.to_string());
+                }
+            }
+            let window = Window { start: noticed_at - chrono::Duration::minutes(60), end: noticed_at + chrono::Duration::minutes(5) };
+            let frame = AnalysisFrame { window, noticed_at, resources };
+            let changes = telemetry.lookup(window, 1000).await.unwrap();
+            println!("===== {} resources={:?}", dir.display(), frame.resources);
+            let audit = audit::digest(&changes.records, &frame, "blob");
+            println!("{}", audit.text);
+            for f in audit.findings.iter().take(3) {
+                println!("  #{:.2} {} | {}\n     {}", f.score, f.component, f.summary, f.excerpt.replace('\n', "\n     "));
+            }
+            let symptoms = ["AccessDeniedException not authorized to perform dynamodb:UpdateItem", "ProvisionedThroughputExceededException throttling", "TypeError after deployment of a new version, 5XX", "ENOTFOUND getaddrinfo DNS timeout", "deploy rollback new version errors"];
+            for symptom in symptoms {
+                let query = format!("{symptom} {}", frame.resources.iter().take(3).cloned().collect::<Vec<_>>().join(" "));
+                let query = query.as_str();
+                let passages = telemetry.retrieve(query, 5).await.unwrap();
+                let digest = knowledge::digest(&passages, query, &frame, "");
+                println!("{}", digest.text);
+                for f in &digest.findings {
+                    println!("  KB {:.2} {} {} ", f.score, f.component, f.attr(crate::domain::evidence::attr::TITLE));
+                }
+            }
+            let _ = described;
+        }
+    }
+
+    #[test]
+    #[ignore = "scratch speed check"]
+    fn load_speed() {
+        let started = std::time::Instant::now();
+        let bundle = Bundle::load(Path::new("/tmp/fa2-big")).unwrap();
+        println!("loaded {} events in {:?}", bundle.logs.len(), started.elapsed());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::KnowledgeDoc;
-use crate::domain::evidence::knowledge::terms::search_terms;
+use crate::domain::evidence::knowledge::terms::{compound_terms, search_terms, stem, word_terms};
 use crate::ports::Passage;
 
 /// BM25's length normalization strength and the term-frequency saturation of a match (a single occurrence in a
@@ -13,15 +13,25 @@ const LENGTH_NORMALIZATION: f64 = 0.75;
 const SATURATION: f64 = 0.3;
 /// Sections longer than this are cut at paragraph breaks, so a passage stays about one topic.
 const MAX_PASSAGE_CHARS: usize = 1_200;
-/// A query word no document contains weighs this fraction of the rarest word's weight: queries carry request
-/// ids and names that no runbook mentions, and they should not sink a good match.
-const UNKNOWN_TERM_WEIGHT: f64 = 0.25;
+/// A query word no document contains weighs this fraction of the weight of a word only one passage has: queries
+/// carry names and ids that no runbook mentions, which should not sink a good match; but a query whose key words
+/// are all missing must not score high on its filler words either. (Unknown compounds do not count: their words do.)
+const UNKNOWN_TERM_WEIGHT: f64 = 0.5;
+/// Words so common in incident talk that a match on them says little, whatever their frequency in a small corpus;
+/// they keep this fraction of their weight.
+const COMMON_WORD_WEIGHT: f64 = 0.3;
+const COMMON_INCIDENT_WORDS: [&str; 30] = [
+    "error", "fail", "failed", "failure", "issue", "problem", "broken", "new", "after", "before", "since", "some",
+    "request", "high", "low", "increase", "spike", "start", "alarm", "all", "any", "more", "less", "see", "check",
+    "use", "work", "now", "time", "minute",
+];
 
 #[derive(Debug, Clone, Default)]
 pub(super) struct KnowledgeIndex {
     passages: Vec<IndexedPassage>,
     document_frequency: HashMap<String, usize>,
     average_length: f64,
+    common_terms: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -34,7 +44,8 @@ struct IndexedPassage {
 
 impl KnowledgeIndex {
     pub fn build(documents: &[KnowledgeDoc]) -> KnowledgeIndex {
-        let mut index = KnowledgeIndex::default();
+        let common_terms = COMMON_INCIDENT_WORDS.iter().map(|w| stem(w)).collect();
+        let mut index = KnowledgeIndex { common_terms, ..KnowledgeIndex::default() };
         for document in documents {
             for text in passages_of(&document.text) {
                 let terms = search_terms(&text);
@@ -55,7 +66,8 @@ impl KnowledgeIndex {
 
     /// The best `limit` passages that match the query at all, best first.
     pub fn search(&self, query: &str, limit: usize) -> Vec<Passage> {
-        let mut query_terms = search_terms(query);
+        let known_compounds = compound_terms(query).into_iter().filter(|c| self.document_frequency.contains_key(c));
+        let mut query_terms: Vec<String> = word_terms(query).into_iter().chain(known_compounds).collect();
         query_terms.sort();
         query_terms.dedup();
         let mut scored: Vec<Passage> = self
@@ -76,11 +88,12 @@ impl KnowledgeIndex {
     fn score(&self, query_terms: &[String], passage: &IndexedPassage) -> f64 {
         let total_passages = self.passages.len() as f64;
         let idf = |df: usize| (1.0 + (total_passages - df as f64 + 0.5) / (df as f64 + 0.5)).ln();
-        let unknown_weight = idf(0) * UNKNOWN_TERM_WEIGHT;
+        let unknown_weight = idf(1) * UNKNOWN_TERM_WEIGHT;
         let length_factor = 1.0 - LENGTH_NORMALIZATION + LENGTH_NORMALIZATION * passage.length as f64 / self.average_length.max(1.0);
         let (mut matched, mut possible) = (0.0, 0.0);
         for term in query_terms {
-            let weight = self.document_frequency.get(term).map_or(unknown_weight, |df| idf(*df));
+            let rarity = self.document_frequency.get(term).map_or(unknown_weight, |df| idf(*df));
+            let weight = if self.common_terms.contains(term) { rarity * COMMON_WORD_WEIGHT } else { rarity };
             possible += weight;
             if let Some(&count) = passage.term_counts.get(term) {
                 let count = f64::from(count);

@@ -61,15 +61,15 @@ fn assemble(
 
 fn cut_short(language: Language, failure: &StepFailure) -> String {
     match language {
-        Language::En => format!("The analysis was cut short by a failed step ({}: {}).", failure.error, failure.cause),
-        Language::Ja => format!("ステップの失敗により分析は途中で終了しました（{}: {}）。", failure.error, failure.cause),
+        Language::En => format!("The analysis was cut short by a failed step ({}: {}).", failure.error, failure.message()),
+        Language::Ja => format!("ステップの失敗により分析は途中で終了しました（{}: {}）。", failure.error, failure.message()),
     }
 }
 
 /// The report of a run that never got a run context (the input was rejected, or `Prepare` failed): inconclusive,
 /// saying what was wrong and what to do. Pure and infallible, so `Notify` can use it as the last resort too.
 pub fn failure_report(input: &serde_json::Value, failure: Option<&StepFailure>, now: DateTime<Utc>) -> Report {
-    let reason = failure.map_or_else(|| "no run context".to_string(), |f| format!("{}: {}", f.error, f.cause));
+    let reason = failure.map_or_else(|| "no run context".to_string(), |f| format!("{}: {}", f.error, f.message()));
     let alarm_name = input.pointer("/detail/alarmName").and_then(|v| v.as_str()).map(String::from);
     let description = input.get("description").and_then(|v| v.as_str()).map(String::from);
     Report {
@@ -93,7 +93,7 @@ pub fn failure_report(input: &serde_json::Value, failure: Option<&StepFailure>, 
         actions: Vec::new(),
         prevention: Vec::new(),
         usage: Usage {
-            brain: "none".into(),
+            brain: "rules".into(),
             cycles: 0,
             tool_calls: 0,
             input_tokens: 0,

@@ -26,7 +26,7 @@ fn observation(cycle: u32, result: ToolResult) -> Observation {
     let outcome = match (result.outcome, result.failure) {
         (Some(outcome), _) => outcome,
         (None, Some(failure)) => ToolOutcome::Failed {
-            feedback: format!("the tool failed after retries: {}: {}", failure.error, failure.cause),
+            feedback: format!("the tool failed after retries: {}: {}", failure.error, failure.message()),
         },
         (None, None) => ToolOutcome::Failed { feedback: "the tool returned nothing".into() },
     };

@@ -52,7 +52,7 @@ pub fn digest(passages: &[Passage], query: &str, frame: &AnalysisFrame, blob_ref
         if cited.is_empty() {
             continue;
         }
-        let component = component_of(hits.document, &cited, &frame.resources);
+        let component = component_of(hits, &title, &frame.resources);
         let excerpt = clip(&cited.iter().map(|p| p.text.trim()).collect::<Vec<_>>().join("\n…\n"), FINDING_EXCERPT_CHARS);
         findings.push(Finding {
             source: EvidenceSource::Knowledge,
@@ -107,19 +107,23 @@ fn document_stem(document: &str) -> &str {
     name.rsplit_once('.').map_or(name, |(stem, _)| stem)
 }
 
-/// The resource in play that the cited passages (or the document name) mention most; ties go to the longer, more
-/// specific name. Without one, the document itself is the component.
-fn component_of(document: &str, cited: &[&Passage], resources: &[String]) -> String {
+/// The resource in play that the document is about: among those its passages (or its name) mention, the one
+/// whose name shares most words with the title, then the most mentioned, then the longer, more specific name.
+/// Without one, the document itself is the component.
+fn component_of(hits: &DocumentHits<'_>, title: &str, resources: &[String]) -> String {
+    let title_words = terms::search_terms(title);
     let mentioned = resources
         .iter()
         .map(|resource| {
-            let count = terms::mention_count(document, resource)
-                + cited.iter().map(|p| terms::mention_count(&p.text, resource)).sum::<usize>();
-            (count, resource.len(), resource)
+            let count = terms::mention_count(hits.document, resource)
+                + hits.passages.iter().map(|p| terms::mention_count(&p.text, resource)).sum::<usize>();
+            let tokens = terms::name_tokens(resource);
+            let in_title = tokens.iter().filter(|t| title_words.contains(t)).count() as f64 / tokens.len().max(1) as f64;
+            (count, in_title, resource)
         })
         .filter(|(count, _, _)| *count > 0)
-        .max_by_key(|(count, length, _)| (*count, *length));
-    mentioned.map_or_else(|| document_stem(document).to_string(), |(_, _, resource)| resource.clone())
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)).then(a.2.len().cmp(&b.2.len())));
+    mentioned.map_or_else(|| document_stem(hits.document).to_string(), |(_, _, resource)| resource.clone())
 }
 
 #[cfg(test)]
@@ -144,8 +148,9 @@ mod tests {
     #[test]
     fn only_relevant_documents_are_cited_and_attributed_to_their_resource() {
         let passages = [
-            passage("kb/runbook-carts.md", "# Runbook: carts throttling\n## Checks\nThrottles on `carts-table` mean capacity.", 0.8),
-            passage("kb/runbook-carts.md", "# Runbook: carts throttling\n## Fix\nRaise capacity of carts-table.", 0.5),
+            passage("kb/runbook-carts.md", "# Runbook: throttling on the carts table\n## Checks\nThrottles on `carts-table` \
+                     make `carts-api` slow; `carts-api` retries.", 0.8),
+            passage("kb/runbook-carts.md", "# Runbook: throttling on the carts table\n## Fix\nRaise capacity of carts-table.", 0.5),
             passage("kb/postmortem-dns.md", "# DNS outage\nResolver failed.", 0.12),
             passage("kb/generic.md", "# Generic\nSomething else entirely.", 0.6),
         ];
@@ -153,7 +158,7 @@ mod tests {
         assert_eq!(digest.findings.len(), 1, "{digest:#?}");
         let finding = &digest.findings[0];
         assert_eq!((finding.component.as_str(), finding.reference.as_str()), ("carts-table", "kb/runbook-carts.md"));
-        assert_eq!(finding.attr(attr::TITLE), "Runbook: carts throttling");
+        assert_eq!(finding.attr(attr::TITLE), "Runbook: throttling on the carts table");
         assert!(finding.excerpt.contains("Raise capacity"));
         assert_eq!(finding.score, 0.8);
         assert!(digest.text.contains("postmortem-dns.md (0.12)"), "{}", digest.text);

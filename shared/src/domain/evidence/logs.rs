@@ -1,9 +1,1156 @@
-//! Evidence from logs (stub until the evidence engine lands).
+//! Evidence from logs: templates mined per log group, counted per time bucket and compared before and after an
+//! estimated onset, so that new error patterns and marked rate changes come out as ranked, cited findings.
+//!
+//! One pass over the events with bounded state (a miner per group, a histogram per template, example events by
+//! index), then the onset estimate, the per-template verdicts and a compact text. Nothing grows with the number of
+//! events but counters.
 
-use super::AnalysisFrame;
-use crate::contract::Digest;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::templates::{Level, MinerConfig, TemplateId, TemplateMiner};
+use super::{AnalysisFrame, attr};
+use crate::contract::{Digest, EvidenceSource, Finding, FindingKind};
+use crate::domain::budget::{self, bound_digest, clip};
+use crate::domain::resources::component_of_log_group;
+use crate::ports::LogEvent;
+
+const MINUTE_MS: i64 = 60_000;
+/// Time buckets at most: one a minute for windows up to four hours, coarser beyond.
+const MAX_BUCKETS: usize = 240;
+/// Log groups mined at most; events of further groups are only counted.
+const MAX_GROUPS: usize = 64;
+/// Templates kept by each group's miner, and tracked over all groups.
+const MAX_TEMPLATES_PER_GROUP: usize = 1_024;
+const MAX_TRACKED_TEMPLATES: usize = 4_096;
+/// Streams remembered per log group and per template.
+const MAX_STREAMS_PER_GROUP: usize = 512;
+const MAX_STREAMS_PER_TEMPLATE: usize = 3;
+/// Findings handed to `bound_digest`, which keeps the strongest `DIGEST_FINDINGS`.
+const MAX_CANDIDATE_FINDINGS: usize = 24;
+/// Lines per section of the text.
+const MAX_TEXT_ITEMS: usize = 6;
+/// Example lines in an excerpt, and characters of each (they fit in `FINDING_EXCERPT_CHARS`).
+const EXAMPLES: usize = 2;
+const EXAMPLE_CHARS: usize = budget::FINDING_EXCERPT_CHARS / EXAMPLES - 2;
+/// Characters of an example message searched for an error class when its template names none.
+const CLASSIFIED_CHARS: usize = 1_000;
+/// Characters of a template in the text.
+const TEXT_TEMPLATE_CHARS: usize = 160;
+/// The recent part of the window, before `noticed_at`, where the onset is looked for; the rest is the baseline.
+const MIN_RECENT_MINUTES: i64 = 10;
+/// Empty buckets tolerated inside one rise of problem patterns.
+const ONSET_GAP_BUCKETS: usize = 2;
+/// A pattern silent this long before the data ends has ended.
+const ENDED_AFTER_MINUTES: i64 = 3;
 
 /// Digest of raw logs records for the frame; `blob_ref` is where the raw output is stored.
-pub fn digest(_events: &[crate::ports::LogEvent], _frame: &AnalysisFrame, _blob_ref: &str) -> Digest {
-    Digest::default()
+pub fn digest(events: &[LogEvent], frame: &AnalysisFrame, blob_ref: &str) -> Digest {
+    let records = events.len() as u64;
+    let Some(timeline) = Timeline::new(events, frame) else {
+        return Digest { text: "Logs: no events in the window.".into(), records, ..Digest::default() };
+    };
+    let book = LogBook::read(events, &timeline);
+    let patterns = book.patterns(events);
+    let onset = estimate_onset(&patterns, &timeline);
+    let verdicts = judge(&patterns, &timeline, &onset);
+    let findings = verdicts.iter().take(MAX_CANDIDATE_FINDINGS).map(|v| finding(v, &book, events, blob_ref)).collect();
+    let text = render_text(&book, &patterns, &verdicts, &timeline, &onset);
+    bound_digest(Digest { text, findings, records, truncated: false })
+}
+
+/// The span the analysis covers, cut into equal buckets.
+#[derive(Debug, Clone, Copy)]
+struct Timeline {
+    start: i64,
+    end: i64,
+    bucket_ms: i64,
+    buckets: usize,
+    noticed: i64,
+    /// The last event's time (the data may stop before the window ends).
+    data_end: i64,
+}
+
+impl Timeline {
+    /// The frame's window where the events overlap it, else the events' own span; `None` without events.
+    fn new(events: &[LogEvent], frame: &AnalysisFrame) -> Option<Timeline> {
+        let first = events.iter().map(|e| e.timestamp).min()?;
+        let last = events.iter().map(|e| e.timestamp).max()?;
+        let (window_start, window_end) = (frame.window.start.timestamp_millis(), frame.window.end.timestamp_millis());
+        let (start, end) =
+            if first <= window_end && last >= window_start { (window_start, window_end) } else { (first, last) };
+        let span = (end - start).max(MINUTE_MS);
+        let minutes_per_bucket = (span as u64).div_ceil(MAX_BUCKETS as u64 * MINUTE_MS as u64).max(1);
+        let bucket_ms = minutes_per_bucket as i64 * MINUTE_MS;
+        let buckets = ((span as u64).div_ceil(bucket_ms as u64) as usize + 1).min(MAX_BUCKETS + 1);
+        let noticed = frame.noticed_at.timestamp_millis().clamp(start, end);
+        let data_end = events.iter().map(|e| e.timestamp).filter(|&t| t <= end).max().unwrap_or(end).max(start);
+        Some(Timeline { start, end, bucket_ms, buckets, noticed, data_end })
+    }
+
+    fn bucket(&self, time: i64) -> Option<usize> {
+        if time < self.start || time > self.end {
+            return None;
+        }
+        Some((((time - self.start) / self.bucket_ms) as usize).min(self.buckets - 1))
+    }
+
+    fn bucket_start(&self, bucket: usize) -> i64 {
+        self.start + bucket as i64 * self.bucket_ms
+    }
+
+    fn minutes(from: i64, to: i64) -> f64 {
+        (to - from).max(MINUTE_MS) as f64 / MINUTE_MS as f64
+    }
+}
+
+/// When something was first and last seen, and how often.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    first: i64,
+    last: i64,
+    count: u64,
+}
+
+impl Seen {
+    fn new(time: i64) -> Seen {
+        Seen { first: time, last: time, count: 1 }
+    }
+
+    fn add(&mut self, time: i64) {
+        self.first = self.first.min(time);
+        self.last = self.last.max(time);
+        self.count += 1;
+    }
+}
+
+/// One log group: its miner and its streams.
+#[derive(Debug)]
+struct GroupBook<'e> {
+    name: &'e str,
+    miner: TemplateMiner,
+    events: u64,
+    streams: HashMap<&'e str, Seen>,
+}
+
+/// Counts of one template over time, with the events that show it (by index into the events).
+#[derive(Debug)]
+struct TemplateStats {
+    group: usize,
+    id: TemplateId,
+    histogram: Vec<u32>,
+    seen: Seen,
+    first_event: usize,
+    recent_events: [usize; 2],
+    /// Events of the distinct streams the template occurred in.
+    stream_events: Vec<usize>,
+}
+
+/// Everything one pass over the events gathers.
+#[derive(Debug)]
+struct LogBook<'e> {
+    groups: Vec<GroupBook<'e>>,
+    templates: Vec<TemplateStats>,
+    /// Events outside the timeline, beyond `MAX_GROUPS` groups, or of templates beyond `MAX_TRACKED_TEMPLATES`.
+    uncounted: u64,
+}
+
+impl<'e> LogBook<'e> {
+    fn read(events: &'e [LogEvent], timeline: &Timeline) -> LogBook<'e> {
+        let mut book = LogBook { groups: Vec::new(), templates: Vec::new(), uncounted: 0 };
+        let mut group_index: HashMap<&'e str, usize> = HashMap::new();
+        let mut template_index: HashMap<(usize, TemplateId), usize> = HashMap::new();
+        let miner_config = MinerConfig { max_clusters: MAX_TEMPLATES_PER_GROUP, ..MinerConfig::default() };
+        for (index, event) in events.iter().enumerate() {
+            let Some(bucket) = timeline.bucket(event.timestamp) else {
+                book.uncounted += 1;
+                continue;
+            };
+            let group = match group_index.get(event.log_group.as_str()) {
+                Some(&group) => group,
+                None if book.groups.len() < MAX_GROUPS => {
+                    group_index.insert(&event.log_group, book.groups.len());
+                    book.groups.push(GroupBook {
+                        name: &event.log_group,
+                        miner: TemplateMiner::new(miner_config.clone()),
+                        events: 0,
+                        streams: HashMap::new(),
+                    });
+                    book.groups.len() - 1
+                }
+                None => {
+                    book.uncounted += 1;
+                    continue;
+                }
+            };
+            let group_book = &mut book.groups[group];
+            group_book.events += 1;
+            let streams_room = group_book.streams.len() < MAX_STREAMS_PER_GROUP;
+            match group_book.streams.get_mut(event.log_stream.as_str()) {
+                Some(seen) => seen.add(event.timestamp),
+                None if streams_room => {
+                    group_book.streams.insert(&event.log_stream, Seen::new(event.timestamp));
+                }
+                None => {}
+            }
+            let id = group_book.miner.add(&event.message);
+            let slot = match template_index.get(&(group, id)) {
+                Some(&slot) => slot,
+                None if book.templates.len() < MAX_TRACKED_TEMPLATES => {
+                    template_index.insert((group, id), book.templates.len());
+                    book.templates.push(TemplateStats {
+                        group,
+                        id,
+                        histogram: vec![0; timeline.buckets],
+                        seen: Seen { first: event.timestamp, last: event.timestamp, count: 0 },
+                        first_event: index,
+                        recent_events: [index; 2],
+                        stream_events: Vec::new(),
+                    });
+                    book.templates.len() - 1
+                }
+                None => {
+                    book.uncounted += 1;
+                    continue;
+                }
+            };
+            book.templates[slot].record(index, events, bucket);
+        }
+        book
+    }
+
+    /// The tracked templates with what the analysis needs to know of each.
+    fn patterns(&self, events: &[LogEvent]) -> Vec<Pattern<'_>> {
+        self.templates
+            .iter()
+            .map(|stats| {
+                let miner = &self.groups[stats.group].miner;
+                let first_message = events[stats.first_event].message.as_str();
+                let template = match miner.template(stats.id) {
+                    // A template the miner has since forgotten is shown by its first example.
+                    "" => one_line(first_message, TEXT_TEMPLATE_CHARS),
+                    text => text.to_string(),
+                };
+                let level = miner.level(stats.id);
+                let error_class = error_class(&template)
+                    .or_else(|| error_class(&clip(first_message, CLASSIFIED_CHARS)));
+                let problem = level.is_problem() || error_class.is_some();
+                Pattern { stats, template, level, error_class, problem }
+            })
+            .collect()
+    }
+}
+
+impl TemplateStats {
+    fn record(&mut self, index: usize, events: &[LogEvent], bucket: usize) {
+        let event = &events[index];
+        self.histogram[bucket] = self.histogram[bucket].saturating_add(1);
+        self.seen.add(event.timestamp);
+        if event.timestamp < events[self.first_event].timestamp {
+            self.first_event = index;
+        }
+        if event.timestamp >= events[self.recent_events[1]].timestamp {
+            self.recent_events = [self.recent_events[1], index];
+        }
+        let known = self.stream_events.iter().any(|&other| events[other].log_stream == event.log_stream);
+        if !known && self.stream_events.len() < MAX_STREAMS_PER_TEMPLATE + 1 {
+            self.stream_events.push(index);
+        }
+    }
+
+    fn count_in(&self, buckets: std::ops::Range<usize>) -> u64 {
+        self.histogram[buckets].iter().map(|&c| u64::from(c)).sum()
+    }
+}
+
+/// A template as the analysis sees it.
+#[derive(Debug)]
+struct Pattern<'b> {
+    stats: &'b TemplateStats,
+    template: String,
+    level: Level,
+    error_class: Option<&'static str>,
+    /// Warning or worse, or a recognised error.
+    problem: bool,
+}
+
+impl Pattern<'_> {
+    /// How much a problem pattern counts toward the onset: errors fully, warnings half.
+    fn onset_weight(&self) -> f64 {
+        match (self.level, self.error_class) {
+            (Level::Error | Level::Fatal, _) | (_, Some(_)) => 1.0,
+            (Level::Warn, None) => 0.5,
+            _ => 0.0,
+        }
+    }
+}
+
+/// The estimated start of the problem.
+#[derive(Debug, Clone, Copy)]
+struct Onset {
+    time: i64,
+    bucket: usize,
+    /// False when no rise of problem patterns was found and the onset is a default before `noticed_at`.
+    found: bool,
+}
+
+/// The onset: the start of the last rise of problem patterns above their baseline that reaches toward `noticed_at`.
+///
+/// The baseline is the window before the recent part (the last quarter before `noticed_at`, at least ten minutes);
+/// a bucket counts when a pattern exceeds its baseline rate beyond Poisson noise there, so steady background
+/// errors do not move the onset and brand-new errors do.
+fn estimate_onset(patterns: &[Pattern<'_>], timeline: &Timeline) -> Onset {
+    let noticed_bucket = timeline.bucket(timeline.noticed).unwrap_or(timeline.buckets - 1);
+    let recent = ((MIN_RECENT_MINUTES * MINUTE_MS / timeline.bucket_ms) as usize).max(noticed_bucket / 4);
+    let baseline_end = noticed_bucket.saturating_sub(recent);
+    let mut excess = vec![0.0; noticed_bucket + 1];
+    for pattern in patterns.iter().filter(|p| p.problem) {
+        let histogram = &pattern.stats.histogram;
+        let baseline_rate =
+            if baseline_end == 0 { 0.0 } else { pattern.stats.count_in(0..baseline_end) as f64 / baseline_end as f64 };
+        let threshold = baseline_rate + 2.0 * baseline_rate.sqrt() + 1.0;
+        for (bucket, &count) in histogram.iter().enumerate().take(noticed_bucket + 1) {
+            if f64::from(count) >= threshold {
+                excess[bucket] += (f64::from(count) - baseline_rate) * pattern.onset_weight();
+            }
+        }
+    }
+    let active = |bucket: usize| excess[bucket] >= 1.0;
+    let latest = (noticed_bucket.saturating_sub(recent)..=noticed_bucket).rev().find(|&b| active(b));
+    let Some(mut onset_bucket) = latest else {
+        let bucket = noticed_bucket.saturating_sub(recent / 2);
+        return Onset { time: timeline.bucket_start(bucket).max(timeline.start), bucket, found: false };
+    };
+    while let Some(earlier) = (onset_bucket.saturating_sub(ONSET_GAP_BUCKETS + 1)..onset_bucket).find(|&b| active(b)) {
+        onset_bucket = earlier;
+    }
+    let bucket_start = timeline.bucket_start(onset_bucket);
+    let bucket_end = bucket_start + timeline.bucket_ms;
+    let time = patterns
+        .iter()
+        .filter(|p| p.problem && p.stats.seen.first >= bucket_start && p.stats.seen.first < bucket_end)
+        .map(|p| p.stats.seen.first)
+        .min()
+        .unwrap_or(bucket_start);
+    Onset { time, bucket: onset_bucket, found: true }
+}
+
+/// How a template changed at the onset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    New,
+    Rise,
+    Fall,
+}
+
+/// A template that changed at the onset, with its strength.
+#[derive(Debug)]
+struct Verdict<'p, 'b> {
+    pattern: &'p Pattern<'b>,
+    change: Change,
+    before: u64,
+    after: u64,
+    rate_before: f64,
+    rate_after: f64,
+    /// First occurrence at or after the onset.
+    first_after: i64,
+    ended_at: Option<i64>,
+    score: f64,
+}
+
+/// The templates that are new after the onset, or rose or fell markedly, strongest first.
+fn judge<'p, 'b>(patterns: &'p [Pattern<'b>], timeline: &Timeline, onset: &Onset) -> Vec<Verdict<'p, 'b>> {
+    let onset_start = timeline.bucket_start(onset.bucket);
+    let minutes_before = Timeline::minutes(timeline.start, onset_start);
+    let minutes_after = Timeline::minutes(onset_start, timeline.data_end);
+    let mut verdicts: Vec<Verdict<'p, 'b>> = patterns
+        .iter()
+        .filter_map(|pattern| {
+            let stats = pattern.stats;
+            let before = stats.count_in(0..onset.bucket);
+            let after = stats.count_in(onset.bucket..timeline.buckets);
+            let (rate_before, rate_after) = (before as f64 / minutes_before, after as f64 / minutes_after);
+            let expected = rate_before * minutes_after;
+            let change = if before == 0 && after > 0 && (pattern.problem || after >= 3) {
+                Change::New
+            } else if after >= 3 && rate_after >= 3.0 * rate_before && after as f64 > expected + 3.0 * expected.sqrt() + 1.0
+            {
+                Change::Rise
+            } else if before >= 10 && expected >= 8.0 && (after as f64) <= 0.25 * expected {
+                Change::Fall
+            } else {
+                return None;
+            };
+            let first_after = if change == Change::Fall {
+                onset.time
+            } else if stats.seen.first >= onset_start {
+                stats.seen.first
+            } else {
+                let bucket = (onset.bucket..timeline.buckets).find(|&b| stats.histogram[b] > 0);
+                bucket.map_or(onset.time, |b| timeline.bucket_start(b).max(onset.time))
+            };
+            let silent_since = timeline.data_end - stats.seen.last;
+            let ended_at = (change != Change::Fall && silent_since >= ENDED_AFTER_MINUTES * MINUTE_MS)
+                .then_some(stats.seen.last);
+            let mut verdict =
+                Verdict { pattern, change, before, after, rate_before, rate_after, first_after, ended_at, score: 0.0 };
+            verdict.score = strength(&verdict, onset, minutes_before);
+            Some(verdict)
+        })
+        .collect();
+    verdicts.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.after.cmp(&a.after)));
+    verdicts
+}
+
+/// 0..=1: error level and recognised errors, volume, closeness to the onset, persistence, novelty.
+fn strength(verdict: &Verdict<'_, '_>, onset: &Onset, minutes_before: f64) -> f64 {
+    let pattern = verdict.pattern;
+    let severity = match (pattern.level, pattern.error_class) {
+        (Level::Error | Level::Fatal, Some(_)) => 1.0,
+        (Level::Error | Level::Fatal, None) => 0.9,
+        (Level::Warn, Some(_)) => 0.85,
+        (_, Some(_)) => 0.8,
+        (Level::Warn, None) => 0.65,
+        _ => 0.3,
+    };
+    let volume = 0.4 + 0.6 * ((1.0 + verdict.after as f64).ln() / 31f64.ln()).min(1.0);
+    let delay_minutes = (verdict.first_after - onset.time).max(0) as f64 / MINUTE_MS as f64;
+    let proximity = 1.0 / (1.0 + delay_minutes / 15.0);
+    let persistence = match verdict.ended_at {
+        Some(ended) => {
+            let active_minutes = (ended - verdict.first_after).max(0) as f64 / MINUTE_MS as f64;
+            0.3 + 0.4 * (active_minutes / 10.0).min(1.0)
+        }
+        None => 1.0,
+    };
+    let change = match verdict.change {
+        // A pattern is only as new as the history it is compared with is long.
+        Change::New => 0.5 + 0.5 * (minutes_before / 15.0).min(1.0),
+        Change::Rise => {
+            let ratio = verdict.rate_after / verdict.rate_before.max(1e-9);
+            // Patterns already frequent before (background noise that grew) count less.
+            let frequent_before = 1.0 / (1.0 + verdict.rate_before);
+            (0.5 + 0.3 * (ratio.log2() / 4.0).clamp(0.0, 1.0)) * frequent_before.max(0.5)
+        }
+        Change::Fall => 0.35,
+    };
+    let onset_confidence = if onset.found { 1.0 } else { 0.8 };
+    (severity * volume * proximity * persistence * change * onset_confidence).clamp(0.0, 1.0)
+}
+
+fn finding(verdict: &Verdict<'_, '_>, book: &LogBook<'_>, events: &[LogEvent], blob_ref: &str) -> Finding {
+    let pattern = verdict.pattern;
+    let stats = pattern.stats;
+    let group = &book.groups[stats.group];
+    let component = component_of_log_group(group.name);
+    let level = pattern.level.as_str();
+    let example_events = example_events(verdict, events);
+    let excerpt = example_events
+        .iter()
+        .map(|&i| excerpt_line(&events[i].message, &pattern.template, EXAMPLE_CHARS))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let reference = match example_events.first() {
+        Some(&i) => format!("{} {} {}", group.name, events[i].log_stream, rfc3339(events[i].timestamp)),
+        None => blob_ref.to_string(),
+    };
+    let streams = streams_of(stats, events);
+    let new_streams = new_streams_note(stats, group, events, verdict.first_after);
+    let kind = match verdict.change {
+        Change::New => FindingKind::NewLogPattern,
+        Change::Rise | Change::Fall => FindingKind::LogRateChange,
+    };
+    let mut attrs = std::collections::BTreeMap::new();
+    attrs.insert(attr::TEMPLATE.to_string(), pattern.template.clone());
+    attrs.insert(attr::LOG_GROUP.to_string(), group.name.to_string());
+    attrs.insert(attr::COUNT_BEFORE.to_string(), verdict.before.to_string());
+    attrs.insert(attr::COUNT_AFTER.to_string(), verdict.after.to_string());
+    if !streams.is_empty() {
+        attrs.insert(attr::LOG_STREAM.to_string(), streams);
+    }
+    if !level.is_empty() {
+        attrs.insert(attr::LEVEL.to_string(), level.to_string());
+    }
+    if let Some(class) = pattern.error_class {
+        attrs.insert(attr::ERROR_CLASS.to_string(), class.to_string());
+    }
+    if let Some(ended) = verdict.ended_at {
+        attrs.insert(attr::ENDED_AT.to_string(), rfc3339(ended));
+    }
+    Finding {
+        source: EvidenceSource::Logs,
+        kind,
+        component: component.clone(),
+        time: DateTime::from_timestamp_millis(verdict.first_after),
+        score: verdict.score,
+        summary: summary(verdict, &component, new_streams.as_deref()),
+        excerpt,
+        reference,
+        attrs,
+    }
+}
+
+/// Up to `EXAMPLES` example events with different messages, after the onset where possible: the first, then the
+/// latest.
+fn example_events(verdict: &Verdict<'_, '_>, events: &[LogEvent]) -> Vec<usize> {
+    let stats = verdict.pattern.stats;
+    let mut chosen: Vec<usize> = Vec::with_capacity(EXAMPLES);
+    let candidates = [stats.first_event, stats.recent_events[1], stats.recent_events[0]];
+    let after_onset = |i: &usize| verdict.change == Change::Fall || events[*i].timestamp >= verdict.first_after;
+    for index in candidates.into_iter().filter(after_onset) {
+        if chosen.len() < EXAMPLES && !chosen.iter().any(|&c| events[c].message == events[index].message) {
+            chosen.push(index);
+        }
+    }
+    if chosen.is_empty() {
+        chosen.push(stats.recent_events[1]);
+    }
+    chosen.sort_by_key(|&i| events[i].timestamp);
+    chosen
+}
+
+/// A verbatim example of at most `max` characters. A long line keeps its head and, after ` … `, the part where the
+/// template's later words appear (the error type and message deep inside a JSON record), so the excerpt shows why.
+fn excerpt_line(message: &str, template: &str, max: usize) -> String {
+    let line = one_line(message, 4 * max);
+    if line.chars().count() <= max {
+        return line;
+    }
+    let head_chars = max * 2 / 5;
+    let head_len = line.char_indices().nth(head_chars).map_or(line.len(), |(at, _)| at);
+    let head = &line[..head_len];
+    let anchor = template
+        .split_whitespace()
+        .map(|word| word.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|word| word.len() >= 6 && !word.contains('*') && !head.contains(word))
+        .find_map(|word| line[head_len..].find(word).map(|at| head_len + at));
+    match anchor {
+        Some(at) => format!("{head} … {}", clip(&line[at..], max - head_chars - 3)),
+        None => clip(&line, max),
+    }
+}
+
+fn summary(verdict: &Verdict<'_, '_>, component: &str, new_streams: Option<&str>) -> String {
+    let pattern = verdict.pattern;
+    let what = match (pattern.level, pattern.error_class) {
+        (Level::Unknown, Some(class)) => format!("{class} pattern"),
+        (Level::Unknown, None) => "pattern".to_string(),
+        (level, Some(class)) => format!("{} {class} pattern", level.as_str()),
+        (level, None) => format!("{} pattern", level.as_str()),
+    };
+    let state = match verdict.ended_at {
+        Some(ended) => format!("ended {}", clock(ended)),
+        None => "ongoing".to_string(),
+    };
+    let streams = new_streams.map(|note| format!(", {note}")).unwrap_or_default();
+    let template = clip(&pattern.template, TEXT_TEMPLATE_CHARS);
+    match verdict.change {
+        Change::New => format!(
+            "New {what} in {component}: {} since {}, none before ({state}{streams}): {template}",
+            verdict.after,
+            clock(verdict.first_after)
+        ),
+        Change::Rise => format!(
+            "{what} in {component} rose {:.1}→{:.1}/min at {} ({} before, {} after, {state}{streams}): {template}",
+            verdict.rate_before,
+            verdict.rate_after,
+            clock(verdict.first_after),
+            verdict.before,
+            verdict.after
+        ),
+        Change::Fall => format!(
+            "{what} in {component} fell {:.1}→{:.1}/min from {} ({} before, {} after): {template}",
+            verdict.rate_before,
+            verdict.rate_after,
+            clock(verdict.first_after),
+            verdict.before,
+            verdict.after
+        ),
+    }
+}
+
+/// The streams a template occurred in, comma-separated (at most three, `…` when there were more).
+fn streams_of(stats: &TemplateStats, events: &[LogEvent]) -> String {
+    let mut names: Vec<&str> = stats
+        .stream_events
+        .iter()
+        .take(MAX_STREAMS_PER_TEMPLATE)
+        .map(|&i| events[i].log_stream.as_str())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if stats.stream_events.len() > MAX_STREAMS_PER_TEMPLATE {
+        names.push("…");
+    }
+    names.join(", ")
+}
+
+/// "only in streams new since hh:mm" when every stream the template occurred in started near or after it did while
+/// the group had older streams: the mark of a new deployment or version (Lambda streams carry it as `[version]`).
+fn new_streams_note(stats: &TemplateStats, group: &GroupBook<'_>, events: &[LogEvent], since: i64) -> Option<String> {
+    let started = |stream: &str| group.streams.get(stream).map(|seen| seen.first);
+    let slack = 2 * MINUTE_MS;
+    let template_streams: Vec<&str> = stats.stream_events.iter().map(|&i| events[i].log_stream.as_str()).collect();
+    let all_new = !template_streams.is_empty()
+        && stats.stream_events.len() <= MAX_STREAMS_PER_TEMPLATE
+        && template_streams.iter().all(|s| started(s).is_some_and(|first| first >= since - slack));
+    let older = group.streams.values().any(|seen| seen.first < since - slack);
+    if !(all_new && older) {
+        return None;
+    }
+    let versions: Vec<&str> = template_streams.iter().filter_map(|s| stream_version(s)).collect();
+    let first_version = versions.first().copied();
+    let one_version = first_version.filter(|v| versions.iter().all(|other| other == v));
+    Some(match one_version {
+        Some(version) => format!("only in new version [{version}] streams"),
+        None => "only in streams new since the onset".to_string(),
+    })
+}
+
+/// The version in a Lambda stream name: `2026/11/20/[117]abc` → `117`.
+fn stream_version(stream: &str) -> Option<&str> {
+    let open = stream.find('[')?;
+    let close = open + stream[open..].find(']')?;
+    Some(&stream[open + 1..close]).filter(|v| !v.is_empty())
+}
+
+/// The compact text the brain reads.
+fn render_text(
+    book: &LogBook<'_>,
+    patterns: &[Pattern<'_>],
+    verdicts: &[Verdict<'_, '_>],
+    timeline: &Timeline,
+    onset: &Onset,
+) -> String {
+    let mut text = String::new();
+    let counted: u64 = book.groups.iter().map(|g| g.events).sum();
+    let _ = writeln!(
+        text,
+        "Logs: {counted} events in {} log groups, {}–{} UTC. Estimated onset {} ({}); noticed {}.",
+        book.groups.len(),
+        clock(timeline.start),
+        clock(timeline.data_end),
+        clock(onset.time),
+        if onset.found { "problem patterns rise above their baseline" } else { "no clear rise; default before noticed" },
+        clock(timeline.noticed),
+    );
+    if book.uncounted > 0 {
+        let _ = writeln!(text, "({} events outside the window or beyond the tracking limits not counted.)", book.uncounted);
+    }
+    let new: Vec<&Verdict<'_, '_>> = verdicts.iter().filter(|v| v.change == Change::New).collect();
+    let changed: Vec<&Verdict<'_, '_>> = verdicts.iter().filter(|v| v.change != Change::New).collect();
+    if !new.is_empty() {
+        let _ = writeln!(text, "New patterns since the onset (absent before):");
+        for verdict in new.iter().take(MAX_TEXT_ITEMS) {
+            let _ = writeln!(text, "- {}", text_item(verdict, book));
+        }
+    }
+    if !changed.is_empty() {
+        let _ = writeln!(text, "Rate changes at the onset:");
+        for verdict in changed.iter().take(MAX_TEXT_ITEMS) {
+            let _ = writeln!(text, "- {}", text_item(verdict, book));
+        }
+    }
+    let background = background_problems(patterns, verdicts, timeline);
+    if !background.is_empty() {
+        let _ = writeln!(text, "Problem patterns already present before the onset, not rising (background):");
+        for pattern in background.iter().take(MAX_TEXT_ITEMS / 2) {
+            let group = &book.groups[pattern.stats.group];
+            let _ = writeln!(
+                text,
+                "- [{}] {} ×{} {}–{}: {}",
+                tag(pattern),
+                component_of_log_group(group.name),
+                pattern.stats.seen.count,
+                clock(pattern.stats.seen.first),
+                clock(pattern.stats.seen.last),
+                clip(&pattern.template, TEXT_TEMPLATE_CHARS / 2)
+            );
+        }
+    }
+    render_versions(&mut text, book, onset);
+    let _ = writeln!(text, "Per log group (events before/after the onset; warnings and errors before/after):");
+    for (index, group) in book.groups.iter().enumerate() {
+        let (mut all, mut problems) = ([0u64; 2], [0u64; 2]);
+        for pattern in patterns.iter().filter(|p| p.stats.group == index) {
+            let split = [pattern.stats.count_in(0..onset.bucket), pattern.stats.count_in(onset.bucket..timeline.buckets)];
+            for side in 0..2 {
+                all[side] += split[side];
+                if pattern.problem {
+                    problems[side] += split[side];
+                }
+            }
+        }
+        let _ = writeln!(text, "- {}: {}/{}; {}/{}", group.name, all[0], all[1], problems[0], problems[1]);
+    }
+    text
+}
+
+fn text_item(verdict: &Verdict<'_, '_>, book: &LogBook<'_>) -> String {
+    let pattern = verdict.pattern;
+    let group = &book.groups[pattern.stats.group];
+    let state = match verdict.ended_at {
+        Some(ended) => format!("ended {}", clock(ended)),
+        None => "ongoing".to_string(),
+    };
+    let counts = match verdict.change {
+        Change::New => format!("×{} from {}", verdict.after, clock(verdict.first_after)),
+        Change::Rise | Change::Fall => format!(
+            "{}→{} ({:.1}→{:.1}/min) at {}",
+            verdict.before,
+            verdict.after,
+            verdict.rate_before,
+            verdict.rate_after,
+            clock(verdict.first_after)
+        ),
+    };
+    format!(
+        "[{}] {} {counts}, {state}, score {:.2}: {}",
+        tag(pattern),
+        component_of_log_group(group.name),
+        verdict.score,
+        clip(&pattern.template, TEXT_TEMPLATE_CHARS)
+    )
+}
+
+fn tag(pattern: &Pattern<'_>) -> String {
+    match (pattern.level.as_str(), pattern.error_class) {
+        ("", Some(class)) => class.to_string(),
+        ("", None) => "-".to_string(),
+        (level, Some(class)) => format!("{level} {class}"),
+        (level, None) => level.to_string(),
+    }
+}
+
+/// Problem patterns seen before the onset that did not change there, most frequent first.
+fn background_problems<'p, 'b>(
+    patterns: &'p [Pattern<'b>],
+    verdicts: &[Verdict<'_, '_>],
+    timeline: &Timeline,
+) -> Vec<&'p Pattern<'b>> {
+    let changed = |p: &Pattern<'_>| verdicts.iter().any(|v| std::ptr::eq(v.pattern.stats, p.stats));
+    let mut background: Vec<&Pattern<'b>> = patterns
+        .iter()
+        .filter(|p| p.problem && p.stats.seen.first < timeline.noticed && !changed(p))
+        .filter(|p| p.stats.seen.count >= 3)
+        .collect();
+    background.sort_by(|a, b| b.stats.seen.count.cmp(&a.stats.seen.count));
+    background
+}
+
+/// Lambda versions (from `[version]` in stream names) that appeared during the window.
+fn render_versions(text: &mut String, book: &LogBook<'_>, onset: &Onset) {
+    for group in &book.groups {
+        let mut versions: Vec<(&str, Seen)> = Vec::new();
+        for (stream, seen) in &group.streams {
+            let Some(version) = stream_version(stream) else { continue };
+            match versions.iter_mut().find(|(v, _)| *v == version) {
+                Some((_, known)) => {
+                    known.first = known.first.min(seen.first);
+                    known.last = known.last.max(seen.last);
+                    known.count += seen.count;
+                }
+                None => versions.push((version, *seen)),
+            }
+        }
+        if versions.len() < 2 {
+            continue;
+        }
+        versions.sort_by_key(|(_, seen)| seen.first);
+        let described: Vec<String> = versions
+            .iter()
+            .map(|(version, seen)| format!("[{version}] {}–{} ×{}", clock(seen.first), clock(seen.last), seen.count))
+            .collect();
+        let newest = versions.last().map(|(_, seen)| seen.first).unwrap_or(onset.time);
+        let near = if (newest - onset.time).abs() <= 5 * MINUTE_MS { " (new version near the onset)" } else { "" };
+        let _ = writeln!(text, "Versions in {}{near}: {}", group.name, described.join("; "));
+    }
+}
+
+/// The class of error a text names, from a fixed vocabulary (see `attr::ERROR_CLASS`); the most specific first.
+fn error_class(text: &str) -> Option<&'static str> {
+    const CLASSES: [(&str, &[&str]); 13] = [
+        (
+            "credential",
+            &[
+                "expiredtoken",
+                "token is expired",
+                "token has expired",
+                "expired token",
+                "credentials have expired",
+                "expired credentials",
+                "invalidsignature",
+                "signaturedoesnotmatch",
+                "signature does not match",
+                "unrecognizedclientexception",
+                "security token included in the request is invalid",
+                "invalidclienttokenid",
+            ],
+        ),
+        ("throttling", &["throttl", "provisionedthroughputexceeded", "rate exceeded", "requestlimitexceeded", "slowdown"]),
+        ("limitExceeded", &["toomanyrequestsexception", "limitexceeded", "limit exceeded", "quota exceeded", "quotaexceeded"]),
+        ("throttling", &["toomanyrequests", "too many requests"]),
+        ("accessDenied", &["accessdenied", "access denied", "not authorized", "unauthorized", "forbidden", "permission denied"]),
+        ("outOfMemory", &["out of memory", "outofmemory", "memoryerror", "enomem", "heap out of memory", "signal: killed"]),
+        ("diskFull", &["no space left", "enospc", "disk full", "disk quota"]),
+        ("dns", &["enotfound", "getaddrinfo", "nxdomain", "eai_again", "name resolution", "unknownhostexception", "name or service not known"]),
+        ("tls", &["certificate", "handshake", "ssl", "x509", "cert_"]),
+        ("timeout", &["timed out", "timeout", "etimedout", "deadline exceeded", "deadlineexceeded"]),
+        (
+            "connection",
+            &[
+                "econnrefused",
+                "econnreset",
+                "connection reset",
+                "connection refused",
+                "connection closed",
+                "connection was closed",
+                "socket hang up",
+                "epipe",
+                "broken pipe",
+                "ehostunreach",
+                "network is unreachable",
+                "unable to execute http request",
+            ],
+        ),
+        ("notFound", &["notfound", "not found", "nosuchkey", "nosuchbucket", "does not exist", "no such file"]),
+        ("exception", &["exception", "traceback", "panic", "unhandled", "uncaught", "segmentation fault", "stack trace"]),
+    ];
+    let lower = text.to_ascii_lowercase();
+    CLASSES
+        .iter()
+        .find(|(_, needles)| needles.iter().any(|needle| contains_at_word_start(text, &lower, needle)))
+        .map(|(class, _)| *class)
+        .or_else(|| names_an_error_type(&lower).then_some("exception"))
+}
+
+/// `needle` (lower case) in `text` where a word or a CamelCase part starts: `NotFound` in
+/// `ResourceNotFoundException`, but not `ENOTFOUND` inside it.
+fn contains_at_word_start(text: &str, lower: &str, needle: &str) -> bool {
+    let bytes = text.as_bytes();
+    lower.match_indices(needle).any(|(at, _)| at == 0 || !bytes[at - 1].is_ascii_alphanumeric() || bytes[at].is_ascii_uppercase())
+}
+
+/// An error type in (lower-cased) text: a word ending in `error` or `exception` with a prefix (`typeerror`,
+/// `keyerror`, `nullpointerexception`), as opposed to the plain word `error`.
+fn names_an_error_type(lower: &str) -> bool {
+    lower.split(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '.').any(|word| {
+        let word = word.rsplit('.').next().unwrap_or(word);
+        ["error", "exception"].iter().any(|suffix| word.len() > suffix.len() && word.ends_with(suffix))
+    })
+}
+
+/// One line of at most `max` characters: whitespace (newlines of stack traces included) collapsed to single spaces.
+fn one_line(text: &str, max: usize) -> String {
+    let mut line = String::with_capacity(text.len().min(max * 4));
+    for word in text.split_whitespace() {
+        if line.len() > max * 4 {
+            break;
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    clip(&line, max)
+}
+
+fn clock(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.format("%H:%M:%S").to_string()).unwrap_or_default()
+}
+
+fn rfc3339(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::Window;
+
+    /// 2026-11-20T14:00:00Z: minute 0 of the synthetic window.
+    const BASE: i64 = 1_795_183_200_000;
+
+    fn at(minute: i64, second: i64) -> i64 {
+        BASE + minute * MINUTE_MS + second * 1_000
+    }
+
+    fn event(group: &str, stream: &str, time: i64, message: &str) -> LogEvent {
+        LogEvent { log_group: group.into(), log_stream: stream.into(), timestamp: time, message: message.into() }
+    }
+
+    /// A 65-minute window from `BASE`, noticed at `noticed_minute`.
+    fn frame(noticed_minute: i64) -> AnalysisFrame {
+        let time = |ms: i64| DateTime::from_timestamp_millis(ms).unwrap();
+        AnalysisFrame {
+            window: Window { start: time(BASE), end: time(at(65, 0)) },
+            noticed_at: time(at(noticed_minute, 0)),
+            resources: vec![],
+        }
+    }
+
+    /// Three successful requests a minute over `minutes`, as a Node Lambda logs them.
+    fn traffic(group: &str, stream: &str, minutes: std::ops::Range<i64>) -> Vec<LogEvent> {
+        minutes
+            .flat_map(|minute| (0..3).map(move |i| (minute, i)))
+            .map(|(minute, i)| {
+                let message = format!(
+                    "2026-11-20T14:{minute:02}:{:02}.000Z\t{minute:08x}-0000-4000-8000-{i:012x}\tINFO\t\
+                     {{\"level\":\"info\",\"msg\":\"request completed\",\"status\":200,\"latency_ms\":{}}}",
+                    i * 15,
+                    10 + i
+                );
+                event(group, stream, at(minute, i * 15), &message)
+            })
+            .collect()
+    }
+
+    /// An unrelated job failing every minute of the window: background noise.
+    fn background_errors() -> Vec<LogEvent> {
+        (0..65)
+            .map(|m| event("/aws/lambda/sync-job", "s1", at(m, 5), &format!("ERROR connect ETIMEDOUT 10.0.0.{m}:8443")))
+            .collect()
+    }
+
+    fn type_error(minute: i64, second: i64) -> LogEvent {
+        let message = format!(
+            "2026-11-20T14:{minute:02}:{second:02}.000Z\tabc-{minute}\tERROR\t{{\"level\":\"error\",\"msg\":\"unhandled error\",\
+             \"err\":{{\"type\":\"TypeError\",\"message\":\"Cannot read properties of undefined (reading 'x')\"}}}}"
+        );
+        event("/aws/lambda/orders-api", "2026/11/20/[117]bbb", at(minute, second), &message)
+    }
+
+    fn deploy_scenario() -> Vec<LogEvent> {
+        let mut events = traffic("/aws/lambda/orders-api", "2026/11/20/[116]aaa", 0..52);
+        events.extend(traffic("/aws/lambda/orders-api", "2026/11/20/[117]bbb", 52..65));
+        events.extend(background_errors());
+        events.extend((52..65).flat_map(|m| [type_error(m, 10), type_error(m, 40)]));
+        events
+    }
+
+    #[test]
+    fn a_new_error_pattern_after_the_onset_ranks_first_with_its_details() {
+        let events = deploy_scenario();
+        let digest = digest(&events, &frame(55), "blob/logs.json");
+        assert_eq!(digest.records, events.len() as u64);
+        let top = &digest.findings[0];
+        assert_eq!(top.kind, FindingKind::NewLogPattern);
+        assert_eq!(top.source, EvidenceSource::Logs);
+        assert_eq!(top.component, "orders-api");
+        assert_eq!(top.attr(attr::ERROR_CLASS), "exception");
+        assert_eq!(top.attr(attr::LEVEL), "ERROR");
+        assert_eq!(top.attr(attr::LOG_GROUP), "/aws/lambda/orders-api");
+        assert_eq!(top.attr(attr::COUNT_BEFORE), "0");
+        assert_eq!(top.attr(attr::COUNT_AFTER), "26");
+        assert_eq!(top.attr(attr::TEMPLATE), "unhandled error TypeError: Cannot read properties of undefined (reading 'x')");
+        assert_eq!(top.attr(attr::LOG_STREAM), "2026/11/20/[117]bbb");
+        assert_eq!(top.attr(attr::ENDED_AT), "");
+        assert_eq!(top.time.map(|t| t.timestamp_millis()), Some(at(52, 10)));
+        assert!(top.summary.contains("only in new version [117] streams"), "{}", top.summary);
+        assert!(top.reference.starts_with("/aws/lambda/orders-api 2026/11/20/[117]bbb 2026-11-20T14:52:10"));
+        assert!(top.excerpt.contains("TypeError") && top.excerpt.lines().count() == 2, "{}", top.excerpt);
+        assert!(top.score > 0.8, "{}", top.score);
+        // The job that failed all along is background, not a finding; the text says so.
+        assert!(digest.findings.iter().all(|f| f.component != "sync-job"));
+        assert!(digest.text.contains("background") && digest.text.contains("sync-job"), "{}", digest.text);
+        assert!(digest.text.contains("Versions in /aws/lambda/orders-api"), "{}", digest.text);
+    }
+
+    #[test]
+    fn the_onset_is_where_problem_patterns_rise_not_where_the_background_errors_are() {
+        let digest = digest(&deploy_scenario(), &frame(55), "blob");
+        assert!(digest.text.contains("Estimated onset 14:52:10 (problem patterns rise"), "{}", digest.text);
+        // Without any rise the onset is a default shortly before noticed_at, and says so.
+        let quiet: Vec<LogEvent> = traffic("/aws/lambda/orders-api", "s", 0..65).into_iter().chain(background_errors()).collect();
+        let digest = super::digest(&quiet, &frame(55), "blob");
+        assert!(digest.text.contains("no clear rise"), "{}", digest.text);
+        assert!(digest.findings.iter().all(|f| f.score < 0.3), "{:?}", digest.findings);
+    }
+
+    #[test]
+    fn a_marked_rise_of_a_known_pattern_is_a_rate_change() {
+        let throttled = |m: i64, s: i64| {
+            event("/ecs/checkout", "task/1", at(m, s), "WARN ThrottlingException: Rate exceeded for table orders")
+        };
+        let mut events = traffic("/ecs/checkout", "task/1", 0..65);
+        events.extend((0..5).map(|i| throttled(i * 10, 30)));
+        events.extend((50..65).flat_map(|m| (0..8).map(move |s| throttled(m, s * 7))));
+        let digest = digest(&events, &frame(54), "blob");
+        let top = &digest.findings[0];
+        assert_eq!(top.kind, FindingKind::LogRateChange);
+        assert_eq!(top.component, "checkout");
+        assert_eq!(top.attr(attr::ERROR_CLASS), "throttling");
+        assert_eq!(top.attr(attr::COUNT_BEFORE), "5");
+        assert_eq!(top.attr(attr::COUNT_AFTER), "120");
+        assert!(top.summary.contains("rose"), "{}", top.summary);
+        assert!(top.score > 0.5, "{}", top.score);
+    }
+
+    #[test]
+    fn a_one_minute_blip_that_recovered_is_weak_and_says_when_it_ended() {
+        let dns = |m: i64, s: i64| {
+            event("/aws/lambda/invoices", "s", at(m, s), "ERROR getaddrinfo ENOTFOUND dynamodb.eu-west-1.amazonaws.com")
+        };
+        let mut blip = traffic("/aws/lambda/invoices", "s", 0..65);
+        blip.extend((0..6).map(|s| dns(49, s * 9)));
+        let blip_digest = digest(&blip, &frame(50), "blob");
+        let weak = &blip_digest.findings[0];
+        assert_eq!(weak.attr(attr::ERROR_CLASS), "dns");
+        assert_eq!(weak.attr(attr::ENDED_AT), "2026-11-20T14:49:45.000Z");
+        assert!(weak.score < 0.35, "{}", weak.score);
+        assert!(blip_digest.text.contains("ended 14:49:45"), "{}", blip_digest.text);
+
+        let mut ongoing = traffic("/aws/lambda/invoices", "s", 0..65);
+        ongoing.extend((49..65).flat_map(|m| (0..6).map(move |s| dns(m, s * 9))));
+        let strong = &digest(&ongoing, &frame(50), "blob").findings[0];
+        assert_eq!(strong.attr(attr::ENDED_AT), "");
+        assert!(strong.score > 0.8, "{}", strong.score);
+    }
+
+    #[test]
+    fn a_pattern_that_stops_is_a_weak_fall() {
+        let mut events = traffic("/aws/lambda/orders-api", "s", 0..65);
+        events.extend((0..50).map(|m| event("/aws/lambda/orders-api", "s", at(m, 50), "INFO order saved to table")));
+        events.extend((50..65).map(|m| event("/aws/lambda/orders-api", "s", at(m, 51), "ERROR order save failed: timeout")));
+        let digest = digest(&events, &frame(55), "blob");
+        let fall = digest.findings.iter().find(|f| f.attr(attr::TEMPLATE) == "INFO order saved to table").unwrap();
+        assert_eq!(fall.kind, FindingKind::LogRateChange);
+        assert!(fall.summary.contains("fell") && fall.score < 0.3, "{} {}", fall.summary, fall.score);
+        assert_eq!(digest.findings[0].attr(attr::ERROR_CLASS), "timeout");
+    }
+
+    #[test]
+    fn the_digest_stays_within_budget_however_large_and_varied_the_input() {
+        let word = |i: usize| -> String { [i / 26 / 26 % 26, i / 26 % 26, i % 26].iter().map(|&d| (b'a' + d as u8) as char).collect() };
+        let long_tail = "x".repeat(1_500);
+        let mut events = traffic("/aws/lambda/a", "s", 0..65);
+        for i in 0..400 {
+            let group = format!("/aws/lambda/fn-{}", word(i % 80));
+            let message = format!("ERROR failure in {} while {} the {} {long_tail}", word(i), word(i + 1), word(i + 2));
+            events.push(event(&group, "s", at(50 + (i % 15) as i64, (i % 60) as i64), &message));
+        }
+        let digest = digest(&events, &frame(55), "blob");
+        assert_eq!(digest.records, events.len() as u64);
+        assert!(digest.findings.len() <= budget::DIGEST_FINDINGS);
+        assert!(digest.text.chars().count() <= budget::DIGEST_TEXT_CHARS);
+        for finding in &digest.findings {
+            assert!(finding.excerpt.chars().count() <= budget::FINDING_EXCERPT_CHARS);
+            assert!(finding.summary.chars().count() <= budget::FINDING_SUMMARY_CHARS);
+            assert!(finding.attrs.values().all(|v| v.chars().count() <= budget::FINDING_SUMMARY_CHARS));
+        }
+        // Five times the events of the same kinds: the same number of findings, the same budget.
+        let repeated: Vec<LogEvent> = (0..5).flat_map(|_| events.iter().cloned()).collect();
+        let bigger = super::digest(&repeated, &frame(55), "blob");
+        assert_eq!(bigger.findings.len(), digest.findings.len());
+        assert!(bigger.text.chars().count() <= budget::DIGEST_TEXT_CHARS);
+    }
+
+    #[test]
+    fn no_events_no_findings() {
+        let digest = digest(&[], &frame(55), "blob");
+        assert_eq!((digest.records, digest.findings.len()), (0, 0));
+        assert!(digest.text.contains("no events"));
+    }
+
+    #[test]
+    fn error_classes_are_recognised_generically() {
+        let cases = [
+            ("ProvisionedThroughputExceededException: level exceeded", Some("throttling")),
+            ("Rate exceeded", Some("throttling")),
+            ("TooManyRequestsException: Rate Exceeded. (Service: Lambda)", Some("throttling")),
+            ("TooManyRequestsException: concurrency", Some("limitExceeded")),
+            ("User: x is not authorized to perform: s3:GetObject", Some("accessDenied")),
+            ("AccessDeniedException: denied", Some("accessDenied")),
+            ("The security token included in the request is expired (ExpiredTokenException)", Some("credential")),
+            ("Task timed out after 3.00 seconds", Some("timeout")),
+            ("java.lang.OutOfMemoryError: Java heap space", Some("outOfMemory")),
+            ("write failed: No space left on device", Some("diskFull")),
+            ("connect ECONNREFUSED 10.0.0.1:5432", Some("connection")),
+            ("getaddrinfo ENOTFOUND db.internal", Some("dns")),
+            ("unable to verify the first certificate", Some("tls")),
+            ("KeyError: 'id'", Some("exception")),
+            ("NullPointerException at Foo.bar", Some("exception")),
+            ("ResourceNotFoundException: Requested resource not found", Some("notFound")),
+            ("request completed", None),
+            ("an error happened", None),
+        ];
+        for (text, class) in cases {
+            assert_eq!(error_class(text), class, "{text}");
+        }
+    }
+
+    #[test]
+    fn long_examples_keep_their_head_and_the_error_detail() {
+        let message = format!(
+            "2026-11-20T14:52:10.000Z\tabc\tERROR\t{{\"level\":\"error\",\"msg\":\"unhandled error\",\"path\":\"/{}\",\
+             \"err\":{{\"type\":\"TypeError\",\"message\":\"Cannot read properties\"}}}}",
+            "p".repeat(400)
+        );
+        let line = excerpt_line(&message, "unhandled error TypeError: Cannot read properties", 200);
+        assert!(line.chars().count() <= 200, "{line}");
+        assert!(line.starts_with("2026-11-20T14:52:10.000Z abc ERROR"), "{line}");
+        assert!(line.contains(" … TypeError\",\"message\":\"Cannot read properties"), "{line}");
+        assert_eq!(excerpt_line("short line\n  at frame", "short line", 200), "short line at frame");
+    }
+
+    #[test]
+    fn stream_versions_are_read_from_lambda_stream_names() {
+        assert_eq!(stream_version("2026/11/20/[117]abc"), Some("117"));
+        assert_eq!(stream_version("2026/11/20/[$LATEST]abc"), Some("$LATEST"));
+        assert_eq!(stream_version("ecs/checkout/abc"), None);
+    }
+
+    /// Prints the digest of each development bundle's logs: `cargo test -p shared --lib bundle_digests -- --ignored
+    /// --nocapture`. The frame is derived the way the input parser does (alarm: 60 minutes before the state change
+    /// to 5 after; Slack: the operator's window).
+    #[test]
+    #[ignore = "prints the digests of the development bundles for inspection"]
+    fn bundle_digests() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/incidents");
+        let Ok(entries) = std::fs::read_dir(&root) else {
+            println!("no bundles at {}", root.display());
+            return;
+        };
+        let mut dirs: Vec<_> = entries.flatten().map(|e| e.path()).filter(|p| p.join("logs.jsonl").exists()).collect();
+        dirs.sort();
+        for dir in dirs {
+            let input: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(dir.join("input.json")).unwrap()).unwrap();
+            let time = |v: &serde_json::Value| {
+                let text = v.as_str().unwrap().replace("+0000", "Z");
+                DateTime::parse_from_rfc3339(&text).unwrap().with_timezone(&Utc)
+            };
+            let (window, noticed_at) = if input["source"] == "fa2.slack" {
+                let end = time(&input["endTime"]);
+                (Window { start: time(&input["startTime"]), end }, end)
+            } else {
+                let noticed = time(&input["detail"]["state"]["timestamp"]);
+                (Window { start: noticed - chrono::Duration::minutes(60), end: noticed + chrono::Duration::minutes(5) }, noticed)
+            };
+            let events: Vec<LogEvent> = std::fs::read_to_string(dir.join("logs.jsonl"))
+                .unwrap()
+                .lines()
+                .map(|line| serde_json::from_str::<LogEvent>(line).unwrap())
+                .filter(|e| DateTime::from_timestamp_millis(e.timestamp).is_some_and(|t| window.contains(t)))
+                .collect();
+            let frame = AnalysisFrame { window, noticed_at, resources: vec![] };
+            let started = std::time::Instant::now();
+            let digest = digest(&events, &frame, "blob");
+            println!("######## {} ({} events, {:?})\n{}", dir.display(), events.len(), started.elapsed(), digest.text);
+            for finding in &digest.findings {
+                println!(
+                    "  {:.2} {:?} {} {:?}\n     {}\n     attrs {:?}\n     ref {}\n     excerpt {}",
+                    finding.score,
+                    finding.kind,
+                    finding.component,
+                    finding.time.map(|t| t.to_rfc3339()),
+                    finding.summary,
+                    finding.attrs,
+                    finding.reference,
+                    finding.excerpt.replace('\n', "\n             ")
+                );
+            }
+        }
+    }
 }

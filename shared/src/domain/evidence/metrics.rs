@@ -30,18 +30,17 @@ const LEVEL_STANDARD_ERRORS: f64 = 4.0;
 /// Datapoints after a candidate onset that the level-shift test looks at (and the fewest it needs).
 const LEVEL_WINDOW: usize = 6;
 const LEVEL_MIN_WINDOW: usize = 3;
-/// A datapoint at least this many noise scales from the baseline has moved.
+/// A datapoint at least this many noise scales from the baseline, or this far into its tail, has moved.
 const MOVED_SCALES: f64 = 1.0;
+const MOVED_TAIL_PROBABILITY: f64 = 0.1;
 /// Walking the onset back, earlier datapoints this many noise scales out had already started to move.
 const WALK_BACK_SCALES: f64 = 2.0;
 /// How unlikely, under the baseline, a run of datapoints all beyond its least extreme value must be to be a shift.
 const RUN_PROBABILITY: f64 = 1e-4;
-/// A datapoint within this many noise scales of the baseline is back to normal.
-const BACK_SCALES: f64 = 2.0;
-/// Datapoints whose median must be back to normal for the series to count as recovered.
-const RECOVERY_WINDOW: usize = 3;
+/// A run of datapoints whose median is within this many noise scales of the baseline is back to normal.
+const BACK_SCALES: f64 = 0.5;
 /// An episode of at most this many datapoints that recovered is a spike, not a level shift.
-const SPIKE_MAX_POINTS: usize = 2;
+const SPIKE_MAX_POINTS: usize = 3;
 /// A trend needs this many datapoints, rising with this rank correlation (Kendall's tau).
 const TREND_MIN_POINTS: usize = 6;
 const TREND_MIN_TAU: f64 = 0.6;
@@ -53,7 +52,7 @@ const SILENT_MIN_PERIODS: i64 = 5;
 /// Noise floor of additive (count) series: below it a single extra event would look like a change.
 const COUNT_NOISE_FLOOR: f64 = 0.3;
 /// Strength saturation constants: robust z-scores and log ratios at which a move counts as clear.
-const Z_SATURATION: f64 = 4.0;
+const Z_SATURATION: f64 = 3.0;
 const LOG_RATIO_SATURATION: f64 = 0.7;
 /// An anomaly at least this strong (after its shape factor) takes part in the earliest-mover ranking.
 const SIGNIFICANT_STRENGTH: f64 = 0.35;
@@ -91,8 +90,8 @@ pub fn digest(series: &[MetricSeries], frame: &AnalysisFrame, blob_ref: &str) ->
     anomalies.sort_by(|a, b| b.score.total_cmp(&a.score));
 
     let counts = Counts { examined: series.len(), no_data: no_data.len(), too_short, quiet };
-    let text = digest_text(&anomalies, &no_data, &counts, frame);
-    let findings = anomalies.iter().take(budget::DIGEST_FINDINGS).map(|a| a.finding(frame, blob_ref)).collect();
+    let text = digest_text(&anomalies, &no_data, &counts, frame, blob_ref);
+    let findings = anomalies.iter().take(budget::DIGEST_FINDINGS).map(|a| a.finding(frame)).collect();
     budget::bound_digest(Digest { text, findings, records: series.len() as u64, truncated: false })
 }
 
@@ -106,7 +105,11 @@ struct DataHorizon {
 impl DataHorizon {
     fn of(series: &[MetricSeries], frame: &AnalysisFrame) -> DataHorizon {
         let window_end = frame.window.end.timestamp_millis();
-        let usable = series.iter().flat_map(|s| s.timestamps.iter().copied()).filter(|t| *t <= window_end);
+        let usable = series
+            .iter()
+            .flat_map(|s| s.timestamps.iter().zip(&s.values))
+            .filter(|(t, v)| **t <= window_end && v.is_finite())
+            .map(|(t, _)| *t);
         let (first, last) = usable.fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
         DataHorizon { first, last, window_end }
     }
@@ -133,7 +136,9 @@ impl Prepared {
             .timestamps
             .iter()
             .zip(&series.values)
-            .filter(|(t, v)| v.is_finite() && **t <= horizon.window_end && DateTime::from_timestamp_millis(**t).is_some())
+            .filter(|(t, v)| {
+                v.is_finite() && **t <= horizon.window_end && DateTime::from_timestamp_millis(**t).is_some()
+            })
             .map(|(t, v)| (*t, *v))
             .collect();
         points.sort_by_key(|(t, _)| *t);
@@ -264,14 +269,18 @@ impl Baseline {
         let median = quantile(&sorted, 0.5);
         let mut deviations: Vec<f64> = values.iter().map(|v| (v - median).abs()).collect();
         sort(&mut deviations);
-        let mad_scale = 1.4826 * quantile(&deviations, 0.5);
+        // Capped or bursty series (half their points on one value, the rest spread wide) have a tiny MAD; the
+        // standard deviation of the middle 80% of the points sees their real spread yet ignores rare outliers.
+        let robust_scale = (1.4826 * quantile(&deviations, 0.5)).max(trimmed_scale(&sorted));
         // Mostly-constant series have a zero MAD; their mean deviation still tells how often they stray.
-        let spread = if mad_scale > 0.0 {
-            mad_scale
+        let spread = if robust_scale > 0.0 {
+            robust_scale
         } else {
             1.2533 * deviations.iter().sum::<f64>() / deviations.len().max(1) as f64
         };
-        let floor = if additive { COUNT_NOISE_FLOOR } else { (1e-3 * median.abs()).max(1e-9) };
+        // Counts are at least as noisy as a Poisson process with the same mean.
+        let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
+        let floor = if additive { mean.abs().sqrt().max(COUNT_NOISE_FLOOR) } else { (1e-3 * median.abs()).max(1e-9) };
         Baseline { median, scale: spread.max(floor) }
     }
 
@@ -279,6 +288,20 @@ impl Baseline {
     fn z(&self, value: f64) -> f64 {
         (value - self.median) / self.scale
     }
+}
+
+/// The standard deviation of the middle 80% of sorted values, scaled to estimate a normal distribution's sigma.
+fn trimmed_scale(sorted: &[f64]) -> f64 {
+    let trim = sorted.len() / 10;
+    let middle = &sorted[trim..sorted.len() - trim];
+    if middle.len() < 3 {
+        return 0.0;
+    }
+    let mean = middle.iter().sum::<f64>() / middle.len() as f64;
+    let variance = middle.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (middle.len() - 1) as f64;
+    // A normal distribution cut at its 10% tails keeps 0.66 of its standard deviation.
+    let consistency = if trim > 0 { 0.6616 } else { 1.0 };
+    variance.sqrt() / consistency
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -330,14 +353,14 @@ impl Episode {
         self.shape == Shape::Spike && self.recovered == Some(self.onset + 1)
     }
 
-    /// How much the shape itself says: a lone recovered spike says little, a lasting change says the most.
-    fn shape_factor(&self, len: usize) -> f64 {
+    /// How much the shape itself says: a lone recovered spike says little, a change still going on says the most.
+    fn shape_factor(&self) -> f64 {
         match (self.shape, self.recovered) {
             (Shape::Spike, Some(_)) if self.is_blip() => 0.25,
-            (Shape::Spike, Some(_)) => 0.5,
+            (Shape::Spike, Some(_)) => 0.4,
             (Shape::Spike, None) => 0.7,
-            (_, Some(_)) if self.points(len) < LEVEL_WINDOW => 0.8,
-            _ => 1.0,
+            (_, Some(_)) => 0.7,
+            (_, None) => 1.0,
         }
     }
 }
@@ -361,8 +384,9 @@ fn episodes(prepared: &Prepared) -> Vec<Episode> {
             index += 1;
             continue;
         };
-        let onset = walk_back_onset(values, index, direction, &baseline, &disturbed);
-        let recovered = recovery(values, index, direction, &baseline);
+        let first_moved = first_on_new_level(values, index, direction, &baseline);
+        let onset = walk_back_onset(values, first_moved, direction, &baseline, &disturbed);
+        let recovered = recovery(values, first_moved, direction, &baseline);
         let end = recovered.unwrap_or(len);
         disturbed[onset..end].iter_mut().for_each(|d| *d = true);
         found.push(classify(&values[onset..end], onset, recovered, direction, baseline));
@@ -379,7 +403,15 @@ fn episodes(prepared: &Prepared) -> Vec<Episode> {
         let tail: Vec<f64> = values.iter().rev().take(MAX_BASELINE_POINTS).copied().collect();
         let baseline = Baseline::of(&tail, prepared.additive);
         let level = values[len - 1];
-        found.push(Episode { onset: len, recovered: None, direction: 0.0, shape: Shape::Flatline, baseline, level, peak: None });
+        found.push(Episode {
+            onset: len,
+            recovered: None,
+            direction: 0.0,
+            shape: Shape::Flatline,
+            baseline,
+            level,
+            peak: None,
+        });
     }
     found
 }
@@ -388,10 +420,12 @@ fn episodes(prepared: &Prepared) -> Vec<Episode> {
 /// median moved by several standard errors or whose every datapoint lies where the baseline rarely goes.
 fn change_starts_at(values: &[f64], index: usize, baseline: &Baseline, history: &[f64]) -> Option<f64> {
     let z = baseline.z(values[index]);
-    if z.abs() < MOVED_SCALES {
+    let direction = z.signum();
+    // Moved: a noise scale away, or somewhere the baseline seldom goes (a zero in a noisy count, say).
+    let rare = tail_probability(values[index], direction, history) <= MOVED_TAIL_PROBABILITY;
+    if z == 0.0 || (z.abs() < MOVED_SCALES && !rare) {
         return None;
     }
-    let direction = z.signum();
     if z.abs() >= OUTLIER_SCALES {
         return Some(direction);
     }
@@ -434,10 +468,27 @@ fn rolling_median_spread(history: &[f64], width: usize) -> f64 {
 /// True when every datapoint of the run lies beyond its least extreme one, which the baseline reaches so rarely that
 /// a whole run there is implausible (a distribution-free test that suits bursty counts and drops to zero).
 fn rare_run(window: &[f64], direction: f64, history: &[f64]) -> bool {
-    let least_extreme = window.iter().map(|v| v * direction).fold(f64::INFINITY, f64::min);
-    let reached = history.iter().filter(|v| **v * direction >= least_extreme).count();
-    let probability = (reached as f64 + 1.0) / (history.len() as f64 + 2.0);
-    probability.powi(window.len() as i32) <= RUN_PROBABILITY
+    let least_extreme = window.iter().map(|v| v * direction).fold(f64::INFINITY, f64::min) * direction;
+    tail_probability(least_extreme, direction, history).powi(window.len() as i32) <= RUN_PROBABILITY
+}
+
+/// How often the baseline reached `value` or beyond in `direction` (smoothed so that never is not impossible).
+fn tail_probability(value: f64, direction: f64, history: &[f64]) -> f64 {
+    let reached = history.iter().filter(|v| **v * direction >= value * direction).count();
+    (reached as f64 + 1.0) / (history.len() as f64 + 2.0)
+}
+
+/// The first datapoint from `index` that is nearer the new level than the baseline: a level-shift test fires as soon
+/// as its window reaches the new level, possibly a few noisy datapoints early.
+fn first_on_new_level(values: &[f64], index: usize, direction: f64, baseline: &Baseline) -> usize {
+    if baseline.z(values[index]).abs() >= OUTLIER_SCALES {
+        return index;
+    }
+    let window = &values[index..(index + LEVEL_WINDOW).min(values.len())];
+    let mut sorted = window.to_vec();
+    sort(&mut sorted);
+    let midway = (baseline.median + quantile(&sorted, 0.5)) / 2.0;
+    window.iter().position(|v| (v - midway) * direction >= 0.0).map_or(index, |offset| index + offset)
 }
 
 /// The onset refined backwards over datapoints that had already moved the same way (as a CUSUM would).
@@ -449,14 +500,15 @@ fn walk_back_onset(values: &[f64], index: usize, direction: f64, baseline: &Base
     onset
 }
 
-/// The first datapoint after `index` from which the series is back to normal, if any.
+/// The first datapoint after `index` from which the series is back to normal, if any: the datapoint itself and the
+/// median of the run it starts are both back near the baseline.
 fn recovery(values: &[f64], index: usize, direction: f64, baseline: &Baseline) -> Option<usize> {
-    let back = |v: f64| baseline.z(v) * direction < BACK_SCALES;
     (index + 1..values.len()).find(|j| {
-        let window = &values[*j..(*j + RECOVERY_WINDOW).min(values.len())];
-        let mut sorted = window.to_vec();
+        let run = &values[*j..(*j + LEVEL_WINDOW).min(values.len())];
+        let mut sorted = run.to_vec();
         sort(&mut sorted);
-        back(values[*j]) && back(quantile(&sorted, 0.5))
+        baseline.z(values[*j]) * direction < MOVED_SCALES
+            && baseline.z(quantile(&sorted, 0.5)) * direction < BACK_SCALES
     })
 }
 
@@ -465,7 +517,9 @@ fn classify(during: &[f64], onset: usize, recovered: Option<usize>, direction: f
     sort(&mut sorted);
     let level = quantile(&sorted, 0.5);
     let peak = if direction > 0.0 { sorted.last() } else { sorted.first() }.copied();
-    let shape = if during.len() <= SPIKE_MAX_POINTS && (recovered.is_some() || during.len() == 1) {
+    let too_short_for_a_level = during.len() <= SPIKE_MAX_POINTS && recovered.is_some();
+    let cut_short_by_the_end = recovered.is_none() && during.len() < LEVEL_MIN_WINDOW;
+    let shape = if too_short_for_a_level || cut_short_by_the_end {
         Shape::Spike
     } else if direction < 0.0 && baseline.median > 0.0 && level == 0.0 {
         Shape::DropToZero
@@ -542,8 +596,23 @@ fn role_of(series: &MetricSeries) -> Role {
         v.contains("dlq") || v.contains("deadletter") || v.contains("dead-letter")
     });
     if has(&[
-        "error", "fault", "throttl", "5xx", "4xx", "fail", "reject", "timeout", "timedout", "deadletter", "spillover",
-        "exceeded", "unhealthy", "denied", "dropped", "abort", "deadlock",
+        "error",
+        "fault",
+        "throttl",
+        "5xx",
+        "4xx",
+        "fail",
+        "reject",
+        "timeout",
+        "timedout",
+        "deadletter",
+        "spillover",
+        "exceeded",
+        "unhealthy",
+        "denied",
+        "dropped",
+        "abort",
+        "deadlock",
     ]) {
         Role::Failure
     } else if has(&["provisioned", "desired", "reserved", "maxsize", "minsize", "maxcapacity", "mincapacity"]) {
@@ -553,13 +622,39 @@ fn role_of(series: &MetricSeries) -> Role {
     } else if dead_letter && has(&["message"]) {
         Role::Failure
     } else if has(&[
-        "latency", "duration", "age", "lag", "cpu", "memory", "utilization", "depth", "backlog", "pending", "wait",
-        "swap", "load", "approximatenumberofmessages", "concurrent",
+        "latency",
+        "duration",
+        "age",
+        "lag",
+        "cpu",
+        "memory",
+        "utilization",
+        "depth",
+        "backlog",
+        "pending",
+        "wait",
+        "swap",
+        "load",
+        "approximatenumberofmessages",
+        "concurrent",
     ]) {
         Role::Saturation
     } else if has(&[
-        "invocation", "count", "request", "consumed", "incoming", "bytes", "records", "messages", "sent", "received",
-        "connection", "hits", "calls", "events", "executions",
+        "invocation",
+        "count",
+        "request",
+        "consumed",
+        "incoming",
+        "bytes",
+        "records",
+        "messages",
+        "sent",
+        "received",
+        "connection",
+        "hits",
+        "calls",
+        "events",
+        "executions",
     ]) {
         Role::Demand
     } else {
@@ -598,13 +693,14 @@ struct Anomaly<'a> {
 }
 
 fn strongest_anomaly<'a>(series: &'a MetricSeries, prepared: Prepared, frame: &AnalysisFrame) -> Option<Anomaly<'a>> {
-    let found = episodes(&prepared);
+    // Datapoints before the window serve as baseline; a move that was over before the window began is not news.
+    let mut found = episodes(&prepared);
+    found.retain(|e| e.recovered.is_none_or(|back| prepared.time(back) >= frame.window.start));
     let role = role_of(series);
     let component = component_of(series);
     let relevance = relevance(&component, frame);
-    let len = prepared.values.len();
     let scored = found.iter().map(|e| {
-        let strength = strength(e, &prepared) * e.shape_factor(len);
+        let strength = strength(e, &prepared) * e.shape_factor();
         (strength, strength * weight(role, e.direction) * relevance)
     });
     let (best, (strength, score)) = scored.enumerate().max_by(|a, b| a.1.1.total_cmp(&b.1.1))?;
@@ -624,8 +720,15 @@ fn strength(episode: &Episode, prepared: &Prepared) -> f64 {
         }
         (Shape::Flatline, Some(_)) => 0.5,
         (shape, peak) => {
-            let value = if shape == Shape::Spike { peak.unwrap_or(episode.level) } else { episode.level };
-            let z_part = 1.0 - (-baseline.z(value).abs() / Z_SATURATION).exp();
+            // A spike is judged by its peak against the noise of one datapoint; a lasting change by its level against
+            // the standard error of a run of datapoints.
+            let (value, noise) = if shape == Shape::Spike {
+                (peak.unwrap_or(episode.level), baseline.scale)
+            } else {
+                let run = episode.points(prepared.values.len()).clamp(1, LEVEL_WINDOW) as f64;
+                (episode.level, baseline.scale / run.sqrt())
+            };
+            let z_part = 1.0 - (-((value - baseline.median) / noise).abs() / Z_SATURATION).exp();
             // Relative change of counts is judged from one event up, so 0 → 1 is not an infinite change.
             let offset = if prepared.additive || prepared.integral { 1.0 } else { baseline.scale };
             let log_ratio = ((value.abs() + offset) / (baseline.median.abs() + offset)).ln().abs();
@@ -671,7 +774,7 @@ fn rank(anomalies: &mut [Anomaly], frame: &AnalysisFrame) {
 }
 
 impl Anomaly<'_> {
-    fn finding(&self, frame: &AnalysisFrame, blob_ref: &str) -> Finding {
+    fn finding(&self, frame: &AnalysisFrame) -> Finding {
         let e = &self.episode;
         let mut attrs = std::collections::BTreeMap::new();
         attrs.insert(attr::METRIC_NAME.to_string(), self.series.metric_name.clone());
@@ -682,7 +785,6 @@ impl Anomaly<'_> {
         if let Some(ended) = self.ended {
             attrs.insert(attr::ENDED_AT.to_string(), ended.to_rfc3339());
         }
-        let reference = metric_id(self.series);
         Finding {
             source: EvidenceSource::Metrics,
             kind: FindingKind::MetricAnomaly,
@@ -691,7 +793,7 @@ impl Anomaly<'_> {
             score: self.score,
             summary: self.summary(frame),
             excerpt: self.excerpt(),
-            reference: if blob_ref.is_empty() { reference } else { format!("{reference} ({blob_ref})") },
+            reference: metric_id(self.series),
             attrs,
         }
     }
@@ -703,7 +805,10 @@ impl Anomaly<'_> {
             Some(peak) if matches!(e.shape, Shape::Spike | Shape::Flatline) => {
                 format!("{} → {}", number(e.baseline.median), number(peak))
             }
-            Some(peak) => format!("{} → {} (peak {})", number(e.baseline.median), number(e.level), number(peak)),
+            Some(peak) => {
+                let extreme = if e.direction < 0.0 { "lowest" } else { "peak" };
+                format!("{} → {} ({extreme} {})", number(e.baseline.median), number(e.level), number(peak))
+            }
         };
         let end = match self.ended {
             Some(ended) if e.is_blip() => format!("blip, back at {}", clock(ended)),
@@ -753,7 +858,13 @@ struct Counts {
     quiet: usize,
 }
 
-fn digest_text(anomalies: &[Anomaly], no_data: &[&MetricSeries], counts: &Counts, frame: &AnalysisFrame) -> String {
+fn digest_text(
+    anomalies: &[Anomaly],
+    no_data: &[&MetricSeries],
+    counts: &Counts,
+    frame: &AnalysisFrame,
+    blob_ref: &str,
+) -> String {
     let mut lines = vec![format!(
         "Metrics: {} series examined ({} without data, {} too short to judge, {} without change); window {}–{} UTC, \
          noticed {}.",
@@ -765,12 +876,17 @@ fn digest_text(anomalies: &[Anomaly], no_data: &[&MetricSeries], counts: &Counts
         clock(frame.window.end),
         clock(frame.noticed_at),
     )];
+    if !blob_ref.is_empty() {
+        lines.push(format!("Raw series: {blob_ref}"));
+    }
     let (blips, moves): (Vec<&Anomaly>, Vec<&Anomaly>) = anomalies.iter().partition(|a| a.episode.is_blip());
     if moves.is_empty() {
         lines.push("No lasting change in any series.".to_string());
     } else {
         lines.push(format!("{} series moved, strongest first (score, what, when, baseline → level):", moves.len()));
-        lines.extend(moves.iter().take(TEXT_ANOMALIES).enumerate().map(|(i, a)| format!("{}. {}", i + 1, a.line(frame))));
+        lines.extend(
+            moves.iter().take(TEXT_ANOMALIES).enumerate().map(|(i, a)| format!("{}. {}", i + 1, a.line(frame))),
+        );
         if moves.len() > TEXT_ANOMALIES {
             lines.push(format!("… and {} weaker.", moves.len() - TEXT_ANOMALIES));
         }
@@ -864,7 +980,7 @@ fn component_of(series: &MetricSeries) -> String {
 }
 
 /// An ARN reduced to the resource's own name; other values unchanged.
-fn resource_name(value: &str) -> String {
+pub(super) fn resource_name(value: &str) -> String {
     if value.starts_with("arn:") {
         value.rsplit([':', '/']).find(|s| !s.is_empty()).unwrap_or(value).to_string()
     } else {
@@ -931,11 +1047,14 @@ mod scratch {
     #[ignore = "scratch: prints digests of the development bundles"]
     fn print_bundle_digests() {
         let root = std::path::Path::new("/work/shared/incidents");
-        let mut dirs: Vec<_> = std::fs::read_dir(root).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        let mut dirs: Vec<_> =
+            std::fs::read_dir(root).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
         dirs.sort();
         for dir in dirs {
-            let input: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("input.json")).unwrap()).unwrap();
-            let parsed = crate::domain::input::parse_input(&input, &crate::config::Config::default(), Utc::now()).unwrap();
+            let input: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(dir.join("input.json")).unwrap()).unwrap();
+            let parsed =
+                crate::domain::input::parse_input(&input, &crate::config::Config::default(), Utc::now()).unwrap();
             let frame = AnalysisFrame { window: parsed.window, noticed_at: parsed.noticed_at, resources: vec![] };
             let series: Vec<MetricSeries> = std::fs::read_to_string(dir.join("metrics.jsonl"))
                 .unwrap()
@@ -943,7 +1062,10 @@ mod scratch {
                 .map(|l| serde_json::from_str(l).unwrap())
                 .map(|mut s: MetricSeries| {
                     let (start, end) = (frame.window.start.timestamp_millis(), frame.window.end.timestamp_millis());
-                    let keep: Vec<usize> = (0..s.timestamps.len()).filter(|i| s.timestamps[*i] >= start && s.timestamps[*i] <= end).collect();
+                    let start = if std::env::var("FULL").is_ok() { 0 } else { start };
+                    let keep: Vec<usize> = (0..s.timestamps.len())
+                        .filter(|i| s.timestamps[*i] >= start && s.timestamps[*i] <= end)
+                        .collect();
                     s.values = keep.iter().map(|i| s.values[*i]).collect();
                     s.timestamps = keep.iter().map(|i| s.timestamps[*i]).collect();
                     s
@@ -952,40 +1074,322 @@ mod scratch {
             let digest = digest(&series, &frame, "");
             println!("=== {} ===\n{}\n", dir.display(), digest.text);
             for f in &digest.findings {
-                println!("  [{:.2}] {} | {} | {:?}\n      {}\n      {}", f.score, f.component, f.reference, f.attrs, f.summary, f.excerpt);
+                println!(
+                    "  [{:.2}] {} | {} | {:?}\n      {}\n      {}",
+                    f.score, f.component, f.reference, f.attrs, f.summary, f.excerpt
+                );
             }
         }
     }
 }
+
 #[cfg(test)]
-mod debug_probe {
+mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::contract::Window;
+
+    const MINUTE: i64 = 60_000;
+
+    fn start() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).single().expect("valid time")
+    }
+
+    /// A 65-minute window with the problem noticed at minute 60.
+    fn frame() -> AnalysisFrame {
+        AnalysisFrame {
+            window: Window { start: start(), end: start() + Duration::minutes(65) },
+            noticed_at: start() + Duration::minutes(60),
+            resources: vec![],
+        }
+    }
+
+    /// Deterministic noise in -1..1 (a linear congruential generator), so tests do not flake.
+    fn noise(seed: u64, len: usize) -> Vec<f64> {
+        let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (0..len)
+            .map(|_| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                ((state >> 33) as f64 / (1u64 << 31) as f64) * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    fn series(namespace: &str, name: &str, dims: &[(&str, &str)], stat: &str, values: &[f64]) -> MetricSeries {
+        let base = start().timestamp_millis();
+        MetricSeries {
+            namespace: namespace.into(),
+            metric_name: name.into(),
+            dimensions: dims.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+            stat: stat.into(),
+            period: 60,
+            unit: None,
+            timestamps: (0..values.len() as i64).map(|i| base + i * MINUTE).collect(),
+            values: values.to_vec(),
+        }
+    }
+
+    /// Errors of one function: zero for `quiet` minutes, then `level` per minute.
+    fn errors(function: &str, quiet: usize, level: f64, total: usize) -> MetricSeries {
+        let values: Vec<f64> = (0..total).map(|i| if i < quiet { 0.0 } else { level }).collect();
+        series("AWS/Lambda", "Errors", &[("FunctionName", function)], "Sum", &values)
+    }
+
+    fn only(digest: &Digest) -> &Finding {
+        assert_eq!(digest.findings.len(), 1, "expected exactly one finding, got {:#?}", digest.findings);
+        &digest.findings[0]
+    }
+
+    fn at_minute(minute: i64) -> Option<DateTime<Utc>> {
+        Some(start() + Duration::minutes(minute))
+    }
+
+    #[test]
+    fn a_lasting_rise_is_a_level_shift_with_its_onset_and_the_numbers_around_it() {
+        let digest = digest(&[errors("orders-api", 50, 5.0, 62)], &frame(), "");
+        let finding = only(&digest);
+        assert_eq!(finding.kind, FindingKind::MetricAnomaly);
+        assert_eq!(finding.component, "orders-api");
+        assert_eq!(finding.attr(attr::SHAPE), "levelShiftUp");
+        assert_eq!(finding.attr(attr::BASELINE), "0");
+        assert_eq!(finding.attr(attr::PEAK), "5");
+        assert_eq!(finding.attr(attr::ENDED_AT), "");
+        assert_eq!(finding.time, at_minute(50));
+        assert!(finding.excerpt.starts_with("10:47 0, 10:48 0, 10:49 0, 10:50 5"), "{}", finding.excerpt);
+        assert_eq!(finding.reference, "AWS/Lambda Errors FunctionName=orders-api Sum 60s");
+        assert!(finding.score > 0.6, "{}", finding.score);
+        assert_eq!(digest.records, 1);
+        assert!(digest.text.contains("levelShiftUp"), "{}", digest.text);
+    }
+
+    #[test]
+    fn the_onset_is_walked_back_over_points_that_had_already_moved() {
+        let mut values: Vec<f64> = noise(3, 62).iter().map(|n| 100.0 + 2.0 * n).collect();
+        values[44] = 112.0; // started to move, not yet an outlier on its own
+        values[45..].iter_mut().for_each(|v| *v += 60.0);
+        let digest =
+            digest(&[series("AWS/ApplicationELB", "TargetResponseTime", &[], "Average", &values)], &frame(), "");
+        assert_eq!(only(&digest).time, at_minute(44));
+    }
+
+    #[test]
+    fn a_single_datapoint_spike_that_recovers_at_once_is_a_weak_blip() {
+        let mut values = vec![0.0; 62];
+        values[58] = 6.0;
+        let blip = series("AWS/ApiGateway", "5XXError", &[("ApiName", "shop")], "Sum", &values);
+        let digest = digest(&[blip], &frame(), "");
+        let finding = only(&digest);
+        assert_eq!(finding.attr(attr::SHAPE), "spike");
+        assert_eq!(finding.attr(attr::ENDED_AT), (start() + Duration::minutes(59)).to_rfc3339());
+        assert!(finding.score < 0.3, "{}", finding.score);
+        assert!(finding.summary.contains("blip"), "{}", finding.summary);
+        assert!(digest.text.contains("blips"), "{}", digest.text);
+
+        let lasting = digest_of_one(errors("shop", 58, 6.0, 62));
+        assert!(lasting.score > 2.0 * finding.score, "{} vs {}", lasting.score, finding.score);
+    }
+
+    fn digest_of_one(series: MetricSeries) -> Finding {
+        only(&digest(&[series], &frame(), "")).clone()
+    }
+
+    #[test]
+    fn a_level_shift_that_ended_reports_when_it_ended_and_ranks_below_an_ongoing_one() {
+        let values: Vec<f64> = (0..62).map(|i| if (40..48).contains(&i) { 7.0 } else { 0.0 }).collect();
+        let ended = digest_of_one(series("AWS/Lambda", "Errors", &[("FunctionName", "a")], "Sum", &values));
+        assert_eq!(ended.attr(attr::SHAPE), "levelShiftUp");
+        assert_eq!(ended.attr(attr::ENDED_AT), (start() + Duration::minutes(48)).to_rfc3339());
+        let ongoing = digest_of_one(errors("a", 40, 7.0, 62));
+        assert!(ongoing.score > ended.score);
+    }
+
+    #[test]
+    fn a_noisy_count_that_falls_to_nothing_is_a_drop_to_zero() {
+        let values: Vec<f64> =
+            noise(7, 62).iter().enumerate().map(|(i, n)| if i < 52 { (15.0 + 4.0 * n).round() } else { 0.0 }).collect();
+        let finding = digest_of_one(series("AWS/Lambda", "Invocations", &[("FunctionName", "ingest")], "Sum", &values));
+        assert_eq!(finding.attr(attr::SHAPE), "dropToZero");
+        assert_eq!(finding.time, at_minute(52));
+    }
+
+    #[test]
+    fn a_provisioned_capacity_cut_is_a_strong_level_shift_down() {
+        let values: Vec<f64> = (0..62).map(|i| if i < 55 { 40.0 } else { 1.0 }).collect();
+        let finding = digest_of_one(series(
+            "AWS/DynamoDB",
+            "ProvisionedWriteCapacityUnits",
+            &[("TableName", "orders")],
+            "Average",
+            &values,
+        ));
+        assert_eq!(finding.attr(attr::SHAPE), "levelShiftDown");
+        assert_eq!((finding.attr(attr::BASELINE), finding.attr(attr::PEAK)), ("40", "1"));
+        assert_eq!(finding.component, "orders");
+        assert!(finding.score > 0.7, "{}", finding.score);
+    }
+
+    #[test]
+    fn a_steady_climb_is_a_trend() {
+        let values: Vec<f64> = noise(11, 62)
+            .iter()
+            .enumerate()
+            .map(|(i, n)| 30.0 + n + if i >= 40 { 4.0 * (i - 39) as f64 } else { 0.0 })
+            .collect();
+        let finding = digest_of_one(series("AWS/Lambda", "Duration", &[("FunctionName", "f")], "Average", &values));
+        assert_eq!(finding.attr(attr::SHAPE), "trendUp");
+    }
+
+    #[test]
+    fn a_series_that_stops_reporting_while_others_go_on_is_a_flatline() {
+        let latency: Vec<f64> = noise(5, 45).iter().map(|n| 8.0 + n).collect();
+        let stopped = series(
+            "AWS/DynamoDB",
+            "SuccessfulRequestLatency",
+            &[("TableName", "t"), ("Operation", "PutItem")],
+            "Average",
+            &latency,
+        );
+        let still_going = series("AWS/Lambda", "Invocations", &[("FunctionName", "f")], "Sum", &[3.0; 62]);
+        let digest = digest(&[stopped, still_going], &frame(), "");
+        let finding = only(&digest);
+        assert_eq!(finding.attr(attr::SHAPE), "flatline");
+        assert_eq!(finding.attr(attr::PEAK), "no data");
+        assert_eq!(finding.component, "t");
+        assert_eq!(finding.time, at_minute(45));
+        assert!(finding.excerpt.ends_with("then no datapoints (from 10:45)"), "{}", finding.excerpt);
+    }
+
+    #[test]
+    fn a_varying_series_stuck_on_one_value_is_a_flatline() {
+        let mut values: Vec<f64> = noise(13, 62).iter().map(|n| 50.0 + 10.0 * n).collect();
+        values[50..].iter_mut().for_each(|v| *v = 47.5);
+        let finding = digest_of_one(series("Custom/App", "QueueLag", &[("Consumer", "c1")], "Average", &values));
+        assert_eq!(finding.attr(attr::SHAPE), "flatline");
+        assert_eq!(finding.time, at_minute(50));
+    }
+
+    #[test]
+    fn missing_datapoints_of_a_sum_count_as_zero_and_show_as_dashes() {
+        let base = start().timestamp_millis();
+        let mut throttles = series(
+            "AWS/DynamoDB",
+            "ThrottledRequests",
+            &[("TableName", "orders")],
+            "Sum",
+            &[18.0, 3.0, 24.0, 9.0, 33.0],
+        );
+        throttles.timestamps = (55..60).map(|m| base + m * MINUTE).collect();
+        let context = series("AWS/Lambda", "Invocations", &[("FunctionName", "f")], "Sum", &[3.0; 62]);
+        let digest = digest(&[throttles, context], &frame(), "");
+        let finding = only(&digest);
+        assert_eq!(finding.attr(attr::SHAPE), "levelShiftUp");
+        assert_eq!(finding.attr(attr::BASELINE), "0");
+        assert_eq!(finding.time, at_minute(55));
+        assert!(finding.excerpt.starts_with("10:52 -, 10:53 -, 10:54 -, 10:55 18, 10:56 3"), "{}", finding.excerpt);
+        assert!(finding.excerpt.contains("counted as 0"));
+    }
+
+    #[test]
+    fn of_two_equal_moves_the_earlier_ranks_higher() {
+        let early = errors("upstream", 40, 5.0, 62);
+        let late = errors("downstream", 55, 5.0, 62);
+        let digest = digest(&[late, early], &frame(), "");
+        assert_eq!(digest.findings.len(), 2);
+        assert_eq!(digest.findings[0].component, "upstream");
+        assert!(digest.findings[0].score > digest.findings[1].score);
+    }
+
+    #[test]
+    fn a_move_after_the_problem_was_noticed_ranks_below_one_before() {
+        let before = digest_of_one(errors("x", 55, 5.0, 66));
+        let after = digest_of_one(errors("x", 63, 5.0, 66));
+        assert!(before.score > after.score);
+    }
+
+    #[test]
+    fn errors_falling_matter_less_than_errors_rising() {
+        let rising = digest_of_one(errors("x", 50, 8.0, 62));
+        let falling: Vec<f64> = (0..62).map(|i| if i < 50 { 8.0 } else { 0.0 }).collect();
+        let falling = digest_of_one(series("AWS/Lambda", "Errors", &[("FunctionName", "x")], "Sum", &falling));
+        assert!(rising.score > 2.0 * falling.score, "{} vs {}", rising.score, falling.score);
+    }
+
+    #[test]
+    fn stationary_noise_raises_no_strong_anomaly() {
+        let mut all = Vec::new();
+        for seed in 0..40 {
+            let n = noise(seed, 62);
+            all.push(series(
+                "N",
+                &format!("Latency{seed}"),
+                &[],
+                "Average",
+                &n.iter().map(|x| 30.0 + 3.0 * x).collect::<Vec<_>>(),
+            ));
+            let counts: Vec<f64> = n.iter().map(|x| (10.0 + 3.0 * x).round()).collect();
+            all.push(series("N", &format!("Requests{seed}"), &[], "Sum", &counts));
+            let sparse: Vec<f64> = n.iter().map(|x| if *x > 0.8 { 1.0 } else { 0.0 }).collect();
+            all.push(series("N", &format!("Errors{seed}"), &[], "Sum", &sparse));
+        }
+        let digest = digest(&all, &frame(), "");
+        let strong: Vec<&Finding> = digest.findings.iter().filter(|f| f.score > 0.3).collect();
+        assert!(strong.is_empty(), "{strong:#?}");
+    }
+
+    #[test]
+    fn empty_short_and_broken_series_are_counted_not_fatal() {
+        let empty = series("AWS/SQS", "ApproximateAgeOfOldestMessage", &[("QueueName", "q")], "Maximum", &[]);
+        let short = series("AWS/SQS", "NumberOfMessagesSent", &[("QueueName", "q")], "Sum", &[1.0, 2.0, 3.0]);
+        let mut broken = series("AWS/SQS", "NumberOfMessagesDeleted", &[("QueueName", "q")], "Sum", &[f64::NAN; 10]);
+        broken.values.truncate(4); // fewer values than timestamps
+        let digest = digest(&[empty, short, broken], &frame(), "blob://raw");
+        assert!(digest.findings.is_empty());
+        assert_eq!(digest.records, 3);
+        assert!(digest.text.contains("3 series examined (2 without data, 1 too short"), "{}", digest.text);
+        assert!(
+            digest.text.contains("No datapoints in the window: AWS/SQS ApproximateAgeOfOldestMessage"),
+            "{}",
+            digest.text
+        );
+    }
+
+    #[test]
+    fn the_component_is_the_most_specific_resource_dimension() {
+        let of = |dims: &[(&str, &str)]| component_of(&series("AWS/X", "M", dims, "Sum", &[]));
+        assert_eq!(of(&[("Operation", "GetItem"), ("TableName", "orders")]), "orders");
+        assert_eq!(of(&[("ClusterName", "prod"), ("ServiceName", "checkout")]), "checkout");
+        assert_eq!(of(&[("ApiName", "shop"), ("Stage", "v1")]), "shop");
+        assert_eq!(of(&[("Stage", "v1"), ("Widget", "w-1")]), "w-1");
+        assert_eq!(of(&[("StateMachineArn", "arn:aws:states:eu-west-1:1:stateMachine:orders-flow")]), "orders-flow");
+        assert_eq!(of(&[]), "AWS/X");
+    }
+
+    #[test]
+    fn the_digest_stays_within_budget_whatever_the_input_size() {
+        let many: Vec<MetricSeries> =
+            (0..400).map(|i| errors(&format!("function-{i}-{}", "x".repeat(50)), 50, 5.0, 62)).collect();
+        let digest = digest(&many, &frame(), "s3://bucket/raw.json");
+        assert_eq!(digest.findings.len(), budget::DIGEST_FINDINGS);
+        assert!(digest.text.chars().count() <= budget::DIGEST_TEXT_CHARS);
+        assert!(digest.findings.iter().all(|f| f.excerpt.chars().count() <= budget::FINDING_EXCERPT_CHARS));
+        assert!(digest.text.contains("Raw series: s3://bucket/raw.json"), "{}", digest.text);
+        assert_eq!(digest.records, 400);
+    }
+}
+#[cfg(test)]
+mod perf_probe {
     use super::*;
     #[test]
     #[ignore = "scratch"]
-    fn probe() {
-        let dir = std::path::Path::new("/work/shared/incidents/iam-policy-detach-1");
-        let input: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("input.json")).unwrap()).unwrap();
-        let parsed = crate::domain::input::parse_input(&input, &crate::config::Config::default(), Utc::now()).unwrap();
-        let frame = AnalysisFrame { window: parsed.window, noticed_at: parsed.noticed_at, resources: vec![] };
-        let all: Vec<MetricSeries> = std::fs::read_to_string(dir.join("metrics.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap())
-            .map(|mut s: MetricSeries| {
-                let (start, end) = (frame.window.start.timestamp_millis(), frame.window.end.timestamp_millis());
-                let keep: Vec<usize> = (0..s.timestamps.len()).filter(|i| s.timestamps[*i] >= start && s.timestamps[*i] <= end).collect();
-                s.values = keep.iter().map(|i| s.values[*i]).collect();
-                s.timestamps = keep.iter().map(|i| s.timestamps[*i]).collect();
-                s
-            }).collect();
-        let horizon = DataHorizon::of(&all, &frame);
-        for s in all.iter().filter(|s| s.metric_name == "ConsumedWriteCapacityUnits") {
-            let p = Prepared::of(s, &horizon).unwrap();
-            println!("{:?} {:?}", s.dimensions, p.values);
-            for e in episodes(&p) { println!("  {:?}", e); }
-            for i in 5..p.values.len() {
-                let history: Vec<f64> = (0..i).rev().map(|j| p.values[j]).collect();
-                let b = Baseline::of(&history, true);
-                let w = &p.values[i..(i + 6).min(p.values.len())];
-                println!("  {} v={} {:?} start={:?} rare={} spread={}", i, p.values[i], b, change_starts_at(&p.values, i, &b, &history), rare_run(w, -1.0, &history), rolling_median_spread(&history, w.len()));
-            }
-        }
+    fn timing() {
+        let frame = AnalysisFrame { window: crate::contract::Window { start: DateTime::from_timestamp(0, 0).unwrap(), end: DateTime::from_timestamp(86_400, 0).unwrap() }, noticed_at: DateTime::from_timestamp(86_000, 0).unwrap(), resources: vec![] };
+        let series: Vec<MetricSeries> = (0..200).map(|s| MetricSeries { namespace: "N".into(), metric_name: format!("Latency{s}"), dimensions: Default::default(), stat: "Average".into(), period: 60, unit: None,
+            timestamps: (0..1440).map(|i| i * 60_000).collect(), values: (0..1440).map(|i| 30.0 + ((i * 7919 + s * 13) % 17) as f64).collect() }).collect();
+        let t = std::time::Instant::now();
+        let d = digest(&series, &frame, "");
+        println!("{:?} {}", t.elapsed(), d.findings.len());
     }
 }

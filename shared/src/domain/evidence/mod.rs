@@ -5,6 +5,7 @@ pub mod audit;
 pub mod knowledge;
 pub mod logs;
 pub mod metrics;
+pub mod templates;
 pub mod traces;
 
 use chrono::{DateTime, Utc};

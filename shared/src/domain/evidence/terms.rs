@@ -36,33 +36,63 @@ fn split_camel(segment: &str, out: &mut Vec<String>) {
     }
 }
 
-/// A light English stemmer: folds plurals so `orders` meets `order` and `policies` meets `policy`.
+/// A light English stemmer, applied alike to queries, documents and names, so that `orders` meets `order`,
+/// `policies` meets `policy`, `denied` meets `deny`, and `throttled`, `throttling` and `throttles` meet `throttle`.
+/// Words with digits or non-ASCII letters are kept as they are.
 pub fn stem(word: &str) -> String {
-    if word.len() > 4 && word.ends_with("ies") {
-        return format!("{}y", &word[..word.len() - 3]);
+    if !word.bytes().all(|b| b.is_ascii_lowercase()) {
+        return word.to_string();
     }
-    if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") && !word.ends_with("us") {
-        return word[..word.len() - 1].to_string();
+    for (suffix, replacement) in [("ies", "y"), ("ied", "y")] {
+        if let Some(base) = word.strip_suffix(suffix).filter(|b| b.len() >= 2) {
+            return format!("{base}{replacement}");
+        }
     }
-    word.to_string()
+    let mut stem = word;
+    if stem.len() > 3 && stem.ends_with('s') && !["ss", "us", "is"].iter().any(|end| stem.ends_with(end)) {
+        stem = &stem[..stem.len() - 1];
+    }
+    for suffix in ["ment", "ing", "ed"] {
+        if let Some(base) = stem.strip_suffix(suffix).filter(|b| b.len() >= 4) {
+            return undouble(base).to_string();
+        }
+    }
+    match stem.strip_suffix('e') {
+        Some(base) if base.len() >= 4 => base.to_string(),
+        _ => stem.to_string(),
+    }
 }
 
-/// Search terms of a text: its words (stemmed, stopwords dropped), plus each camelCase or hyphenated compound as
-/// one more term, so `AccessDeniedException` matches both `AccessDenied` and `denied`.
-pub fn search_terms(text: &str) -> Vec<String> {
-    let mut terms = Vec::new();
-    for token in text.split(|c: char| c.is_whitespace() || matches!(c, '`' | '"' | '\'' | ',' | ';' | '(' | ')' | '*'))
-    {
-        let parts = split_words(token);
-        if parts.len() > 1 {
-            let compound: String = parts.concat();
-            if compound.len() <= 40 {
-                terms.push(compound);
-            }
-        }
-        terms.extend(parts.into_iter().filter(|w| w.len() > 1 && !PROSE_STOPWORDS.contains(&w.as_str())).map(|w| stem(&w)));
+/// `stopp` → `stop`, `logg` → `log`; `roll` and `access` keep their double letter.
+fn undouble(stem: &str) -> &str {
+    let bytes = stem.as_bytes();
+    match bytes {
+        [.., a, b] if a == b && !matches!(a, b'l' | b's' | b'z') && !b"aeiou".contains(a) => &stem[..stem.len() - 1],
+        _ => stem,
     }
+}
+
+/// Search terms of a text: its words (stemmed, stopwords dropped, see `word_terms`) and its compounds (see
+/// `compound_terms`), so `AccessDeniedException` matches both `AccessDenied` and `denied`.
+pub fn search_terms(text: &str) -> Vec<String> {
+    let mut terms = word_terms(text);
+    terms.extend(compound_terms(text));
     terms
+}
+
+/// The words of a text, stemmed, without prose stopwords.
+pub fn word_terms(text: &str) -> Vec<String> {
+    tokens(text).flatten().filter(|w| w.len() > 1 && !PROSE_STOPWORDS.contains(&w.as_str())).map(|w| stem(&w)).collect()
+}
+
+/// Each camelCase or hyphenated identifier of a text as one more term (`accessdeniedexception`, `ordersapi`).
+pub fn compound_terms(text: &str) -> Vec<String> {
+    tokens(text).filter(|parts| parts.len() > 1).map(|parts| parts.concat()).filter(|c| c.len() <= 40).collect()
+}
+
+/// The words of each whitespace- or quote-separated token of a text.
+fn tokens(text: &str) -> impl Iterator<Item = Vec<String>> + '_ {
+    text.split(|c: char| c.is_whitespace() || matches!(c, '`' | '"' | '\'' | ',' | ';' | '(' | ')' | '*')).map(split_words)
 }
 
 /// The meaningful words of a resource name, dropping the generated parts that carry no meaning: CloudFormation/CDK
@@ -146,17 +176,37 @@ mod tests {
 
     #[test]
     fn name_tokens_drop_generated_parts() {
-        assert_eq!(name_tokens("ShopStack-CartTableFC66D572-mT9XvDkRQgzE"), ["cart", "shop", "stack", "table"]);
+        assert_eq!(name_tokens("ShopStack-CartTableFC66D572-mT9XvDkRQgzE"), ["cart", "shop", "stack", "tabl"]);
         assert_eq!(name_tokens("orders-api-role"), ["api", "order", "role"]);
         assert_eq!(name_tokens("vol-0cf510ba414fb4850"), ["vol"]);
-        assert_eq!(name_tokens("billing-v2"), ["billing", "v2"]);
+        assert_eq!(name_tokens("billing-v2"), ["bill", "v2"]);
+    }
+
+    #[test]
+    fn stemming_folds_inflections() {
+        for (words, stemmed) in [
+            (&["throttle", "throttled", "throttling", "throttles"][..], "throttl"),
+            (&["deploy", "deployment", "deployments", "deployed"][..], "deploy"),
+            (&["deny", "denied"][..], "deny"),
+            (&["policy", "policies"][..], "policy"),
+            (&["stop", "stopped"][..], "stop"),
+            (&["role", "roles"][..], "role"),
+            (&["access"][..], "access"),
+            (&["v2", "ec2"][..], ""),
+        ] {
+            for word in words {
+                let expected = if stemmed.is_empty() { word.to_string() } else { stemmed.to_string() };
+                assert_eq!(stem(word), expected, "{word}");
+            }
+        }
     }
 
     #[test]
     fn search_terms_keep_compounds_and_stem_plurals() {
         let terms = search_terms("AccessDeniedException on the Policies");
         assert!(terms.contains(&"accessdeniedexception".to_string()));
-        assert!(terms.contains(&"denied".to_string()));
+        assert!(terms.contains(&"deny".to_string()));
+        assert_eq!(compound_terms("AccessDeniedException on orders-api"), ["accessdeniedexception", "ordersapi"]);
         assert!(terms.contains(&"policy".to_string()));
         assert!(!terms.contains(&"the".to_string()));
     }

@@ -1,0 +1,778 @@
+//! What failures look like from inside an application: exception types, messages and stack traces as
+//! Node.js, Python and Java print them, for every failure the simulator can inject.
+
+use super::model::{DbEngine, Runtime};
+
+/// A failure of one request (or of one call inside it).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    Throttled { table: String, operation: &'static str },
+    AccessDenied { action: String, resource: String, principal: String, operation: &'static str, service: &'static str },
+    HttpTimeout { host: String, timeout_ms: u32 },
+    HttpStatus { host: String, path: String, status: u16, body: String },
+    DnsNotFound { host: String, path: String },
+    TlsExpired { host: String, path: String, not_after: String },
+    DbConnect { endpoint: String, ip: String, port: u32, engine: DbEngine, timeout_ms: u32 },
+    DiskFull { engine: DbEngine, table: String },
+    /// A transient connection reset to an AWS endpoint (benign background noise).
+    ConnReset { endpoint: String },
+    /// A bug in new code; `variant` picks one of a few realistic defects.
+    CodeDefect { variant: usize },
+    /// A message the consumer cannot process.
+    Poison { variant: usize },
+    OutOfMemory,
+}
+
+/// How an exception prints in one runtime.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorReport {
+    /// Short type name (`ProvisionedThroughputExceededException`).
+    pub short_type: String,
+    /// Fully qualified type name where the runtime prints one.
+    pub qualified_type: String,
+    pub message: String,
+    pub code: Option<String>,
+    /// Frames, innermost last for Python and innermost first for Node/Java, already formatted for the runtime.
+    pub frames: Vec<String>,
+    /// Extra lines after the trace (Java `Caused by`, Postgres `HINT`).
+    pub trailer: Vec<String>,
+    pub runtime: Runtime,
+}
+
+impl ErrorReport {
+    /// The stack trace text exactly as the runtime prints it (multi-line).
+    pub fn stack_text(&self) -> String {
+        match self.runtime {
+            Runtime::Node => {
+                let mut text = format!("{}: {}", self.short_type, self.message);
+                for frame in &self.frames {
+                    text.push_str("\n    ");
+                    text.push_str(frame);
+                }
+                text
+            }
+            Runtime::Python => {
+                let mut text = String::from("Traceback (most recent call last):");
+                for frame in &self.frames {
+                    text.push_str("\n  ");
+                    text.push_str(frame);
+                }
+                text.push_str(&format!("\n{}: {}", self.qualified_type, self.message));
+                for line in &self.trailer {
+                    text.push('\n');
+                    text.push_str(line);
+                }
+                text
+            }
+            Runtime::Java => {
+                let mut text = format!("{}: {}", self.qualified_type, self.message);
+                for frame in &self.frames {
+                    text.push_str("\n\tat ");
+                    text.push_str(frame);
+                }
+                for line in &self.trailer {
+                    text.push('\n');
+                    text.push_str(line);
+                }
+                text
+            }
+        }
+    }
+
+    /// Stack frames as a list, the way Lambda's Node.js runtime puts them in `Invoke Error` JSON.
+    pub fn stack_lines(&self) -> Vec<String> {
+        self.stack_text().lines().map(str::to_string).collect()
+    }
+}
+
+/// Where the failing code lives, to name the application frames.
+#[derive(Debug, Clone)]
+pub struct CodeSite {
+    pub runtime: Runtime,
+    pub on_ecs: bool,
+    /// `Order`
+    pub entity: String,
+    /// `orders`
+    pub module: String,
+    /// `com.acme.orders`
+    pub package: String,
+    /// A request id to embed in AWS service errors.
+    pub aws_request_id: String,
+}
+
+impl CodeSite {
+    fn node_app_frame(&self, function: &str, line: u32) -> String {
+        let file = if self.on_ecs { format!("/app/src/{}/service.js", self.module) } else { "/var/task/index.js".to_string() };
+        format!("at async {function} ({file}:{line}:{})", 5 + line % 13)
+    }
+
+    fn python_frames(&self, function: &str, code: &str) -> Vec<String> {
+        if self.on_ecs {
+            vec![
+                format!("File \"/app/{}/routes.py\", line 64, in handle\n    return await {function}(request)", self.module),
+                format!("File \"/app/{}/service.py\", line 112, in {function}\n    {code}", self.module),
+            ]
+        } else {
+            vec![
+                "File \"/var/task/app.py\", line 58, in lambda_handler\n    return ROUTES[route](event)".to_string(),
+                format!("File \"/var/task/{}/service.py\", line 77, in {function}\n    {code}", self.module),
+            ]
+        }
+    }
+
+    fn java_app_frames(&self, method: &str) -> Vec<String> {
+        let package = &self.package;
+        let entity = &self.entity;
+        vec![
+            format!("{package}.{}.{entity}Repository.{method}({entity}Repository.java:61)", self.module),
+            format!("{package}.{}.{entity}Service.handle({entity}Service.java:88)", self.module),
+            if self.on_ecs {
+                format!("{package}.{}.web.{entity}Controller.dispatch({entity}Controller.java:47)", self.module)
+            } else {
+                format!("{package}.{}.Handler.handleRequest(Handler.java:39)", self.module)
+            },
+        ]
+    }
+
+    fn report(&self, short: &str, qualified: &str, message: String, frames: Vec<String>) -> ErrorReport {
+        ErrorReport {
+            short_type: short.to_string(),
+            qualified_type: qualified.to_string(),
+            message,
+            code: None,
+            frames,
+            trailer: Vec::new(),
+            runtime: self.runtime,
+        }
+    }
+}
+
+const NODE_SDK_FRAMES: &[&str] = &[
+    "at throwDefaultError (/var/runtime/node_modules/@aws-sdk/node_modules/@smithy/smithy-client/dist-cjs/index.js:838:20)",
+    "at /var/runtime/node_modules/@aws-sdk/node_modules/@smithy/smithy-client/dist-cjs/index.js:847:5",
+    "at de_CommandError (/var/runtime/node_modules/@aws-sdk/client-dynamodb/dist-cjs/index.js:2305:14)",
+    "at process.processTicksAndRejections (node:internal/process/task_queues:95:5)",
+    "at async /var/runtime/node_modules/@aws-sdk/node_modules/@smithy/middleware-serde/dist-cjs/index.js:35:20",
+];
+
+const BOTOCORE_FRAMES: &[&str] = &[
+    "File \"/var/runtime/botocore/client.py\", line 565, in _api_call\n    return self._make_api_call(operation_name, kwargs)",
+    "File \"/var/runtime/botocore/client.py\", line 1021, in _make_api_call\n    raise error_class(parsed_response, operation_name)",
+];
+
+const JAVA_SDK_FRAMES: &[&str] = &[
+    "software.amazon.awssdk.core.internal.http.CombinedResponseHandler.handleErrorResponse(CombinedResponseHandler.java:125)",
+    "software.amazon.awssdk.core.internal.http.CombinedResponseHandler.handleResponse(CombinedResponseHandler.java:82)",
+    "software.amazon.awssdk.core.internal.http.pipeline.stages.RetryableStage.execute(RetryableStage.java:47)",
+];
+
+fn snake(operation: &str) -> String {
+    let mut out = String::new();
+    for (index, ch) in operation.chars().enumerate() {
+        if ch.is_uppercase() && index > 0 {
+            out.push('_');
+        }
+        out.extend(ch.to_lowercase());
+    }
+    out
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().collect::<String>() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+const THROTTLE_TEXT: &str = "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.";
+
+/// The exception a failure raises in the given code.
+pub fn describe(failure: &Failure, site: &CodeSite) -> ErrorReport {
+    match failure {
+        Failure::Throttled { table, operation } => aws_error(site, "dynamodb", "ProvisionedThroughputExceededException", THROTTLE_TEXT, operation, table, Some(9)),
+        Failure::AccessDenied { action, resource, principal, operation, service } => {
+            let text = format!(
+                "User: {principal} is not authorized to perform: {action} on resource: {resource} because no identity-based policy allows the {action} action"
+            );
+            let code = if *service == "s3" { "AccessDenied" } else { "AccessDeniedException" };
+            aws_error(site, service, code, &text, operation, resource, None)
+        }
+        Failure::HttpTimeout { host, timeout_ms } => http_timeout(site, host, *timeout_ms),
+        Failure::HttpStatus { host, path, status, body } => http_status(site, host, path, *status, body),
+        Failure::DnsNotFound { host, path } => dns_not_found(site, host, path),
+        Failure::TlsExpired { host, path, not_after } => tls_expired(site, host, path, not_after),
+        Failure::DbConnect { endpoint, ip, port, engine, timeout_ms } => db_connect(site, endpoint, ip, *port, *engine, *timeout_ms),
+        Failure::DiskFull { engine, table } => disk_full(site, *engine, table),
+        Failure::ConnReset { endpoint } => conn_reset(site, endpoint),
+        Failure::CodeDefect { variant } => code_defect(site, *variant),
+        Failure::Poison { variant } => poison(site, *variant),
+        Failure::OutOfMemory => out_of_memory(site),
+    }
+}
+
+fn aws_error(
+    site: &CodeSite,
+    service: &str,
+    code: &str,
+    text: &str,
+    operation: &str,
+    resource: &str,
+    python_retries: Option<u32>,
+) -> ErrorReport {
+    let entity = &site.entity;
+    match site.runtime {
+        Runtime::Node => {
+            let mut frames: Vec<String> = NODE_SDK_FRAMES.iter().map(|f| f.replace("client-dynamodb", &format!("client-{}", sdk_package(service)))).collect();
+            frames.push(site.node_app_frame(&format!("{}{entity}", lower_first(&verb_for(operation))), 88));
+            let mut report = site.report(code, code, text.to_string(), frames);
+            report.code = Some(code.to_string());
+            report
+        }
+        Runtime::Python => {
+            let retries = python_retries.map(|n| format!(" (reached max retries: {n})")).unwrap_or_default();
+            let message = format!("An error occurred ({code}) when calling the {operation} operation{retries}: {text}");
+            let call = match service {
+                "dynamodb" => format!("table.{}(Item=item)", snake(operation)),
+                "s3" => format!("s3.put_object(Bucket=BUCKET, Key=key, Body=body)  # {resource}"),
+                "sqs" => "sqs.send_message(QueueUrl=QUEUE_URL, MessageBody=json.dumps(event))".to_string(),
+                _ => "secrets.get_secret_value(SecretId=SECRET_ID)".to_string(),
+            };
+            let mut frames = site.python_frames(&snake(&verb_for(operation)), &call);
+            frames.extend(BOTOCORE_FRAMES.iter().map(|f| f.to_string()));
+            let qualified = if code.starts_with("ProvisionedThroughput") {
+                format!("botocore.errorfactory.{code}")
+            } else {
+                "botocore.exceptions.ClientError".to_string()
+            };
+            let short = if qualified.ends_with("ClientError") { "ClientError" } else { code };
+            site.report(short, &qualified, message, frames)
+        }
+        Runtime::Java => {
+            let sdk = sdk_package(service).replace('-', "");
+            let service_label = java_service_label(service);
+            let (short, qualified) = if code.starts_with("ProvisionedThroughput") {
+                (code.to_string(), format!("software.amazon.awssdk.services.{sdk}.model.{code}"))
+            } else {
+                let short = format!("{service_label}Exception");
+                let qualified = format!("software.amazon.awssdk.services.{sdk}.model.{short}");
+                (short, qualified)
+            };
+            let message = format!("{text} (Service: {service_label}, Status Code: 400, Request ID: {})", site.aws_request_id);
+            let mut frames: Vec<String> = JAVA_SDK_FRAMES.iter().map(|f| f.to_string()).collect();
+            frames.extend(site.java_app_frames(&lower_first(&verb_for(operation))));
+            site.report(&short, &qualified, message, frames)
+        }
+    }
+}
+
+fn sdk_package(service: &str) -> &str {
+    match service {
+        "secretsmanager" => "secrets-manager",
+        other => other,
+    }
+}
+
+fn java_service_label(service: &str) -> &'static str {
+    match service {
+        "dynamodb" => "DynamoDb",
+        "s3" => "S3",
+        "sqs" => "Sqs",
+        _ => "SecretsManager",
+    }
+}
+
+/// `PutItem` → `save`, the verb of the application method that issued it.
+fn verb_for(operation: &str) -> String {
+    match operation {
+        "PutItem" | "TransactWriteItems" | "BatchWriteItem" | "INSERT" => "Save".to_string(),
+        "UpdateItem" | "UPDATE" => "Update".to_string(),
+        "GetItem" | "Query" | "SELECT" => "Find".to_string(),
+        "PutObject" => "Upload".to_string(),
+        "SendMessage" => "Publish".to_string(),
+        _ => "Load".to_string(),
+    }
+}
+
+fn http_timeout(site: &CodeSite, host: &str, timeout_ms: u32) -> ErrorReport {
+    match site.runtime {
+        Runtime::Node => {
+            let mut report = site.report(
+                "AxiosError",
+                "AxiosError",
+                format!("timeout of {timeout_ms}ms exceeded"),
+                vec![
+                    "at RedirectableRequest.handleRequestTimeout (/var/task/node_modules/axios/dist/node/axios.cjs:3163:16)".to_string(),
+                    "at RedirectableRequest.emit (node:events:519:28)".to_string(),
+                    "at Timeout.<anonymous> (/var/task/node_modules/follow-redirects/index.js:221:12)".to_string(),
+                    "at listOnTimeout (node:internal/timers:581:17)".to_string(),
+                    "at process.processTimers (node:internal/timers:519:7)".to_string(),
+                ],
+            );
+            report.code = Some("ECONNABORTED".to_string());
+            report
+        }
+        Runtime::Python => {
+            let mut frames = site.python_frames("call_provider", "resp = session.post(url, json=payload, timeout=TIMEOUT)");
+            frames.push("File \"/var/task/requests/adapters.py\", line 713, in send\n    raise ReadTimeout(e, request=request)".to_string());
+            site.report(
+                "ReadTimeout",
+                "requests.exceptions.ReadTimeout",
+                format!("HTTPSConnectionPool(host='{host}', port=443): Read timed out. (read timeout={:.1})", f64::from(timeout_ms) / 1000.0),
+                frames,
+            )
+        }
+        Runtime::Java => {
+            let mut frames = vec![
+                "java.net.http/jdk.internal.net.http.HttpClientImpl.send(HttpClientImpl.java:951)".to_string(),
+                "java.net.http/jdk.internal.net.http.HttpClientFacade.send(HttpClientFacade.java:133)".to_string(),
+            ];
+            frames.extend(site.java_app_frames("callProvider"));
+            site.report("HttpTimeoutException", "java.net.http.HttpTimeoutException", "request timed out".to_string(), frames)
+        }
+    }
+}
+
+fn http_status(site: &CodeSite, host: &str, path: &str, status: u16, body: &str) -> ErrorReport {
+    let reason = match status {
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        429 => "Too Many Requests",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Internal Server Error",
+    };
+    match site.runtime {
+        Runtime::Node => {
+            let mut report = site.report(
+                "AxiosError",
+                "AxiosError",
+                format!("Request failed with status code {status}"),
+                vec![
+                    "at settle (/var/task/node_modules/axios/dist/node/axios.cjs:1983:12)".to_string(),
+                    "at IncomingMessage.handleStreamEnd (/var/task/node_modules/axios/dist/node/axios.cjs:3085:11)".to_string(),
+                    "at IncomingMessage.emit (node:events:531:35)".to_string(),
+                    "at endReadableNT (node:internal/streams/readable:1698:12)".to_string(),
+                ],
+            );
+            report.code = Some(if status < 500 { "ERR_BAD_REQUEST" } else { "ERR_BAD_RESPONSE" }.to_string());
+            report
+        }
+        Runtime::Python => {
+            let mut frames = site.python_frames("call_provider", "resp.raise_for_status()");
+            frames.push("File \"/var/task/requests/models.py\", line 1024, in raise_for_status\n    raise HTTPError(http_error_msg, response=self)".to_string());
+            let class = if status < 500 { "Client" } else { "Server" };
+            site.report(
+                "HTTPError",
+                "requests.exceptions.HTTPError",
+                format!("{status} {class} Error: {reason} for url: https://{host}{path}"),
+                frames,
+            )
+        }
+        Runtime::Java => {
+            let provider = host.split('.').nth(1).unwrap_or(host);
+            let class = format!("{}ClientException", super::naming::title_case(provider));
+            let qualified = format!("{}.{}.client.{class}", site.package, site.module);
+            let frames = site.java_app_frames("callProvider");
+            site.report(&class, &qualified, format!("{provider} returned HTTP {status}: {body}"), frames)
+        }
+    }
+}
+
+fn dns_not_found(site: &CodeSite, host: &str, path: &str) -> ErrorReport {
+    match site.runtime {
+        Runtime::Node => {
+            let mut report = site.report(
+                "Error",
+                "Error",
+                format!("getaddrinfo ENOTFOUND {host}"),
+                vec!["at GetAddrInfoReqWrap.onlookup [as oncomplete] (node:dns:109:26)".to_string()],
+            );
+            report.code = Some("ENOTFOUND".to_string());
+            report
+        }
+        Runtime::Python => {
+            let frames = site.python_frames("call_service", "resp = session.get(url, timeout=TIMEOUT)");
+            site.report(
+                "ConnectionError",
+                "requests.exceptions.ConnectionError",
+                format!(
+                    "HTTPSConnectionPool(host='{host}', port=443): Max retries exceeded with url: {path} (Caused by NameResolutionError(\"<urllib3.connection.HTTPSConnection object at 0x7f3a2c1d5e10>: Failed to resolve '{host}' ([Errno -2] Name or service not known)\"))"
+                ),
+                frames,
+            )
+        }
+        Runtime::Java => {
+            let mut frames = vec![
+                "java.base/java.net.InetAddress$CachedLookup.get(InetAddress.java:988)".to_string(),
+                "java.base/java.net.InetAddress.getAllByName0(InetAddress.java:1818)".to_string(),
+            ];
+            frames.extend(site.java_app_frames("callService"));
+            site.report("UnknownHostException", "java.net.UnknownHostException", format!("{host}: Name or service not known"), frames)
+        }
+    }
+}
+
+fn tls_expired(site: &CodeSite, host: &str, path: &str, not_after: &str) -> ErrorReport {
+    match site.runtime {
+        Runtime::Node => {
+            let mut report = site.report(
+                "Error",
+                "Error",
+                "certificate has expired".to_string(),
+                vec![
+                    "at TLSSocket.onConnectSecure (node:_tls_wrap:1674:34)".to_string(),
+                    "at TLSSocket.emit (node:events:519:28)".to_string(),
+                    "at TLSSocket._finishInit (node:_tls_wrap:1085:8)".to_string(),
+                    "at ssl.onhandshakedone (node:_tls_wrap:871:12)".to_string(),
+                ],
+            );
+            report.code = Some("CERT_HAS_EXPIRED".to_string());
+            report
+        }
+        Runtime::Python => {
+            let frames = site.python_frames("call_provider", "resp = session.request(method, url, json=payload, timeout=TIMEOUT)");
+            site.report(
+                "SSLError",
+                "requests.exceptions.SSLError",
+                format!(
+                    "HTTPSConnectionPool(host='{host}', port=443): Max retries exceeded with url: {path} (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired (_ssl.c:1006)')))"
+                ),
+                frames,
+            )
+        }
+        Runtime::Java => {
+            let mut frames = vec![
+                "java.base/sun.security.ssl.Alert.createSSLException(Alert.java:130)".to_string(),
+                "java.base/sun.security.ssl.TransportContext.fatal(TransportContext.java:378)".to_string(),
+                "java.base/sun.security.ssl.CertificateMessage$T13CertificateConsumer.checkServerCerts(CertificateMessage.java:1296)".to_string(),
+            ];
+            frames.extend(site.java_app_frames("callProvider"));
+            let mut report = site.report(
+                "SSLHandshakeException",
+                "javax.net.ssl.SSLHandshakeException",
+                "PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed".to_string(),
+                frames,
+            );
+            report.trailer = vec![format!("Caused by: java.security.cert.CertificateExpiredException: NotAfter: {not_after}")];
+            report
+        }
+    }
+}
+
+fn db_connect(site: &CodeSite, endpoint: &str, ip: &str, port: u32, engine: DbEngine, timeout_ms: u32) -> ErrorReport {
+    match (site.runtime, engine.is_postgres()) {
+        (Runtime::Node, _) => {
+            let mut report = site.report(
+                "Error",
+                "Error",
+                format!("connect ETIMEDOUT {ip}:{port}"),
+                vec!["at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1607:16)".to_string()],
+            );
+            report.code = Some("ETIMEDOUT".to_string());
+            report
+        }
+        (Runtime::Python, true) => {
+            let mut frames = site.python_frames("find", "async with pool.acquire() as conn:");
+            frames.push("File \"/usr/local/lib/python3.12/site-packages/psycopg2/__init__.py\", line 122, in connect\n    conn = _connect(dsn, connection_factory=connection_factory, **kwasync)".to_string());
+            site.report(
+                "OperationalError",
+                "psycopg2.OperationalError",
+                format!("connection to server at \"{endpoint}\" ({ip}), port {port} failed: timeout expired"),
+                frames,
+            )
+        }
+        (Runtime::Python, false) => {
+            let frames = site.python_frames("find", "conn = pool.connection()");
+            site.report(
+                "OperationalError",
+                "pymysql.err.OperationalError",
+                format!("(2003, \"Can't connect to MySQL server on '{endpoint}' (timed out)\")"),
+                frames,
+            )
+        }
+        (Runtime::Java, postgres) => {
+            let mut frames = vec![
+                "com.zaxxer.hikari.pool.HikariPool.createTimeoutException(HikariPool.java:686)".to_string(),
+                "com.zaxxer.hikari.pool.HikariPool.getConnection(HikariPool.java:179)".to_string(),
+                "com.zaxxer.hikari.HikariDataSource.getConnection(HikariDataSource.java:128)".to_string(),
+            ];
+            frames.extend(site.java_app_frames("find"));
+            let mut report = site.report(
+                "SQLTransientConnectionException",
+                "java.sql.SQLTransientConnectionException",
+                format!("HikariPool-1 - Connection is not available, request timed out after {timeout_ms}ms (total=0, active=0, idle=0, waiting=12)"),
+                frames,
+            );
+            report.trailer = vec![if postgres {
+                "Caused by: org.postgresql.util.PSQLException: The connection attempt failed.\nCaused by: java.net.SocketTimeoutException: Connect timed out".to_string()
+            } else {
+                "Caused by: com.mysql.cj.jdbc.exceptions.CommunicationsException: Communications link failure\n\nThe last packet sent successfully to the server was 0 milliseconds ago. The driver has not received any packets from the server.".to_string()
+            }];
+            report
+        }
+    }
+}
+
+fn disk_full(site: &CodeSite, engine: DbEngine, table: &str) -> ErrorReport {
+    let pg_text = "could not extend file \"base/16401/24577.3\": No space left on device";
+    if engine.is_postgres() {
+        match site.runtime {
+            Runtime::Node => {
+                let mut report = site.report(
+                    "error",
+                    "error",
+                    pg_text.to_string(),
+                    vec![
+                        "at Parser.parseErrorMessage (/app/node_modules/pg-protocol/dist/parser.js:283:98)".to_string(),
+                        "at Parser.handlePacket (/app/node_modules/pg-protocol/dist/parser.js:122:29)".to_string(),
+                        "at Parser.parse (/app/node_modules/pg-protocol/dist/parser.js:35:38)".to_string(),
+                        "at Socket.<anonymous> (/app/node_modules/pg-protocol/dist/index.js:11:42)".to_string(),
+                    ],
+                );
+                report.code = Some("53100".to_string());
+                report
+            }
+            Runtime::Python => {
+                let frames = site.python_frames("save", &format!("await conn.execute(\"INSERT INTO {table} ...\", *values)"));
+                let mut report = site.report("DiskFull", "psycopg2.errors.DiskFull", pg_text.to_string(), frames);
+                report.trailer = vec!["HINT:  Check free disk space.".to_string()];
+                report
+            }
+            Runtime::Java => {
+                let mut frames = vec![
+                    "org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2725)".to_string(),
+                    "org.postgresql.core.v3.QueryExecutorImpl.processResults(QueryExecutorImpl.java:2412)".to_string(),
+                    "org.postgresql.jdbc.PgPreparedStatement.executeUpdate(PgPreparedStatement.java:152)".to_string(),
+                ];
+                frames.extend(site.java_app_frames("save"));
+                let mut report = site.report("PSQLException", "org.postgresql.util.PSQLException", format!("ERROR: {pg_text}"), frames);
+                report.trailer = vec!["  Hint: Check free disk space.".to_string()];
+                report
+            }
+        }
+    } else {
+        let text = format!("The table '{table}' is full");
+        match site.runtime {
+            Runtime::Node => {
+                let mut report = site.report(
+                    "Error",
+                    "Error",
+                    text,
+                    vec![
+                        "at PromisePool.query (/app/node_modules/mysql2/lib/promise/pool.js:36:22)".to_string(),
+                        site.node_app_frame(&format!("save{}", site.entity), 54),
+                    ],
+                );
+                report.code = Some("ER_RECORD_FILE_FULL".to_string());
+                report
+            }
+            Runtime::Python => {
+                let frames = site.python_frames("save", "cursor.execute(INSERT_SQL, values)");
+                site.report("OperationalError", "pymysql.err.OperationalError", format!("(1114, \"{text}\")"), frames)
+            }
+            Runtime::Java => {
+                let mut frames = vec!["com.mysql.cj.jdbc.exceptions.SQLError.createSQLException(SQLError.java:130)".to_string()];
+                frames.extend(site.java_app_frames("save"));
+                site.report("SQLException", "java.sql.SQLException", text, frames)
+            }
+        }
+    }
+}
+
+fn conn_reset(site: &CodeSite, endpoint: &str) -> ErrorReport {
+    match site.runtime {
+        Runtime::Node => {
+            let mut report = site.report(
+                "Error",
+                "Error",
+                "read ECONNRESET".to_string(),
+                vec![
+                    "at TLSWrap.onStreamRead (node:internal/stream_base_commons:216:20)".to_string(),
+                    "at TLSWrap.callbackTrampoline (node:internal/async_hooks:130:17)".to_string(),
+                ],
+            );
+            report.code = Some("ECONNRESET".to_string());
+            report
+        }
+        Runtime::Python => {
+            let mut frames = site.python_frames("find", "table.get_item(Key=key)");
+            frames.extend(BOTOCORE_FRAMES.iter().map(|f| f.to_string()));
+            frames.push("File \"/var/runtime/botocore/httpsession.py\", line 501, in send\n    raise ConnectionClosedError(".to_string());
+            site.report(
+                "ConnectionClosedError",
+                "botocore.exceptions.ConnectionClosedError",
+                format!("Connection was closed before we received a valid response from endpoint URL: \"https://{endpoint}/\"."),
+                frames,
+            )
+        }
+        Runtime::Java => {
+            let mut frames = vec![
+                "software.amazon.awssdk.core.exception.SdkClientException$BuilderImpl.build(SdkClientException.java:111)".to_string(),
+                "software.amazon.awssdk.core.internal.http.pipeline.stages.utils.RetryableStageHelper.setLastException(RetryableStageHelper.java:223)".to_string(),
+            ];
+            frames.extend(site.java_app_frames("find"));
+            site.report(
+                "SdkClientException",
+                "software.amazon.awssdk.core.exception.SdkClientException",
+                "Unable to execute HTTP request: Connection reset".to_string(),
+                frames,
+            )
+        }
+    }
+}
+
+/// Property names a new version might wrongly assume present.
+const DEFECT_FIELDS: &[&str] = &["shippingAddress", "billingAddress", "currency", "lineItems", "customerTier", "taxRegion"];
+
+fn code_defect(site: &CodeSite, variant: usize) -> ErrorReport {
+    let field = DEFECT_FIELDS[variant % DEFECT_FIELDS.len()];
+    let entity = &site.entity;
+    match site.runtime {
+        Runtime::Node => {
+            let file = if site.on_ecs { format!("/app/src/{}/mapper.js", site.module) } else { "/var/task/index.js".to_string() };
+            site.report(
+                "TypeError",
+                "TypeError",
+                format!("Cannot read properties of undefined (reading '{field}')"),
+                vec![
+                    format!("at toResponse ({file}:138:22)"),
+                    "at Array.map (<anonymous>)".to_string(),
+                    format!("at build{entity}Response ({file}:121:24)"),
+                    if site.on_ecs { format!("at /app/src/{}/routes.js:44:18", site.module) } else { format!("at Runtime.handler ({file}:31:12)") },
+                ],
+            )
+        }
+        Runtime::Python => {
+            let key = snake(field);
+            let frames = site.python_frames("to_response", &format!("\"{key}\": item[\"{key}\"][\"line1\"],"));
+            site.report("KeyError", "KeyError", format!("'{key}'"), frames)
+        }
+        Runtime::Java => {
+            let getter = format!("get{}", super::naming::title_case(field));
+            let mut frames = vec![format!("{}.{}.web.{entity}Mapper.toResponse({entity}Mapper.java:57)", site.package, site.module)];
+            frames.extend(site.java_app_frames("find"));
+            site.report(
+                "NullPointerException",
+                "java.lang.NullPointerException",
+                format!("Cannot invoke \"String.trim()\" because the return value of \"{}.{}.model.{entity}.{getter}()\" is null", site.package, site.module),
+                frames,
+            )
+        }
+    }
+}
+
+fn poison(site: &CodeSite, variant: usize) -> ErrorReport {
+    match (site.runtime, variant % 2) {
+        (Runtime::Node, 0) => site.report(
+            "SyntaxError",
+            "SyntaxError",
+            "Unexpected end of JSON input".to_string(),
+            vec![
+                "at JSON.parse (<anonymous>)".to_string(),
+                "at parseRecord (/var/task/index.js:19:23)".to_string(),
+                "at Array.map (<anonymous>)".to_string(),
+                "at Runtime.handler (/var/task/index.js:42:32)".to_string(),
+            ],
+        ),
+        (Runtime::Node, _) => site.report(
+            "TypeError",
+            "TypeError",
+            "Cannot read properties of null (reading 'toFixed')".to_string(),
+            vec![
+                "at formatAmount (/var/task/lib/money.js:12:17)".to_string(),
+                "at processRecord (/var/task/index.js:57:21)".to_string(),
+                "at Runtime.handler (/var/task/index.js:44:11)".to_string(),
+            ],
+        ),
+        (Runtime::Python, 0) => {
+            let frames = site.python_frames("process_record", "body = json.loads(record[\"body\"])");
+            site.report("JSONDecodeError", "json.decoder.JSONDecodeError", "Expecting ',' delimiter: line 1 column 212 (char 211)".to_string(), frames)
+        }
+        (Runtime::Python, _) => {
+            let frames = site.python_frames("process_record", "amount = Decimal(body[\"amount\"])");
+            site.report("InvalidOperation", "decimal.InvalidOperation", "[<class 'decimal.ConversionSyntax'>]".to_string(), frames)
+        }
+        (Runtime::Java, _) => {
+            let mut frames = vec![
+                "com.fasterxml.jackson.databind.exc.InvalidFormatException.from(InvalidFormatException.java:67)".to_string(),
+                "com.fasterxml.jackson.databind.DeserializationContext.weirdStringException(DeserializationContext.java:1958)".to_string(),
+            ];
+            frames.extend(site.java_app_frames("process"));
+            site.report(
+                "InvalidFormatException",
+                "com.fasterxml.jackson.databind.exc.InvalidFormatException",
+                "Cannot deserialize value of type `java.math.BigDecimal` from String \"12,50\": not a valid representation".to_string(),
+                frames,
+            )
+        }
+    }
+}
+
+fn out_of_memory(site: &CodeSite) -> ErrorReport {
+    match site.runtime {
+        Runtime::Node => site.report(
+            "FATAL ERROR",
+            "FATAL ERROR",
+            "Reached heap limit Allocation failed - JavaScript heap out of memory".to_string(),
+            Vec::new(),
+        ),
+        Runtime::Python => {
+            let frames = site.python_frames("handle", "self._cache[key] = payload");
+            site.report("MemoryError", "MemoryError", String::new(), frames)
+        }
+        Runtime::Java => {
+            let mut frames = vec![
+                "java.base/java.util.Arrays.copyOf(Arrays.java:3541)".to_string(),
+                "java.base/java.lang.AbstractStringBuilder.ensureCapacityInternal(AbstractStringBuilder.java:242)".to_string(),
+            ];
+            frames.extend(site.java_app_frames("cache"));
+            site.report("OutOfMemoryError", "java.lang.OutOfMemoryError", "Java heap space".to_string(), frames)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(runtime: Runtime) -> CodeSite {
+        CodeSite {
+            runtime,
+            on_ecs: false,
+            entity: "Order".into(),
+            module: "orders".into(),
+            package: "com.acme".into(),
+            aws_request_id: "REQ".into(),
+        }
+    }
+
+    #[test]
+    fn throttling_reads_like_each_sdk() {
+        let failure = Failure::Throttled { table: "orders".into(), operation: "PutItem" };
+        let node = describe(&failure, &site(Runtime::Node)).stack_text();
+        assert!(node.starts_with("ProvisionedThroughputExceededException: The level of configured"), "{node}");
+        assert!(node.contains("\n    at "));
+        let python = describe(&failure, &site(Runtime::Python)).stack_text();
+        assert!(python.starts_with("Traceback (most recent call last):"));
+        assert!(python.contains("when calling the PutItem operation (reached max retries: 9)"));
+        let java = describe(&failure, &site(Runtime::Java)).stack_text();
+        assert!(java.starts_with("software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExceededException"));
+        assert!(java.contains("(Service: DynamoDb, Status Code: 400, Request ID: REQ)"));
+    }
+
+    #[test]
+    fn access_denied_names_action_and_principal() {
+        let failure = Failure::AccessDenied {
+            action: "dynamodb:PutItem".into(),
+            resource: "arn:aws:dynamodb:eu-west-1:1:table/orders".into(),
+            principal: "arn:aws:sts::1:assumed-role/orders-role/orders-api".into(),
+            operation: "PutItem",
+            service: "dynamodb",
+        };
+        for runtime in [Runtime::Node, Runtime::Python, Runtime::Java] {
+            let text = describe(&failure, &site(runtime)).stack_text();
+            assert!(text.contains("is not authorized to perform: dynamodb:PutItem"), "{text}");
+        }
+    }
+}

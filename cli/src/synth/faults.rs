@@ -1,0 +1,100 @@
+//! What a scenario injects into the simulation: timed effects on one workload (capacity cuts, denied actions,
+//! dependency errors and slowness, deployments with defects, concurrency limits, demand, leaks, timeouts, poison).
+
+/// An error a dependency starts returning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepError {
+    /// The provider rejects the API key (HTTP 401).
+    Unauthorized,
+    DnsNotFound,
+    TlsExpired,
+    /// New connections to the database time out (a blocked security group).
+    ConnectTimeout,
+    /// The provider answers 503.
+    Upstream503,
+    /// Transient connection resets.
+    ConnReset,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Provisioned write capacity of table dependency `dep` becomes `write_units` per second.
+    CapacityCut { dep: usize, write_units: u32 },
+    /// IAM actions the workload's role may no longer perform.
+    Deny { actions: Vec<String> },
+    DepError { dep: usize, error: DepError, probability: f64, writes_only: bool },
+    /// The dependency gets slower by a log-normal extra delay with this median.
+    DepSlow { dep: usize, extra_median_ms: f64 },
+    /// A new version (Lambda) or task definition revision (ECS) goes live at the fault's start.
+    Deploy { label: String },
+    /// Requests to `route` on code deployed at or after the fault start fail with a code defect.
+    Defect { route: usize, variant: usize, probability: f64 },
+    /// Reserved concurrency limit of the function.
+    ConcurrencyLimit { limit: u32 },
+    /// Request rate multiplier; `synthetic` marks announced load-test traffic.
+    Demand { multiplier: f64, synthetic: bool },
+    /// Memory each request leaks in the serving instance.
+    MemoryLeak { mb_per_request: f64 },
+    /// The function timeout becomes this many seconds.
+    Timeout { seconds: f64 },
+    /// This fraction of new queue messages cannot be processed.
+    Poison { fraction: f64, variant: usize },
+    /// Database storage fills from the fault start until it is full at start + ramp.
+    DiskFill { dep: usize },
+}
+
+/// One effect on one workload over a time span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    pub workload: usize,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    /// The effect grows linearly to full strength over this many milliseconds.
+    pub ramp_ms: i64,
+    pub effect: Effect,
+}
+
+impl Fault {
+    pub fn new(workload: usize, start_ms: i64, effect: Effect) -> Fault {
+        Fault { workload, start_ms, end_ms: i64::MAX, ramp_ms: 0, effect }
+    }
+
+    pub fn ramp(mut self, ramp_ms: i64) -> Fault {
+        self.ramp_ms = ramp_ms;
+        self
+    }
+
+    pub fn until(mut self, end_ms: i64) -> Fault {
+        self.end_ms = end_ms;
+        self
+    }
+
+    /// Strength at `t` in 0..=1.
+    pub fn strength(&self, t: i64) -> f64 {
+        if t < self.start_ms || t >= self.end_ms {
+            return 0.0;
+        }
+        if self.ramp_ms <= 0 {
+            return 1.0;
+        }
+        ((t - self.start_ms) as f64 / self.ramp_ms as f64).clamp(0.0, 1.0)
+    }
+
+    pub fn active(&self, t: i64) -> bool {
+        self.strength(t) > 0.0 || (self.ramp_ms > 0 && t == self.start_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strength_ramps_and_ends() {
+        let fault = Fault::new(0, 1000, Effect::Timeout { seconds: 3.0 }).ramp(1000).until(5000);
+        assert_eq!(fault.strength(500), 0.0);
+        assert!((fault.strength(1500) - 0.5).abs() < 1e-9);
+        assert_eq!(fault.strength(2500), 1.0);
+        assert_eq!(fault.strength(5000), 0.0);
+    }
+}
