@@ -4,7 +4,6 @@
 #[path = "terms.rs"]
 pub mod terms;
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::{AnalysisFrame, attr};
@@ -12,9 +11,9 @@ use crate::contract::{Digest, EvidenceSource, Finding, FindingKind};
 use crate::domain::budget::{FINDING_EXCERPT_CHARS, bound_digest, clip};
 use crate::ports::Passage;
 
-/// Relevance (0..=1) a passage needs to be cited. The offline knowledge base scores the IDF-weighted share of the
-/// query a passage covers, so 0.3 means the passage holds the query's distinctive words, not just a common one.
-pub const MIN_RELEVANCE: f64 = 0.3;
+/// Relevance (0..=1) a passage needs to be cited: for the offline knowledge base, a distinctive word of the query
+/// held, not just a common one or part of a name; for Bedrock, about where related passages start.
+pub const MIN_RELEVANCE: f64 = 0.4;
 
 /// One document's passages, best first.
 struct DocumentHits<'a> {
@@ -30,7 +29,7 @@ impl DocumentHits<'_> {
 
 /// Digest of the passages a knowledge-base query returned; `blob_ref` is where the raw output is stored.
 pub fn digest(passages: &[Passage], query: &str, frame: &AnalysisFrame, blob_ref: &str) -> Digest {
-    let query_terms: BTreeSet<String> = terms::search_terms(query).into_iter().collect();
+    let symptoms = symptom_tokens(query, &frame.resources);
     let documents = by_document(passages);
     let mut text = if passages.is_empty() {
         format!("Knowledge base: nothing found for \"{}\".\n", clip(query, 200))
@@ -45,7 +44,7 @@ pub fn digest(passages: &[Passage], query: &str, frame: &AnalysisFrame, blob_ref
     let mut findings = Vec::new();
     for hits in &documents {
         let cited: Vec<&Passage> =
-            hits.passages.iter().copied().filter(|p| p.score >= MIN_RELEVANCE && shares_a_term(p, &query_terms)).collect();
+            hits.passages.iter().copied().filter(|p| p.score >= MIN_RELEVANCE && holds_a_symptom(p, &symptoms)).collect();
         let title = title_of(hits);
         let verdict = if cited.is_empty() { "not cited: does not match well enough" } else { "cited" };
         let _ = writeln!(text, "- {} ({:.2}) \"{}\": {verdict}", hits.document, hits.best_score(), clip(&title, 100));
@@ -87,10 +86,28 @@ fn by_document(passages: &[Passage]) -> Vec<DocumentHits<'_>> {
     documents
 }
 
-/// A score alone can come from a semantic retriever that always returns something; a citation also needs a word
-/// of the question in the passage.
-fn shares_a_term(passage: &Passage, query_terms: &BTreeSet<String>) -> bool {
-    query_terms.is_empty() || terms::search_terms(&passage.text).iter().any(|t| query_terms.contains(t))
+/// The tokens of a query that describe the problem rather than name a resource in play or say something common
+/// (`AccessDeniedException`, `throttling`; not `orders-api`, not `errors`).
+fn symptom_tokens(query: &str, resources: &[String]) -> Vec<terms::TokenTerms> {
+    let resource_tokens: Vec<terms::TokenTerms> = resources.iter().flat_map(|r| terms::token_terms(r)).collect();
+    terms::token_terms(query)
+        .into_iter()
+        .filter(|token| !resource_tokens.iter().any(|r| r.words == token.words))
+        .filter(|token| !token.words.iter().all(|w| terms::is_common_incident_word(w)))
+        .collect()
+}
+
+/// A score alone can come from the names of the system a document is about, or from a semantic retriever that
+/// always returns something; a citation also needs the passage to hold one symptom of the query whole (all its
+/// words, or its compound). A query of names only cites on the score.
+fn holds_a_symptom(passage: &Passage, symptoms: &[terms::TokenTerms]) -> bool {
+    if symptoms.is_empty() {
+        return true;
+    }
+    let held = terms::search_terms(&passage.text);
+    symptoms.iter().any(|symptom| {
+        symptom.compound.as_ref().is_some_and(|c| held.contains(c)) || symptom.words.iter().all(|w| held.contains(w))
+    })
 }
 
 /// The passage's Markdown title, or the document's name without folder and extension.

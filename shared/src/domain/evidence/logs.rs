@@ -35,7 +35,7 @@ const MAX_TEXT_ITEMS: usize = 6;
 /// Example lines in an excerpt, and characters of each (they fit in `FINDING_EXCERPT_CHARS`).
 const EXAMPLES: usize = 2;
 const EXAMPLE_CHARS: usize = budget::FINDING_EXCERPT_CHARS / EXAMPLES - 2;
-/// Characters of an example message searched for an error class when its template names none.
+/// Characters of a template, or of an example message when its template names none, searched for an error class.
 const CLASSIFIED_CHARS: usize = 1_000;
 /// Characters of a template in the text.
 const TEXT_TEMPLATE_CHARS: usize = 160;
@@ -234,7 +234,7 @@ impl<'e> LogBook<'e> {
                     text => text.to_string(),
                 };
                 let level = miner.level(stats.id);
-                let error_class = error_class(&template)
+                let error_class = error_class(&clip(&template, CLASSIFIED_CHARS))
                     .or_else(|| error_class(&clip(first_message, CLASSIFIED_CHARS)));
                 let problem = level.is_problem() || error_class.is_some();
                 Pattern { stats, template, level, error_class, problem }

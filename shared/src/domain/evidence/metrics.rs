@@ -19,8 +19,10 @@ use crate::ports::MetricSeries;
 const MIN_POINTS: usize = 6;
 /// Datapoints needed before a candidate onset to trust the baseline.
 const MIN_BASELINE_POINTS: usize = 5;
-/// The baseline uses at most this many of the latest undisturbed datapoints before a candidate onset.
+/// The baseline uses at most this many of the latest undisturbed datapoints before a candidate onset. It is
+/// recomputed after an eighth of its datapoints are new (a baseline a few points old is as good, and far cheaper).
 const MAX_BASELINE_POINTS: usize = 120;
+const BASELINE_REFRESH_SHARE: usize = 8;
 /// At most this many datapoints per series are analysed (the latest ones): a day of one-minute data.
 const MAX_POINTS: usize = 1_440;
 /// A datapoint this many noise scales from the baseline is an outlier on its own.
@@ -372,18 +374,16 @@ fn episodes(prepared: &Prepared) -> Vec<Episode> {
     let mut disturbed = vec![false; len];
     let mut found = Vec::new();
     let mut index = MIN_BASELINE_POINTS;
+    let mut normal: Option<Normal> = None;
     while index < len {
-        let history: Vec<f64> =
-            (0..index).rev().filter(|i| !disturbed[*i]).take(MAX_BASELINE_POINTS).map(|i| values[i]).collect();
-        if history.len() < MIN_BASELINE_POINTS {
-            index += 1;
-            continue;
+        if normal.as_ref().is_none_or(|n| index - n.since > n.history.len() / BASELINE_REFRESH_SHARE) {
+            normal = Normal::before(values, index, &disturbed, prepared.additive);
         }
-        let baseline = Baseline::of(&history, prepared.additive);
-        let Some(direction) = change_starts_at(values, index, &baseline, &history) else {
+        let Some(direction) = normal.as_ref().and_then(|n| change_starts_at(values, index, n)) else {
             index += 1;
             continue;
         };
+        let Some(Normal { baseline, .. }) = normal.take() else { break };
         let first_moved = first_on_new_level(values, index, direction, &baseline);
         let onset = walk_back_onset(values, first_moved, direction, &baseline, &disturbed);
         let recovered = recovery(values, first_moved, direction, &baseline);
@@ -416,9 +416,32 @@ fn episodes(prepared: &Prepared) -> Vec<Episode> {
     found
 }
 
+/// What the series looked like before a candidate onset: its latest undisturbed datapoints, their baseline, and how
+/// far the median of a level-shift window wanders among them.
+struct Normal {
+    since: usize,
+    history: Vec<f64>,
+    baseline: Baseline,
+    median_spread: f64,
+}
+
+impl Normal {
+    fn before(values: &[f64], index: usize, disturbed: &[bool], additive: bool) -> Option<Normal> {
+        let history: Vec<f64> =
+            (0..index).rev().filter(|i| !disturbed[*i]).take(MAX_BASELINE_POINTS).map(|i| values[i]).collect();
+        if history.len() < MIN_BASELINE_POINTS {
+            return None;
+        }
+        let baseline = Baseline::of(&history, additive);
+        let median_spread = rolling_median_spread(&history, LEVEL_WINDOW);
+        Some(Normal { since: index, history, baseline, median_spread })
+    }
+}
+
 /// The direction of a change that starts at `index`, if one does: an outlier, or the first datapoint of a run whose
 /// median moved by several standard errors or whose every datapoint lies where the baseline rarely goes.
-fn change_starts_at(values: &[f64], index: usize, baseline: &Baseline, history: &[f64]) -> Option<f64> {
+fn change_starts_at(values: &[f64], index: usize, normal: &Normal) -> Option<f64> {
+    let Normal { history, baseline, .. } = normal;
     let z = baseline.z(values[index]);
     let direction = z.signum();
     // Moved: a noise scale away, or somewhere the baseline seldom goes (a zero in a noisy count, say).
@@ -436,10 +459,10 @@ fn change_starts_at(values: &[f64], index: usize, baseline: &Baseline, history: 
     let mut sorted = window.to_vec();
     sort(&mut sorted);
     // Medians of skewed or bursty series wander more than a Gaussian's: take the larger of the textbook standard
-    // error and the spread of the baseline's own rolling medians.
+    // error and the spread of the baseline's own rolling medians (narrower windows wander more).
     let textbook = 1.2533 * baseline.scale / (window.len() as f64).sqrt();
-    let standard_error = textbook.max(rolling_median_spread(history, window.len()));
-    let shift = (quantile(&sorted, 0.5) - baseline.median) / standard_error;
+    let observed = normal.median_spread * (LEVEL_WINDOW as f64 / window.len() as f64).sqrt();
+    let shift = (quantile(&sorted, 0.5) - baseline.median) / textbook.max(observed);
     let moved = window.iter().filter(|v| baseline.z(**v) * direction >= MOVED_SCALES).count();
     let shifted = shift * direction >= LEVEL_STANDARD_ERRORS && moved * 3 >= window.len() * 2;
     (shifted || rare_run(window, direction, history)).then_some(direction)
@@ -450,12 +473,14 @@ fn rolling_median_spread(history: &[f64], width: usize) -> f64 {
     if history.len() < 2 * width {
         return 0.0;
     }
+    let mut buffer = Vec::with_capacity(width);
     let mut medians: Vec<f64> = history
         .windows(width)
         .map(|w| {
-            let mut sorted = w.to_vec();
-            sort(&mut sorted);
-            quantile(&sorted, 0.5)
+            buffer.clear();
+            buffer.extend_from_slice(w);
+            sort(&mut buffer);
+            quantile(&buffer, 0.5)
         })
         .collect();
     sort(&mut medians);
@@ -1385,9 +1410,26 @@ mod perf_probe {
     #[test]
     #[ignore = "scratch"]
     fn timing() {
-        let frame = AnalysisFrame { window: crate::contract::Window { start: DateTime::from_timestamp(0, 0).unwrap(), end: DateTime::from_timestamp(86_400, 0).unwrap() }, noticed_at: DateTime::from_timestamp(86_000, 0).unwrap(), resources: vec![] };
-        let series: Vec<MetricSeries> = (0..200).map(|s| MetricSeries { namespace: "N".into(), metric_name: format!("Latency{s}"), dimensions: Default::default(), stat: "Average".into(), period: 60, unit: None,
-            timestamps: (0..1440).map(|i| i * 60_000).collect(), values: (0..1440).map(|i| 30.0 + ((i * 7919 + s * 13) % 17) as f64).collect() }).collect();
+        let frame = AnalysisFrame {
+            window: crate::contract::Window {
+                start: DateTime::from_timestamp(0, 0).unwrap(),
+                end: DateTime::from_timestamp(86_400, 0).unwrap(),
+            },
+            noticed_at: DateTime::from_timestamp(86_000, 0).unwrap(),
+            resources: vec![],
+        };
+        let series: Vec<MetricSeries> = (0..200)
+            .map(|s| MetricSeries {
+                namespace: "N".into(),
+                metric_name: format!("Latency{s}"),
+                dimensions: Default::default(),
+                stat: "Average".into(),
+                period: 60,
+                unit: None,
+                timestamps: (0..1440).map(|i| i * 60_000).collect(),
+                values: (0..1440).map(|i| 30.0 + ((i * 7919 + s * 13) % 17) as f64).collect(),
+            })
+            .collect();
         let t = std::time::Instant::now();
         let d = digest(&series, &frame, "");
         println!("{:?} {}", t.elapsed(), d.findings.len());

@@ -8,6 +8,18 @@ const PROSE_STOPWORDS: [&str; 48] = [
     "these", "this", "to", "up", "was", "we", "were", "what", "when", "which", "while", "who", "will", "with",
 ];
 
+/// Words so common in incident talk and infrastructure names that matching them says little about relevance.
+const COMMON_INCIDENT_WORDS: [&str; 36] = [
+    "error", "fail", "failed", "failure", "issue", "problem", "broken", "new", "after", "before", "since", "some",
+    "request", "high", "low", "increase", "spike", "start", "alarm", "all", "any", "more", "less", "see", "check",
+    "use", "work", "now", "time", "minute", "api", "db", "rest", "http", "aws", "service",
+];
+
+/// Whether a search term (stemmed, see `stem`) is one of the common incident words.
+pub fn is_common_incident_word(term: &str) -> bool {
+    COMMON_INCIDENT_WORDS.iter().any(|word| stem(word) == term)
+}
+
 /// Splits an identifier or a run of text into its words: on every non-alphanumeric character and at camelCase
 /// boundaries (`ReportsTable` → `reports`, `table`; `HTTPServer` → `http`, `server`), lowercased.
 pub fn split_words(text: &str) -> Vec<String> {
@@ -72,27 +84,33 @@ fn undouble(stem: &str) -> &str {
     }
 }
 
-/// Search terms of a text: its words (stemmed, stopwords dropped, see `word_terms`) and its compounds (see
-/// `compound_terms`), so `AccessDeniedException` matches both `AccessDenied` and `denied`.
+/// The search terms of one token of a text (a word or an identifier between spaces or quotes).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TokenTerms {
+    /// Its words, stemmed, without prose stopwords.
+    pub words: Vec<String>,
+    /// A camelCase or hyphenated identifier as one more term (`accessdeniedexception`, `ordersapi`).
+    pub compound: Option<String>,
+}
+
+/// The search terms of each token of a text; tokens made only of stopwords are left out.
+pub fn token_terms(text: &str) -> Vec<TokenTerms> {
+    let separators = |c: char| c.is_whitespace() || matches!(c, '`' | '"' | '\'' | ',' | ';' | '(' | ')' | '*');
+    text.split(separators)
+        .map(split_words)
+        .map(|parts| {
+            let compound = Some(parts.concat()).filter(|c| parts.len() > 1 && c.len() <= 40);
+            let words = parts.iter().filter(|w| w.len() > 1 && !PROSE_STOPWORDS.contains(&w.as_str())).map(|w| stem(w));
+            TokenTerms { words: words.collect(), compound }
+        })
+        .filter(|t| !t.words.is_empty())
+        .collect()
+}
+
+/// All search terms of a text, words and compounds (see `token_terms`), so `AccessDeniedException` matches both
+/// `AccessDenied` and `denied`.
 pub fn search_terms(text: &str) -> Vec<String> {
-    let mut terms = word_terms(text);
-    terms.extend(compound_terms(text));
-    terms
-}
-
-/// The words of a text, stemmed, without prose stopwords.
-pub fn word_terms(text: &str) -> Vec<String> {
-    tokens(text).flatten().filter(|w| w.len() > 1 && !PROSE_STOPWORDS.contains(&w.as_str())).map(|w| stem(&w)).collect()
-}
-
-/// Each camelCase or hyphenated identifier of a text as one more term (`accessdeniedexception`, `ordersapi`).
-pub fn compound_terms(text: &str) -> Vec<String> {
-    tokens(text).filter(|parts| parts.len() > 1).map(|parts| parts.concat()).filter(|c| c.len() <= 40).collect()
-}
-
-/// The words of each whitespace- or quote-separated token of a text.
-fn tokens(text: &str) -> impl Iterator<Item = Vec<String>> + '_ {
-    text.split(|c: char| c.is_whitespace() || matches!(c, '`' | '"' | '\'' | ',' | ';' | '(' | ')' | '*')).map(split_words)
+    token_terms(text).into_iter().flat_map(|t| t.words.into_iter().chain(t.compound)).collect()
 }
 
 /// The meaningful words of a resource name, dropping the generated parts that carry no meaning: CloudFormation/CDK
@@ -206,7 +224,10 @@ mod tests {
         let terms = search_terms("AccessDeniedException on the Policies");
         assert!(terms.contains(&"accessdeniedexception".to_string()));
         assert!(terms.contains(&"deny".to_string()));
-        assert_eq!(compound_terms("AccessDeniedException on orders-api"), ["accessdeniedexception", "ordersapi"]);
+        let tokens = token_terms("AccessDeniedException on orders-api");
+        assert_eq!(tokens.len(), 2);
+        assert_eq!(tokens[0].compound.as_deref(), Some("accessdeniedexception"));
+        assert_eq!(tokens[1].words, ["order", "api"]);
         assert!(terms.contains(&"policy".to_string()));
         assert!(!terms.contains(&"the".to_string()));
     }

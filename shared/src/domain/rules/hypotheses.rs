@@ -228,15 +228,22 @@ fn change_candidates(
             .iter()
             .copied()
             .filter(|s| topology.distance(&change.component, &s.component) <= 1)
-            .filter(|s| s.time.is_none_or(|t| t >= time - Duration::minutes(1)))
+            .filter(|s| consistent(kind, s.attr(attr::ERROR_CLASS), s))
             .collect();
-        let explained: Vec<&Finding> =
-            related.iter().copied().filter(|s| consistent(kind, s.attr(attr::ERROR_CLASS), s)).collect();
+        let after = |s: &&Finding| s.time.is_none_or(|t| t >= time - Duration::minutes(1));
+        let explained: Vec<&Finding> = related.iter().copied().filter(after).collect();
+        let preexisting = related.iter().any(|s| s.score >= STRONG && !after(s));
         let corroboration = explained.iter().map(|s| s.score).fold(0.0, f64::max).min(1.0);
+        let first_effect = explained.iter().filter(|s| s.score >= STRONG).filter_map(|s| s.time).min();
+        let timing = match first_effect {
+            Some(effect) => timing(time, Some(effect)),
+            None => timing(time, onset).min(0.5),
+        };
         let score = base
-            * timing(time, onset)
+            * timing
             * relation(&change.component, symptoms, topology, alarmed)
             * (0.35 + 0.65 * corroboration)
+            * if preexisting { 0.5 } else { 1.0 }
             + 0.1 * change.score;
         let mut support: Vec<Finding> = explained.into_iter().cloned().collect();
         support.sort_by(|a, b| b.score.total_cmp(&a.score));

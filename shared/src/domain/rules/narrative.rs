@@ -195,7 +195,14 @@ fn when(time: Option<DateTime<Utc>>) -> String {
     time.map(|t| format_time(&t)).unwrap_or_else(|| "?".into())
 }
 
+/// The statement of a hypothesis, as a sentence.
 fn statement(language: Language, candidate: &Candidate) -> String {
+    let text = statement_text(language, candidate);
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+fn statement_text(language: Language, candidate: &Candidate) -> String {
     let phrase = category_phrase(language, candidate.category);
     let symptom = candidate.support.iter().find(|f| f.source != EvidenceSource::Knowledge);
     match (language, &candidate.cause, symptom) {
