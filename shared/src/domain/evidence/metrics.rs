@@ -827,7 +827,7 @@ impl Anomaly<'_> {
         let e = &self.episode;
         let movement = match e.peak {
             None => format!("stopped reporting (last {})", number(e.level)),
-            Some(peak) if matches!(e.shape, Shape::Spike | Shape::Flatline) => {
+            Some(peak) if matches!(e.shape, Shape::Spike | Shape::Flatline | Shape::DropToZero) => {
                 format!("{} → {}", number(e.baseline.median), number(peak))
             }
             Some(peak) => {

@@ -1108,7 +1108,7 @@ mod tests {
         assert_eq!(miner.template(failed), "requestId=<*> ip=<*> httpMethod=GET resourcePath=/orders/{id} status=<*>");
         // Not JSON after all: mined as text.
         let text = miner.add("WARN retrying {attempt 2}");
-        assert_eq!((miner.template(text), miner.level(text)), ("WARN retrying {attempt <*>", Level::Warn));
+        assert_eq!((miner.template(text), miner.level(text)), ("WARN retrying {attempt <*>}", Level::Warn));
     }
 
     #[test]

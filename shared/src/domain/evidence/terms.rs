@@ -9,10 +9,11 @@ const PROSE_STOPWORDS: [&str; 48] = [
 ];
 
 /// Words so common in incident talk and infrastructure names that matching them says little about relevance.
-const COMMON_INCIDENT_WORDS: [&str; 36] = [
+const COMMON_INCIDENT_WORDS: [&str; 39] = [
     "error", "fail", "failed", "failure", "issue", "problem", "broken", "new", "after", "before", "since", "some",
     "request", "high", "low", "increase", "spike", "start", "alarm", "all", "any", "more", "less", "see", "check",
-    "use", "work", "now", "time", "minute", "api", "db", "rest", "http", "aws", "service",
+    "use", "work", "now", "time", "minute", "api", "db", "rest", "http", "aws", "service", "exception", "warning",
+    "log",
 ];
 
 /// Whether a search term (stemmed, see `stem`) is one of the common incident words.

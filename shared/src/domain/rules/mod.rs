@@ -106,3 +106,164 @@ pub fn conclude(run: &RunContext, notebook: &Notebook) -> Conclusion {
     let assessment = assess(run, &findings);
     narrative::conclusion(run, notebook, &assessment)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::{DateTime, Duration, Utc};
+
+    use super::*;
+    use crate::contract::{
+        AlarmSummary, Category, Digest, EvidenceSource, Language, MetricRef, Status, Trigger, TriggerKind, Window,
+    };
+    use crate::domain::evidence::attr;
+
+    fn at(minute: i64) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z").unwrap().with_timezone(&Utc) + Duration::minutes(minute)
+    }
+
+    fn run() -> RunContext {
+        RunContext {
+            run_id: "r".into(),
+            trigger: Trigger { kind: TriggerKind::Alarm, alarm_name: Some("api-5xx".into()), description: None },
+            window: Window { start: at(0), end: at(65) },
+            noticed_at: at(60),
+            alarm: Some(AlarmSummary {
+                name: "api-5xx".into(),
+                description: String::new(),
+                reason: String::new(),
+                state_time: at(60),
+                threshold: Some(1.0),
+                metrics: vec![MetricRef {
+                    namespace: "AWS/ApiGateway".into(),
+                    metric_name: "5XXError".into(),
+                    dimensions: BTreeMap::from([("ApiName".into(), "shop-api".into())]),
+                    stat: Some("Sum".into()),
+                    period: Some(60),
+                }],
+            }),
+            language: Language::En,
+            brain: "rules".into(),
+            max_agent_cycles: 5,
+            architecture: "Clients call the API shop-api, which invokes the function shop-fn. shop-fn keeps its data \
+                in the table shop-table. A job, ledger-sync, runs every minute."
+                .into(),
+            log_groups: vec!["/aws/lambda/shop-fn".into()],
+            insights_query: None,
+            xray: true,
+            knowledge_base: true,
+            slack: None,
+            blob_prefix: "runs/r/".into(),
+            started_at: at(61),
+        }
+    }
+
+    fn finding(source: EvidenceSource, kind: FindingKind, component: &str, minute: i64, score: f64, attrs: &[(&str, &str)]) -> Finding {
+        Finding {
+            source,
+            kind,
+            component: component.into(),
+            time: Some(at(minute)),
+            score,
+            summary: format!("{component} {kind:?}"),
+            excerpt: "copied line".into(),
+            reference: format!("ref-{component}-{minute}"),
+            attrs: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
+    }
+
+    fn notebook(findings: Vec<Finding>) -> Notebook {
+        let observation = Observation {
+            cycle: 1,
+            call: ToolCall { id: "c1".into(), tool: ToolName::Logs, args: json!({}) },
+            outcome: ToolOutcome::Ok { digest: Digest { text: String::new(), findings, records: 1, truncated: false }, blob_key: None },
+        };
+        Notebook { cycle: 1, tool_calls: 1, observations: vec![observation], ..Notebook::default() }
+    }
+
+    fn change(component: &str, minute: i64, kind: &str) -> Finding {
+        finding(EvidenceSource::Audit, FindingKind::Change, component, minute, 0.7, &[(attr::CHANGE_KIND, kind), (attr::EVENT_NAME, "X")])
+    }
+
+    fn error_logs(component: &str, minute: i64, class: &str) -> Finding {
+        finding(EvidenceSource::Logs, FindingKind::NewLogPattern, component, minute, 0.8, &[
+            (attr::ERROR_CLASS, class),
+            (attr::LEVEL, "ERROR"),
+            (attr::COUNT_BEFORE, "0"),
+            (attr::COUNT_AFTER, "120"),
+        ])
+    }
+
+    fn metric(component: &str, name: &str, minute: i64, shape: &str, ended: Option<i64>) -> Finding {
+        let ended = ended.map(|m| crate::contract::format_time(&at(m))).unwrap_or_default();
+        let mut attrs = vec![(attr::METRIC_NAME, name), (attr::SHAPE, shape)];
+        if !ended.is_empty() {
+            attrs.push((attr::ENDED_AT, ended.as_str()));
+        }
+        finding(EvidenceSource::Metrics, FindingKind::MetricAnomaly, component, minute, 0.8, &attrs)
+    }
+
+    #[test]
+    fn first_cycle_asks_every_available_tool_then_follows_up_and_finishes() {
+        let first = plan(&run(), &Notebook::default());
+        assert_eq!(first.action, Action::CallTools);
+        let tools: Vec<ToolName> = first.calls.iter().map(|c| c.tool).collect();
+        assert_eq!(tools, vec![ToolName::Metrics, ToolName::Audit, ToolName::Logs, ToolName::Xray, ToolName::Kb]);
+        let mut later = notebook(vec![]);
+        later.cycle = 2;
+        assert_eq!(plan(&run(), &later).action, Action::Finish);
+    }
+
+    #[test]
+    fn a_change_that_explains_the_symptoms_outranks_an_unrelated_one() {
+        let findings = vec![
+            change("shop-table", 50, "capacity"),
+            change("ledger-sync", 40, "deployment"),
+            metric("shop-table", "ThrottledRequests", 52, "levelShiftUp", None),
+            error_logs("shop-fn", 52, "throttling"),
+            metric("shop-api", "5XXError", 53, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        assert_eq!(conclusion.status, Status::RootCauseIdentified);
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-table", Category::CapacityLimit));
+        let sources: Vec<EvidenceSource> = top.evidence.iter().map(|e| e.source).collect();
+        assert!(sources.contains(&EvidenceSource::Audit) && sources.contains(&EvidenceSource::Metrics), "{sources:?}");
+        assert!(conclusion.hypotheses.iter().all(|h| h.confidence <= top.confidence));
+        assert!(!conclusion.hypotheses.iter().take(1).any(|h| h.component == "ledger-sync"));
+    }
+
+    #[test]
+    fn symptoms_with_no_change_point_to_the_resource_and_its_failure_mode() {
+        let findings = vec![error_logs("shop-fn", 50, "outOfMemory"), metric("shop-api", "5XXError", 51, "levelShiftUp", None)];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-fn", Category::ResourceExhaustion));
+    }
+
+    #[test]
+    fn a_burst_that_recovered_at_once_is_a_false_alarm() {
+        let findings = vec![metric("shop-api", "5XXError", 59, "spike", Some(60)), change("ledger-sync", 30, "deployment")];
+        let conclusion = conclude(&run(), &notebook(findings));
+        assert_eq!(conclusion.status, Status::Healthy);
+        assert!(conclusion.hypotheses.is_empty());
+    }
+
+    #[test]
+    fn no_findings_is_inconclusive_and_says_what_is_missing() {
+        let conclusion = conclude(&run(), &notebook(vec![]));
+        assert_eq!(conclusion.status, Status::Inconclusive);
+        assert!(conclusion.summary.contains("No findings came from"), "{}", conclusion.summary);
+    }
+
+    #[test]
+    fn japanese_reports_are_written_in_japanese() {
+        let mut run = run();
+        run.language = Language::Ja;
+        let findings = vec![change("shop-table", 50, "capacity"), metric("shop-table", "ThrottledRequests", 52, "levelShiftUp", None)];
+        let conclusion = conclude(&run, &notebook(findings));
+        assert!(conclusion.summary.contains("根本原因"), "{}", conclusion.summary);
+        assert!(conclusion.actions.iter().all(|a| a.detail.chars().any(|c| c > '\u{3000}')));
+    }
+}
