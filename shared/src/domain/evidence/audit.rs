@@ -31,6 +31,7 @@ const UNRELATED_NETWORK_FACTOR: f64 = 0.6;
 const TEXT_CHANGES: usize = 15;
 
 /// Words of resource names that say what kind of thing it is or where it runs, not which system it belongs to.
+#[rustfmt::skip]
 const GENERIC_NAME_WORDS: [&str; 40] = [
     "api", "app", "service", "svc", "role", "policy", "table", "function", "lambda", "handler", "stack", "queue",
     "topic", "bucket", "db", "database", "cluster", "prod", "production", "prd", "live", "dev", "stage", "staging",
@@ -39,6 +40,7 @@ const GENERIC_NAME_WORDS: [&str; 40] = [
 ];
 
 /// Request parameters that identify the target of a call, most specific first (top level of `requestParameters`).
+#[rustfmt::skip]
 const TARGET_KEYS: [&str; 57] = [
     "functionName", "tableName", "roleName", "userName", "bucketName", "queueUrl", "queueName", "topicArn",
     "stateMachineArn", "service", "serviceName", "autoScalingGroupName", "dBInstanceIdentifier", "dBClusterIdentifier",
@@ -174,13 +176,13 @@ fn read_change(record: &Value) -> Result<Option<Change>, Noise> {
     let Some(time) = text_at(record, "eventTime").parse::<DateTime<Utc>>().ok() else {
         return Ok(None);
     };
-    let params = record.get("requestParameters").filter(|p| p.is_object()).cloned().unwrap_or(Value::Null);
-    let response = record.get("responseElements").cloned().unwrap_or(Value::Null);
-    let request_leaves = leaves(&params);
-    let response_leaves = leaves(&response);
+    let absent = Value::Null;
+    let params = record.get("requestParameters").filter(|p| p.is_object()).unwrap_or(&absent);
+    let request_leaves = leaves(params);
+    let response_leaves = leaves(record.get("responseElements").unwrap_or(&absent));
     let direction = direction_of(&request_leaves, &response_leaves);
     let (kind, mut strength) = classify(&service, &name, &request_leaves, direction);
-    let target = target_of(record, &params);
+    let target = target_of(record, params);
     if kind == ChangeKind::Configuration && about_logging(&target, &request_leaves) {
         strength *= 0.5;
     }
@@ -214,20 +216,25 @@ fn strip_api_version(name: &str) -> &str {
     if digits == 8 && without_revision.len() > 8 { &without_revision[..without_revision.len() - 8] } else { name }
 }
 
+#[rustfmt::skip]
 const READ_VERBS: [&str; 30] = [
     "Get", "List", "Describe", "Lookup", "Search", "Query", "Scan", "BatchGet", "Head", "Check", "Validate", "Test",
     "Simulate", "Estimate", "Preview", "Filter", "Select", "View", "Read", "Decrypt", "Encrypt", "ReEncrypt",
     "Generate", "Sign", "Verify", "Assume", "Download", "Poll", "Receive", "Detect",
 ];
 
+#[rustfmt::skip]
 const SESSION_EVENTS: [&str; 10] = [
     "ConsoleLogin", "SwitchRole", "CheckMfa", "ExitRole", "RenewRole", "GetSigninToken", "Federate", "Logout",
     "UserAuthentication", "CredentialVerification",
 ];
 
 /// Writes that services and runtimes make as they run, not changes anyone made.
-const RUNTIME_EVENTS: [&str; 7] =
-    ["CreateLogStream", "PutLogEvents", "PutMetricData", "PutTraceSegments", "PutTelemetryRecords", "StartQuery", "StopQuery"];
+#[rustfmt::skip]
+const RUNTIME_EVENTS: [&str; 7] = [
+    "CreateLogStream", "PutLogEvents", "PutMetricData", "PutTraceSegments", "PutTelemetryRecords", "StartQuery",
+    "StopQuery",
+];
 
 fn noise_reason(record: &Value, name: &str, service: &str) -> Option<Noise> {
     let read_only = match record.get("readOnly") {
@@ -303,6 +310,7 @@ fn previous_value(path: &str, requested: &Value, response: &[(String, Value)]) -
 }
 
 /// Words of parameter names that mean "how much": capacity, concurrency, counts, sizes, throttles.
+#[rustfmt::skip]
 const CAPACITY_WORDS: [&str; 16] = [
     "capacity", "concurren", "throttl", "desiredcount", "minsize", "maxsize", "shardcount", "instancetype",
     "instanceclass", "nodetype", "instancecount", "allocatedstorage", "iops", "billingmode", "burstlimit", "ratelimit",
@@ -316,7 +324,8 @@ fn is_capacity_key(path: &str) -> bool {
 fn direction_of(request: &[(String, Value)], response: &[(String, Value)]) -> Direction {
     let mut direction = Direction::Unknown;
     for (path, value) in request.iter().filter(|(p, _)| is_capacity_key(p)) {
-        if value.as_f64() == Some(0.0) {
+        // Zero of something (reserved concurrency, desired count, max size) shuts it off; a minimum of zero does not.
+        if value.as_f64() == Some(0.0) && !path.to_ascii_lowercase().contains("min") {
             return Direction::Down;
         }
         match previous_value(path, value, response) {
@@ -328,125 +337,250 @@ fn direction_of(request: &[(String, Value)], response: &[(String, Value)]) -> Di
     direction
 }
 
-/// The kind of a write and how strongly such a change tends to cause incidents (0..=1).
-fn classify(service: &str, name: &str, request: &[(String, Value)], direction: Direction) -> (ChangeKind, f64) {
-    let words = split_words(name);
-    let has = |w: &str| words.iter().any(|x| x == w);
-    let verb = words.first().map(String::as_str).unwrap_or("");
-    let keys = || request.iter().map(|(p, _)| p.to_ascii_lowercase());
-    let patched = |what: &str| request.iter().any(|(p, v)| p.contains("patchOperations") && v.as_str().is_some_and(|s| s.contains(what)));
-    let removing = matches!(verb, "delete" | "detach" | "remove" | "revoke" | "disable" | "deregister" | "disassociate" | "stop" | "terminate" | "retire" | "schedule" | "decrease" | "suspend");
-    let granting = matches!(verb, "attach" | "add" | "authorize" | "create" | "associate" | "register" | "enable" | "accept");
+/// Verbs of changes that take something away or stop it: the ones that break callers.
+#[rustfmt::skip]
+const REMOVING_VERBS: [&str; 16] = [
+    "delete", "detach", "remove", "revoke", "disable", "deregister", "disassociate", "stop", "terminate", "retire",
+    "schedule", "decrease", "suspend", "purge", "cancel", "reject",
+];
+/// Verbs of changes that add something, which rarely breaks what already works.
+const ADDING_VERBS: [&str; 9] =
+    ["attach", "add", "authorize", "create", "associate", "register", "enable", "accept", "request"];
+/// Verbs of any other change of state; `put` and `replace` overwrite what was there.
+const CHANGING_VERBS: [&str; 11] =
+    ["update", "modify", "set", "change", "restore", "reset", "import", "apply", "rollback", "put", "replace"];
+/// Verbs of operations on running things (restart, failover, run a command).
+const OPERATING_VERBS: [&str; 8] = ["reboot", "failover", "restart", "start", "send", "invoke", "run", "execute"];
 
-    if has("tag") || has("tags") || has("tagging") || has("untag") {
-        return (ChangeKind::Other, 0.1);
+/// Calls that put new code or a new definition in front of traffic.
+#[rustfmt::skip]
+const DEPLOYMENT_EVENTS: [&str; 14] = [
+    "UpdateFunctionCode", "PublishVersion", "CreateDeployment", "ExecuteChangeSet", "UpdateStack",
+    "UpdateStateMachine", "UpdateStateMachineAlias", "PublishStateMachineVersion", "StartDeployment",
+    "CreateContainerServiceDeployment", "UpdateEnvironment", "PublishFunction", "UpdateStackSet",
+    "UpdateStackInstances",
+];
+/// Calls that prepare a deployment without (necessarily) shifting traffic.
+#[rustfmt::skip]
+const STAGING_EVENTS: [&str; 8] = [
+    "RegisterTaskDefinition", "CreateStack", "PublishLayerVersion", "PutImage", "CreateAlias",
+    "CreateApplicationVersion", "StartPipelineExecution", "CreateChangeSet",
+];
+/// Calls that change how much of something there is.
+#[rustfmt::skip]
+const CAPACITY_EVENTS: [&str; 27] = [
+    "PutFunctionConcurrency", "DeleteFunctionConcurrency", "PutProvisionedConcurrencyConfig",
+    "DeleteProvisionedConcurrencyConfig", "UpdateAutoScalingGroup", "SetDesiredCapacity", "PutScalingPolicy",
+    "DeleteScalingPolicy", "RegisterScalableTarget", "DeregisterScalableTarget", "PutScheduledAction",
+    "DeleteScheduledAction", "PutScheduledUpdateGroupAction", "UpdateShardCount", "StopInstances",
+    "TerminateInstances", "StopDBInstance", "StopDBCluster", "DetachInstances", "EnterStandby", "SuspendProcesses",
+    "IncreaseReplicaCount", "DecreaseReplicaCount", "UpdateUsagePlan", "RequestServiceQuotaIncrease",
+    "DeregisterTargets", "PutFunctionEventInvokeConfig",
+];
+/// Parts of event names that handle credentials, keys and certificates.
+#[rustfmt::skip]
+const CREDENTIAL_NAME_PARTS: [&str; 10] = [
+    "accesskey", "loginprofile", "password", "servercertificate", "signingcertificate", "sshpublickey",
+    "servicespecificcredential", "mfadevice", "apikey", "secret",
+];
+/// Parts of request parameter names that carry a secret.
+const SECRET_PARAMETER_PARTS: [&str; 4] = ["password", "secretstring", "secretbinary", "clientsecret"];
+/// Policies that are not about access.
+const NON_ACCESS_POLICY_WORDS: [&str; 5] = ["scaling", "lifecycle", "retention", "replication", "backup"];
+/// Services whose every change is a network change.
+const NETWORK_SERVICES: [&str; 6] =
+    ["route53", "route53resolver", "directconnect", "globalaccelerator", "network-firewall", "elasticloadbalancing"];
+/// Parts of EC2 event names that change routing or connectivity.
+#[rustfmt::skip]
+const NETWORK_NAME_PARTS: [&str; 16] = [
+    "route", "networkacl", "vpcendpoint", "natgateway", "internetgateway", "transitgateway", "vpcpeering", "subnet",
+    "vpc", "vpn", "dhcpoptions", "networkinterface", "prefixlist", "resourcerecordset", "hostedzone", "address",
+];
+/// Services whose changes are about observing the system (alarms, log retention, trails), not running it.
+const OBSERVABILITY_SERVICES: [&str; 5] = ["monitoring", "logs", "xray", "cloudtrail", "config"];
+
+/// What `classify` looks at in one call.
+struct Call<'a> {
+    service: &'a str,
+    name: &'a str,
+    /// `name` lowercased (`putrolepolicy`).
+    compact: String,
+    /// `name` as camelCase words (`put`, `role`, `policy`).
+    words: Vec<String>,
+    request: &'a [(String, Value)],
+    direction: Direction,
+}
+
+impl Call<'_> {
+    fn has(&self, word: &str) -> bool {
+        self.words.iter().any(|w| w == word)
     }
-    if matches!(service, "monitoring" | "logs" | "xray" | "cloudtrail" | "config") || has("logging") || has("flow") && has("logs") {
-        return (ChangeKind::Other, 0.15);
+
+    fn verb(&self) -> &str {
+        self.words.first().map_or("", String::as_str)
     }
-    // Deployments first: an ECS UpdateService with a new task definition is a deploy even if it also scales.
-    let deploys_service = name == "UpdateService" && keys().any(|k| k.starts_with("taskdefinition") || k.starts_with("forcenewdeployment"));
-    if deploys_service
-        || matches!(
-            name,
-            "UpdateFunctionCode" | "PublishVersion" | "CreateDeployment" | "ExecuteChangeSet" | "UpdateStack"
-                | "UpdateStateMachine" | "UpdateStateMachineAlias" | "PublishStateMachineVersion" | "StartDeployment"
-                | "CreateContainerServiceDeployment" | "UpdateEnvironment" | "PublishFunction" | "UpdateStackSet"
-                | "UpdateStackInstances"
-        )
-        || name == "UpdateAlias" && service == "lambda"
-        || patched("deploymentId")
-    {
-        return (ChangeKind::Deployment, 1.0);
+
+    fn key_contains(&self, part: &str) -> bool {
+        self.request.iter().any(|(path, _)| path.to_ascii_lowercase().contains(part))
     }
-    if matches!(name, "RegisterTaskDefinition" | "CreateStack" | "PublishLayerVersion" | "PutImage" | "CreateAlias" | "CreateApplicationVersion" | "StartPipelineExecution" | "CreateChangeSet") {
-        return (ChangeKind::Deployment, 0.45);
+
+    /// An API Gateway-style patch that touches `what` (`/deploymentId`, `/*/*/throttling/rateLimit`).
+    fn patches(&self, what: &str) -> bool {
+        self.request.iter().any(|(p, v)| p.contains("patchOperations") && v.as_str().is_some_and(|s| s.contains(what)))
     }
-    let credential_words = ["accesskey", "loginprofile", "password", "servercertificate", "signingcertificate", "sshpublickey", "servicespecificcredential", "mfadevice", "apikey", "secret"];
-    let compact = name.to_ascii_lowercase();
-    let secure_parameter = name == "PutParameter" && request.iter().any(|(p, v)| p == "type" && v == "SecureString");
-    let secret_keys = keys().any(|k| ["password", "secretstring", "secretbinary", "clientsecret"].iter().any(|w| k.contains(w)));
-    let credential = matches!(service, "secretsmanager" | "acm" | "acm-pca")
-        || credential_words.iter().any(|w| compact.contains(w))
-        || service == "kms" && !has("policy") && !has("grant")
-        || secure_parameter
-        || secret_keys;
-    let policy_attribute = request.iter().any(|(p, v)| p.ends_with("attributes.Policy") || p == "attributeName" && v == "Policy");
-    let permission = service == "iam" && !credential
-        || (has("policy") && !has("scaling") && !has("lifecycle") && !has("retention") && !has("replication") && !has("backup"))
-        || has("permission") || has("permissions") || has("acl") || has("grant") || has("authorizer")
-        || compact.contains("securitygroup") && (verb == "authorize" || verb == "revoke" || has("rules"))
-        || compact.contains("publicaccessblock")
-        || policy_attribute;
-    if permission {
-        // Taking rights away (or replacing a policy wholesale) breaks callers; adding rights rarely does.
-        return (ChangeKind::Permission, if granting && !name.starts_with("CreatePolicyVersion") { 0.6 } else { 1.0 });
+
+    /// Strength of a change that can add or take away: taking away (or replacing wholesale) breaks callers.
+    fn removing_or_adding(&self, removing: f64, adding: f64) -> f64 {
+        if ADDING_VERBS.contains(&self.verb()) { adding } else { removing }
     }
-    if credential {
-        return (ChangeKind::Credential, if matches!(verb, "create" | "request") { 0.5 } else { 0.95 });
+
+    fn metadata_only(&self) -> Option<(ChangeKind, f64)> {
+        let tagging = ["tag", "tags", "tagging", "untag", "description"].iter().any(|w| self.has(w));
+        let observing = OBSERVABILITY_SERVICES.contains(&self.service)
+            || self.has("logging")
+            || self.has("flow") && self.has("logs");
+        match (tagging, observing) {
+            (true, _) => Some((ChangeKind::Other, 0.1)),
+            (_, true) => Some((ChangeKind::Other, 0.15)),
+            _ => None,
+        }
     }
-    let capacity_names = matches!(
-        name,
-        "PutFunctionConcurrency" | "DeleteFunctionConcurrency" | "PutProvisionedConcurrencyConfig"
-            | "DeleteProvisionedConcurrencyConfig" | "UpdateAutoScalingGroup" | "SetDesiredCapacity" | "PutScalingPolicy"
-            | "DeleteScalingPolicy" | "RegisterScalableTarget" | "DeregisterScalableTarget" | "PutScheduledAction"
-            | "DeleteScheduledAction" | "PutScheduledUpdateGroupAction" | "UpdateShardCount" | "StopInstances"
-            | "TerminateInstances" | "StopDBInstance" | "StopDBCluster" | "DetachInstances" | "EnterStandby"
-            | "SuspendProcesses" | "IncreaseReplicaCount" | "DecreaseReplicaCount" | "UpdateUsagePlan"
-            | "RequestServiceQuotaIncrease" | "DeregisterTargets"
-    );
-    if capacity_names || keys().any(|k| is_capacity_key(&k)) || patched("throttling") {
-        let strength = match direction {
+
+    fn deployment(&self) -> Option<(ChangeKind, f64)> {
+        // An ECS UpdateService with a new task definition is a deploy even if it also scales.
+        let new_task = self.name == "UpdateService"
+            && (self.key_contains("taskdefinition") || self.key_contains("forcenewdeployment"));
+        if new_task
+            || DEPLOYMENT_EVENTS.contains(&self.name)
+            || self.name == "UpdateAlias" && self.service == "lambda"
+            || self.patches("deploymentId")
+        {
+            return Some((ChangeKind::Deployment, 1.0));
+        }
+        STAGING_EVENTS.contains(&self.name).then_some((ChangeKind::Deployment, 0.45))
+    }
+
+    fn credential(&self) -> bool {
+        let secure_parameter =
+            self.name == "PutParameter" && self.request.iter().any(|(p, v)| p == "type" && v == "SecureString");
+        matches!(self.service, "secretsmanager" | "acm" | "acm-pca")
+            || CREDENTIAL_NAME_PARTS.iter().any(|part| self.compact.contains(part))
+            || self.service == "kms" && !self.has("policy") && !self.has("grant")
+            || secure_parameter
+            || SECRET_PARAMETER_PARTS.iter().any(|part| self.key_contains(part))
+    }
+
+    fn permission(&self) -> bool {
+        let access_policy = self.has("policy") && !NON_ACCESS_POLICY_WORDS.iter().any(|w| self.has(w));
+        let policy_attribute =
+            self.request.iter().any(|(p, v)| p.ends_with("attributes.Policy") || p == "attributeName" && v == "Policy");
+        let security_group_rule = self.compact.contains("securitygroup")
+            && (matches!(self.verb(), "authorize" | "revoke") || self.has("rules"));
+        self.service == "iam" && !self.credential()
+            || access_policy
+            || policy_attribute
+            || security_group_rule
+            || ["permission", "permissions", "grant", "authorizer"].iter().any(|w| self.has(w))
+            || self.has("acl") && !self.has("network")
+            || self.compact.contains("publicaccessblock")
+    }
+
+    fn capacity(&self) -> Option<(ChangeKind, f64)> {
+        let sized = CAPACITY_EVENTS.contains(&self.name)
+            || self.request.iter().any(|(p, _)| is_capacity_key(p))
+            || self.patches("throttling");
+        if !sized {
+            return None;
+        }
+        let strength = match self.direction {
             Direction::Down => 1.0,
             Direction::Up => 0.45,
-            Direction::Unknown if removing || name == "PutFunctionConcurrency" => 1.0,
+            // Reserving concurrency caps a function; the other unknowns could go either way.
+            Direction::Unknown if REMOVING_VERBS.contains(&self.verb()) || self.name == "PutFunctionConcurrency" => 1.0,
             Direction::Unknown => 0.85,
         };
-        return (ChangeKind::Capacity, strength);
+        Some((ChangeKind::Capacity, strength))
     }
-    let network_words = ["route", "networkacl", "vpcendpoint", "natgateway", "internetgateway", "transitgateway", "vpcpeering", "subnet", "vpc", "vpn", "dhcpoptions", "networkinterface", "prefixlist", "resourcerecordset", "hostedzone", "address"];
-    let network = matches!(service, "route53" | "route53resolver" | "directconnect" | "globalaccelerator" | "network-firewall" | "elasticloadbalancing")
-        || service == "ec2" && network_words.iter().any(|w| compact.contains(w))
-        || keys().any(|k| k.starts_with("vpcconfig") || k.contains("subnetid") || k.contains("securitygroupid"));
-    if network {
-        return (ChangeKind::Network, if granting { 0.6 } else { 1.0 });
+
+    fn network(&self) -> bool {
+        NETWORK_SERVICES.contains(&self.service)
+            || self.service == "ec2" && NETWORK_NAME_PARTS.iter().any(|part| self.compact.contains(part))
+            || self.request.iter().any(|(p, _)| {
+                let key = p.to_ascii_lowercase();
+                key.starts_with("vpcconfig") || key.contains("subnetid") || key.contains("securitygroupid")
+            })
     }
-    if matches!(verb, "reboot" | "failover" | "restart" | "start" | "send" | "invoke" | "run" | "execute") {
-        return (ChangeKind::Other, 0.5);
+
+    fn configuration_or_other(&self) -> (ChangeKind, f64) {
+        let verb = self.verb();
+        if OPERATING_VERBS.contains(&verb) {
+            (ChangeKind::Other, 0.5)
+        } else if REMOVING_VERBS.contains(&verb) {
+            (ChangeKind::Configuration, 0.9)
+        } else if ADDING_VERBS.contains(&verb) {
+            (ChangeKind::Configuration, 0.45)
+        } else if CHANGING_VERBS.contains(&verb) {
+            (ChangeKind::Configuration, 0.8)
+        } else {
+            (ChangeKind::Other, 0.3)
+        }
     }
-    let mutating = matches!(verb, "update" | "put" | "modify" | "set" | "change" | "replace" | "restore" | "reset" | "create" | "delete" | "disable" | "enable" | "remove" | "import" | "apply" | "rollback");
-    if !mutating {
-        return (ChangeKind::Other, 0.3);
+}
+
+/// The kind of a write and how strongly such a change tends to cause incidents (0..=1).
+fn classify(service: &str, name: &str, request: &[(String, Value)], direction: Direction) -> (ChangeKind, f64) {
+    let call = Call { service, name, compact: name.to_ascii_lowercase(), words: split_words(name), request, direction };
+    if let Some(judged) = call.metadata_only().or_else(|| call.deployment()) {
+        return judged;
     }
-    let strength = match verb {
-        "create" => 0.45,
-        "delete" | "disable" | "remove" => 0.9,
-        _ => 0.8,
-    };
-    (ChangeKind::Configuration, strength)
+    // Order matters: a KMS key policy is about access, a rotated secret is a credential, a resized table capacity.
+    if call.permission() {
+        // A new policy version becomes the default: it replaces the policy, like a Put.
+        let replaces = name.starts_with("CreatePolicyVersion");
+        return (ChangeKind::Permission, if replaces { 1.0 } else { call.removing_or_adding(1.0, 0.6) });
+    }
+    if call.credential() {
+        return (ChangeKind::Credential, call.removing_or_adding(0.95, 0.5));
+    }
+    if let Some(judged) = call.capacity() {
+        return judged;
+    }
+    if call.network() {
+        return (ChangeKind::Network, call.removing_or_adding(1.0, 0.6));
+    }
+    call.configuration_or_other()
 }
 
 /// A configuration change that only turns logging up or down (a `log-level` parameter, a `logConfig`).
 fn about_logging(target: &str, request: &[(String, Value)]) -> bool {
-    let logging_word = |w: &String| matches!(w.as_str(), "log" | "logs" | "logging" | "loglevel" | "verbose" | "verbosity" | "debug");
-    split_words(target).iter().any(logging_word) || request.iter().any(|(path, _)| split_words(path).iter().any(logging_word))
+    let logging_word =
+        |w: &String| matches!(w.as_str(), "log" | "logs" | "logging" | "loglevel" | "verbose" | "verbosity" | "debug");
+    split_words(target).iter().any(logging_word)
+        || request.iter().any(|(path, _)| split_words(path).iter().any(logging_word))
 }
 
 /// The name of the resource a call changed, from its request parameters, else the `resources` it lists.
 fn target_of(record: &Value, params: &Value) -> String {
-    let from_keys = TARGET_KEYS.iter().find_map(|key| params.get(*key).and_then(Value::as_str)).filter(|v| !v.is_empty());
+    let from_keys =
+        TARGET_KEYS.iter().find_map(|key| params.get(*key).and_then(Value::as_str)).filter(|v| !v.is_empty());
     let found = from_keys
         .map(str::to_string)
         .or_else(|| nested_name(params))
         .or_else(|| {
             let resources = record.get("resources").and_then(Value::as_array)?;
-            resources.iter().find_map(|r| r.get("ARN").or_else(|| r.get("arn")).and_then(Value::as_str)).map(str::to_string)
+            resources
+                .iter()
+                .find_map(|r| r.get("ARN").or_else(|| r.get("arn")).and_then(Value::as_str))
+                .map(str::to_string)
         })
         .or_else(|| {
             let response = record.get("responseElements")?;
             TARGET_KEYS.iter().find_map(|key| response.get(*key).and_then(Value::as_str)).map(str::to_string)
         });
-    found.map_or_else(|| text_at(record, "eventSource").split('.').next().unwrap_or("").to_string(), |v| resource_name(&v))
+    found.map_or_else(
+        || text_at(record, "eventSource").split('.').next().unwrap_or("").to_string(),
+        |v| resource_name(&v),
+    )
 }
 
 /// A name or id deeper in the request (`changeBatch.changes[0].resourceRecordSet.name`, `resourcesSet.items[0]
@@ -455,7 +589,10 @@ fn nested_name(params: &Value) -> Option<String> {
     let all = leaves(params);
     let last_key = |path: &str| path.rsplit('.').next().unwrap_or(path).split('[').next().unwrap_or("").to_string();
     let pick = |wanted: &dyn Fn(&str) -> bool| {
-        all.iter().find(|(p, v)| v.is_string() && wanted(&last_key(p))).and_then(|(_, v)| v.as_str()).map(str::to_string)
+        all.iter()
+            .find(|(p, v)| v.is_string() && wanted(&last_key(p)))
+            .and_then(|(_, v)| v.as_str())
+            .map(str::to_string)
     };
     pick(&|k: &str| k == "name" || k.ends_with("Name"))
         .or_else(|| pick(&|k: &str| ["Id", "Arn", "Identifier", "Url"].iter().any(|s| k.ends_with(s))))
@@ -522,7 +659,11 @@ fn actor_of(record: &Value) -> String {
             let mut parts = arn.rsplit('/');
             let session = parts.next().unwrap_or("");
             let role = parts.next().unwrap_or("");
-            if role.starts_with("AWSReservedSSO_") || role.is_empty() { session.to_string() } else { format!("{role}/{session}") }
+            if role.starts_with("AWSReservedSSO_") || role.is_empty() {
+                session.to_string()
+            } else {
+                format!("{role}/{session}")
+            }
         }
         "IAMUser" => text_at(identity, "userName").to_string(),
         "Root" => "root".into(),
@@ -549,7 +690,8 @@ fn describe_parameters(request: &[(String, Value)], response: &[(String, Value)]
             match value {
                 Value::String(s) => clip(&s.split_whitespace().collect::<Vec<_>>().join(" "), 100),
                 Value::Array(items) => {
-                    let items: Vec<String> = items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string)).collect();
+                    let items: Vec<String> =
+                        items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string)).collect();
                     clip(&format!("[{}]", items.join(",")), 100)
                 }
                 other => other.to_string(),
@@ -585,7 +727,8 @@ fn policy_summary(text: &str) -> Option<String> {
             let actions = list(statement.get("Action"));
             let not_actions = list(statement.get("NotAction"));
             let resources = list(statement.get("Resource")).len();
-            let what = if actions.is_empty() { format!("all but {}", not_actions.join(",")) } else { actions.join(",") };
+            let what =
+                if actions.is_empty() { format!("all but {}", not_actions.join(",")) } else { actions.join(",") };
             format!("{effect} {what} on {resources} resource{}", if resources == 1 { "" } else { "s" })
         })
         .collect();
@@ -601,7 +744,8 @@ struct Relation {
 
 impl Relation {
     fn new(frame: &AnalysisFrame, changes: &[Change]) -> Relation {
-        let resources: Vec<(String, Vec<String>)> = frame.resources.iter().map(|r| (r.clone(), name_tokens(r))).collect();
+        let resources: Vec<(String, Vec<String>)> =
+            frame.resources.iter().map(|r| (r.clone(), name_tokens(r))).collect();
         let mut names: Vec<Vec<String>> = resources.iter().map(|(_, tokens)| tokens.clone()).collect();
         let mut targets: Vec<&str> = changes.iter().map(|c| c.target.as_str()).collect();
         targets.sort_unstable();
@@ -652,7 +796,8 @@ impl Relation {
     fn shared_weight(&self, a: &[String], b: &[String]) -> f64 {
         let weight = |t: &String| self.weights.get(t).copied().unwrap_or(1.0);
         let shared: f64 = a.iter().filter(|t| b.contains(t)).map(weight).sum();
-        let union: f64 = a.iter().map(weight).sum::<f64>() + b.iter().filter(|t| !a.contains(t)).map(weight).sum::<f64>();
+        let union: f64 =
+            a.iter().map(weight).sum::<f64>() + b.iter().filter(|t| !a.contains(t)).map(weight).sum::<f64>();
         if union == 0.0 { 0.0 } else { shared / union }
     }
 }
@@ -748,7 +893,8 @@ impl ChangeGroup {
     fn finding(&self, noticed_at: DateTime<Utc>) -> Finding {
         let lead = self.representative();
         let failed = lead.failed.as_ref().map(|code| format!(" (failed: {code})")).unwrap_or_default();
-        let excerpt = self.members.iter().map(|c| format!("{} {}", format_time(&c.time), c.excerpt)).collect::<Vec<_>>();
+        let excerpt =
+            self.members.iter().map(|c| format!("{} {}", format_time(&c.time), c.excerpt)).collect::<Vec<_>>();
         Finding {
             source: EvidenceSource::Audit,
             kind: FindingKind::Change,
@@ -824,7 +970,11 @@ mod tests {
         let digest = check(&records, &["x"]);
         assert!(digest.findings.is_empty(), "{digest:#?}");
         assert_eq!(digest.records, 6);
-        assert!(digest.text.contains("6 filtered as noise (3 read-only, 2 sign-in/session, 1 runtime telemetry)"), "{}", digest.text);
+        assert!(
+            digest.text.contains("6 filtered as noise (3 read-only, 2 sign-in/session, 1 runtime telemetry)"),
+            "{}",
+            digest.text
+        );
     }
 
     #[test]
@@ -833,24 +983,59 @@ mod tests {
             ("lambda", "UpdateFunctionCode20150331v2", json!({"functionName": "f"}), "deployment"),
             ("ecs", "UpdateService", json!({"service": "s", "taskDefinition": "s:7"}), "deployment"),
             ("ecs", "UpdateService", json!({"service": "s", "desiredCount": 0}), "capacity"),
-            ("dynamodb", "UpdateTable", json!({"tableName": "t", "provisionedThroughput": {"writeCapacityUnits": 1}}), "capacity"),
-            ("dynamodb", "UpdateTable", json!({"tableName": "t", "streamSpecification": {"streamEnabled": true}}), "configuration"),
-            ("lambda", "PutFunctionConcurrency20171031", json!({"functionName": "f", "reservedConcurrentExecutions": 0}), "capacity"),
+            (
+                "dynamodb",
+                "UpdateTable",
+                json!({"tableName": "t", "provisionedThroughput": {"writeCapacityUnits": 1}}),
+                "capacity",
+            ),
+            (
+                "dynamodb",
+                "UpdateTable",
+                json!({"tableName": "t", "streamSpecification": {"streamEnabled": true}}),
+                "configuration",
+            ),
+            (
+                "lambda",
+                "PutFunctionConcurrency20171031",
+                json!({"functionName": "f", "reservedConcurrentExecutions": 0}),
+                "capacity",
+            ),
             ("application-autoscaling", "RegisterScalableTarget", json!({"resourceId": "table/t"}), "capacity"),
-            ("iam", "DetachRolePolicy", json!({"roleName": "r", "policyArn": "arn:aws:iam::aws:policy/P"}), "permission"),
+            (
+                "iam",
+                "DetachRolePolicy",
+                json!({"roleName": "r", "policyArn": "arn:aws:iam::aws:policy/P"}),
+                "permission",
+            ),
             ("s3", "PutBucketPolicy", json!({"bucketName": "b"}), "permission"),
             ("ec2", "RevokeSecurityGroupIngress", json!({"groupId": "sg-1"}), "permission"),
             ("lambda", "RemovePermission20150331v2", json!({"functionName": "f"}), "permission"),
             ("kms", "PutKeyPolicy", json!({"keyId": "k"}), "permission"),
-            ("sqs", "SetQueueAttributes", json!({"queueUrl": "https://sqs/1/q", "attributes": {"Policy": "{}"}}), "permission"),
+            (
+                "sqs",
+                "SetQueueAttributes",
+                json!({"queueUrl": "https://sqs/1/q", "attributes": {"Policy": "{}"}}),
+                "permission",
+            ),
             ("secretsmanager", "RotateSecret", json!({"secretId": "db"}), "credential"),
             ("iam", "UpdateAccessKey", json!({"accessKeyId": "AKIA", "status": "Inactive"}), "credential"),
             ("acm", "ImportCertificate", json!({"certificateArn": "arn:aws:acm:r:1:certificate/abc"}), "credential"),
             ("ec2", "ReplaceRoute", json!({"routeTableId": "rtb-1"}), "network"),
             ("route53", "ChangeResourceRecordSets", json!({"hostedZoneId": "Z1"}), "network"),
-            ("lambda", "UpdateFunctionConfiguration20150331v2", json!({"functionName": "f", "timeout": 3}), "configuration"),
+            (
+                "lambda",
+                "UpdateFunctionConfiguration20150331v2",
+                json!({"functionName": "f", "timeout": 3}),
+                "configuration",
+            ),
             ("ssm", "PutParameter", json!({"name": "/app/flag", "type": "String"}), "configuration"),
-            ("rds", "ModifyDBInstance", json!({"dBInstanceIdentifier": "db", "dBInstanceClass": "db.t3.micro"}), "capacity"),
+            (
+                "rds",
+                "ModifyDBInstance",
+                json!({"dBInstanceIdentifier": "db", "dBInstanceClass": "db.t3.micro"}),
+                "capacity",
+            ),
             ("lambda", "TagResource20170331v2", json!({"resource": "arn:aws:lambda:r:1:function:f"}), "other"),
             ("monitoring", "PutMetricAlarm", json!({"alarmName": "a"}), "other"),
         ];
@@ -874,8 +1059,13 @@ mod tests {
         assert_eq!(resource_name("orders-api:live"), "orders-api");
         assert_eq!(resource_name("/prod/orders/flag"), "/prod/orders/flag");
 
-        let dns = event(30, "route53", "ChangeResourceRecordSets", "ana",
-            json!({"hostedZoneId": "Z1", "changeBatch": {"changes": [{"action": "UPSERT", "resourceRecordSet": {"name": "api.example.com."}}]}}));
+        let dns = event(
+            30,
+            "route53",
+            "ChangeResourceRecordSets",
+            "ana",
+            json!({"hostedZoneId": "Z1", "changeBatch": {"changes": [{"action": "UPSERT", "resourceRecordSet": {"name": "api.example.com."}}]}}),
+        );
         let tags = event(31, "ec2", "CreateTags", "ana", json!({"resourcesSet": {"items": [{"resourceId": "vol-1"}]}}));
         let mut listed = event(32, "s3", "PutBucketVersioning", "ana", json!({}));
         listed["resources"] = json!([{"ARN": "arn:aws:s3:::exports"}]);
@@ -889,22 +1079,49 @@ mod tests {
     fn related_recent_strong_changes_rank_first() {
         let records = [
             // The cause: the role of the function in play lost permissions shortly before the problem.
-            event(30, "iam", "PutRolePolicy", "ana", json!({"roleName": "orders-api-role", "policyName": "orders-db",
-                "policyDocument": "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": [\"dynamodb:GetItem\"], \"Resource\": \"*\"}]}"})),
+            event(
+                30,
+                "iam",
+                "PutRolePolicy",
+                "ana",
+                json!({"roleName": "orders-api-role", "policyName": "orders-db",
+                "policyDocument": "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": [\"dynamodb:GetItem\"], \"Resource\": \"*\"}]}"}),
+            ),
             // A grant closer to the onset, on something unrelated.
-            event(36, "iam", "AttachRolePolicy", "ci", json!({"roleName": "billing-role", "policyArn": "arn:aws:iam::aws:policy/X"})),
+            event(
+                36,
+                "iam",
+                "AttachRolePolicy",
+                "ci",
+                json!({"roleName": "billing-role", "policyArn": "arn:aws:iam::aws:policy/X"}),
+            ),
             // A deploy of an unrelated function long before.
             event(2, "lambda", "UpdateFunctionCode20150331v2", "ci", json!({"functionName": "billing-sync"})),
             // Tagging right before: weak.
-            event(39, "lambda", "TagResource20170331v2", "ci", json!({"resource": "arn:aws:lambda:r:1:function:orders-api"})),
+            event(
+                39,
+                "lambda",
+                "TagResource20170331v2",
+                "ci",
+                json!({"resource": "arn:aws:lambda:r:1:function:orders-api"}),
+            ),
             // A change after the problem was noticed: a reaction.
-            event(45, "lambda", "UpdateFunctionConfiguration20150331v2", "bo", json!({"functionName": "orders-api", "timeout": 30})),
+            event(
+                45,
+                "lambda",
+                "UpdateFunctionConfiguration20150331v2",
+                "bo",
+                json!({"functionName": "orders-api", "timeout": 30}),
+            ),
         ];
         let digest = check(&records, &["orders-api", "orders-table"]);
         let ranked: Vec<&str> = digest.findings.iter().map(|f| f.attr(attr::EVENT_NAME)).collect();
         assert_eq!(ranked[0], "PutRolePolicy", "{}", digest.text);
         let top = &digest.findings[0];
-        assert_eq!((top.component.as_str(), top.attr(attr::ACTOR), top.attr(attr::CHANGE_KIND)), ("orders-api-role", "ana", "permission"));
+        assert_eq!(
+            (top.component.as_str(), top.attr(attr::ACTOR), top.attr(attr::CHANGE_KIND)),
+            ("orders-api-role", "ana", "permission")
+        );
         assert!(top.excerpt.contains("policyDocument={Allow dynamodb:GetItem on 1 resource}"), "{}", top.excerpt);
         assert_eq!(top.reference, "PutRolePolicy-30");
         assert_eq!(top.time, Some(at(30)));
@@ -913,18 +1130,40 @@ mod tests {
         assert!(score_of("AttachRolePolicy") < 0.5 * top.score, "{}", digest.text);
         assert!(score_of("UpdateFunctionCode") < 0.3, "{}", digest.text);
         assert!(score_of("TagResource") < 0.2 && score_of("UpdateFunctionConfiguration") < 0.3, "{}", digest.text);
-        assert!(digest.text.lines().nth(1).unwrap().contains("permission orders-api-role by ana: PutRolePolicy"), "{}", digest.text);
+        assert!(
+            digest.text.lines().nth(1).unwrap().contains("permission orders-api-role by ana: PutRolePolicy"),
+            "{}",
+            digest.text
+        );
     }
 
     #[test]
     fn deploy_steps_group_and_capacity_cuts_show_the_previous_value() {
-        let mut table = event(35, "dynamodb", "UpdateTable", "ana",
-            json!({"tableName": "orders", "provisionedThroughput": {"readCapacityUnits": 5, "writeCapacityUnits": 1}}));
-        table["responseElements"] = json!({"tableDescription": {"provisionedThroughput": {"readCapacityUnits": 5, "writeCapacityUnits": 40}}});
+        let mut table = event(
+            35,
+            "dynamodb",
+            "UpdateTable",
+            "ana",
+            json!({"tableName": "orders", "provisionedThroughput": {"readCapacityUnits": 5, "writeCapacityUnits": 1}}),
+        );
+        table["responseElements"] =
+            json!({"tableDescription": {"provisionedThroughput": {"readCapacityUnits": 5, "writeCapacityUnits": 40}}});
         let records = [
-            event(36, "lambda", "UpdateFunctionCode20150331v2", "ci", json!({"functionName": "arn:aws:lambda:r:1:function:orders-api"})),
+            event(
+                36,
+                "lambda",
+                "UpdateFunctionCode20150331v2",
+                "ci",
+                json!({"functionName": "arn:aws:lambda:r:1:function:orders-api"}),
+            ),
             event(36, "lambda", "PublishVersion20150331", "ci", json!({"functionName": "orders-api"})),
-            event(37, "lambda", "UpdateAlias20150331", "ci", json!({"functionName": "orders-api", "name": "live", "functionVersion": "12"})),
+            event(
+                37,
+                "lambda",
+                "UpdateAlias20150331",
+                "ci",
+                json!({"functionName": "orders-api", "name": "live", "functionVersion": "12"}),
+            ),
             table,
         ];
         let digest = check(&records, &["orders-api", "orders"]);
@@ -934,16 +1173,27 @@ mod tests {
         assert_eq!(deploy.excerpt.lines().count(), 3);
         assert!(deploy.excerpt.contains("functionVersion=12"));
         let capacity = digest.findings.iter().find(|f| f.attr(attr::CHANGE_KIND) == "capacity").unwrap();
-        assert!(capacity.excerpt.contains("provisionedThroughput.writeCapacityUnits=1 (was 40)"), "{}", capacity.excerpt);
+        assert!(
+            capacity.excerpt.contains("provisionedThroughput.writeCapacityUnits=1 (was 40)"),
+            "{}",
+            capacity.excerpt
+        );
         assert!(!capacity.excerpt.contains("readCapacityUnits=5 (was"), "{}", capacity.excerpt);
         assert!(capacity.score > 0.9 && deploy.score > 0.9, "{}", digest.text);
     }
 
     #[test]
     fn failed_calls_are_weak_and_secrets_are_masked() {
-        let mut denied = event(38, "iam", "DeleteRolePolicy", "eve", json!({"roleName": "orders-api-role", "policyName": "p"}));
+        let mut denied =
+            event(38, "iam", "DeleteRolePolicy", "eve", json!({"roleName": "orders-api-role", "policyName": "p"}));
         denied["errorCode"] = json!("AccessDenied");
-        let secret = event(37, "rds", "ModifyDBInstance", "ana", json!({"dBInstanceIdentifier": "orders-db", "masterUserPassword": "hunter2"}));
+        let secret = event(
+            37,
+            "rds",
+            "ModifyDBInstance",
+            "ana",
+            json!({"dBInstanceIdentifier": "orders-db", "masterUserPassword": "hunter2"}),
+        );
         let digest = check(&[denied, secret], &["orders-api", "orders-db"]);
         let failed = digest.findings.iter().find(|f| f.attr(attr::EVENT_NAME) == "DeleteRolePolicy").unwrap();
         assert!(failed.score < 0.2 && failed.summary.contains("failed: AccessDenied"), "{failed:?}");

@@ -43,8 +43,12 @@ pub fn digest(passages: &[Passage], query: &str, frame: &AnalysisFrame, blob_ref
     };
     let mut findings = Vec::new();
     for hits in &documents {
-        let cited: Vec<&Passage> =
-            hits.passages.iter().copied().filter(|p| p.score >= MIN_RELEVANCE && holds_a_symptom(p, &symptoms)).collect();
+        let cited: Vec<&Passage> = hits
+            .passages
+            .iter()
+            .copied()
+            .filter(|p| p.score >= MIN_RELEVANCE && holds_a_symptom(p, &symptoms))
+            .collect();
         let title = title_of(hits);
         let verdict = if cited.is_empty() { "not cited: does not match well enough" } else { "cited" };
         let _ = writeln!(text, "- {} ({:.2}) \"{}\": {verdict}", hits.document, hits.best_score(), clip(&title, 100));
@@ -52,7 +56,8 @@ pub fn digest(passages: &[Passage], query: &str, frame: &AnalysisFrame, blob_ref
             continue;
         }
         let component = component_of(hits, &title, &frame.resources);
-        let excerpt = clip(&cited.iter().map(|p| p.text.trim()).collect::<Vec<_>>().join("\n…\n"), FINDING_EXCERPT_CHARS);
+        let excerpt =
+            clip(&cited.iter().map(|p| p.text.trim()).collect::<Vec<_>>().join("\n…\n"), FINDING_EXCERPT_CHARS);
         findings.push(Finding {
             source: EvidenceSource::Knowledge,
             kind: FindingKind::Runbook,
@@ -112,10 +117,9 @@ fn holds_a_symptom(passage: &Passage, symptoms: &[terms::TokenTerms]) -> bool {
 
 /// The passage's Markdown title, or the document's name without folder and extension.
 fn title_of(hits: &DocumentHits<'_>) -> String {
-    let heading = hits
-        .passages
-        .iter()
-        .find_map(|p| p.text.lines().map(str::trim).find_map(|l| l.strip_prefix("# ")).map(str::trim).map(str::to_string));
+    let heading = hits.passages.iter().find_map(|p| {
+        p.text.lines().map(str::trim).find_map(|l| l.strip_prefix("# ")).map(str::trim).map(str::to_string)
+    });
     heading.unwrap_or_else(|| document_stem(hits.document).to_string())
 }
 
@@ -135,7 +139,8 @@ fn component_of(hits: &DocumentHits<'_>, title: &str, resources: &[String]) -> S
             let count = terms::mention_count(hits.document, resource)
                 + hits.passages.iter().map(|p| terms::mention_count(&p.text, resource)).sum::<usize>();
             let tokens = terms::name_tokens(resource);
-            let in_title = tokens.iter().filter(|t| title_words.contains(t)).count() as f64 / tokens.len().max(1) as f64;
+            let in_title =
+                tokens.iter().filter(|t| title_words.contains(t)).count() as f64 / tokens.len().max(1) as f64;
             (count, in_title, resource)
         })
         .filter(|(count, _, _)| *count > 0)
@@ -165,13 +170,26 @@ mod tests {
     #[test]
     fn only_relevant_documents_are_cited_and_attributed_to_their_resource() {
         let passages = [
-            passage("kb/runbook-carts.md", "# Runbook: throttling on the carts table\n## Checks\nThrottles on `carts-table` \
-                     make `carts-api` slow; `carts-api` retries.", 0.8),
-            passage("kb/runbook-carts.md", "# Runbook: throttling on the carts table\n## Fix\nRaise capacity of carts-table.", 0.5),
+            passage(
+                "kb/runbook-carts.md",
+                "# Runbook: throttling on the carts table\n## Checks\nThrottles on `carts-table` \
+                     make `carts-api` slow; `carts-api` retries.",
+                0.8,
+            ),
+            passage(
+                "kb/runbook-carts.md",
+                "# Runbook: throttling on the carts table\n## Fix\nRaise capacity of carts-table.",
+                0.5,
+            ),
             passage("kb/postmortem-dns.md", "# DNS outage\nResolver failed.", 0.12),
             passage("kb/generic.md", "# Generic\nSomething else entirely.", 0.6),
         ];
-        let digest = digest(&passages, "carts-table throttling capacity", &frame(&["carts-api", "carts-table"]), "runs/r/kb.json");
+        let digest = digest(
+            &passages,
+            "carts-table throttling capacity",
+            &frame(&["carts-api", "carts-table"]),
+            "runs/r/kb.json",
+        );
         assert_eq!(digest.findings.len(), 1, "{digest:#?}");
         let finding = &digest.findings[0];
         assert_eq!((finding.component.as_str(), finding.reference.as_str()), ("carts-table", "kb/runbook-carts.md"));
@@ -181,6 +199,16 @@ mod tests {
         assert!(digest.text.contains("postmortem-dns.md (0.12)"), "{}", digest.text);
         assert!(digest.text.contains("kb/generic.md (0.60) \"Generic\": not cited"), "{}", digest.text);
         assert_eq!(digest.records, 4);
+    }
+
+    #[test]
+    fn a_match_on_names_alone_is_not_cited() {
+        let passages = [passage("carts.md", "# Carts\nThe carts-api keeps carts in carts-table.", 0.7)];
+        let resources = frame(&["carts-api", "carts-table"]);
+        let by_name = digest(&passages, "carts-api errors AccessDeniedException", &resources, "");
+        assert!(by_name.findings.is_empty(), "{}", by_name.text);
+        let names_only = digest(&passages, "carts-api carts-table", &resources, "");
+        assert_eq!(names_only.findings.len(), 1, "{}", names_only.text);
     }
 
     #[test]

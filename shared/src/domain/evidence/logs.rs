@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::templates::{Level, MinerConfig, TemplateId, TemplateMiner};
+use super::errors::error_class;
 use super::{AnalysisFrame, attr};
 use crate::contract::{Digest, EvidenceSource, Finding, FindingKind};
 use crate::domain::budget::{self, bound_digest, clip};
@@ -41,9 +42,9 @@ const CLASSIFIED_CHARS: usize = 1_000;
 const TEXT_TEMPLATE_CHARS: usize = 160;
 /// The recent part of the window, before `noticed_at`, where the onset is looked for; the rest is the baseline.
 const MIN_RECENT_MINUTES: i64 = 10;
-/// Empty buckets tolerated inside one rise of problem patterns.
+/// Empty buckets tolerated inside one rise of problem patterns, at least.
 const ONSET_GAP_BUCKETS: usize = 2;
-/// A pattern silent this long before the data ends has ended.
+/// A pattern silent this long before the data ends (and for three of its usual gaps) has ended.
 const ENDED_AFTER_MINUTES: i64 = 3;
 
 /// Digest of raw logs records for the frame; `blob_ref` is where the raw output is stored.
@@ -75,12 +76,15 @@ struct Timeline {
 
 impl Timeline {
     /// The frame's window where the events overlap it, else the events' own span; `None` without events.
+    ///
+    /// It starts at the first event, not before: a capped query (newest rows first) may have dropped the early
+    /// part of the window, and counting it as silence would make every pattern look new.
     fn new(events: &[LogEvent], frame: &AnalysisFrame) -> Option<Timeline> {
         let first = events.iter().map(|e| e.timestamp).min()?;
         let last = events.iter().map(|e| e.timestamp).max()?;
         let (window_start, window_end) = (frame.window.start.timestamp_millis(), frame.window.end.timestamp_millis());
-        let (start, end) =
-            if first <= window_end && last >= window_start { (window_start, window_end) } else { (first, last) };
+        let overlaps = window_start <= window_end && first <= window_end && last >= window_start;
+        let (start, end) = if overlaps { (window_start.max(first), window_end) } else { (first, last) };
         let span = (end - start).max(MINUTE_MS);
         let minutes_per_bucket = (span as u64).div_ceil(MAX_BUCKETS as u64 * MINUTE_MS as u64).max(1);
         let bucket_ms = minutes_per_bucket as i64 * MINUTE_MS;
@@ -323,7 +327,9 @@ fn estimate_onset(patterns: &[Pattern<'_>], timeline: &Timeline) -> Onset {
         let bucket = noticed_bucket.saturating_sub(recent / 2);
         return Onset { time: timeline.bucket_start(bucket).max(timeline.start), bucket, found: false };
     };
-    while let Some(earlier) = (onset_bucket.saturating_sub(ONSET_GAP_BUCKETS + 1)..onset_bucket).find(|&b| active(b)) {
+    // Sparse errors (one every few minutes) are one rise too: the tolerated gap grows with the recent part.
+    let gap = ONSET_GAP_BUCKETS.max(recent / 3);
+    while let Some(earlier) = (onset_bucket.saturating_sub(gap + 1)..onset_bucket).find(|&b| active(b)) {
         onset_bucket = earlier;
     }
     let bucket_start = timeline.bucket_start(onset_bucket);
@@ -375,7 +381,9 @@ fn judge<'p, 'b>(patterns: &'p [Pattern<'b>], timeline: &Timeline, onset: &Onset
             let expected = rate_before * minutes_after;
             let change = if before == 0 && after > 0 && (pattern.problem || after >= 3) {
                 Change::New
-            } else if after >= 3 && rate_after >= 3.0 * rate_before && after as f64 > expected + 3.0 * expected.sqrt() + 1.0
+            } else if after >= 3
+                && rate_after >= 3.0 * rate_before
+                && after as f64 > expected + 3.0 * expected.sqrt() + 1.0
             {
                 Change::Rise
             } else if before >= 10 && expected >= 8.0 && (after as f64) <= 0.25 * expected {
@@ -391,9 +399,11 @@ fn judge<'p, 'b>(patterns: &'p [Pattern<'b>], timeline: &Timeline, onset: &Onset
                 let bucket = (onset.bucket..timeline.buckets).find(|&b| stats.histogram[b] > 0);
                 bucket.map_or(onset.time, |b| timeline.bucket_start(b).max(onset.time))
             };
+            // Ended: silent for a few minutes and for several of its usual gaps (a sparse error is not over).
             let silent_since = timeline.data_end - stats.seen.last;
-            let ended_at = (change != Change::Fall && silent_since >= ENDED_AFTER_MINUTES * MINUTE_MS)
-                .then_some(stats.seen.last);
+            let usual_gap = (stats.seen.last - first_after) / (after.max(2) as i64 - 1);
+            let quiet_enough = silent_since >= (ENDED_AFTER_MINUTES * MINUTE_MS).max(3 * usual_gap);
+            let ended_at = (change != Change::Fall && quiet_enough).then_some(stats.seen.last);
             let mut verdict =
                 Verdict { pattern, change, before, after, rate_before, rate_after, first_after, ended_at, score: 0.0 };
             verdict.score = strength(&verdict, onset, minutes_before);
@@ -421,7 +431,8 @@ fn strength(verdict: &Verdict<'_, '_>, onset: &Onset, minutes_before: f64) -> f6
     let persistence = match verdict.ended_at {
         Some(ended) => {
             let active_minutes = (ended - verdict.first_after).max(0) as f64 / MINUTE_MS as f64;
-            0.3 + 0.4 * (active_minutes / 10.0).min(1.0)
+            // A burst that recovered within a minute or two is a blip, however many lines it wrote.
+            0.2 + 0.5 * (active_minutes / 10.0).min(1.0)
         }
         None => 1.0,
     };
@@ -527,7 +538,7 @@ fn excerpt_line(message: &str, template: &str, max: usize) -> String {
         .filter(|word| word.len() >= 6 && !word.contains('*') && !head.contains(word))
         .find_map(|word| line[head_len..].find(word).map(|at| head_len + at));
     match anchor {
-        Some(at) => format!("{head} … {}", clip(&line[at..], max - head_chars - 3)),
+        Some(at) => format!("{head} … {}", clip(&line[at..], max.saturating_sub(head_chars + 3))),
         None => clip(&line, max),
     }
 }
@@ -632,11 +643,16 @@ fn render_text(
         clock(timeline.start),
         clock(timeline.data_end),
         clock(onset.time),
-        if onset.found { "problem patterns rise above their baseline" } else { "no clear rise; default before noticed" },
+        if onset.found {
+            "problem patterns rise above their baseline"
+        } else {
+            "no clear rise; default before noticed"
+        },
         clock(timeline.noticed),
     );
     if book.uncounted > 0 {
-        let _ = writeln!(text, "({} events outside the window or beyond the tracking limits not counted.)", book.uncounted);
+        let _ =
+            writeln!(text, "({} events outside the window or beyond the tracking limits not counted.)", book.uncounted);
     }
     let new: Vec<&Verdict<'_, '_>> = verdicts.iter().filter(|v| v.change == Change::New).collect();
     let changed: Vec<&Verdict<'_, '_>> = verdicts.iter().filter(|v| v.change != Change::New).collect();
@@ -674,7 +690,8 @@ fn render_text(
     for (index, group) in book.groups.iter().enumerate() {
         let (mut all, mut problems) = ([0u64; 2], [0u64; 2]);
         for pattern in patterns.iter().filter(|p| p.stats.group == index) {
-            let split = [pattern.stats.count_in(0..onset.bucket), pattern.stats.count_in(onset.bucket..timeline.buckets)];
+            let split =
+                [pattern.stats.count_in(0..onset.bucket), pattern.stats.count_in(onset.bucket..timeline.buckets)];
             for side in 0..2 {
                 all[side] += split[side];
                 if pattern.problem {
@@ -729,13 +746,14 @@ fn background_problems<'p, 'b>(
     verdicts: &[Verdict<'_, '_>],
     timeline: &Timeline,
 ) -> Vec<&'p Pattern<'b>> {
-    let changed = |p: &Pattern<'_>| verdicts.iter().any(|v| std::ptr::eq(v.pattern.stats, p.stats));
+    let changed: std::collections::HashSet<*const TemplateStats> =
+        verdicts.iter().map(|v| std::ptr::from_ref(v.pattern.stats)).collect();
     let mut background: Vec<&Pattern<'b>> = patterns
         .iter()
-        .filter(|p| p.problem && p.stats.seen.first < timeline.noticed && !changed(p))
-        .filter(|p| p.stats.seen.count >= 3)
+        .filter(|p| p.problem && p.stats.seen.first < timeline.noticed && p.stats.seen.count >= 3)
+        .filter(|p| !changed.contains(&std::ptr::from_ref(p.stats)))
         .collect();
-    background.sort_by(|a, b| b.stats.seen.count.cmp(&a.stats.seen.count));
+    background.sort_by_key(|p| std::cmp::Reverse(p.stats.seen.count));
     background
 }
 
@@ -768,79 +786,6 @@ fn render_versions(text: &mut String, book: &LogBook<'_>, onset: &Onset) {
     }
 }
 
-/// The class of error a text names, from a fixed vocabulary (see `attr::ERROR_CLASS`); the most specific first.
-fn error_class(text: &str) -> Option<&'static str> {
-    const CLASSES: [(&str, &[&str]); 13] = [
-        (
-            "credential",
-            &[
-                "expiredtoken",
-                "token is expired",
-                "token has expired",
-                "expired token",
-                "credentials have expired",
-                "expired credentials",
-                "invalidsignature",
-                "signaturedoesnotmatch",
-                "signature does not match",
-                "unrecognizedclientexception",
-                "security token included in the request is invalid",
-                "invalidclienttokenid",
-            ],
-        ),
-        ("throttling", &["throttl", "provisionedthroughputexceeded", "rate exceeded", "requestlimitexceeded", "slowdown"]),
-        ("limitExceeded", &["toomanyrequestsexception", "limitexceeded", "limit exceeded", "quota exceeded", "quotaexceeded"]),
-        ("throttling", &["toomanyrequests", "too many requests"]),
-        ("accessDenied", &["accessdenied", "access denied", "not authorized", "unauthorized", "forbidden", "permission denied"]),
-        ("outOfMemory", &["out of memory", "outofmemory", "memoryerror", "enomem", "heap out of memory", "signal: killed"]),
-        ("diskFull", &["no space left", "enospc", "disk full", "disk quota"]),
-        ("dns", &["enotfound", "getaddrinfo", "nxdomain", "eai_again", "name resolution", "unknownhostexception", "name or service not known"]),
-        ("tls", &["certificate", "handshake", "ssl", "x509", "cert_"]),
-        ("timeout", &["timed out", "timeout", "etimedout", "deadline exceeded", "deadlineexceeded"]),
-        (
-            "connection",
-            &[
-                "econnrefused",
-                "econnreset",
-                "connection reset",
-                "connection refused",
-                "connection closed",
-                "connection was closed",
-                "socket hang up",
-                "epipe",
-                "broken pipe",
-                "ehostunreach",
-                "network is unreachable",
-                "unable to execute http request",
-            ],
-        ),
-        ("notFound", &["notfound", "not found", "nosuchkey", "nosuchbucket", "does not exist", "no such file"]),
-        ("exception", &["exception", "traceback", "panic", "unhandled", "uncaught", "segmentation fault", "stack trace"]),
-    ];
-    let lower = text.to_ascii_lowercase();
-    CLASSES
-        .iter()
-        .find(|(_, needles)| needles.iter().any(|needle| contains_at_word_start(text, &lower, needle)))
-        .map(|(class, _)| *class)
-        .or_else(|| names_an_error_type(&lower).then_some("exception"))
-}
-
-/// `needle` (lower case) in `text` where a word or a CamelCase part starts: `NotFound` in
-/// `ResourceNotFoundException`, but not `ENOTFOUND` inside it.
-fn contains_at_word_start(text: &str, lower: &str, needle: &str) -> bool {
-    let bytes = text.as_bytes();
-    lower.match_indices(needle).any(|(at, _)| at == 0 || !bytes[at - 1].is_ascii_alphanumeric() || bytes[at].is_ascii_uppercase())
-}
-
-/// An error type in (lower-cased) text: a word ending in `error` or `exception` with a prefix (`typeerror`,
-/// `keyerror`, `nullpointerexception`), as opposed to the plain word `error`.
-fn names_an_error_type(lower: &str) -> bool {
-    lower.split(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '.').any(|word| {
-        let word = word.rsplit('.').next().unwrap_or(word);
-        ["error", "exception"].iter().any(|suffix| word.len() > suffix.len() && word.ends_with(suffix))
-    })
-}
-
 /// One line of at most `max` characters: whitespace (newlines of stack traces included) collapsed to single spaces.
 fn one_line(text: &str, max: usize) -> String {
     let mut line = String::with_capacity(text.len().min(max * 4));
@@ -861,7 +806,9 @@ fn clock(ms: i64) -> String {
 }
 
 fn rfc3339(ms: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)).unwrap_or_default()
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -943,7 +890,10 @@ mod tests {
         assert_eq!(top.attr(attr::LOG_GROUP), "/aws/lambda/orders-api");
         assert_eq!(top.attr(attr::COUNT_BEFORE), "0");
         assert_eq!(top.attr(attr::COUNT_AFTER), "26");
-        assert_eq!(top.attr(attr::TEMPLATE), "unhandled error TypeError: Cannot read properties of undefined (reading 'x')");
+        assert_eq!(
+            top.attr(attr::TEMPLATE),
+            "unhandled error TypeError: Cannot read properties of undefined (reading 'x')"
+        );
         assert_eq!(top.attr(attr::LOG_STREAM), "2026/11/20/[117]bbb");
         assert_eq!(top.attr(attr::ENDED_AT), "");
         assert_eq!(top.time.map(|t| t.timestamp_millis()), Some(at(52, 10)));
@@ -962,7 +912,8 @@ mod tests {
         let digest = digest(&deploy_scenario(), &frame(55), "blob");
         assert!(digest.text.contains("Estimated onset 14:52:10 (problem patterns rise"), "{}", digest.text);
         // Without any rise the onset is a default shortly before noticed_at, and says so.
-        let quiet: Vec<LogEvent> = traffic("/aws/lambda/orders-api", "s", 0..65).into_iter().chain(background_errors()).collect();
+        let quiet: Vec<LogEvent> =
+            traffic("/aws/lambda/orders-api", "s", 0..65).into_iter().chain(background_errors()).collect();
         let digest = super::digest(&quiet, &frame(55), "blob");
         assert!(digest.text.contains("no clear rise"), "{}", digest.text);
         assert!(digest.findings.iter().all(|f| f.score < 0.3), "{:?}", digest.findings);
@@ -993,13 +944,13 @@ mod tests {
             event("/aws/lambda/invoices", "s", at(m, s), "ERROR getaddrinfo ENOTFOUND dynamodb.eu-west-1.amazonaws.com")
         };
         let mut blip = traffic("/aws/lambda/invoices", "s", 0..65);
-        blip.extend((0..6).map(|s| dns(49, s * 9)));
+        blip.extend((0..40).map(|s| dns(49, s)));
         let blip_digest = digest(&blip, &frame(50), "blob");
         let weak = &blip_digest.findings[0];
         assert_eq!(weak.attr(attr::ERROR_CLASS), "dns");
-        assert_eq!(weak.attr(attr::ENDED_AT), "2026-11-20T14:49:45.000Z");
-        assert!(weak.score < 0.35, "{}", weak.score);
-        assert!(blip_digest.text.contains("ended 14:49:45"), "{}", blip_digest.text);
+        assert_eq!(weak.attr(attr::ENDED_AT), "2026-11-20T14:49:39.000Z");
+        assert!(weak.score < 0.3, "{}", weak.score);
+        assert!(blip_digest.text.contains("ended 14:49:39"), "{}", blip_digest.text);
 
         let mut ongoing = traffic("/aws/lambda/invoices", "s", 0..65);
         ongoing.extend((49..65).flat_map(|m| (0..6).map(move |s| dns(m, s * 9))));
@@ -1009,10 +960,23 @@ mod tests {
     }
 
     #[test]
+    fn a_sparse_error_that_keeps_coming_is_not_ended() {
+        let mut events = traffic("/aws/lambda/orders-api", "s", 0..65);
+        events.extend((0..4).map(|i| {
+            event("/aws/lambda/orders-api", "s", at(45 + 4 * i, 0), "ERROR Task timed out after 3.00 seconds")
+        }));
+        let digest = digest(&events, &frame(55), "blob");
+        assert_eq!(digest.findings[0].attr(attr::ERROR_CLASS), "timeout");
+        assert_eq!(digest.findings[0].attr(attr::ENDED_AT), "");
+    }
+
+    #[test]
     fn a_pattern_that_stops_is_a_weak_fall() {
         let mut events = traffic("/aws/lambda/orders-api", "s", 0..65);
         events.extend((0..50).map(|m| event("/aws/lambda/orders-api", "s", at(m, 50), "INFO order saved to table")));
-        events.extend((50..65).map(|m| event("/aws/lambda/orders-api", "s", at(m, 51), "ERROR order save failed: timeout")));
+        events.extend(
+            (50..65).map(|m| event("/aws/lambda/orders-api", "s", at(m, 51), "ERROR order save failed: timeout")),
+        );
         let digest = digest(&events, &frame(55), "blob");
         let fall = digest.findings.iter().find(|f| f.attr(attr::TEMPLATE) == "INFO order saved to table").unwrap();
         assert_eq!(fall.kind, FindingKind::LogRateChange);
@@ -1022,7 +986,9 @@ mod tests {
 
     #[test]
     fn the_digest_stays_within_budget_however_large_and_varied_the_input() {
-        let word = |i: usize| -> String { [i / 26 / 26 % 26, i / 26 % 26, i % 26].iter().map(|&d| (b'a' + d as u8) as char).collect() };
+        let word = |i: usize| -> String {
+            [i / 26 / 26 % 26, i / 26 % 26, i % 26].iter().map(|&d| (b'a' + d as u8) as char).collect()
+        };
         let long_tail = "x".repeat(1_500);
         let mut events = traffic("/aws/lambda/a", "s", 0..65);
         for i in 0..400 {
@@ -1047,37 +1013,35 @@ mod tests {
     }
 
     #[test]
+    fn odd_inputs_give_a_bounded_digest_without_panicking() {
+        let mut unsorted = deploy_scenario();
+        unsorted.reverse();
+        let sorted = digest(&deploy_scenario(), &frame(55), "blob");
+        let reversed = digest(&unsorted, &frame(55), "blob");
+        assert_eq!(reversed.findings[0].attr(attr::TEMPLATE), sorted.findings[0].attr(attr::TEMPLATE));
+        assert_eq!(reversed.findings[0].time, sorted.findings[0].time);
+        // A capped query that lost the early part of the window: what it kept is the baseline.
+        let newest: Vec<LogEvent> = deploy_scenario().into_iter().filter(|e| e.timestamp >= at(30, 0)).collect();
+        let capped = digest(&newest, &frame(55), "blob");
+        assert_eq!(capped.findings[0].attr(attr::TEMPLATE), sorted.findings[0].attr(attr::TEMPLATE));
+        assert!(capped.findings.iter().all(|f| f.component != "sync-job"), "{:?}", capped.findings);
+        let one = [event("/aws/lambda/a", "", at(3, 0), "ERROR boom")];
+        assert_eq!(digest(&one, &frame(55), "blob").records, 1);
+        let mut inverted = frame(55);
+        std::mem::swap(&mut inverted.window.start, &mut inverted.window.end);
+        let outside = [event("g", "s", at(-500, 0), ""), event("g", "s", at(900, 0), "{\"level\":\"error\"}")];
+        for frame in [inverted, frame(55)] {
+            let digest = digest(&outside, &frame, "blob");
+            assert_eq!(digest.records, 2);
+            assert!(digest.text.chars().count() <= budget::DIGEST_TEXT_CHARS);
+        }
+    }
+
+    #[test]
     fn no_events_no_findings() {
         let digest = digest(&[], &frame(55), "blob");
         assert_eq!((digest.records, digest.findings.len()), (0, 0));
         assert!(digest.text.contains("no events"));
-    }
-
-    #[test]
-    fn error_classes_are_recognised_generically() {
-        let cases = [
-            ("ProvisionedThroughputExceededException: level exceeded", Some("throttling")),
-            ("Rate exceeded", Some("throttling")),
-            ("TooManyRequestsException: Rate Exceeded. (Service: Lambda)", Some("throttling")),
-            ("TooManyRequestsException: concurrency", Some("limitExceeded")),
-            ("User: x is not authorized to perform: s3:GetObject", Some("accessDenied")),
-            ("AccessDeniedException: denied", Some("accessDenied")),
-            ("The security token included in the request is expired (ExpiredTokenException)", Some("credential")),
-            ("Task timed out after 3.00 seconds", Some("timeout")),
-            ("java.lang.OutOfMemoryError: Java heap space", Some("outOfMemory")),
-            ("write failed: No space left on device", Some("diskFull")),
-            ("connect ECONNREFUSED 10.0.0.1:5432", Some("connection")),
-            ("getaddrinfo ENOTFOUND db.internal", Some("dns")),
-            ("unable to verify the first certificate", Some("tls")),
-            ("KeyError: 'id'", Some("exception")),
-            ("NullPointerException at Foo.bar", Some("exception")),
-            ("ResourceNotFoundException: Requested resource not found", Some("notFound")),
-            ("request completed", None),
-            ("an error happened", None),
-        ];
-        for (text, class) in cases {
-            assert_eq!(error_class(text), class, "{text}");
-        }
     }
 
     #[test]
@@ -1126,7 +1090,13 @@ mod tests {
                 (Window { start: time(&input["startTime"]), end }, end)
             } else {
                 let noticed = time(&input["detail"]["state"]["timestamp"]);
-                (Window { start: noticed - chrono::Duration::minutes(60), end: noticed + chrono::Duration::minutes(5) }, noticed)
+                (
+                    Window {
+                        start: noticed - chrono::Duration::minutes(60),
+                        end: noticed + chrono::Duration::minutes(5),
+                    },
+                    noticed,
+                )
             };
             let events: Vec<LogEvent> = std::fs::read_to_string(dir.join("logs.jsonl"))
                 .unwrap()
@@ -1135,9 +1105,14 @@ mod tests {
                 .filter(|e| DateTime::from_timestamp_millis(e.timestamp).is_some_and(|t| window.contains(t)))
                 .collect();
             let frame = AnalysisFrame { window, noticed_at, resources: vec![] };
-            let started = std::time::Instant::now();
+            let mut fastest = std::time::Duration::MAX;
+            for _ in 0..5 {
+                let started = std::time::Instant::now();
+                std::hint::black_box(digest(&events, &frame, "blob"));
+                fastest = fastest.min(started.elapsed());
+            }
             let digest = digest(&events, &frame, "blob");
-            println!("######## {} ({} events, {:?})\n{}", dir.display(), events.len(), started.elapsed(), digest.text);
+            println!("######## {} ({} events, digest in {fastest:?})\n{}", dir.display(), events.len(), digest.text);
             for finding in &digest.findings {
                 println!(
                     "  {:.2} {:?} {} {:?}\n     {}\n     attrs {:?}\n     ref {}\n     excerpt {}",

@@ -1,10 +1,14 @@
 //! Evidence from metrics: a robust baseline per series, change detection (spike, level shift, drop to zero, trend,
 //! flatline), onset and recovery, ranked by strength and by how early each series moved before the problem was noticed.
 //!
-//! Per series: the datapoints before a candidate change give a robust baseline (median, and MAD as the noise
-//! scale). A change starts at the first datapoint that moved at least one noise scale and either is an outlier on its
-//! own or begins a run whose median moved by several standard errors (a level shift). The onset is walked back over
-//! the points that had already started to move, and the episode ends when the series is back within the noise band.
+//! Per series: the datapoints before a candidate change give a robust baseline (median, and MAD or a trimmed
+//! standard deviation as the noise scale). A change starts at the first datapoint that moved (a noise scale away, or
+//! into the baseline's rare tail) and either is an outlier on its own, or begins a run whose median moved by several
+//! standard errors, or begins a run lying entirely where the baseline seldom goes. The onset is walked back over the
+//! datapoints that had already moved, and the episode ends when the series is back near its baseline. Strength is a
+//! saturating mix of robust z-score and relative change, weighted by what the metric's move means (errors rising,
+//! capacity settings moving, demand falling...), by shape (a lone recovered spike is a blip) and by timing (earlier
+//! movers rank higher: causes move before symptoms).
 //! Sum and SampleCount series count a missing datapoint as zero (nothing happened); other statistics that stop
 //! reporting while the rest go on are a flatline.
 
@@ -613,6 +617,7 @@ enum Role {
     Other,
 }
 
+/// The role of a metric, from generic words in its name (and a dead-letter queue among its dimension values).
 fn role_of(series: &MetricSeries) -> Role {
     let name = series.metric_name.to_ascii_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| name.contains(w));
@@ -1065,50 +1070,6 @@ pub(super) fn quantile(sorted: &[f64], q: f64) -> f64 {
 }
 
 #[cfg(test)]
-mod scratch {
-    use super::*;
-
-    #[test]
-    #[ignore = "scratch: prints digests of the development bundles"]
-    fn print_bundle_digests() {
-        let root = std::path::Path::new("/work/shared/incidents");
-        let mut dirs: Vec<_> =
-            std::fs::read_dir(root).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
-        dirs.sort();
-        for dir in dirs {
-            let input: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(dir.join("input.json")).unwrap()).unwrap();
-            let parsed =
-                crate::domain::input::parse_input(&input, &crate::config::Config::default(), Utc::now()).unwrap();
-            let frame = AnalysisFrame { window: parsed.window, noticed_at: parsed.noticed_at, resources: vec![] };
-            let series: Vec<MetricSeries> = std::fs::read_to_string(dir.join("metrics.jsonl"))
-                .unwrap()
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .map(|mut s: MetricSeries| {
-                    let (start, end) = (frame.window.start.timestamp_millis(), frame.window.end.timestamp_millis());
-                    let start = if std::env::var("FULL").is_ok() { 0 } else { start };
-                    let keep: Vec<usize> = (0..s.timestamps.len())
-                        .filter(|i| s.timestamps[*i] >= start && s.timestamps[*i] <= end)
-                        .collect();
-                    s.values = keep.iter().map(|i| s.values[*i]).collect();
-                    s.timestamps = keep.iter().map(|i| s.timestamps[*i]).collect();
-                    s
-                })
-                .collect();
-            let digest = digest(&series, &frame, "");
-            println!("=== {} ===\n{}\n", dir.display(), digest.text);
-            for f in &digest.findings {
-                println!(
-                    "  [{:.2}] {} | {} | {:?}\n      {}\n      {}",
-                    f.score, f.component, f.reference, f.attrs, f.summary, f.excerpt
-                );
-            }
-        }
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
 
@@ -1402,36 +1363,5 @@ mod tests {
         assert!(digest.findings.iter().all(|f| f.excerpt.chars().count() <= budget::FINDING_EXCERPT_CHARS));
         assert!(digest.text.contains("Raw series: s3://bucket/raw.json"), "{}", digest.text);
         assert_eq!(digest.records, 400);
-    }
-}
-#[cfg(test)]
-mod perf_probe {
-    use super::*;
-    #[test]
-    #[ignore = "scratch"]
-    fn timing() {
-        let frame = AnalysisFrame {
-            window: crate::contract::Window {
-                start: DateTime::from_timestamp(0, 0).unwrap(),
-                end: DateTime::from_timestamp(86_400, 0).unwrap(),
-            },
-            noticed_at: DateTime::from_timestamp(86_000, 0).unwrap(),
-            resources: vec![],
-        };
-        let series: Vec<MetricSeries> = (0..200)
-            .map(|s| MetricSeries {
-                namespace: "N".into(),
-                metric_name: format!("Latency{s}"),
-                dimensions: Default::default(),
-                stat: "Average".into(),
-                period: 60,
-                unit: None,
-                timestamps: (0..1440).map(|i| i * 60_000).collect(),
-                values: (0..1440).map(|i| 30.0 + ((i * 7919 + s * 13) % 17) as f64).collect(),
-            })
-            .collect();
-        let t = std::time::Instant::now();
-        let d = digest(&series, &frame, "");
-        println!("{:?} {}", t.elapsed(), d.findings.len());
     }
 }

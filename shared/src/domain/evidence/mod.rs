@@ -2,6 +2,7 @@
 
 pub mod attr;
 pub mod audit;
+pub mod errors;
 pub mod knowledge;
 pub mod logs;
 pub mod metrics;

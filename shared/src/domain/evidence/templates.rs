@@ -259,7 +259,7 @@ impl TemplateMiner {
             self.text.push(' ');
             push_clipped(&mut self.text, exception, self.config.max_bytes);
         }
-        level_in_text(head).unwrap_or_default()
+        level_in_text(head).or_else(|| access_log_status(head).and_then(Level::from_status)).unwrap_or_default()
     }
 
     fn prepare_json(&mut self, prefix: &str, fields: &JsonFields<'_>) -> Level {
@@ -460,7 +460,7 @@ fn split_json(message: &str) -> Option<(&str, &str)> {
 /// The line a multi-line record is known by, and the exception type below it when that line does not name one.
 fn head_and_exception(message: &str) -> (&str, Option<&str>) {
     const MAX_LINES: usize = 64;
-    if !message.contains(['\n', '\r']) {
+    if !message.bytes().any(|b| b == b'\n' || b == b'\r') {
         return (message, None);
     }
     let mut lines = message.split(['\n', '\r']).map(str::trim_end).filter(|line| !line.trim().is_empty());
@@ -485,9 +485,10 @@ fn head_and_exception(message: &str) -> (&str, Option<&str>) {
 fn exception_name(word: &str) -> Option<&str> {
     let word = word.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
     let last = word.rsplit('.').next().unwrap_or(word);
-    let named = ["Error", "Exception", "Fault", "Throwable"].iter().any(|suffix| last.ends_with(suffix));
-    let identifier = word.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '$'));
-    (named && identifier && last.len() > 5).then_some(word)
+    let named =
+        last.len() > 5 && ["Error", "Exception", "Fault", "Throwable"].iter().any(|suffix| last.ends_with(suffix));
+    let identifier = || word.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '$'));
+    (named && identifier()).then_some(word)
 }
 
 /// A level word among the first tokens of a plain-text record (`[ERROR]`, `WARN`, `level=error`).
@@ -503,6 +504,15 @@ fn level_in_text(text: &str) -> Option<Level> {
             None => Level::from_word(word),
         }
     })
+}
+
+/// The status of an access log line in the common (Apache, nginx) format: the number after the quoted request
+/// (`"GET /x HTTP/1.1" 502 17`).
+fn access_log_status(text: &str) -> Option<u64> {
+    let after_protocol = &text[text.find(" HTTP/")? + 1..];
+    let mut words = words(after_protocol);
+    words.next().filter(|protocol| protocol.ends_with('"'))?;
+    words.next()?.parse().ok()
 }
 
 /// Split `text` into masked tokens: `masked` holds their text, `tokens` their spans and whether each is a word.
@@ -586,10 +596,13 @@ fn mask_core(core: &str, out: &mut String) -> bool {
 /// Wrapping punctuation (`(`, `"`, `],`, `):` ...) around a token's core; all ASCII, so byte offsets are safe.
 fn split_punctuation(raw: &str) -> (&str, &str, &str) {
     let bytes = raw.as_bytes();
-    let start = bytes.iter().position(|b| !matches!(b, b'(' | b'[' | b'{' | b'<' | b'"' | b'\'' | b'`')).unwrap_or(bytes.len());
+    let start =
+        bytes.iter().position(|b| !matches!(b, b'(' | b'[' | b'{' | b'<' | b'"' | b'\'' | b'`')).unwrap_or(bytes.len());
     let end = bytes[start..]
         .iter()
-        .rposition(|b| !matches!(b, b')' | b']' | b'}' | b'>' | b'"' | b'\'' | b'`' | b',' | b';' | b':' | b'.' | b'!' | b'?'))
+        .rposition(|b| {
+            !matches!(b, b')' | b']' | b'}' | b'>' | b'"' | b'\'' | b'`' | b',' | b';' | b':' | b'.' | b'!' | b'?')
+        })
         .map_or(start, |at| start + at + 1);
     (&raw[..start], &raw[start..end], &raw[end..])
 }
@@ -722,7 +735,25 @@ fn mask_atoms(core: &str, out: &mut String) {
 }
 
 fn is_separator(byte: u8) -> bool {
-    matches!(byte, b':' | b',' | b';' | b'=' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b'"' | b'\'' | b'|' | b'@' | b'#')
+    matches!(
+        byte,
+        b':' | b','
+            | b';'
+            | b'='
+            | b'('
+            | b')'
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'<'
+            | b'>'
+            | b'"'
+            | b'\''
+            | b'|'
+            | b'@'
+            | b'#'
+    )
 }
 
 /// A digit-free random identifier (`jsvnuaSNkG`): a long run of letters whose case flips every couple of characters
@@ -740,9 +771,13 @@ fn is_random_id(atom: &str) -> bool {
             if bytes.len() > MAX_WORD_LEN {
                 return true;
             }
-            let runs = 1 + bytes.windows(2).filter(|pair| pair[0].is_ascii_uppercase() != pair[1].is_ascii_uppercase()).count();
+            let runs = 1 + bytes
+                .windows(2)
+                .filter(|pair| pair[0].is_ascii_uppercase() != pair[1].is_ascii_uppercase())
+                .count();
             // CamelCase names (`RequestId`, `BatchWriteItem`) flip case too, but read as words: vowels are common.
-            let vowels = bytes.iter().filter(|b| matches!(b.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u')).count();
+            let vowels =
+                bytes.iter().filter(|b| matches!(b.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u')).count();
             runs >= 4 && bytes.len() * 2 <= runs * 5 && vowels * 10 <= bytes.len() * 3
         })
 }
@@ -816,7 +851,8 @@ impl<'de, 'f> Visitor<'de> for JsonSeed<'f, 'de> {
                 if key_is(key, &STATUS_KEYS) {
                     self.fields.status = self.fields.status.or_else(|| value.number());
                 }
-                if rendered_fields < MAX_RENDERED_FIELDS && value.render(key, self.rendered) {
+                let unnamed = self.fields.message.is_none() && self.fields.error_message.is_none();
+                if unnamed && rendered_fields < MAX_RENDERED_FIELDS && value.render(key, self.rendered) {
                     rendered_fields += 1;
                 }
             }
@@ -834,13 +870,6 @@ enum Scalar<'a> {
 }
 
 impl<'a> Scalar<'a> {
-    fn text(&self) -> Option<&str> {
-        match self {
-            Scalar::Text(text) => Some(text),
-            _ => None,
-        }
-    }
-
     /// A level given by name or as a pino/bunyan number.
     fn level(&self) -> Option<Level> {
         match self {
@@ -1058,7 +1087,10 @@ mod tests {
             ("mail to ops@example.com by arn:aws:iam::123456789012:role/deployer", "mail to <*> by <*>"),
             ("user=alice id=42 path=/orders/{id} took=1.5s", "user=alice id=<*> path=/orders/{id} took=<*>"),
             ("sid:2 (n.round), [instance: 1e88b294cd1d] done.", "sid:<*> (n.round), [instance: <*>] done."),
-            ("Cannot read properties of undefined (reading 'shippingAddress')", "Cannot read properties of undefined (reading 'shippingAddress')"),
+            (
+                "Cannot read properties of undefined (reading 'shippingAddress')",
+                "Cannot read properties of undefined (reading 'shippingAddress')",
+            ),
             ("id acct_jsvnuaSNkG via EC2 and S3 RequestId: x", "id <*> via EC2 and S3 RequestId: x"),
             ("program interrupt: illegal instruction......0", "program interrupt: illegal instruction......<*>"),
         ];
@@ -1075,7 +1107,10 @@ mod tests {
         let destroy = miner.add("Took 0.50 seconds to destroy the instance on the hypervisor.");
         assert_ne!(destroy, first);
         assert_ne!(miner.add("VM Started (Lifecycle Event)"), miner.add("VM Paused (Lifecycle Event)"));
-        assert_ne!(miner.add("10.1.1.1 \"GET /v2/servers HTTP/1.1\" status: 200"), miner.add("10.1.1.1 \"POST /v2/servers HTTP/1.1\" status: 200"));
+        assert_ne!(
+            miner.add("10.1.1.1 \"GET /v2/servers HTTP/1.1\" status: 200"),
+            miner.add("10.1.1.1 \"POST /v2/servers HTTP/1.1\" status: 200")
+        );
         assert_eq!(miner.template(first), "Took <*> seconds to spawn the instance on the hypervisor.");
         assert_eq!(miner.count(first), 2);
         // A token that is not a plain word (`dynamodb:GetItem`) varies freely and the template generalises.
@@ -1114,13 +1149,20 @@ mod tests {
     #[test]
     fn a_stack_trace_is_one_record_known_by_its_first_line_and_exception() {
         let mut miner = TemplateMiner::new(MinerConfig::default());
-        let java = |frame: &str| format!("java.lang.NullPointerException: order is null\n\tat com.shop.{frame}(Orders.java:42)\n\tat java.lang.Thread.run(Thread.java:750)");
+        let java = |frame: &str| {
+            format!(
+                "java.lang.NullPointerException: order is null\n\tat com.shop.{frame}(Orders.java:42)\n\tat java.lang.Thread.run(Thread.java:750)"
+            )
+        };
         let first = miner.add(&java("Orders.save"));
         assert_eq!(miner.add(&java("Orders.load")), first);
         assert_eq!(miner.template(first), "java.lang.NullPointerException: order is null");
-        let wrapped = miner.add("Request failed\n    at handler (index.js:3)\nCaused by: java.io.IOException: broken pipe");
+        let wrapped =
+            miner.add("Request failed\n    at handler (index.js:3)\nCaused by: java.io.IOException: broken pipe");
         assert_eq!(miner.template(wrapped), "Request failed java.io.IOException");
-        let python = miner.add("Traceback (most recent call last):\n  File \"app.py\", line 3, in <module>\n    main()\nKeyError: 'id'");
+        let python = miner.add(
+            "Traceback (most recent call last):\n  File \"app.py\", line 3, in <module>\n    main()\nKeyError: 'id'",
+        );
         assert_eq!(miner.template(python), "KeyError: 'id'");
         let lambda_python = miner.add("[ERROR] ClientError: An error occurred (AccessDeniedException)\rTraceback (most recent call last):\r  File \"/var/task/app.py\", line 58");
         assert_eq!(miner.template(lambda_python), "[ERROR] ClientError: An error occurred (AccessDeniedException)");
@@ -1131,7 +1173,8 @@ mod tests {
     fn memory_is_bounded_and_ids_are_never_reused() {
         let mut miner = TemplateMiner::new(MinerConfig { max_clusters: 10, ..MinerConfig::default() });
         let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett"];
-        let ids: Vec<TemplateId> = (0..100).map(|i| miner.add(&format!("{} {} failed", words[i % 10], words[i / 10]))).collect();
+        let ids: Vec<TemplateId> =
+            (0..100).map(|i| miner.add(&format!("{} {} failed", words[i % 10], words[i / 10]))).collect();
         assert!(miner.len() <= 10);
         let mut distinct = ids.clone();
         distinct.sort();
@@ -1152,6 +1195,11 @@ mod tests {
         assert_eq!(level_in_text("[ERROR] boom"), Some(Level::Error));
         assert_eq!(level_in_text("ts=1 level=error msg=x"), Some(Level::Error));
         assert_eq!(level_in_text("an error occurred"), None);
+        let access = "10.0.0.1 - - [16/Feb/2026:14:21:42 +0000] \"GET /orders/7 HTTP/1.1\" 502 17";
+        assert_eq!(access_log_status(access), Some(502));
+        let mut miner = TemplateMiner::new(MinerConfig::default());
+        let (failed, ok) = (miner.add(access), miner.add(&access.replace("502", "200")));
+        assert_eq!((miner.level(failed), miner.level(ok)), (Level::Error, Level::Info));
         assert!(Level::Warn.is_problem() && !Level::Info.is_problem());
     }
 
@@ -1175,7 +1223,8 @@ mod tests {
     #[test]
     #[ignore = "a measurement, not a check"]
     fn loghub_speed() {
-        let lines: Vec<String> = loghub_sets().into_iter().flat_map(|(_, rows)| rows.into_iter().map(|(line, _)| line)).collect();
+        let lines: Vec<String> =
+            loghub_sets().into_iter().flat_map(|(_, rows)| rows.into_iter().map(|(line, _)| line)).collect();
         if lines.is_empty() {
             return;
         }
@@ -1240,7 +1289,8 @@ mod tests {
                 let header = rows.next()?;
                 let content = header.iter().position(|h| h == "Content")?;
                 let event = header.iter().position(|h| h == "EventId")?;
-                let rows = rows.filter(|r| r.len() > content.max(event)).map(|r| (r[content].clone(), r[event].clone()));
+                let rows =
+                    rows.filter(|r| r.len() > content.max(event)).map(|r| (r[content].clone(), r[event].clone()));
                 Some((set.to_string(), rows.collect()))
             })
             .collect()

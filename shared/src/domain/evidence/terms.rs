@@ -1,6 +1,8 @@
 //! Splitting resource names and free text into comparable lowercase terms, shared by knowledge search and the
 //! audit analyzer's "is this change related to a resource in play" test.
 
+use std::sync::LazyLock;
+
 /// Words too common in prose to say anything about relevance.
 const PROSE_STOPWORDS: [&str; 48] = [
     "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "does", "for", "from", "has", "have", "how",
@@ -9,6 +11,7 @@ const PROSE_STOPWORDS: [&str; 48] = [
 ];
 
 /// Words so common in incident talk and infrastructure names that matching them says little about relevance.
+#[rustfmt::skip]
 const COMMON_INCIDENT_WORDS: [&str; 39] = [
     "error", "fail", "failed", "failure", "issue", "problem", "broken", "new", "after", "before", "since", "some",
     "request", "high", "low", "increase", "spike", "start", "alarm", "all", "any", "more", "less", "see", "check",
@@ -18,7 +21,8 @@ const COMMON_INCIDENT_WORDS: [&str; 39] = [
 
 /// Whether a search term (stemmed, see `stem`) is one of the common incident words.
 pub fn is_common_incident_word(term: &str) -> bool {
-    COMMON_INCIDENT_WORDS.iter().any(|word| stem(word) == term)
+    static STEMMED: LazyLock<Vec<String>> = LazyLock::new(|| COMMON_INCIDENT_WORDS.iter().map(|w| stem(w)).collect());
+    STEMMED.iter().any(|common| common == term)
 }
 
 /// Splits an identifier or a run of text into its words: on every non-alphanumeric character and at camelCase
@@ -37,8 +41,8 @@ fn split_camel(segment: &str, out: &mut Vec<String>) {
     for i in 1..chars.len() {
         let (prev, cur) = (chars[i - 1], chars[i]);
         let next_is_lower = chars.get(i + 1).is_some_and(|c| c.is_lowercase());
-        let boundary = (prev.is_lowercase() && cur.is_uppercase())
-            || (prev.is_uppercase() && cur.is_uppercase() && next_is_lower);
+        let boundary =
+            (prev.is_lowercase() && cur.is_uppercase()) || (prev.is_uppercase() && cur.is_uppercase() && next_is_lower);
         if boundary {
             out.push(chars[start..i].iter().collect::<String>().to_lowercase());
             start = i;

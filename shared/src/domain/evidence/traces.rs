@@ -125,71 +125,10 @@ fn exception_text(exception: &Value) -> Option<String> {
 
 const GENERIC_CLASS: &str = "exception";
 
-/// The error class of a failure from its exception texts, HTTP status and throttle flag.
+/// The error class of a failure from its exception texts, then its HTTP status and throttle flag.
 fn error_class(text: &str, status: Option<u64>, throttle: bool) -> &'static str {
-    // The most specific first, in the order the logs analyzer uses, so both name the same failure alike.
-    const CLASSES: &[(&str, &[&str])] = &[
-        (
-            "credential",
-            &[
-                "expiredtoken",
-                "token has expired",
-                "invalidclienttokenid",
-                "unrecognizedclient",
-                "signaturedoesnotmatch",
-                "security token",
-                "invalidsignature",
-                "unable to locate credentials",
-            ],
-        ),
-        (
-            "throttling",
-            &[
-                "throttl",
-                "rate exceeded",
-                "provisionedthroughputexceeded",
-                "requestlimitexceeded",
-                "slow down",
-                "slowdown",
-            ],
-        ),
-        ("limitExceeded", &["limitexceeded", "limit exceeded", "quota", "too many connections"]),
-        ("throttling", &["too many requests", "toomanyrequests"]),
-        ("accessDenied", &["accessdenied", "access denied", "not authorized", "unauthorized", "forbidden"]),
-        ("outOfMemory", &["outofmemory", "out of memory", "memoryerror", "signal: killed"]),
-        ("diskFull", &["no space left", "enospc", "disk full"]),
-        (
-            "dns",
-            &[
-                "name resolution",
-                "getaddrinfo",
-                "enotfound",
-                "unknownhost",
-                "name or service not known",
-                "eai_again",
-                "nxdomain",
-                "no such host",
-            ],
-        ),
-        ("tls", &["ssl", "tls", "certificate", "handshake"]),
-        ("timeout", &["timeout", "timed out", "deadline exceeded"]),
-        (
-            "connection",
-            &[
-                "connection",
-                "econnreset",
-                "econnrefused",
-                "broken pipe",
-                "epipe",
-                "socket hang up",
-                "unreachable",
-                "unable to execute http request",
-            ],
-        ),
-        ("notFound", &["notfound", "not found", "nosuchkey", "nosuchbucket", "does not exist"]),
-    ];
-    let text = text.to_ascii_lowercase();
-    if let Some((class, _)) = CLASSES.iter().find(|(_, needles)| needles.iter().any(|n| text.contains(n))) {
+    let from_text = super::errors::error_class(text);
+    if let Some(class) = from_text.filter(|c| *c != GENERIC_CLASS) {
         return class;
     }
     match status {
@@ -305,7 +244,13 @@ impl Reading {
             self.untimed += usize::from(!segments.is_empty());
             return None;
         };
-        let duration_ms = record.get("Duration").and_then(Value::as_f64).map(|d| d * 1_000.0);
+        let longest_segment =
+            || elements.iter().filter(|e| e.kind == ElementKind::Segment).filter_map(|e| e.duration_ms);
+        let duration_ms = record
+            .get("Duration")
+            .and_then(Value::as_f64)
+            .map(|d| d * 1_000.0)
+            .or_else(|| longest_segment().reduce(f64::max));
         Some(Trace::from_elements(id, time, duration_ms, &elements))
     }
 }
@@ -649,8 +594,8 @@ struct LocationStats {
     caller_component: String,
     before: Side,
     after: Side,
-    /// The first failing visit after the onset: trace id, time, failure.
-    first: Option<(String, f64, Failure)>,
+    /// The first failing visit after the onset: trace id and time.
+    first: Option<(String, f64)>,
     /// Distinct failure details after the onset with their counts.
     details: BTreeMap<String, usize>,
     /// The slowest visit after the onset: trace id and milliseconds.
@@ -679,7 +624,7 @@ fn location_stats(traces: &[Trace], onset: Option<&Onset>) -> BTreeMap<Location,
             }
             if let Some(failure) = &visit.failure {
                 if entry.first.is_none() {
-                    entry.first = Some((trace.id.clone(), trace.time, failure.clone()));
+                    entry.first = Some((trace.id.clone(), trace.time));
                 }
                 *entry.details.entry(failure.detail.clone()).or_default() += 1;
             }
@@ -689,17 +634,17 @@ fn location_stats(traces: &[Trace], onset: Option<&Onset>) -> BTreeMap<Location,
 }
 
 impl LocationStats {
-    /// The class whose failures rose the most.
+    /// The class whose failures rose the most after the onset; without failures after it, the most common before.
     fn dominant_class(&self) -> &'static str {
         let expected = |class: &str| {
             let before = self.before.classes.get(class).copied().unwrap_or_default();
             rate(before, self.before.calls) * self.after.calls as f64
         };
-        self.after
-            .classes
-            .iter()
-            .map(|(class, count)| (*class, *count as f64 - expected(class)))
-            .max_by(|a, b| a.1.total_cmp(&b.1))
+        let most = |classes: &BTreeMap<&'static str, usize>, weigh: &dyn Fn(&str, usize) -> f64| {
+            classes.iter().map(|(class, count)| (*class, weigh(class, *count))).max_by(|a, b| a.1.total_cmp(&b.1))
+        };
+        most(&self.after.classes, &|class, count| count as f64 - expected(class))
+            .or_else(|| most(&self.before.classes, &|_, count| count as f64))
             .map_or(GENERIC_CLASS, |(class, _)| class)
     }
 
@@ -759,7 +704,7 @@ impl LocationStats {
             attrs.insert(attr::ENDED_AT.to_string(), ended.to_rfc3339());
         }
         let (reference, time) = match (&self.first, &self.slowest) {
-            (Some((trace, time, _)), _) => (format!("trace {trace}"), time_of(*time)),
+            (Some((trace, time)), _) => (format!("trace {trace}"), time_of(*time)),
             (None, Some((trace, _))) => (format!("trace {trace}"), time_of(onset.time)),
             (None, None) => (format!("traces from {}", clock(onset.time)), time_of(onset.time)),
         };
@@ -805,7 +750,7 @@ impl LocationStats {
         details.sort_by(|a, b| b.1.cmp(a.1));
         let mut lines: Vec<String> =
             details.iter().take(EXCERPT_DETAILS).map(|(detail, count)| format!("×{count} {detail}")).collect();
-        if let Some((trace, time, _)) = &self.first {
+        if let Some((trace, time)) = &self.first {
             lines.push(format!("first at {} in trace {trace}", clock(*time)));
         }
         if let (Some(before), Some(after)) = (self.before.percentiles(), self.after.percentiles()) {
@@ -870,8 +815,11 @@ fn digest_text(
     let header = if onset.is_some() { "before → after onset" } else { "whole sample" };
     lines.push(format!("Per service and edge, {header} (calls, failed %, p50/p90/p99 ms):"));
     for (location, s) in rows.iter().take(TABLE_ROWS) {
-        let class =
-            if s.after.failed + s.before.failed > 0 { format!(" {}", s.dominant_class()) } else { String::new() };
+        let class = if s.after.failed > 0 || (onset.is_none() && s.before.failed > 0) {
+            format!(" {}", s.dominant_class())
+        } else {
+            String::new()
+        };
         let latency = match (s.before.percentiles(), s.after.percentiles()) {
             (Some(b), Some(a)) => format!("{} → {}", triple(b), triple(a)),
             (Some(b), None) => triple(b),
@@ -936,46 +884,6 @@ fn ms(value: f64) -> String {
 
 fn triple(values: [f64; 3]) -> String {
     format!("{}/{}/{}", ms(values[0]), ms(values[1]), ms(values[2]))
-}
-
-#[cfg(test)]
-mod scratch {
-    use super::*;
-
-    #[test]
-    #[ignore = "scratch: prints digests of the development bundles"]
-    fn print_bundle_digests() {
-        let root = std::path::Path::new("/work/shared/incidents");
-        let mut dirs: Vec<_> =
-            std::fs::read_dir(root).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
-        dirs.sort();
-        for dir in dirs {
-            let input: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("input.json")).unwrap()).unwrap();
-            let parsed =
-                crate::domain::input::parse_input(&input, &crate::config::Config::default(), Utc::now()).unwrap();
-            let frame = AnalysisFrame { window: parsed.window, noticed_at: parsed.noticed_at, resources: vec![] };
-            let (start, end) = (frame.window.start.timestamp() as f64, frame.window.end.timestamp() as f64);
-            let start = if std::env::var("FULL").is_ok() { 0.0 } else { start };
-            let records: Vec<Value> = std::fs::read_to_string(dir.join("traces.jsonl"))
-                .unwrap()
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .filter(|t: &Value| {
-                    let doc: Value = serde_json::from_str(t["Segments"][0]["Document"].as_str().unwrap()).unwrap();
-                    let s = doc["start_time"].as_f64().unwrap();
-                    s >= start && s <= end
-                })
-                .collect();
-            let digest = digest(&records, &frame, "");
-            println!("=== {} ===\n{}\n", dir.display(), digest.text);
-            for f in &digest.findings {
-                println!(
-                    "  [{:.2}] {} | {} | {:?}\n      {}\n      {}",
-                    f.score, f.component, f.reference, f.attrs, f.summary, f.excerpt
-                );
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,156 @@
+//! Error classes recognised in text (exception types and messages, log lines), shared by the analyzers so that
+//! logs and traces name the same failure alike. The class names are the values of `attr::ERROR_CLASS`.
+
+/// The class of error a text names, from a fixed vocabulary (see `attr::ERROR_CLASS`); the most specific first.
+pub fn error_class(text: &str) -> Option<&'static str> {
+    const CLASSES: [(&str, &[&str]); 14] = [
+        (
+            "credential",
+            &[
+                "expiredtoken",
+                "token is expired",
+                "token has expired",
+                "expired token",
+                "credentials have expired",
+                "expired credentials",
+                "invalidsignature",
+                "signaturedoesnotmatch",
+                "signature does not match",
+                "unrecognizedclientexception",
+                "security token included in the request is invalid",
+                "invalidclienttokenid",
+                "nocredentials",
+                "unable to locate credentials",
+                "authentication failed",
+            ],
+        ),
+        ("throttling", &["throttl", "provisionedthroughputexceeded", "requestlimitexceeded", "slowdown"]),
+        // Lambda's concurrency limit says `TooManyRequestsException: Rate Exceeded`: a limit, not a throttled API.
+        (
+            "limitExceeded",
+            &[
+                "toomanyrequestsexception",
+                "limitexceeded",
+                "limit exceeded",
+                "quota exceeded",
+                "quotaexceeded",
+                "too many connections",
+            ],
+        ),
+        ("throttling", &["rate exceeded", "toomanyrequests", "too many requests"]),
+        (
+            "accessDenied",
+            &["accessdenied", "access denied", "not authorized", "unauthorized", "forbidden", "permission denied"],
+        ),
+        (
+            "outOfMemory",
+            &[
+                "out of memory",
+                "outofmemory",
+                "memoryerror",
+                "enomem",
+                "oomkilled",
+                "signal: killed",
+                "cannot allocate memory",
+            ],
+        ),
+        ("diskFull", &["no space left", "enospc", "disk full", "disk quota"]),
+        (
+            "dns",
+            &[
+                "enotfound",
+                "getaddrinfo",
+                "nxdomain",
+                "eai_again",
+                "name resolution",
+                "unknownhostexception",
+                "name or service not known",
+            ],
+        ),
+        ("tls", &["certificate", "handshake", "ssl", "x509", "cert_"]),
+        ("timeout", &["timed out", "timeout", "etimedout", "deadline exceeded", "deadlineexceeded"]),
+        (
+            "connection",
+            &[
+                "econnrefused",
+                "econnreset",
+                "connection reset",
+                "connection refused",
+                "connection closed",
+                "connection was closed",
+                "socket hang up",
+                "epipe",
+                "broken pipe",
+                "ehostunreach",
+                "network is unreachable",
+                "unable to execute http request",
+            ],
+        ),
+        ("notFound", &["notfound", "not found", "nosuchkey", "nosuchbucket", "does not exist", "no such file"]),
+        (
+            "exception",
+            &["exception", "traceback", "panic", "unhandled", "uncaught", "segmentation fault", "stack trace"],
+        ),
+        ("exception", &["fatal error", "runtime.exiterror", "exited with error"]),
+    ];
+    let lower = text.to_ascii_lowercase();
+    CLASSES
+        .iter()
+        .find(|(_, needles)| needles.iter().any(|needle| contains_at_word_start(text, &lower, needle)))
+        .map(|(class, _)| *class)
+        .or_else(|| names_an_error_type(&lower).then_some("exception"))
+}
+
+/// `needle` (lower case) in `text` where a word or a CamelCase part starts: `NotFound` in
+/// `ResourceNotFoundException`, but not `ENOTFOUND` inside it.
+fn contains_at_word_start(text: &str, lower: &str, needle: &str) -> bool {
+    let bytes = text.as_bytes();
+    lower
+        .match_indices(needle)
+        .any(|(at, _)| at == 0 || !bytes[at - 1].is_ascii_alphanumeric() || bytes[at].is_ascii_uppercase())
+}
+
+/// An error type in (lower-cased) text: a word ending in `error` or `exception` with a prefix (`typeerror`,
+/// `keyerror`, `nullpointerexception`), as opposed to the plain word `error`.
+fn names_an_error_type(lower: &str) -> bool {
+    lower.split(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '.').any(|word| {
+        let word = word.rsplit('.').next().unwrap_or(word);
+        ["error", "exception"].iter().any(|suffix| word.len() > suffix.len() && word.ends_with(suffix))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_classes_are_recognised_generically() {
+        let cases = [
+            ("ProvisionedThroughputExceededException: level exceeded", Some("throttling")),
+            ("Rate exceeded", Some("throttling")),
+            ("TooManyRequestsException: Rate Exceeded. (Service: Lambda)", Some("limitExceeded")),
+            ("429 Too Many Requests", Some("throttling")),
+            ("RequestLimitExceeded: Request limit exceeded.", Some("throttling")),
+            ("FATAL: sorry, too many connections for role app", Some("limitExceeded")),
+            ("Runtime exited with error: signal: killed Runtime.ExitError", Some("outOfMemory")),
+            ("botocore.exceptions.NoCredentialsError: Unable to locate credentials", Some("credential")),
+            ("User: x is not authorized to perform: s3:GetObject", Some("accessDenied")),
+            ("AccessDeniedException: denied", Some("accessDenied")),
+            ("The security token included in the request is expired (ExpiredTokenException)", Some("credential")),
+            ("Task timed out after 3.00 seconds", Some("timeout")),
+            ("java.lang.OutOfMemoryError: Java heap space", Some("outOfMemory")),
+            ("write failed: No space left on device", Some("diskFull")),
+            ("connect ECONNREFUSED 10.0.0.1:5432", Some("connection")),
+            ("getaddrinfo ENOTFOUND db.internal", Some("dns")),
+            ("unable to verify the first certificate", Some("tls")),
+            ("KeyError: 'id'", Some("exception")),
+            ("NullPointerException at Foo.bar", Some("exception")),
+            ("ResourceNotFoundException: Requested resource not found", Some("notFound")),
+            ("request completed", None),
+            ("an error happened", None),
+        ];
+        for (text, class) in cases {
+            assert_eq!(error_class(text), class, "{text}");
+        }
+    }
+}
