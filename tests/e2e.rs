@@ -123,3 +123,25 @@ async fn a_rejected_input_still_ends_in_a_report_that_says_why() {
     assert!(outcome.report.summary.contains("aws.ec2"), "{}", outcome.report.summary);
     assert!(report_violations(&serde_json::to_value(&outcome.report).unwrap()).is_empty());
 }
+
+#[tokio::test]
+async fn templates_prints_one_record_per_input_line_in_order() {
+    let scratch = tempfile::tempdir().unwrap();
+    let log = scratch.path().join("app.log");
+    std::fs::write(&log, "Connection from 10.0.0.1 closed\nConnection from 10.0.0.2 closed\nDisk /dev/sda1 is full\n").unwrap();
+    let (result, stdout, _) = cli(&["templates", log.to_str().unwrap()]).await;
+    result.unwrap();
+    let rows: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.iter().map(|r| r["line"].as_u64().unwrap()).collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert_eq!(rows[0]["templateId"], rows[1]["templateId"]);
+    assert_ne!(rows[0]["templateId"], rows[2]["templateId"]);
+    assert!(rows[0]["template"].as_str().unwrap().contains("<*>"));
+    let csv = scratch.path().join("logs.csv");
+    std::fs::write(&csv, "LineId,Content\n1,\"user alice logged in, ok\"\n2,\"user bob logged in, ok\"\n").unwrap();
+    let (result, stdout, _) = cli(&["templates", csv.to_str().unwrap(), "--csv-column", "Content"]).await;
+    result.unwrap();
+    assert_eq!(stdout.lines().count(), 2);
+    let (result, _, _) = cli(&["templates", csv.to_str().unwrap(), "--csv-column", "Nope"]).await;
+    assert!(result.unwrap_err().contains("no column \"Nope\""));
+}

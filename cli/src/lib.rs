@@ -3,6 +3,7 @@
 
 pub mod analyze;
 pub mod eval;
+pub mod templates;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -23,6 +24,8 @@ pub enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Analyse every bundle in a directory and score each report against its answer.json.
     Eval(eval::EvalArgs),
+    /// Mine log templates from a log file (or a CSV column); one JSON object per record on stdout.
+    Templates(templates::TemplatesArgs),
 }
 
 /// Output formats of `fa2 analyze`.
@@ -45,5 +48,6 @@ pub async fn run(cli: Cli, out: &mut (dyn Write + Send), progress: Progress) -> 
     match cli.command {
         Command::Analyze(args) => analyze::run(args, out, progress).await,
         Command::Eval(args) => eval::run(args, out, progress).await,
+        Command::Templates(args) => templates::run(args, out),
     }
 }
