@@ -91,6 +91,7 @@ impl Config {
     /// | `FA2_BUCKET` | S3 bucket for blobs and reports |
     /// | `FA2_BLOB_DIR` | directory blob store (offline) |
     /// | `FA2_BUNDLE_DIR` | incident bundle the tools read (offline) |
+    #[allow(clippy::disallowed_methods)] // the one reader of the environment
     pub fn from_env() -> Result<Config> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }

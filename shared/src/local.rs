@@ -11,7 +11,7 @@ use chrono::Utc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use statemachine::{Execution, ExecutionOptions, HistoryEvent, StateMachine, TaskFailure, TaskHandler};
+use statemachine::{EventCallback, Execution, ExecutionOptions, StateMachine, TaskFailure, TaskHandler};
 
 use crate::brain::{Brain, RulesBrain};
 use crate::config::Config;
@@ -35,7 +35,7 @@ pub struct LocalRun {
     /// 1.0 sleeps Retry/Wait intervals for real; 0.0 records them without waiting (tests).
     pub time_scale: f64,
     /// Called for every execution history event, for progress display.
-    pub on_event: Option<Arc<dyn Fn(&HistoryEvent) + Send + Sync>>,
+    pub on_event: Option<EventCallback>,
 }
 
 /// What an offline analysis produced.

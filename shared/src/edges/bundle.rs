@@ -19,8 +19,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::contract::{MetricRef, Window};
 use self::jsonl::read_jsonl;
+use crate::contract::{MetricRef, Window};
 use crate::error::{Fa2Error, Result};
 use crate::ports::{
     ChangeLog, ChangeQueryResult, KnowledgeBase, LogEvent, LogQuery, LogQueryResult, LogSearch, MetricFilter,
@@ -69,7 +69,11 @@ impl Bundle {
     /// The log groups the account has: those with events, and those `environment.json` names (maybe empty).
     pub fn log_groups(&self) -> BTreeSet<String> {
         let configured = self.environment.get("logGroups").and_then(Value::as_array).into_iter().flatten();
-        configured.filter_map(Value::as_str).map(str::to_string).chain(self.logs.iter().map(|e| e.log_group.clone())).collect()
+        configured
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .chain(self.logs.iter().map(|e| e.log_group.clone()))
+            .collect()
     }
 }
 
@@ -215,7 +219,8 @@ fn parse_metric_series(line: &[u8]) -> Result<MetricSeries, String> {
     }
     if !series.timestamps.is_sorted() {
         // The spec says ascending; a recorder that wrote them out of order still describes the same series.
-        let mut points: Vec<(i64, f64)> = series.timestamps.iter().copied().zip(series.values.iter().copied()).collect();
+        let mut points: Vec<(i64, f64)> =
+            series.timestamps.iter().copied().zip(series.values.iter().copied()).collect();
         points.sort_by_key(|(t, _)| *t);
         (series.timestamps, series.values) = points.into_iter().unzip();
     }
@@ -225,7 +230,12 @@ fn parse_metric_series(line: &[u8]) -> Result<MetricSeries, String> {
 fn parse_cloudtrail_record(line: &[u8]) -> Result<Value, String> {
     let record: Value = serde_json::from_slice(line).map_err(|e| format!("malformed JSON: {e}"))?;
     match event_time(&record) {
-        Some(_) if record.get("eventName").is_some_and(Value::is_string) && record.get("eventSource").is_some_and(Value::is_string) => Ok(record),
+        Some(_)
+            if record.get("eventName").is_some_and(Value::is_string)
+                && record.get("eventSource").is_some_and(Value::is_string) =>
+        {
+            Ok(record)
+        }
         _ => Err(explain(line, &CLOUDTRAIL_RULES, || "not a CloudTrail record".to_string())),
     }
 }
@@ -287,7 +297,8 @@ impl LogSearch for BundleTelemetry {
 
         let (start, end) = (query.window.start.timestamp_millis(), query.window.end.timestamp_millis());
         let logs = &self.bundle.logs;
-        let in_window = &logs[logs.partition_point(|e| e.timestamp < start)..logs.partition_point(|e| e.timestamp <= end)];
+        let in_window =
+            &logs[logs.partition_point(|e| e.timestamp < start)..logs.partition_point(|e| e.timestamp <= end)];
         let matching = |event: &&LogEvent| wanted.contains(event.log_group.as_str()) && plan.matches(event);
         let mut found: Vec<LogEvent> = if plan.descending {
             in_window.iter().rev().filter(matching).take(limit.saturating_add(1)).cloned().collect()
@@ -303,28 +314,24 @@ impl LogSearch for BundleTelemetry {
 #[async_trait]
 impl MetricSource for BundleTelemetry {
     async fn list(&self, filter: &MetricFilter, limit: usize) -> Result<Vec<MetricRef>> {
+        let wanted = |series: &&MetricSeries| {
+            filter.namespace.as_ref().is_none_or(|ns| ns.eq_ignore_ascii_case(&series.namespace))
+                && (filter.dimension_values.is_empty()
+                    || series
+                        .dimensions
+                        .values()
+                        .any(|v| filter.dimension_values.iter().any(|w| w.eq_ignore_ascii_case(v))))
+        };
+        // ListMetrics names a metric once, whatever statistics were recorded for it.
         let mut seen = BTreeSet::new();
-        let mut found = Vec::new();
-        for series in &self.bundle.metrics {
-            let namespace_ok = filter.namespace.as_ref().is_none_or(|ns| ns.eq_ignore_ascii_case(&series.namespace));
-            let dimension_ok = filter.dimension_values.is_empty()
-                || series.dimensions.values().any(|v| filter.dimension_values.iter().any(|w| w.eq_ignore_ascii_case(v)));
-            // ListMetrics names a metric once, whatever statistics were recorded for it.
-            let metric = MetricRef {
-                namespace: series.namespace.clone(),
-                metric_name: series.metric_name.clone(),
-                dimensions: series.dimensions.clone(),
-                stat: None,
-                period: None,
-            };
-            if namespace_ok && dimension_ok && seen.insert(metric.clone()) {
-                found.push(metric);
-                if found.len() == limit {
-                    break;
-                }
-            }
-        }
-        Ok(found)
+        let metrics = self.bundle.metrics.iter().filter(wanted).map(|series| MetricRef {
+            namespace: series.namespace.clone(),
+            metric_name: series.metric_name.clone(),
+            dimensions: series.dimensions.clone(),
+            stat: None,
+            period: None,
+        });
+        Ok(metrics.filter(|metric| seen.insert(metric.clone())).take(limit).collect())
     }
 
     async fn fetch(&self, metrics: &[MetricRef], window: Window) -> Result<Vec<MetricSeries>> {
@@ -371,7 +378,8 @@ fn clone_header(series: &MetricSeries) -> MetricSeries {
 impl ChangeLog for BundleTelemetry {
     async fn lookup(&self, window: Window, limit: usize) -> Result<ChangeQueryResult> {
         let times = &self.change_times;
-        let in_window = &times[times.partition_point(|(t, _)| *t < window.start)..times.partition_point(|(t, _)| *t <= window.end)];
+        let in_window =
+            &times[times.partition_point(|(t, _)| *t < window.start)..times.partition_point(|(t, _)| *t <= window.end)];
         let records = in_window.iter().rev().take(limit).map(|(_, i)| self.bundle.cloudtrail[*i].clone()).collect();
         Ok(ChangeQueryResult { records, truncated: in_window.len() > limit })
     }
@@ -467,8 +475,16 @@ mod tests {
         let good_log = r#"{"logGroup": "g", "timestamp": 1, "message": "m"}"#;
         let cases = [
             ("logs.jsonl", format!("{good_log}\n\n{{\"logGroup\": \"g\""), "logs.jsonl line 3: malformed JSON"),
-            ("logs.jsonl", r#"{"logGroup": "g", "message": "m"}"#.to_string(), r#"logs.jsonl line 1: missing required field "timestamp""#),
-            ("logs.jsonl", r#"{"logGroup": "g", "timestamp": "soon", "message": "m"}"#.to_string(), r#""timestamp" must be an integer"#),
+            (
+                "logs.jsonl",
+                r#"{"logGroup": "g", "message": "m"}"#.to_string(),
+                r#"logs.jsonl line 1: missing required field "timestamp""#,
+            ),
+            (
+                "logs.jsonl",
+                r#"{"logGroup": "g", "timestamp": "soon", "message": "m"}"#.to_string(),
+                r#""timestamp" must be an integer"#,
+            ),
             ("logs.jsonl", "[1]".to_string(), "logs.jsonl line 1: must be a JSON object, found an array"),
             (
                 "metrics.jsonl",
@@ -490,8 +506,16 @@ mod tests {
                 r#"{"eventTime": "yesterday", "eventName": "X", "eventSource": "s"}"#.to_string(),
                 r#"cloudtrail.jsonl line 1: "eventTime" must be an ISO 8601 time"#,
             ),
-            ("cloudtrail.jsonl", r#"{"eventTime": "2026-01-01T10:00:00Z"}"#.to_string(), r#"missing required field "eventName""#),
-            ("traces.jsonl", r#"{"Id": "1-a", "Segments": "none"}"#.to_string(), r#"traces.jsonl line 1: "Segments" must be an array"#),
+            (
+                "cloudtrail.jsonl",
+                r#"{"eventTime": "2026-01-01T10:00:00Z"}"#.to_string(),
+                r#"missing required field "eventName""#,
+            ),
+            (
+                "traces.jsonl",
+                r#"{"Id": "1-a", "Segments": "none"}"#.to_string(),
+                r#"traces.jsonl line 1: "Segments" must be an array"#,
+            ),
             (
                 "traces.jsonl",
                 r#"{"Id": "1-a", "Segments": [{"Id": "s", "Document": "{oops"}]}"#.to_string(),
@@ -511,7 +535,12 @@ mod tests {
             r#"{"logGroup": "g", "timestamp": 10, "message": "a"}"#,
         ]
         .join("\n");
-        let dir = bundle_dir(&[("logs.jsonl", &logs), ("knowledge/b.md", "# B"), ("knowledge/a.md", "# A"), ("knowledge/x.txt", "")]);
+        let dir = bundle_dir(&[
+            ("logs.jsonl", &logs),
+            ("knowledge/b.md", "# B"),
+            ("knowledge/a.md", "# A"),
+            ("knowledge/x.txt", ""),
+        ]);
         let bundle = Bundle::load(dir.path()).unwrap();
         assert_eq!(bundle.logs.iter().map(|e| e.message.as_str()).collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(bundle.logs[0].log_stream, "");
@@ -524,7 +553,12 @@ mod tests {
     }
 
     fn log_query(groups: &[&str], text: &str, limit: usize) -> LogQuery {
-        LogQuery { log_groups: groups.iter().map(|g| g.to_string()).collect(), window: window(0, 30), query: text.into(), limit }
+        LogQuery {
+            log_groups: groups.iter().map(|g| g.to_string()).collect(),
+            window: window(0, 30),
+            query: text.into(),
+            limit,
+        }
     }
 
     fn messages(result: &LogQueryResult) -> Vec<&str> {
@@ -543,17 +577,25 @@ mod tests {
         .join("\n");
         let telemetry = telemetry(&[("logs.jsonl", &logs)]);
 
-        let all = telemetry.query(&log_query(&["/a", "/b", "/gone", "/aws/lambda/quiet"], "fields @message", 100)).await.unwrap();
+        let all = telemetry
+            .query(&log_query(&["/a", "/b", "/gone", "/aws/lambda/quiet"], "fields @message", 100))
+            .await
+            .unwrap();
         assert_eq!(messages(&all).len(), 4);
         assert_eq!(all.missing_groups, ["/gone"]);
 
         let errors = telemetry
-            .query(&log_query(&["/a", "/b"], "fields @message | filter @message like /(?i)error/ | sort @timestamp desc", 100))
+            .query(&log_query(
+                &["/a", "/b"],
+                "fields @message | filter @message like /(?i)error/ | sort @timestamp desc",
+                100,
+            ))
             .await
             .unwrap();
         assert_eq!(messages(&errors), ["ERROR AccessDenied", "ERROR timeout calling db"]);
 
-        let capped = telemetry.query(&log_query(&["/a", "/b"], "filter @message like \"ERROR\" | limit 1", 100)).await.unwrap();
+        let capped =
+            telemetry.query(&log_query(&["/a", "/b"], "filter @message like \"ERROR\" | limit 1", 100)).await.unwrap();
         assert_eq!((messages(&capped), capped.truncated), (vec!["ERROR timeout calling db"], true));
 
         let combined = "filter @logStream like \"v2\" and (@message like /timeout/ or status >= 500) | filter @message not like \"ok\"";
@@ -561,16 +603,21 @@ mod tests {
         assert_eq!((messages(&result).len(), result.truncated), (1, true));
         let json_field = telemetry.query(&log_query(&["/a"], "filter level = \"WARN\"", 10)).await.unwrap();
         assert_eq!(messages(&json_field), [r#"{"level": "WARN", "status": 503}"#]);
-        let regex_op = telemetry.query(&log_query(&["/a", "/b"], "filter @message =~ /Access|timeout/", 10)).await.unwrap();
+        let regex_op =
+            telemetry.query(&log_query(&["/a", "/b"], "filter @message =~ /Access|timeout/", 10)).await.unwrap();
         assert_eq!(messages(&regex_op).len(), 2);
     }
 
     #[tokio::test]
     async fn log_search_rejects_what_it_cannot_run() {
         let telemetry = telemetry(&[]);
-        let stats = telemetry.query(&log_query(&["/a"], "stats count(*) by bin(5m)", 10)).await.unwrap_err().to_string();
+        let stats =
+            telemetry.query(&log_query(&["/a"], "stats count(*) by bin(5m)", 10)).await.unwrap_err().to_string();
         assert!(stats.contains("stats") && stats.contains("not supported offline"), "{stats}");
-        let parse = telemetry.query(&log_query(&["/a"], "fields @message | parse @message \"* *\" as a, b", 10)).await.unwrap_err();
+        let parse = telemetry
+            .query(&log_query(&["/a"], "fields @message | parse @message \"* *\" as a, b", 10))
+            .await
+            .unwrap_err();
         assert!(parse.to_string().contains("`parse`"), "{parse}");
         let no_groups = telemetry.query(&log_query(&[], "fields @message", 10)).await.unwrap_err();
         assert!(no_groups.to_string().contains("log group"));
@@ -597,8 +644,16 @@ mod tests {
         let listed = telemetry.list(&for_orders, 10).await.unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].metric_name, "Errors");
+        assert_eq!(telemetry.list(&MetricFilter::default(), 9).await.unwrap().len(), 2);
         assert_eq!(telemetry.list(&MetricFilter::default(), 1).await.unwrap().len(), 1);
-        assert!(telemetry.list(&MetricFilter { namespace: Some("AWS/SQS".into()), ..Default::default() }, 9).await.unwrap().is_empty());
+        assert!(telemetry.list(&MetricFilter::default(), 0).await.unwrap().is_empty());
+        assert!(
+            telemetry
+                .list(&MetricFilter { namespace: Some("AWS/SQS".into()), ..Default::default() }, 9)
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         let both_stats = telemetry.fetch(&listed, window(2, 9)).await.unwrap();
         assert_eq!(both_stats.len(), 2);
@@ -610,7 +665,10 @@ mod tests {
     }
 
     fn trail_line(minute: u32, name: &str) -> String {
-        format!(r#"{{"eventTime": "{}", "eventName": "{name}", "eventSource": "x.amazonaws.com", "eventID": "{name}"}}"#, at(minute).to_rfc3339())
+        format!(
+            r#"{{"eventTime": "{}", "eventName": "{name}", "eventSource": "x.amazonaws.com", "eventID": "{name}"}}"#,
+            at(minute).to_rfc3339()
+        )
     }
 
     #[tokio::test]
@@ -626,7 +684,8 @@ mod tests {
 
     fn trace_line(id: &str, minute: u32, name: &str, flags: &str) -> String {
         let start = at(minute).timestamp() as f64;
-        let document = format!(r#"{{"id": "s1", "name": "{name}", "start_time": {start}, "end_time": {} {flags}}}"#, start + 0.5);
+        let document =
+            format!(r#"{{"id": "s1", "name": "{name}", "start_time": {start}, "end_time": {} {flags}}}"#, start + 0.5);
         serde_json::json!({"Id": id, "Duration": 0.5, "Segments": [{"Id": "s1", "Document": document}]}).to_string()
     }
 
@@ -640,10 +699,18 @@ mod tests {
         ]
         .join("\n");
         let telemetry = telemetry(&[("traces.jsonl", &traces)]);
-        let ids = |result: TraceQueryResult| result.traces.iter().map(|t| t["Id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+        let ids = |result: TraceQueryResult| {
+            result.traces.iter().map(|t| t["Id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        };
         assert_eq!(ids(telemetry.traces(window(0, 30), None, 10).await.unwrap()), ["t1", "t2", "t3"]);
-        assert_eq!(ids(telemetry.traces(window(0, 30), Some("fault = true OR throttle"), 10).await.unwrap()), ["t1", "t2"]);
-        assert_eq!(ids(telemetry.traces(window(0, 30), Some(r#"service("orders") AND NOT fault"#), 10).await.unwrap()), ["t3"]);
+        assert_eq!(
+            ids(telemetry.traces(window(0, 30), Some("fault = true OR throttle"), 10).await.unwrap()),
+            ["t1", "t2"]
+        );
+        assert_eq!(
+            ids(telemetry.traces(window(0, 30), Some(r#"service("orders") AND NOT fault"#), 10).await.unwrap()),
+            ["t3"]
+        );
         let capped = telemetry.traces(window(0, 30), None, 1).await.unwrap();
         assert!(capped.truncated);
         let unknown = telemetry.traces(window(0, 30), Some("annotation.tier = \"gold\""), 10).await.unwrap_err();
@@ -668,8 +735,10 @@ mod tests {
     #[ignore = "prints digests for a person to read"]
     async fn print_example_digests() {
         use crate::domain::evidence::{AnalysisFrame, audit, knowledge};
+        use crate::domain::resources::names_in_text;
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/incidents");
-        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+        let mut dirs: Vec<PathBuf> =
+            std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
         dirs.sort();
         for dir in dirs {
             let telemetry = BundleTelemetry::open(&dir).unwrap();
@@ -681,31 +750,52 @@ mod tests {
                 .map(|t| t.with_timezone(&Utc))
                 .or_else(|| input["endTime"].as_str().and_then(|t| t.parse().ok()))
                 .unwrap();
+            let alarm_dimensions = input
+                .pointer("/detail/configuration/metrics")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m.pointer("/metricStat/metric/dimensions").and_then(Value::as_object))
+                .flat_map(|d| d.values().filter_map(Value::as_str).map(str::to_string));
             let described = format!(
-                "{} {} {}",
-                input.pointer("/detail/alarmName").and_then(Value::as_str).unwrap_or(""),
+                "{} {}",
                 input["description"].as_str().unwrap_or(""),
                 telemetry.bundle().environment["architecture"].as_str().unwrap_or("")
             );
-            let mut resources: Vec<String> = Vec::new();
-            for word in described.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')) {
-                let named = word.contains('-') || word.chars().skip(1).any(char::is_uppercase);
-                if named && word.len() > 3 && !resources.iter().any(|r| r == word) {
-                    resources.push(word.to_string());
+            let mut resources: Vec<String> = alarm_dimensions.collect();
+            for name in names_in_text(&described) {
+                if !resources.contains(&name) {
+                    resources.push(name);
                 }
             }
-            let window = Window { start: noticed_at - chrono::Duration::minutes(60), end: noticed_at + chrono::Duration::minutes(5) };
+            let window = Window {
+                start: noticed_at - chrono::Duration::minutes(60),
+                end: noticed_at + chrono::Duration::minutes(5),
+            };
             let frame = AnalysisFrame { window, noticed_at, resources };
             let changes = telemetry.lookup(window, 1000).await.unwrap();
             println!("===== {} resources={:?}", dir.display(), frame.resources);
             let audit = audit::digest(&changes.records, &frame, "blob");
             println!("{}", audit.text);
             for f in audit.findings.iter().take(3) {
-                println!("  #{:.2} {} | {}\n     {}", f.score, f.component, f.summary, f.excerpt.replace('\n', "\n     "));
+                println!(
+                    "  #{:.2} {} | {}\n     {}",
+                    f.score,
+                    f.component,
+                    f.summary,
+                    f.excerpt.replace('\n', "\n     ")
+                );
             }
-            let symptoms = ["AccessDeniedException not authorized to perform dynamodb:UpdateItem", "ProvisionedThroughputExceededException throttling", "TypeError after deployment of a new version, 5XX", "ENOTFOUND getaddrinfo DNS timeout", "deploy rollback new version errors"];
+            let symptoms = [
+                "AccessDeniedException not authorized to perform dynamodb:UpdateItem",
+                "ProvisionedThroughputExceededException throttling",
+                "TypeError after deployment of a new version, 5XX",
+                "ENOTFOUND getaddrinfo DNS timeout",
+                "deploy rollback new version errors",
+            ];
             for symptom in symptoms {
-                let query = format!("{symptom} {}", frame.resources.iter().take(3).cloned().collect::<Vec<_>>().join(" "));
+                let query =
+                    format!("{symptom} {}", frame.resources.iter().take(3).cloned().collect::<Vec<_>>().join(" "));
                 let query = query.as_str();
                 let passages = telemetry.retrieve(query, 5).await.unwrap();
                 let digest = knowledge::digest(&passages, query, &frame, "");
@@ -714,16 +804,7 @@ mod tests {
                     println!("  KB {:.2} {} {} ", f.score, f.component, f.attr(crate::domain::evidence::attr::TITLE));
                 }
             }
-            let _ = described;
         }
-    }
-
-    #[test]
-    #[ignore = "scratch speed check"]
-    fn load_speed() {
-        let started = std::time::Instant::now();
-        let bundle = Bundle::load(Path::new("/tmp/fa2-big")).unwrap();
-        println!("loaded {} events in {:?}", bundle.logs.len(), started.elapsed());
     }
 
     #[test]
@@ -737,7 +818,6 @@ mod tests {
             let dir = entry.unwrap().path();
             if dir.join("input.json").is_file() {
                 let bundle = Bundle::load(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-                assert!(!bundle.logs.is_empty() && !bundle.cloudtrail.is_empty(), "{}", dir.display());
                 let telemetry = BundleTelemetry::new(Arc::new(bundle));
                 assert!(telemetry.traces.iter().all(Option::is_some), "{}", dir.display());
             }

@@ -30,7 +30,9 @@ impl InsightsQuery {
                 if command.is_empty() {
                     continue;
                 }
-                return Err(Fa2Error::invalid(format!("a Logs Insights command must start with its name; {SUPPORTED}")));
+                return Err(Fa2Error::invalid(format!(
+                    "a Logs Insights command must start with its name; {SUPPORTED}"
+                )));
             };
             match name.to_ascii_lowercase().as_str() {
                 // The offline search returns whole events, so the projection does not change the answer.
@@ -54,7 +56,9 @@ impl InsightsQuery {
                          and let the evidence engine count them",
                     ));
                 }
-                other => return Err(Fa2Error::invalid(format!("unsupported Logs Insights command `{other}`; {SUPPORTED}"))),
+                other => {
+                    return Err(Fa2Error::invalid(format!("unsupported Logs Insights command `{other}`; {SUPPORTED}")));
+                }
             }
         }
         Ok(query)
@@ -163,7 +167,8 @@ fn lex(text: &str) -> Result<Vec<Token>> {
             }
             _ if c.is_alphanumeric() || matches!(c, '@' | '_' | '$' | '*') => {
                 let start = i;
-                while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '@' | '_' | '$' | '.' | '*')) {
+                while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '@' | '_' | '$' | '.' | '*'))
+                {
                     i += 1;
                 }
                 tokens.push(Token::Word(chars[start..i].iter().collect()));
@@ -316,7 +321,9 @@ impl Expr {
             Expr::Compare(field, op, literal) => {
                 let ordering = match (context.value(field), literal) {
                     (Some(FieldValue::Number(a)), Literal::Number(b)) => a.partial_cmp(b),
-                    (Some(FieldValue::Text(a)), Literal::Number(b)) => a.trim().parse::<f64>().ok().and_then(|a| a.partial_cmp(b)),
+                    (Some(FieldValue::Text(a)), Literal::Number(b)) => {
+                        a.trim().parse::<f64>().ok().and_then(|a| a.partial_cmp(b))
+                    }
                     (Some(FieldValue::Text(a)), Literal::Text(b)) => Some(a.as_ref().cmp(b.as_str())),
                     (Some(FieldValue::Number(a)), Literal::Text(b)) => Some(a.to_string().as_str().cmp(b.as_str())),
                     (None, _) => None,
@@ -426,9 +433,9 @@ impl Parser<'_> {
                 };
                 Ok(Expr::Compare(field, op, literal))
             }
-            Some(Token::Word(w)) => {
-                Err(Fa2Error::invalid(format!("filter: operator `{w}` is not supported offline (use like, not like, =~, =, !=, <, >)")))
-            }
+            Some(Token::Word(w)) => Err(Fa2Error::invalid(format!(
+                "filter: operator `{w}` is not supported offline (use like, not like, =~, =, !=, <, >)"
+            ))),
             other => {
                 let found = other.map_or("nothing".to_string(), |t| t.to_string());
                 Err(Fa2Error::invalid(format!("filter: expected an operator after `{name}`, found {found}")))
@@ -438,7 +445,9 @@ impl Parser<'_> {
 
     fn function(&mut self, name: &str) -> Result<Expr> {
         if !name.eq_ignore_ascii_case("ispresent") {
-            return Err(Fa2Error::invalid(format!("filter: function `{name}` is not supported offline (only ispresent)")));
+            return Err(Fa2Error::invalid(format!(
+                "filter: function `{name}` is not supported offline (only ispresent)"
+            )));
         }
         self.at += 1;
         let field = match self.next() {
@@ -475,7 +484,12 @@ mod tests {
     use super::*;
 
     fn event(message: &str) -> LogEvent {
-        LogEvent { log_group: "/g".into(), log_stream: "2026/01/01/[7]abc".into(), timestamp: 5, message: message.into() }
+        LogEvent {
+            log_group: "/g".into(),
+            log_stream: "2026/01/01/[7]abc".into(),
+            timestamp: 5,
+            message: message.into(),
+        }
     }
 
     fn check(query: &str, message: &str) -> bool {

@@ -42,6 +42,8 @@ pub(super) fn read_jsonl<T: Send>(path: &Path, parse: fn(&[u8]) -> Result<T, Str
             let (receiver, sender) = (Arc::clone(&batch_receiver), result_sender.clone());
             scope.spawn(move || parse_batches(&receiver, &sender, parse));
         }
+        // Only the workers hold the receiving end: if they all die, reading stops instead of waiting forever.
+        drop(batch_receiver);
         drop(result_sender);
         // The sender moves into the reader so that the workers see the end once reading stops, even on error.
         read_batches(BufReader::with_capacity(1 << 20, file), batch_sender)
@@ -61,10 +63,14 @@ pub(super) fn read_jsonl<T: Send>(path: &Path, parse: fn(&[u8]) -> Result<T, Str
     Ok(records)
 }
 
-fn read_batches(mut reader: impl BufRead, sender: std::sync::mpsc::SyncSender<Batch>) -> Result<(), (usize, std::io::Error)> {
+fn read_batches(
+    mut reader: impl BufRead,
+    sender: std::sync::mpsc::SyncSender<Batch>,
+) -> Result<(), (usize, std::io::Error)> {
     let mut line_number = 0;
     for index in 0.. {
-        let mut batch = Batch { index, first_line: line_number + 1, text: Vec::new(), ends: Vec::with_capacity(BATCH_LINES) };
+        let mut batch =
+            Batch { index, first_line: line_number + 1, text: Vec::new(), ends: Vec::with_capacity(BATCH_LINES) };
         while batch.ends.len() < BATCH_LINES {
             let read = reader.read_until(b'\n', &mut batch.text).map_err(|e| (line_number + 1, e))?;
             if read == 0 {

@@ -2,10 +2,10 @@
 //! BM25-style term weights, turned into a 0..=1 relevance that means the same whatever the corpus and query size
 //! (see `KnowledgeIndex::score`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::KnowledgeDoc;
-use crate::domain::evidence::knowledge::terms::{TokenTerms, is_common_incident_word, search_terms, token_terms};
+use crate::domain::evidence::terms::{TokenTerms, is_common_incident_word, token_terms};
 use crate::ports::Passage;
 
 /// BM25's length normalization strength and the term-frequency saturation of a match (a single occurrence in a
@@ -18,8 +18,10 @@ const MAX_PASSAGE_CHARS: usize = 1_200;
 /// half made of unknown words is at most about half matched.
 const UNKNOWN_TERM_WEIGHT: f64 = 0.5;
 /// Evidence (in fully matched distinctive query tokens) at which relevance reaches 1 - 1/e: one distinctive token
-/// held once scores about 0.6, two about 0.85, a common word alone about 0.25.
-const EVIDENCE_SCALE: f64 = 0.8;
+/// held once scores about 0.55, two about 0.8, a common word alone about 0.2.
+const EVIDENCE_SCALE: f64 = 1.0;
+/// A query word found only inside a longer identifier (`version` in `CreatePolicyVersion`) counts this much.
+const PART_MATCH: f64 = 0.5;
 /// Words so common in incident talk (`terms::COMMON_INCIDENT_WORDS`) that a match on them says little, whatever
 /// their frequency in a small corpus, keep this fraction of their weight.
 const COMMON_WORD_WEIGHT: f64 = 0.3;
@@ -35,7 +37,10 @@ pub(super) struct KnowledgeIndex {
 struct IndexedPassage {
     document: String,
     text: String,
+    /// Occurrences of each word standing on its own, and of each identifier as a whole (`accessdeniedexception`).
     term_counts: HashMap<String, u32>,
+    /// Occurrences of each word as a part of an identifier (`version` in `CreatePolicyVersion`): weaker evidence.
+    part_counts: HashMap<String, u32>,
     length: usize,
 }
 
@@ -44,15 +49,30 @@ impl KnowledgeIndex {
         let mut index = KnowledgeIndex::default();
         for document in documents {
             for text in passages_of(&document.text) {
-                let terms = search_terms(&text);
-                let mut term_counts: HashMap<String, u32> = HashMap::new();
-                for term in &terms {
-                    *term_counts.entry(term.clone()).or_default() += 1;
+                let (mut term_counts, mut part_counts): (HashMap<String, u32>, HashMap<String, u32>) =
+                    Default::default();
+                let mut length = 0;
+                for token in token_terms(&text) {
+                    length += token.words.len();
+                    let words_as = if token.compound.is_some() { &mut part_counts } else { &mut term_counts };
+                    for word in token.words {
+                        *words_as.entry(word).or_default() += 1;
+                    }
+                    if let Some(compound) = token.compound {
+                        *term_counts.entry(compound).or_default() += 1;
+                    }
                 }
-                for term in term_counts.keys() {
+                let distinct: HashSet<&String> = term_counts.keys().chain(part_counts.keys()).collect();
+                for term in distinct {
                     *index.document_frequency.entry(term.clone()).or_default() += 1;
                 }
-                index.passages.push(IndexedPassage { document: document.name.clone(), text, term_counts, length: terms.len() });
+                index.passages.push(IndexedPassage {
+                    document: document.name.clone(),
+                    text,
+                    term_counts,
+                    part_counts,
+                    length,
+                });
             }
         }
         let total: usize = index.passages.iter().map(|p| p.length).sum();
@@ -90,16 +110,15 @@ impl KnowledgeIndex {
     /// weighs as much as its most telling known term, and is matched by its whole compound or in proportion to the
     /// words of it the passage holds, each by BM25's saturating, length-normalized term frequency. The evidence
     /// summed over concepts maps to 0..=1 by `1 - exp(-evidence / EVIDENCE_SCALE)`: 0 when nothing matches, about
-    /// 0.6 for one distinctive concept, near 1 for several. Query words no passage has add nothing and take nothing
+    /// 0.55 for one distinctive concept, near 1 for several. Query words no passage has add nothing and take nothing
     /// away: a query may carry names and ids no runbook mentions.
     fn score(&self, concepts: &[TokenTerms], passage: &IndexedPassage) -> f64 {
         let length_factor =
             1.0 - LENGTH_NORMALIZATION + LENGTH_NORMALIZATION * passage.length as f64 / self.average_length.max(1.0);
-        let strength = |term: &str| {
-            passage.term_counts.get(term).map_or(0.0, |&count| {
-                let count = f64::from(count);
-                count / (count + SATURATION * length_factor)
-            })
+        let saturate = |count: u32| f64::from(count) / (f64::from(count) + SATURATION * length_factor);
+        let strength = |term: &str| match passage.term_counts.get(term) {
+            Some(&count) => saturate(count),
+            None => passage.part_counts.get(term).map_or(0.0, |&count| PART_MATCH * saturate(count)),
         };
         let mut evidence = 0.0;
         for concept in concepts {
@@ -128,7 +147,10 @@ fn passages_of(markdown: &str) -> Vec<String> {
     for line in markdown.lines() {
         let trimmed = line.trim_start();
         if trimmed.starts_with('#') {
-            if title.is_none() && trimmed.starts_with("# ") && sections.iter().all(|(_, lines)| lines.iter().all(|l| l.trim().is_empty())) {
+            if title.is_none()
+                && trimmed.starts_with("# ")
+                && sections.iter().all(|(_, lines)| lines.iter().all(|l| l.trim().is_empty()))
+            {
                 title = Some(trimmed);
             } else {
                 sections.push((Some(trimmed), Vec::new()));
@@ -183,7 +205,10 @@ mod tests {
     #[test]
     fn passages_follow_headings_and_carry_the_title() {
         let passages = passages_of("# Runbook: x\n\nIntro line.\n\n## Symptoms\n- a\n- b\n\n## Fix\nDo y.\n");
-        assert_eq!(passages, ["# Runbook: x\nIntro line.", "# Runbook: x\n## Symptoms\n- a\n- b", "# Runbook: x\n## Fix\nDo y."]);
+        assert_eq!(
+            passages,
+            ["# Runbook: x\nIntro line.", "# Runbook: x\n## Symptoms\n- a\n- b", "# Runbook: x\n## Fix\nDo y."]
+        );
         let long = format!("# T\n\n{}\n\n{}", "a ".repeat(400), "b ".repeat(400));
         assert_eq!(passages_of(&long).len(), 2);
         assert_eq!(passages_of("# Only a title"), ["# Only a title"]);
@@ -192,7 +217,10 @@ mod tests {
     #[test]
     fn scores_mean_something() {
         let index = KnowledgeIndex::build(&[
-            doc("throttle.md", "# DynamoDB throttling\n\nProvisionedThroughputExceededException on the carts table: raise capacity."),
+            doc(
+                "throttle.md",
+                "# DynamoDB throttling\n\nProvisionedThroughputExceededException on the carts table: raise capacity.",
+            ),
             doc("deploy.md", "# Rolling back a deploy\n\nPoint the live alias back to the previous version."),
             doc("certs.md", "# Certificates\n\nRenew before expiry."),
         ]);

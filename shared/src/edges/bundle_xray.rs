@@ -100,7 +100,8 @@ fn flags_of(document: &Value) -> Flags {
 fn collect_nodes(document: &Value, is_segment: bool, out: &mut Vec<ServiceNode>) {
     let namespace = document.get("namespace").and_then(Value::as_str).unwrap_or("");
     if is_segment || matches!(namespace, "aws" | "remote") {
-        let mut names: Vec<String> = document.get("name").and_then(Value::as_str).map(str::to_string).into_iter().collect();
+        let mut names: Vec<String> =
+            document.get("name").and_then(Value::as_str).map(str::to_string).into_iter().collect();
         if let Some(aws) = document.get("aws") {
             for key in ["table_name", "function_name", "queue_url"] {
                 if let Some(name) = aws.get(key).and_then(Value::as_str) {
@@ -111,7 +112,11 @@ fn collect_nodes(document: &Value, is_segment: bool, out: &mut Vec<ServiceNode>)
             names.extend(listed.filter_map(Value::as_str).map(str::to_string));
         }
         let time = |key: &str| document.get(key).and_then(Value::as_f64).unwrap_or(0.0);
-        out.push(ServiceNode { names, flags: flags_of(document), response_time: time("end_time") - time("start_time") });
+        out.push(ServiceNode {
+            names,
+            flags: flags_of(document),
+            response_time: time("end_time") - time("start_time"),
+        });
     }
     for child in document.get("subsegments").and_then(Value::as_array).into_iter().flatten() {
         collect_nodes(child, false, out);
@@ -369,17 +374,23 @@ impl Parser<'_> {
         };
         if let Some(measure) = measure {
             let op = ["=", "!=", "<", "<=", ">", ">="].into_iter().find(|op| self.peek() == Some(*op));
-            let Some(op) = op else { return Err(Fa2Error::invalid(format!("X-Ray filter: `{word}` needs a comparison"))) };
+            let Some(op) = op else {
+                return Err(Fa2Error::invalid(format!("X-Ray filter: `{word}` needs a comparison")));
+            };
             self.at += 1;
             let bound = self.peek().and_then(|t| t.parse::<f64>().ok());
-            let Some(bound) = bound else { return Err(Fa2Error::invalid(format!("X-Ray filter: `{word} {op}` needs a number"))) };
+            let Some(bound) = bound else {
+                return Err(Fa2Error::invalid(format!("X-Ray filter: `{word} {op}` needs a number")));
+            };
             self.at += 1;
             return Ok(TraceFilter::Measure(measure, op, bound));
         }
         if word == "service" {
             self.expect("(")?;
             let name = self.peek().filter(|t| t.starts_with('"')).map(|t| t.trim_matches('"').to_string());
-            let Some(name) = name else { return Err(Fa2Error::invalid("X-Ray filter: service(...) takes a quoted name")) };
+            let Some(name) = name else {
+                return Err(Fa2Error::invalid("X-Ray filter: service(...) takes a quoted name"));
+            };
             self.at += 1;
             self.expect(")")?;
             let inner = if self.eat(&["{"]) {

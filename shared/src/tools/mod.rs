@@ -53,7 +53,7 @@ pub struct ToolAnswer {
 
 /// Runs one tool call. `blob_ref` is where the raw output will be stored, for the digest's references.
 pub async fn run(tool: ToolName, args: &Value, run: &RunContext, toolbox: &Toolbox, blob_ref: &str) -> Result<ToolAnswer> {
-    fn port<'a, T: ?Sized>(port: &'a Option<Arc<T>>, tool: ToolName) -> Result<&'a T> {
+    fn port<T: ?Sized>(port: &Option<Arc<T>>, tool: ToolName) -> Result<&T> {
         port.as_deref().ok_or_else(|| Fa2Error::Upstream(format!("the {tool} tool is not available in this deployment")))
     }
     match tool {

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::knowledge::terms::{mention_count, name_tokens, split_words, stem};
+use super::terms::{mention_count, name_tokens, split_words, stem};
 use super::{AnalysisFrame, attr};
 use crate::contract::{Digest, EvidenceSource, Finding, FindingKind, format_time};
 use crate::domain::budget::{bound_digest, clip};

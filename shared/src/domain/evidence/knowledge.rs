@@ -1,12 +1,9 @@
 //! Evidence from the knowledge base: the runbooks and postmortems that match the situation, cited only when they
 //! clear a relevance bar, attributed to the resource they are about.
 
-#[path = "terms.rs"]
-pub mod terms;
-
 use std::fmt::Write as _;
 
-use super::{AnalysisFrame, attr};
+use super::{AnalysisFrame, attr, terms};
 use crate::contract::{Digest, EvidenceSource, Finding, FindingKind};
 use crate::domain::budget::{FINDING_EXCERPT_CHARS, bound_digest, clip};
 use crate::ports::Passage;

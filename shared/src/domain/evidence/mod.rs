@@ -6,6 +6,7 @@ pub mod errors;
 pub mod knowledge;
 pub mod logs;
 pub mod metrics;
+pub mod terms;
 pub mod templates;
 pub mod traces;
 
