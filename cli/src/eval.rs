@@ -99,7 +99,8 @@ async fn evaluate(bundle: &Path, work: &Path, name: String) -> Result<Row, Strin
     Ok(Row { bundle: name, status: report.status.as_str().into(), top, score: score(&report, &answer), schema_errors, wall_ms })
 }
 
-fn copy_without_answer(from: &Path, to: &Path) -> std::io::Result<()> {
+/// Copies a bundle directory without its `answer.json`, so the analyzer cannot read it.
+pub fn copy_without_answer(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let path = entry?.path();

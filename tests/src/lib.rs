@@ -22,20 +22,5 @@ pub fn bundles() -> Vec<PathBuf> {
     bundles
 }
 
-/// Copies a bundle without its `answer.json`, as evaluation does, so the analyzer cannot read it.
-pub fn copy_without_answer(bundle: &Path, into: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(into)?;
-    for entry in std::fs::read_dir(bundle)? {
-        let path = entry?.path();
-        let name = path.file_name().unwrap_or_default();
-        if name == "answer.json" {
-            continue;
-        }
-        if path.is_dir() {
-            copy_without_answer(&path, &into.join(name))?;
-        } else {
-            std::fs::copy(&path, into.join(name))?;
-        }
-    }
-    Ok(())
-}
+/// Copies a bundle without its `answer.json`, as evaluation does (the analyzer never reads it).
+pub use fa2::eval::copy_without_answer;

@@ -52,10 +52,7 @@ pub fn epoch_ms_of_date(year: i64, month: u32, day: u32) -> i64 {
 /// `2025-06-08T13:55:01.317Z`
 pub fn iso_ms(epoch_ms: i64) -> String {
     let c = civil(epoch_ms);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        c.year, c.month, c.day, c.hour, c.minute, c.second, c.millis
-    )
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", c.year, c.month, c.day, c.hour, c.minute, c.second, c.millis)
 }
 
 /// `2025-06-08T13:55:01Z`
@@ -95,10 +92,7 @@ pub fn date_path(epoch_ms: i64) -> String {
 /// `2025-09-22 12:32:02.197` (log4j / logback default pattern).
 pub fn space_ms(epoch_ms: i64) -> String {
     let c = civil(epoch_ms);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
-        c.year, c.month, c.day, c.hour, c.minute, c.second, c.millis
-    )
+    format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}", c.year, c.month, c.day, c.hour, c.minute, c.second, c.millis)
 }
 
 /// `2025-09-22 12:32:02,197+0000` (Powertools for Python).

@@ -21,21 +21,73 @@ pub enum Actor {
 /// A change to a resource, as a scenario plans it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-    UpdateTable { table: String, read: u32, write_before: u32, write_after: u32 },
+    UpdateTable {
+        table: String,
+        read: u32,
+        write_before: u32,
+        write_after: u32,
+    },
     /// UpdateFunctionCode + PublishVersion + UpdateAlias (when aliased).
-    LambdaDeploy { function: String, version: String, alias: Option<String>, artifact: String },
-    PutRolePolicy { role: String, policy: String, actions: Vec<String>, resources: Vec<String> },
-    DetachRolePolicy { role: String, policy_arn: String },
-    AttachRolePolicy { role: String, policy_arn: String },
-    PutFunctionConcurrency { function: String, reserved: u32 },
-    RevokeIngress { group_id: String, group_name: String, source_group: String, port: u32 },
-    UpdateFunctionConfiguration { function: String, timeout: Option<u32>, memory: Option<u32>, environment: Option<(String, String)> },
-    EcsDeploy { cluster: String, service: String, family: String, revision: u32, image: String },
-    PutSecretValue { secret: String, arn: String },
-    RotateSecret { secret: String, arn: String },
-    ChangeRecord { zone_id: String, record: String, action: &'static str, target: String },
-    PutParameter { name: String },
-    ModifyDbInstance { id: String, setting: (String, String) },
+    LambdaDeploy {
+        function: String,
+        version: String,
+        alias: Option<String>,
+        artifact: String,
+    },
+    PutRolePolicy {
+        role: String,
+        policy: String,
+        actions: Vec<String>,
+        resources: Vec<String>,
+    },
+    DetachRolePolicy {
+        role: String,
+        policy_arn: String,
+    },
+    AttachRolePolicy {
+        role: String,
+        policy_arn: String,
+    },
+    PutFunctionConcurrency {
+        function: String,
+        reserved: u32,
+    },
+    RevokeIngress {
+        group_id: String,
+        group_name: String,
+        source_group: String,
+        port: u32,
+    },
+    UpdateFunctionConfiguration {
+        function: String,
+        timeout: Option<u32>,
+        memory: Option<u32>,
+        environment: Option<(String, String)>,
+    },
+    EcsDeploy {
+        cluster: String,
+        service: String,
+        family: String,
+        revision: u32,
+        image: String,
+    },
+    PutSecretValue {
+        secret: String,
+        arn: String,
+    },
+    RotateSecret {
+        secret: String,
+        arn: String,
+    },
+    DnsRecord {
+        zone_id: String,
+        record: String,
+        action: &'static str,
+        target: String,
+    },
+    PutParameter {
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +102,8 @@ pub struct PlannedChange {
 pub struct Trail<'a> {
     pub sys: &'a System,
     pub records: Vec<(i64, Value)>,
+    /// Randomness of the record envelopes (request ids, source addresses).
+    rng: SimRng,
 }
 
 fn cli_agent(command: &str) -> String {
@@ -61,10 +115,11 @@ fn cli_agent(command: &str) -> String {
 const TERRAFORM_AGENT: &str = "APN/1.0 HashiCorp/1.0 Terraform/1.9.8 (+https://www.terraform.io) terraform-provider-aws/5.80.0 (+https://registry.terraform.io/providers/hashicorp/aws) aws-sdk-go-v2/1.32.6 os/linux lang/go#1.23.3 md/GOOS#linux md/GOARCH#amd64";
 const BOTO_AGENT: &str = "Boto3/1.34.91 md/Botocore#1.34.91 ua/2.0 os/linux#5.10.219-208.866.amzn2.x86_64 md/arch#x86_64 lang/python#3.11.9 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.34.91";
 const CONFIG_AGENT: &str = "config.amazonaws.com";
+const CLOUDFORMATION_AGENT: &str = "cloudformation.amazonaws.com";
 
 impl<'a> Trail<'a> {
-    pub fn new(sys: &'a System) -> Trail<'a> {
-        Trail { sys, records: Vec::new() }
+    pub fn new(sys: &'a System, seed: u64) -> Trail<'a> {
+        Trail { sys, records: Vec::new(), rng: <SimRng as rand::SeedableRng>::seed_from_u64(seed) }
     }
 
     fn role_identity(&self, rng: &mut SimRng, role: &str, session: &str, at_ms: i64) -> Value {
@@ -97,11 +152,18 @@ impl<'a> Trail<'a> {
     fn actor_identity(&self, rng: &mut SimRng, actor: &Actor, at_ms: i64) -> (Value, String) {
         let company = &self.sys.company;
         match actor {
-            Actor::Person(person) => (self.person_identity(rng, *person, at_ms, chance(rng, 0.5)), String::new()),
+            Actor::Person(person) => {
+                let admin = chance(rng, 0.5);
+                (self.person_identity(rng, *person, at_ms, admin), String::new())
+            }
             Actor::Ci => (self.role_identity(rng, &company.ci_role, &company.ci_session, at_ms), "ci".to_string()),
-            Actor::Iac => {
+            Actor::Iac if self.sys.iac == "Terraform" => {
                 let session = format!("terraform-{}", at_ms / 1000 - range_i64(rng, 5, 60));
                 (self.role_identity(rng, &company.iac_role, &session, at_ms), TERRAFORM_AGENT.to_string())
+            }
+            // CDK and CloudFormation changes are made by CloudFormation with the deployment's execution role.
+            Actor::Iac => {
+                (self.role_identity(rng, &company.iac_role, "AWSCloudFormation", at_ms), CLOUDFORMATION_AGENT.to_string())
             }
         }
     }
@@ -110,7 +172,6 @@ impl<'a> Trail<'a> {
     #[allow(clippy::too_many_arguments)]
     pub fn push(
         &mut self,
-        rng: &mut SimRng,
         at_ms: i64,
         identity: Value,
         source: &str,
@@ -121,17 +182,19 @@ impl<'a> Trail<'a> {
         read_only: bool,
         resources: Option<Value>,
     ) {
-        let region = if source == "iam.amazonaws.com" || source == "signin.amazonaws.com" || source == "route53.amazonaws.com" {
-            "us-east-1"
-        } else {
-            self.sys.region
-        };
+        let region =
+            if source == "iam.amazonaws.com" || source == "signin.amazonaws.com" || source == "route53.amazonaws.com" {
+                "us-east-1"
+            } else {
+                self.sys.region
+            };
         let host = if source == "iam.amazonaws.com" || source == "route53.amazonaws.com" {
             source.to_string()
         } else {
             format!("{}.{region}.amazonaws.com", source.trim_end_matches(".amazonaws.com"))
         };
         let console = agent == "AWS Internal";
+        let rng = &mut self.rng;
         let mut record = json!({
             "eventVersion": "1.09",
             "userIdentity": identity,
@@ -165,21 +228,15 @@ impl<'a> Trail<'a> {
     pub fn change(&mut self, rng: &mut SimRng, planned: &PlannedChange) {
         let at = planned.at_ms;
         let (identity, agent_hint) = self.actor_identity(rng, &planned.actor, at);
+        // People and CI use the AWS CLI; infrastructure as code has its own user agent.
         let person_agent = |command: &str| {
-            if agent_hint.is_empty() {
-                cli_agent(command)
-            } else if agent_hint == "ci" {
-                cli_agent(command)
-            } else {
-                agent_hint.clone()
-            }
+            if agent_hint.is_empty() || agent_hint == "ci" { cli_agent(command) } else { agent_hint.clone() }
         };
         let sys = self.sys;
         match &planned.change {
             Change::UpdateTable { table, read, write_before, write_after } => {
                 let arn = sys.arn("dynamodb", &format!("table/{table}"));
                 self.push(
-                    rng,
                     at,
                     identity,
                     "dynamodb.amazonaws.com",
@@ -197,7 +254,6 @@ impl<'a> Trail<'a> {
                 let bucket = format!("{}-lambda-artifacts-{}", sys.company.slug, sys.account);
                 let config = self.function_config(function, &sha);
                 self.push(
-                    rng,
                     at,
                     identity.clone(),
                     "lambda.amazonaws.com",
@@ -213,7 +269,6 @@ impl<'a> Trail<'a> {
                     published["version"] = json!(version);
                     published["functionArn"] = json!(format!("{arn}:{version}"));
                     self.push(
-                        rng,
                         at + 9_000,
                         identity.clone(),
                         "lambda.amazonaws.com",
@@ -225,7 +280,6 @@ impl<'a> Trail<'a> {
                         None,
                     );
                     self.push(
-                        rng,
                         at + 14_000,
                         identity,
                         "lambda.amazonaws.com",
@@ -242,7 +296,6 @@ impl<'a> Trail<'a> {
                 let document = json!({"Version": "2012-10-17", "Statement": [{"Sid": "LeastPrivilege", "Effect": "Allow", "Action": actions, "Resource": resources}]});
                 let text = serde_json::to_string_pretty(&document).unwrap_or_default();
                 self.push(
-                    rng,
                     at,
                     identity,
                     "iam.amazonaws.com",
@@ -255,13 +308,27 @@ impl<'a> Trail<'a> {
                 );
             }
             Change::DetachRolePolicy { role, policy_arn } | Change::AttachRolePolicy { role, policy_arn } => {
-                let name = if matches!(planned.change, Change::DetachRolePolicy { .. }) { "DetachRolePolicy" } else { "AttachRolePolicy" };
-                let command = if name == "DetachRolePolicy" { "iam.detach-role-policy" } else { "iam.attach-role-policy" };
-                self.push(rng, at, identity, "iam.amazonaws.com", name, &person_agent(command), json!({"roleName": role, "policyArn": policy_arn}), Value::Null, false, None);
+                let name = if matches!(planned.change, Change::DetachRolePolicy { .. }) {
+                    "DetachRolePolicy"
+                } else {
+                    "AttachRolePolicy"
+                };
+                let command =
+                    if name == "DetachRolePolicy" { "iam.detach-role-policy" } else { "iam.attach-role-policy" };
+                self.push(
+                    at,
+                    identity,
+                    "iam.amazonaws.com",
+                    name,
+                    &person_agent(command),
+                    json!({"roleName": role, "policyArn": policy_arn}),
+                    Value::Null,
+                    false,
+                    None,
+                );
             }
             Change::PutFunctionConcurrency { function, reserved } => {
                 self.push(
-                    rng,
                     at,
                     identity,
                     "lambda.amazonaws.com",
@@ -275,7 +342,6 @@ impl<'a> Trail<'a> {
             }
             Change::RevokeIngress { group_id, group_name, source_group, port } => {
                 self.push(
-                    rng,
                     at,
                     identity,
                     "ec2.amazonaws.com",
@@ -306,7 +372,6 @@ impl<'a> Trail<'a> {
                     response["memorySize"] = json!(memory);
                 }
                 self.push(
-                    rng,
                     at,
                     identity,
                     "lambda.amazonaws.com",
@@ -321,7 +386,6 @@ impl<'a> Trail<'a> {
             Change::EcsDeploy { cluster, service, family, revision, image } => {
                 let task_arn = sys.arn("ecs", &format!("task-definition/{family}:{revision}"));
                 self.push(
-                    rng,
                     at,
                     identity.clone(),
                     "ecs.amazonaws.com",
@@ -333,7 +397,6 @@ impl<'a> Trail<'a> {
                     None,
                 );
                 self.push(
-                    rng,
                     at + 6_000,
                     identity,
                     "ecs.amazonaws.com",
@@ -347,11 +410,18 @@ impl<'a> Trail<'a> {
             }
             Change::PutSecretValue { secret, arn } | Change::RotateSecret { secret, arn } => {
                 let (name, command, request) = match planned.change {
-                    Change::RotateSecret { .. } => ("RotateSecret", "secretsmanager.rotate-secret", json!({"secretId": secret, "rotateImmediately": true})),
-                    _ => ("PutSecretValue", "secretsmanager.put-secret-value", json!({"secretId": secret, "clientRequestToken": uuid(rng)})),
+                    Change::RotateSecret { .. } => (
+                        "RotateSecret",
+                        "secretsmanager.rotate-secret",
+                        json!({"secretId": secret, "rotateImmediately": true}),
+                    ),
+                    _ => (
+                        "PutSecretValue",
+                        "secretsmanager.put-secret-value",
+                        json!({"secretId": secret, "clientRequestToken": uuid(rng)}),
+                    ),
                 };
                 self.push(
-                    rng,
                     at,
                     identity,
                     "secretsmanager.amazonaws.com",
@@ -363,9 +433,8 @@ impl<'a> Trail<'a> {
                     Some(json!([{"accountId": sys.account, "type": "AWS::SecretsManager::Secret", "ARN": arn}])),
                 );
             }
-            Change::ChangeRecord { zone_id, record, action, target } => {
+            Change::DnsRecord { zone_id, record, action, target } => {
                 self.push(
-                    rng,
                     at,
                     identity,
                     "route53.amazonaws.com",
@@ -378,9 +447,12 @@ impl<'a> Trail<'a> {
                 );
             }
             Change::PutParameter { name } => {
-                let agent = if matches!(planned.actor, Actor::Person(_)) { "AWS Internal".to_string() } else { person_agent("ssm.put-parameter") };
+                let agent = if matches!(planned.actor, Actor::Person(_)) {
+                    "AWS Internal".to_string()
+                } else {
+                    person_agent("ssm.put-parameter")
+                };
                 self.push(
-                    rng,
                     at,
                     identity,
                     "ssm.amazonaws.com",
@@ -392,20 +464,15 @@ impl<'a> Trail<'a> {
                     None,
                 );
             }
-            Change::ModifyDbInstance { id, setting } => {
-                let mut request = json!({"dBInstanceIdentifier": id, "applyImmediately": true});
-                request[setting.0.as_str()] = json!(setting.1);
-                self.push(rng, at, identity, "rds.amazonaws.com", "ModifyDBInstance", &person_agent("rds.modify-db-instance"), request, json!({"dBInstanceIdentifier": id, "dBInstanceStatus": "available"}), false, None);
-            }
         }
     }
 
     fn function_config(&self, function: &str, sha: &str) -> Value {
         let sys = self.sys;
         let lambda = sys.workloads.iter().filter_map(|w| w.compute.lambda()).find(|f| f.name == function);
-        let (runtime, role, timeout, memory, handler) = lambda
-            .map(|f| (f.runtime_id, f.role.clone(), f.timeout_s, f.memory_mb, f.handler.clone()))
-            .unwrap_or(("nodejs20.x", format!("{function}-role"), 30, 512, "index.handler".to_string()));
+        let (runtime, role, timeout, memory, handler, arch) = lambda
+            .map(|f| (f.runtime_id, f.role.clone(), f.timeout_s, f.memory_mb, f.handler.clone(), f.arch))
+            .unwrap_or(("nodejs20.x", format!("{function}-role"), 30, 512, "index.handler".to_string(), "x86_64"));
         json!({
             "functionName": function,
             "functionArn": sys.arn("lambda", &format!("function:{function}")),
@@ -420,7 +487,7 @@ impl<'a> Trail<'a> {
             "state": "Active",
             "lastUpdateStatus": "InProgress",
             "packageType": "Zip",
-            "lastModified": "",
+            "architectures": [arch],
             "loggingConfig": {"logFormat": "Text", "logGroup": format!("/aws/lambda/{function}")},
         })
     }
@@ -430,11 +497,17 @@ impl<'a> Trail<'a> {
         let sys = self.sys;
         let sessions = ["cw-scraper", "metrics-poller", "DatadogAWSIntegration"];
         let session_count = range_i64(rng, 1, 3) as usize;
-        let tables: Vec<String> = sys.workloads.iter().flat_map(|w| w.deps.iter()).filter_map(|d| match d {
-            Dep::Table(t) => Some(t.name.clone()),
-            _ => None,
-        }).collect();
-        let databases: Vec<String> = sys.workloads.iter().filter_map(|w| w.database().map(|(_, db)| db.id.clone())).collect();
+        let tables: Vec<String> = sys
+            .workloads
+            .iter()
+            .flat_map(|w| w.deps.iter())
+            .filter_map(|d| match d {
+                Dep::Table(t) => Some(t.name.clone()),
+                _ => None,
+            })
+            .collect();
+        let databases: Vec<String> =
+            sys.workloads.iter().filter_map(|w| w.database().map(|(_, db)| db.id.clone())).collect();
         for session in sessions.iter().take(session_count) {
             let period = range_i64(rng, 4, 10) * 60_000;
             let mut t = start_ms + range_i64(rng, 0, period);
@@ -442,27 +515,76 @@ impl<'a> Trail<'a> {
                 let identity = self.role_identity(rng, &sys.company.monitoring_role, session, t);
                 for _ in 0..range_i64(rng, 1, 3) {
                     let window_end = t - 2_000;
-                    self.push(rng, t, identity.clone(), "monitoring.amazonaws.com", "GetMetricData", BOTO_AGENT,
+                    self.push(t, identity.clone(), "monitoring.amazonaws.com", "GetMetricData", BOTO_AGENT,
                         json!({"startTime": clock::iso_s(window_end - 600_000), "endTime": clock::iso_s(window_end), "scanBy": "TimestampAscending"}), Value::Null, true, None);
                 }
                 for table in &tables {
                     if chance(rng, 0.7) {
                         let arn = sys.arn("dynamodb", &format!("table/{table}"));
-                        self.push(rng, t + 700, identity.clone(), "dynamodb.amazonaws.com", "DescribeTable", BOTO_AGENT, json!({"tableName": table}), Value::Null, true,
-                            Some(json!([{"accountId": sys.account, "type": "AWS::DynamoDB::Table", "ARN": arn}])));
+                        self.push(
+                            t + 700,
+                            identity.clone(),
+                            "dynamodb.amazonaws.com",
+                            "DescribeTable",
+                            BOTO_AGENT,
+                            json!({"tableName": table}),
+                            Value::Null,
+                            true,
+                            Some(json!([{"accountId": sys.account, "type": "AWS::DynamoDB::Table", "ARN": arn}])),
+                        );
                     }
                 }
                 for db in &databases {
-                    self.push(rng, t + 900, identity.clone(), "rds.amazonaws.com", "DescribeDBInstances", BOTO_AGENT, json!({"dBInstanceIdentifier": db}), Value::Null, true, None);
+                    self.push(
+                        t + 900,
+                        identity.clone(),
+                        "rds.amazonaws.com",
+                        "DescribeDBInstances",
+                        BOTO_AGENT,
+                        json!({"dBInstanceIdentifier": db}),
+                        Value::Null,
+                        true,
+                        None,
+                    );
                 }
                 if chance(rng, 0.5) {
-                    self.push(rng, t + 1_200, identity.clone(), "lambda.amazonaws.com", "ListFunctions20150331", BOTO_AGENT, json!({"maxItems": 50}), Value::Null, true, None);
+                    self.push(
+                        t + 1_200,
+                        identity.clone(),
+                        "lambda.amazonaws.com",
+                        "ListFunctions20150331",
+                        BOTO_AGENT,
+                        json!({"maxItems": 50}),
+                        Value::Null,
+                        true,
+                        None,
+                    );
                 }
                 if chance(rng, 0.35) {
-                    self.push(rng, t + 1_500, identity.clone(), "tagging.amazonaws.com", "GetResources", BOTO_AGENT, json!({"resourcesPerPage": 100}), Value::Null, true, None);
+                    self.push(
+                        t + 1_500,
+                        identity.clone(),
+                        "tagging.amazonaws.com",
+                        "GetResources",
+                        BOTO_AGENT,
+                        json!({"resourcesPerPage": 100}),
+                        Value::Null,
+                        true,
+                        None,
+                    );
                 }
                 if chance(rng, 0.2) {
-                    self.push(rng, t + 1_800, identity, "monitoring.amazonaws.com", "DescribeAlarms", BOTO_AGENT, json!({"maxRecords": 100}), Value::Null, true, None);
+                    self.push(
+                        t + 1_800,
+                        identity,
+                        "monitoring.amazonaws.com",
+                        "DescribeAlarms",
+                        BOTO_AGENT,
+                        json!({"maxRecords": 100}),
+                        Value::Null,
+                        true,
+                        None,
+                    );
                 }
                 t += period + range_i64(rng, -20_000, 20_000);
             }
@@ -473,7 +595,17 @@ impl<'a> Trail<'a> {
             let identity = self.role_identity(rng, "AWSServiceRoleForConfig", "AWSConfig-Describe", t);
             for name in ["DescribeSecurityGroups", "DescribeVpcs", "DescribeNetworkInterfaces", "DescribeInstances"] {
                 if chance(rng, 0.7) {
-                    self.push(rng, t + range_i64(rng, 0, 4_000), identity.clone(), "ec2.amazonaws.com", name, CONFIG_AGENT, json!({"maxResults": 1000}), Value::Null, true, None);
+                    self.push(
+                        t + range_i64(rng, 0, 4_000),
+                        identity.clone(),
+                        "ec2.amazonaws.com",
+                        name,
+                        CONFIG_AGENT,
+                        json!({"maxResults": 1000}),
+                        Value::Null,
+                        true,
+                        None,
+                    );
                 }
             }
             t += range_i64(rng, 12, 25) * 60_000;
@@ -485,7 +617,7 @@ impl<'a> Trail<'a> {
             if chance(rng, 0.25) {
                 let role_arn = format!("arn:aws:iam::{}:role/{}", sys.account, function.role);
                 let identity = json!({"type": "AWSService", "invokedBy": "lambda.amazonaws.com"});
-                self.push(rng, *at, identity, "sts.amazonaws.com", "AssumeRole", "lambda.amazonaws.com",
+                self.push(*at, identity, "sts.amazonaws.com", "AssumeRole", "lambda.amazonaws.com",
                     json!({"roleArn": role_arn, "roleSessionName": function.name}),
                     json!({"credentials": {"accessKeyId": access_key_id(rng), "expiration": clock::console_date(at + 43_200_000)}}),
                     true,
@@ -493,16 +625,30 @@ impl<'a> Trail<'a> {
             }
             if chance(rng, 0.08) {
                 let identity = self.role_identity(rng, &function.role, &function.name, *at);
-                self.push(rng, *at + 300, identity, "logs.amazonaws.com", "CreateLogStream", "awslambda-worker/1.0 rusoto/0.48.0 rust/1.74.0 linux",
+                self.push(*at + 300, identity, "logs.amazonaws.com", "CreateLogStream", "awslambda-worker/1.0 rusoto/0.48.0 rust/1.74.0 linux",
                     json!({"logGroupName": workload.log_group, "logStreamName": format!("{}/[$LATEST]{}", clock::date_path(*at), hex(rng, 32))}), Value::Null, false, None);
             }
             if workload.dep_index(|d| matches!(d, Dep::Secret(_))).is_some() && chance(rng, 0.5) {
                 let identity = self.role_identity(rng, &function.role, &function.name, *at);
-                let secret = workload.deps.iter().find_map(|d| match d {
-                    Dep::Secret(s) => Some(s.name.clone()),
-                    _ => None,
-                }).unwrap_or_default();
-                self.push(rng, *at + 150, identity, "secretsmanager.amazonaws.com", "GetSecretValue", "aws-sdk-js/3.654.0", json!({"secretId": secret}), Value::Null, true, None);
+                let secret = workload
+                    .deps
+                    .iter()
+                    .find_map(|d| match d {
+                        Dep::Secret(s) => Some(s.name.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                self.push(
+                    *at + 150,
+                    identity,
+                    "secretsmanager.amazonaws.com",
+                    "GetSecretValue",
+                    "aws-sdk-js/3.654.0",
+                    json!({"secretId": secret}),
+                    Value::Null,
+                    true,
+                    None,
+                );
             }
         }
         // People sign in, look around, and (after things go wrong) investigate.
@@ -513,9 +659,29 @@ impl<'a> Trail<'a> {
             let identity = self.person_identity(rng, person, at, false);
             let mut record_identity = identity.clone();
             record_identity["sessionContext"]["attributes"]["creationDate"] = json!(clock::iso_s(at));
-            self.push(rng, at, record_identity, "signin.amazonaws.com", "ConsoleLogin", "AWS Internal", Value::Null, json!({"ConsoleLogin": "Success"}), false, None);
+            self.push(
+                at,
+                record_identity,
+                "signin.amazonaws.com",
+                "ConsoleLogin",
+                "AWS Internal",
+                Value::Null,
+                json!({"ConsoleLogin": "Success"}),
+                false,
+                None,
+            );
             for table in tables.iter().take(2) {
-                self.push(rng, at + range_i64(rng, 30_000, 600_000), identity.clone(), "dynamodb.amazonaws.com", "DescribeTable", "AWS Internal", json!({"tableName": table}), Value::Null, true, None);
+                self.push(
+                    at + range_i64(rng, 30_000, 600_000),
+                    identity.clone(),
+                    "dynamodb.amazonaws.com",
+                    "DescribeTable",
+                    "AWS Internal",
+                    json!({"tableName": table}),
+                    Value::Null,
+                    true,
+                    None,
+                );
             }
         }
         let investigator = people.saturating_sub(1);
@@ -523,7 +689,7 @@ impl<'a> Trail<'a> {
         if look < end_ms {
             let identity = self.person_identity(rng, investigator, look, false);
             let group = pick(rng, &sys.log_groups()).clone();
-            self.push(rng, look, identity.clone(), "logs.amazonaws.com", "StartQuery", "AWS Internal",
+            self.push(look, identity.clone(), "logs.amazonaws.com", "StartQuery", "AWS Internal",
                 json!({"logGroupNames": [group], "startTime": (look - 3_600_000) / 1000, "endTime": look / 1000, "queryString": "fields @timestamp, @message | filter @message like /ERROR/ | sort @timestamp desc | limit 100"}),
                 json!({"queryId": uuid(rng)}), true, None);
         }
@@ -539,29 +705,34 @@ impl<'a> Trail<'a> {
             let (identity, agent) = self.actor_identity(rng, &Actor::Iac, at);
             let workload = pick(rng, &sys.workloads);
             match range_i64(rng, 0, 5) {
-                0 => self.push(rng, at, identity, "s3.amazonaws.com", "PutBucketTagging", &agent,
+                0 => self.push(at, identity, "s3.amazonaws.com", "PutBucketTagging", &agent,
                     json!({"bucketName": format!("{}-{}-artifacts", sys.company.slug, sys.namer.style.env_word()), "Tagging": {"TagSet": {"Tag": [{"Key": "cost-center", "Value": format!("cc-{}", range_i64(rng, 100, 999))}]}}}), Value::Null, false, None),
-                1 => self.push(rng, at, identity, "logs.amazonaws.com", "PutRetentionPolicy", &agent,
+                1 => self.push(at, identity, "logs.amazonaws.com", "PutRetentionPolicy", &agent,
                     json!({"logGroupName": workload.log_group, "retentionInDays": *pick(rng, &[14, 30, 90, 365])}), Value::Null, false, None),
-                2 => self.push(rng, at, identity, "monitoring.amazonaws.com", "PutMetricAlarm", &agent,
+                2 => self.push(at, identity, "monitoring.amazonaws.com", "PutMetricAlarm", &agent,
                     json!({"alarmName": format!("{}-{}-{}", sys.namer.style.env_word(), workload.domain.plural, pick(rng, &["duration-p95", "iterator-age", "throttles", "4xx-rate"])), "comparisonOperator": "GreaterThanThreshold", "evaluationPeriods": 3, "period": 60}), Value::Null, false, None),
                 3 => {
                     let arn = sys.arn("lambda", &format!("function:{}", workload.name()));
-                    self.push(rng, at, identity, "lambda.amazonaws.com", "TagResource20170331v2", &agent,
+                    self.push(at, identity, "lambda.amazonaws.com", "TagResource20170331v2", &agent,
                         json!({"resource": arn, "tags": {"owner": format!("team-{}", workload.domain.plural), "managed-by": sys.iac.to_lowercase()}}), Value::Null, false, None);
                 }
-                _ => self.push(rng, at, identity, "ec2.amazonaws.com", "CreateTags", &agent,
+                _ => self.push(at, identity, "ec2.amazonaws.com", "CreateTags", &agent,
                     json!({"resourcesSet": {"items": [{"resourceId": format!("sg-0{}", hex(rng, 16))}]}, "tagSet": {"items": [{"key": "Name", "value": format!("{}-sg", workload.domain.plural)}]}}), json!({"_return": true}), false, None),
             }
         }
         // An engineer tweaks an unrelated parameter.
         let at = start_ms + range_i64(rng, 0, span);
         let person = range_i64(rng, 0, sys.people.len() as i64 - 1) as usize;
-        let other = pick(rng, &["feature-flags/new-checkout-banner", "log-level", "maintenance-window", "rate-limits/partner-api"]);
+        let other = pick(
+            rng,
+            &["feature-flags/new-checkout-banner", "log-level", "maintenance-window", "rate-limits/partner-api"],
+        );
         let planned = PlannedChange {
             at_ms: at,
             actor: Actor::Person(person),
-            change: Change::PutParameter { name: format!("/{}/{}/{other}", sys.namer.style.env_word(), pick(rng, &sys.workloads).domain.plural) },
+            change: Change::PutParameter {
+                name: format!("/{}/{}/{other}", sys.namer.style.env_word(), pick(rng, &sys.workloads).domain.plural),
+            },
         };
         self.change(rng, &planned);
     }
@@ -585,7 +756,7 @@ mod tests {
         let mut builder = SystemBuilder::new(&mut rng);
         builder.add(&mut rng, Template::ApiLambda, Needs { provisioned_table: true, ..Needs::default() });
         let system = builder.finish();
-        let mut trail = Trail::new(&system);
+        let mut trail = Trail::new(&system, 1);
         let planned = PlannedChange {
             at_ms: 1_749_397_073_000,
             actor: Actor::Person(0),

@@ -2,10 +2,12 @@
 //! API Gateway access/execution logs, Lambda/API/ALB metrics and (when sampled) an X-Ray trace.
 
 use super::clock;
-use super::errors::{CodeSite, ErrorReport, Failure, describe};
+use super::errors::{CodeSite, Failure, describe};
 use super::json::Field;
 use super::logs::{self, Access, Level, LineContext, Report};
-use super::model::{Action, ApiKind, Compute, Dep, EcsService, Entry, JobKind, LambdaFn, LogStyle, RouteKind, Runtime, Workload};
+use super::model::{
+    Action, ApiKind, Compute, Dep, EcsService, Entry, JobKind, LambdaFn, LogStyle, RouteKind, Runtime, Workload,
+};
 use super::random::{alnum, chance, uniform};
 use super::sim::{CallStatus, ClientReason, Execution, Outcome, RngRanges, Sim, Trigger};
 use super::traces;
@@ -105,7 +107,12 @@ impl Sim<'_> {
         let mut report_status = None;
         match &execution.outcome {
             Outcome::TimedOut { seconds } => {
-                self.push_log(&group, &stream, end - 1.0, logs::lambda_timeout(end as i64 - 1, &execution.request_id, *seconds));
+                self.push_log(
+                    &group,
+                    &stream,
+                    end - 1.0,
+                    logs::lambda_timeout(end as i64 - 1, &execution.request_id, *seconds),
+                );
                 report_status = Some("timeout");
             }
             Outcome::OutOfMemory => {
@@ -115,12 +122,18 @@ impl Sim<'_> {
             Outcome::Failed(failure) if counts_as_error => {
                 let site = self.code_site(workload);
                 let report = describe(failure, &site);
-                self.push_log(&group, &stream, end - 0.5, logs::lambda_unhandled(function.style, end as i64, &execution.request_id, &report));
+                self.push_log(
+                    &group,
+                    &stream,
+                    end - 0.5,
+                    logs::lambda_unhandled(function.style, end as i64, &execution.request_id, &report),
+                );
             }
             _ => {}
         }
         self.push_log(&group, &stream, end, logs::lambda_end(&execution.request_id));
-        let xray = (workload.xray).then_some((execution.trace_id.as_str(), execution.segment_id.as_str(), execution.sampled));
+        let xray =
+            (workload.xray).then_some((execution.trace_id.as_str(), execution.segment_id.as_str(), execution.sampled));
         let report = logs::lambda_report(&Report {
             request_id: &execution.request_id,
             duration_ms: execution.duration_ms,
@@ -134,7 +147,13 @@ impl Sim<'_> {
     }
 
     /// Application lines of one execution, with their timestamps.
-    fn app_lines(&mut self, workload: &Workload, execution: &Execution, ctx: &LineContext, status: u16) -> Vec<(f64, String)> {
+    fn app_lines(
+        &mut self,
+        workload: &Workload,
+        execution: &Execution,
+        ctx: &LineContext,
+        status: u16,
+    ) -> Vec<(f64, String)> {
         let mut lines = Vec::new();
         let end = execution.end_ms();
         let propagated = workload.compute.lambda().is_some_and(|f| f.errors_propagate);
@@ -143,41 +162,60 @@ impl Sim<'_> {
             Trigger::Request { .. } => {
                 let Some(route) = execution.route(workload) else { return lines };
                 let latency = Field::Int(execution.duration_ms.round() as i64);
-                let completed = |level| {
+                let completed = || {
                     vec![
                         ("method", Field::str(route.method)),
                         ("path", Field::str(execution.path.clone())),
                         ("status", Field::Int(i64::from(status))),
-                        (if level == Level::Info { "latency_ms" } else { "latency_ms" }, latency.clone()),
+                        ("latency_ms", latency.clone()),
                     ]
                 };
                 match &execution.outcome {
                     Outcome::Ok => {
                         if chance(&mut self.rng, 0.5) {
                             let (msg, fields) = self.domain_line(workload, route.kind, execution);
-                            lines.push((end - 1.0, logs::app_line(ctx, end as i64 - 1, Level::Info, &msg, &fields, None)));
+                            lines.push((
+                                end - 1.0,
+                                logs::app_line(ctx, end as i64 - 1, Level::Info, &msg, &fields, None),
+                            ));
                         }
-                        lines.push((end - 0.5, logs::app_line(ctx, end as i64, Level::Info, "request completed", &completed(Level::Info), None)));
+                        lines.push((
+                            end - 0.5,
+                            logs::app_line(ctx, end as i64, Level::Info, "request completed", &completed(), None),
+                        ));
                     }
                     Outcome::Client(reason) => {
                         let (msg, fields) = client_line(workload, execution, *reason, status);
                         lines.push((end - 1.0, logs::app_line(ctx, end as i64, Level::Warn, &msg, &fields, None)));
-                        lines.push((end - 0.5, logs::app_line(ctx, end as i64, Level::Warn, "request completed", &completed(Level::Warn), None)));
+                        lines.push((
+                            end - 0.5,
+                            logs::app_line(ctx, end as i64, Level::Warn, "request completed", &completed(), None),
+                        ));
                     }
                     Outcome::Failed(failure) => {
                         let site = self.code_site(workload);
                         let report = describe(failure, &site);
                         let lead = failure_lead(workload, execution, failure);
                         if let Some((msg, fields)) = lead {
-                            lines.push((end - 1.5, logs::app_line(ctx, end as i64 - 1, Level::Error, &msg, &fields, None)));
+                            lines.push((
+                                end - 1.5,
+                                logs::app_line(ctx, end as i64 - 1, Level::Error, &msg, &fields, None),
+                            ));
                         }
                         if !propagated || chance(&mut self.rng, 0.4) {
                             let msg = failure_message(workload, execution, failure);
-                            let fields = vec![("status", Field::Int(500)), ("path", Field::str(execution.path.clone()))];
-                            lines.push((end - 1.0, logs::app_line(ctx, end as i64, Level::Error, &msg, &fields, Some(&report))));
+                            let fields =
+                                vec![("status", Field::Int(500)), ("path", Field::str(execution.path.clone()))];
+                            lines.push((
+                                end - 1.0,
+                                logs::app_line(ctx, end as i64, Level::Error, &msg, &fields, Some(&report)),
+                            ));
                         }
                         if !propagated {
-                            lines.push((end - 0.5, logs::app_line(ctx, end as i64, Level::Error, "request completed", &completed(Level::Error), None)));
+                            lines.push((
+                                end - 0.5,
+                                logs::app_line(ctx, end as i64, Level::Error, "request completed", &completed(), None),
+                            ));
                         }
                     }
                     _ => {}
@@ -188,12 +226,26 @@ impl Sim<'_> {
                 let start = execution.exec_start_ms + 0.5;
                 lines.push((
                     start,
-                    logs::app_line(ctx, start as i64, Level::Info, "received batch", &[("records", Field::Int(messages.len() as i64)), ("queue", Field::str(queue))], None),
+                    logs::app_line(
+                        ctx,
+                        start as i64,
+                        Level::Info,
+                        "received batch",
+                        &[("records", Field::Int(messages.len() as i64)), ("queue", Field::str(queue))],
+                        None,
+                    ),
                 ));
                 match &execution.outcome {
                     Outcome::Ok => lines.push((
                         end - 0.5,
-                        logs::app_line(ctx, end as i64, Level::Info, "batch processed", &[("records", Field::Int(messages.len() as i64)), ("failed", Field::Int(0))], None),
+                        logs::app_line(
+                            ctx,
+                            end as i64,
+                            Level::Info,
+                            "batch processed",
+                            &[("records", Field::Int(messages.len() as i64)), ("failed", Field::Int(0))],
+                            None,
+                        ),
                     )),
                     Outcome::Failed(failure) => {
                         let site = self.code_site(workload);
@@ -204,29 +256,72 @@ impl Sim<'_> {
                             fields.push(("messageId", Field::str(message.id.clone())));
                             fields.push(("receiveCount", Field::Int(i64::from(message.receives))));
                         }
-                        lines.push((end - 1.0, logs::app_line(ctx, end as i64, Level::Error, "failed to process record", &fields, Some(&report))));
+                        lines.push((
+                            end - 1.0,
+                            logs::app_line(
+                                ctx,
+                                end as i64,
+                                Level::Error,
+                                "failed to process record",
+                                &fields,
+                                Some(&report),
+                            ),
+                        ));
                     }
                     _ => {}
                 }
             }
             Trigger::Stream { records, .. } => {
                 if execution.outcome == Outcome::Ok {
-                    let fields = [("records", Field::Int(i64::from(*records))), ("windows", Field::Int(i64::from(records / 7 + 1)))];
-                    lines.push((end - 0.5, logs::app_line(ctx, end as i64, Level::Info, "aggregated records", &fields, None)));
+                    let fields = [
+                        ("records", Field::Int(i64::from(*records))),
+                        ("windows", Field::Int(i64::from(records / 7 + 1))),
+                    ];
+                    lines.push((
+                        end - 0.5,
+                        logs::app_line(ctx, end as i64, Level::Info, "aggregated records", &fields, None),
+                    ));
                 }
             }
             Trigger::Job => {
                 let start = execution.exec_start_ms + 0.5;
                 match (&workload.entry, &execution.outcome) {
                     (Entry::Schedule(schedule), Outcome::Failed(_)) if schedule.job == JobKind::ErpSync => {
-                        let since = clock::iso_s(execution.arrival_ms - i64::from(schedule.every_min) * 60_000 - 70_000);
-                        let fields = [("since", Field::str(since)), ("attempt", Field::Int(i64::from(self.rng.random_range_u32(1, 4))))];
-                        lines.push((end - 1.0, logs::app_line(ctx, end as i64, Level::Error, "erp delta export failed, will retry next run", &fields, None)));
+                        let since =
+                            clock::iso_s(execution.arrival_ms - i64::from(schedule.every_min) * 60_000 - 70_000);
+                        let fields = [
+                            ("since", Field::str(since)),
+                            ("attempt", Field::Int(i64::from(self.rng.random_range_u32(1, 4)))),
+                        ];
+                        lines.push((
+                            end - 1.0,
+                            logs::app_line(
+                                ctx,
+                                end as i64,
+                                Level::Error,
+                                "erp delta export failed, will retry next run",
+                                &fields,
+                                None,
+                            ),
+                        ));
                     }
                     (_, Outcome::Ok) => {
                         lines.push((start, logs::app_line(ctx, start as i64, Level::Info, "run started", &[], None)));
-                        let fields = [("updated", Field::Int(i64::from(self.rng.random_range_u32(0, 40)))), ("scanned", Field::Int(i64::from(self.rng.random_range_u32(40, 400))))];
-                        lines.push((end - 0.5, logs::app_line(ctx, end as i64, Level::Info, &format!("{} reconciled", workload.domain.plural), &fields, None)));
+                        let fields = [
+                            ("updated", Field::Int(i64::from(self.rng.random_range_u32(0, 40)))),
+                            ("scanned", Field::Int(i64::from(self.rng.random_range_u32(40, 400)))),
+                        ];
+                        lines.push((
+                            end - 0.5,
+                            logs::app_line(
+                                ctx,
+                                end as i64,
+                                Level::Info,
+                                &format!("{} reconciled", workload.domain.plural),
+                                &fields,
+                                None,
+                            ),
+                        ));
                     }
                     _ => {}
                 }
@@ -236,29 +331,69 @@ impl Sim<'_> {
     }
 
     /// Lines about individual dependency calls: retries on throttling, slow providers.
-    fn call_lines(&mut self, workload: &Workload, execution: &Execution, ctx: &LineContext, lines: &mut Vec<(f64, String)>) {
+    fn call_lines(
+        &mut self,
+        workload: &Workload,
+        execution: &Execution,
+        ctx: &LineContext,
+        lines: &mut Vec<(f64, String)>,
+    ) {
         let logs_retries = self.state[execution.workload].logs_retries;
         for call in &execution.calls {
             let at = call.start_ms + call.duration_ms;
             if call.throttled && logs_retries && call.status == CallStatus::Ok {
-                let fields = [("operation", Field::str(call.op.action.operation())), ("retries", Field::Int(i64::from(call.retries)))];
-                lines.push((at, logs::app_line(ctx, at as i64, Level::Warn, "DynamoDB request throttled, succeeded after retries", &fields, None)));
+                let fields = [
+                    ("operation", Field::str(call.op.action.operation())),
+                    ("retries", Field::Int(i64::from(call.retries))),
+                ];
+                lines.push((
+                    at,
+                    logs::app_line(
+                        ctx,
+                        at as i64,
+                        Level::Warn,
+                        "DynamoDB request throttled, succeeded after retries",
+                        &fields,
+                        None,
+                    ),
+                ));
             }
             if call.op.action == Action::HttpCall
                 && let Some(Dep::Http(http)) = workload.deps.get(call.op.dep)
             {
                 if call.status == CallStatus::Ok && call.duration_ms > 1500.0 {
-                    let fields = [("provider", Field::str(http.name.clone())), ("latency_ms", Field::Int(call.duration_ms as i64))];
-                    lines.push((at, logs::app_line(ctx, at as i64, Level::Warn, &format!("slow response from {}", http.name), &fields, None)));
+                    let fields = [
+                        ("provider", Field::str(http.name.clone())),
+                        ("latency_ms", Field::Int(call.duration_ms as i64)),
+                    ];
+                    lines.push((
+                        at,
+                        logs::app_line(
+                            ctx,
+                            at as i64,
+                            Level::Warn,
+                            &format!("slow response from {}", http.name),
+                            &fields,
+                            None,
+                        ),
+                    ));
                 } else if call.status == CallStatus::Ok && chance(&mut self.rng, 0.3) {
-                    let fields = [("provider", Field::str(http.name.clone())), ("latency_ms", Field::Int(call.duration_ms as i64))];
+                    let fields = [
+                        ("provider", Field::str(http.name.clone())),
+                        ("latency_ms", Field::Int(call.duration_ms as i64)),
+                    ];
                     lines.push((at, logs::app_line(ctx, at as i64, Level::Info, http.success, &fields, None)));
                 }
             }
         }
     }
 
-    fn domain_line(&mut self, workload: &Workload, kind: RouteKind, execution: &Execution) -> (String, Vec<(&'static str, Field)>) {
+    fn domain_line(
+        &mut self,
+        workload: &Workload,
+        kind: RouteKind,
+        execution: &Execution,
+    ) -> (String, Vec<(&'static str, Field)>) {
         let domain = workload.domain;
         let id = execution.path.rsplit('/').next().unwrap_or_default().to_string();
         match kind {
@@ -266,12 +401,18 @@ impl Sim<'_> {
                 format!("listed {}", domain.plural),
                 vec![
                     ("count", Field::Int(i64::from(self.rng.random_range_u32(0, 26)))),
-                    ("cursor", if chance(&mut self.rng, 0.5) { Field::Str(alnum(&mut self.rng, 16)) } else { Field::Null }),
+                    (
+                        "cursor",
+                        if chance(&mut self.rng, 0.5) { Field::Str(alnum(&mut self.rng, 16)) } else { Field::Null },
+                    ),
                 ],
             ),
             RouteKind::Get => (
                 format!("{} fetched", domain.singular),
-                vec![("id", Field::str(id)), ("cache", Field::str(if chance(&mut self.rng, 0.3) { "hit" } else { "miss" }))],
+                vec![
+                    ("id", Field::str(id)),
+                    ("cache", Field::str(if chance(&mut self.rng, 0.3) { "hit" } else { "miss" })),
+                ],
             ),
             RouteKind::Create => (
                 format!("{} created", domain.singular),
@@ -290,13 +431,18 @@ impl Sim<'_> {
     }
 
     fn emit_ecs(&mut self, workload: &Workload, service: &EcsService, execution: &Execution, status: u16) {
-        if matches!(execution.outcome, Outcome::Unavailable) {
+        if matches!(execution.outcome, Outcome::Unavailable | Outcome::Refused) {
             return;
         }
         let group = workload.log_group.clone();
         let stream = execution.stream.clone();
         let logger = match service.style {
-            LogStyle::EcsSpring => format!("c.{}.{}.web.{}Controller", self.sys.company.slug, workload.domain.plural, workload.domain.singular_title()),
+            LogStyle::EcsSpring => format!(
+                "c.{}.{}.web.{}Controller",
+                self.sys.company.slug,
+                workload.domain.plural,
+                workload.domain.singular_title()
+            ),
             _ => "app.routes".to_string(),
         };
         let ctx = LineContext {
@@ -319,9 +465,17 @@ impl Sim<'_> {
         }
         let limit = f64::from(service.memory_mb);
         if f64::from(execution.memory_used_mb) > limit * 0.88 && chance(&mut self.rng, 0.03) {
-            let fields = [("heap_used_mb", Field::Int(i64::from(execution.memory_used_mb))), ("limit_mb", Field::Int(limit as i64))];
+            let fields = [
+                ("heap_used_mb", Field::Int(i64::from(execution.memory_used_mb))),
+                ("limit_mb", Field::Int(limit as i64)),
+            ];
             let at = execution.exec_start_ms;
-            self.push_log(&group, &stream, at, logs::app_line(&ctx, at as i64, Level::Warn, "memory usage high", &fields, None));
+            self.push_log(
+                &group,
+                &stream,
+                at,
+                logs::app_line(&ctx, at as i64, Level::Warn, "memory usage high", &fields, None),
+            );
         }
         let lines = self.app_lines(workload, execution, &ctx, status);
         for (t, line) in lines {
@@ -354,7 +508,8 @@ impl Sim<'_> {
                 let resource = execution.route(workload).map(|r| r.template.clone()).unwrap_or_default();
                 let method = execution.route(workload).map_or("GET", |r| r.method);
                 let error_text = self.integration_error(workload, execution);
-                let response_length = if status >= 400 { self.rng.random_range_u32(36, 90) } else { self.rng.random_range_u32(60, 2400) };
+                let response_length =
+                    if status >= 400 { self.rng.random_range_u32(36, 90) } else { self.rng.random_range_u32(60, 2400) };
                 let access = Access {
                     request_id: &execution.edge_request_id,
                     ip: &ip,
@@ -368,7 +523,8 @@ impl Sim<'_> {
                     integration_error: error_text.as_deref(),
                 };
                 if let Some(group) = api.access_log_group.clone() {
-                    let line = if api.kind == ApiKind::Rest { logs::rest_access(&access) } else { logs::http_access(&access) };
+                    let line =
+                        if api.kind == ApiKind::Rest { logs::rest_access(&access) } else { logs::http_access(&access) };
                     let stream = self.state[index].access_stream.clone();
                     self.push_log(&group, &stream, done, line);
                 }
@@ -380,7 +536,8 @@ impl Sim<'_> {
                 }
             }
             Entry::Alb(_) => {
-                let reached_target = !matches!(execution.outcome, Outcome::Unavailable | Outcome::Killed);
+                let reached_target =
+                    !matches!(execution.outcome, Outcome::Unavailable | Outcome::Killed | Outcome::Refused);
                 if reached_target {
                     self.metrics.add(ids.client_errors, minute, if (400..500).contains(&status) { 1.0 } else { 0.0 });
                     self.metrics.add(ids.server_errors, minute, if status >= 500 { 1.0 } else { 0.0 });
@@ -400,9 +557,10 @@ impl Sim<'_> {
 
     fn client(&mut self, index: usize, trigger: &Trigger) -> (String, &'static str) {
         match trigger {
-            Trigger::Request { synthetic: true, client, .. } => {
-                (format!("18.{}.{}.{}", 200 + client % 40, client * 7 % 250, 10 + client % 5), "k6/0.52.0 (https://k6.io/)")
-            }
+            Trigger::Request { synthetic: true, client, .. } => (
+                format!("18.{}.{}.{}", 200 + client % 40, client * 7 % 250, 10 + client % 5),
+                "k6/0.52.0 (https://k6.io/)",
+            ),
             Trigger::Request { client, .. } => self.state[index].clients.get(*client).cloned().unwrap_or_default(),
             _ => (String::new(), ""),
         }
@@ -447,7 +605,12 @@ impl Sim<'_> {
         for task in ecs.tasks.iter_mut() {
             if !task.announced && task.ready_ms < t0 + 60_000 {
                 task.announced = true;
-                due.push((task.ready_ms, task.stream.clone(), task.host.clone(), ecs.versions[task.version].label.clone()));
+                due.push((
+                    task.ready_ms,
+                    task.stream.clone(),
+                    task.host.clone(),
+                    ecs.versions[task.version].label.clone(),
+                ));
             }
         }
         for (ready, stream, host, revision) in due {
@@ -487,9 +650,23 @@ impl Sim<'_> {
                 LogStyle::EcsStructlog => vec![
                     format!("INFO:     Started server process [1]"),
                     format!("INFO:     Uvicorn running on http://0.0.0.0:{} (Press CTRL+C to quit)", service.port),
-                    logs::app_line(&ctx, at, Level::Info, "application startup complete", &[("revision", Field::str(revision))], None),
+                    logs::app_line(
+                        &ctx,
+                        at,
+                        Level::Info,
+                        "application startup complete",
+                        &[("revision", Field::str(revision))],
+                        None,
+                    ),
                 ],
-                _ => vec![logs::app_line(&ctx, at, Level::Info, "server listening", &[("port", Field::Int(i64::from(service.port))), ("revision", Field::str(revision))], None)],
+                _ => vec![logs::app_line(
+                    &ctx,
+                    at,
+                    Level::Info,
+                    "server listening",
+                    &[("port", Field::Int(i64::from(service.port))), ("revision", Field::str(revision))],
+                    None,
+                )],
             };
             let group = workload.log_group.clone();
             for (n, line) in lines.into_iter().enumerate() {
@@ -532,34 +709,64 @@ impl Sim<'_> {
     }
 }
 
-fn client_line(workload: &Workload, execution: &Execution, reason: ClientReason, status: u16) -> (String, Vec<(&'static str, Field)>) {
+fn client_line(
+    workload: &Workload,
+    execution: &Execution,
+    reason: ClientReason,
+    status: u16,
+) -> (String, Vec<(&'static str, Field)>) {
     let id = execution.path.rsplit('/').next().unwrap_or_default().to_string();
     match reason {
-        ClientReason::NotFound => (format!("{} not found", workload.domain.singular), vec![("id", Field::Str(id)), ("status", Field::Int(i64::from(status)))]),
+        ClientReason::NotFound => (
+            format!("{} not found", workload.domain.singular),
+            vec![("id", Field::Str(id)), ("status", Field::Int(i64::from(status)))],
+        ),
         ClientReason::Validation(error) => (
             "validation failed".to_string(),
-            vec![("path", Field::str(execution.path.clone())), ("status", Field::Int(400)), ("errors", Field::List(vec![error.to_string()]))],
+            vec![
+                ("path", Field::str(execution.path.clone())),
+                ("status", Field::Int(400)),
+                ("errors", Field::List(vec![error.to_string()])),
+            ],
         ),
         ClientReason::Duplicate => {
-            let table = workload.table().map(|(_, t)| t.name.clone()).or(workload.database().map(|(_, d)| d.id.clone())).unwrap_or_default();
-            ("duplicate request ignored (idempotency key exists)".to_string(), vec![("status", Field::Int(409)), ("table", Field::Str(table))])
+            let table = workload
+                .table()
+                .map(|(_, t)| t.name.clone())
+                .or(workload.database().map(|(_, d)| d.id.clone()))
+                .unwrap_or_default();
+            (
+                "duplicate request ignored (idempotency key exists)".to_string(),
+                vec![("status", Field::Int(409)), ("table", Field::Str(table))],
+            )
         }
     }
 }
 
 /// An extra line some failures produce before the exception (what the app knows about the failure).
-fn failure_lead(workload: &Workload, execution: &Execution, failure: &Failure) -> Option<(String, Vec<(&'static str, Field)>)> {
+fn failure_lead(
+    workload: &Workload,
+    execution: &Execution,
+    failure: &Failure,
+) -> Option<(String, Vec<(&'static str, Field)>)> {
     match failure {
         Failure::HttpStatus { status: 401, body, .. } => {
             let provider = failing_provider(workload, execution)?;
             Some((
                 format!("{provider} rejected the request: 401 Unauthorized"),
-                vec![("provider", Field::Str(provider)), ("status", Field::Int(401)), ("response", Field::str(body.clone()))],
+                vec![
+                    ("provider", Field::Str(provider)),
+                    ("status", Field::Int(401)),
+                    ("response", Field::str(body.clone())),
+                ],
             ))
         }
         Failure::HttpTimeout { timeout_ms, .. } => {
             let provider = failing_provider(workload, execution)?;
-            Some((format!("{provider} call timed out"), vec![("provider", Field::Str(provider)), ("timeout_ms", Field::Int(i64::from(*timeout_ms)))]))
+            Some((
+                format!("{provider} call timed out"),
+                vec![("provider", Field::Str(provider)), ("timeout_ms", Field::Int(i64::from(*timeout_ms)))],
+            ))
         }
         Failure::Throttled { table, operation } => Some((
             "DynamoDB throughput exceeded, giving up after retries".to_string(),
@@ -617,9 +824,4 @@ fn oom_lines(style: LogStyle, at: i64, limit_mb: f64) -> Vec<String> {
             format!("[{}] [1] [ERROR] Worker (pid:{}) was sent SIGKILL! Perhaps out of memory?", clock::space_ms(at + 40), at % 90 + 7),
         ],
     }
-}
-
-/// The error report a failure produces in a workload (used by traces for `cause`).
-pub fn report_for(site: &CodeSite, failure: &Failure) -> ErrorReport {
-    describe(failure, site)
 }

@@ -6,21 +6,59 @@ use super::model::{DbEngine, Runtime};
 /// A failure of one request (or of one call inside it).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Failure {
-    Throttled { table: String, operation: &'static str },
-    AccessDenied { action: String, resource: String, principal: String, operation: &'static str, service: &'static str },
-    HttpTimeout { host: String, timeout_ms: u32 },
-    HttpStatus { host: String, path: String, status: u16, body: String },
-    DnsNotFound { host: String, path: String },
-    TlsExpired { host: String, path: String, not_after: String },
-    DbConnect { endpoint: String, ip: String, port: u32, engine: DbEngine, timeout_ms: u32 },
-    DiskFull { engine: DbEngine, table: String },
+    Throttled {
+        table: String,
+        operation: &'static str,
+    },
+    AccessDenied {
+        action: String,
+        resource: String,
+        principal: String,
+        operation: &'static str,
+        service: &'static str,
+    },
+    HttpTimeout {
+        host: String,
+        timeout_ms: u32,
+    },
+    HttpStatus {
+        host: String,
+        path: String,
+        status: u16,
+        body: String,
+    },
+    DnsNotFound {
+        host: String,
+        path: String,
+    },
+    TlsExpired {
+        host: String,
+        path: String,
+        not_after: String,
+    },
+    DbConnect {
+        endpoint: String,
+        ip: String,
+        port: u32,
+        engine: DbEngine,
+        timeout_ms: u32,
+    },
+    DiskFull {
+        engine: DbEngine,
+        table: String,
+    },
     /// A transient connection reset to an AWS endpoint (benign background noise).
-    ConnReset { endpoint: String },
+    ConnReset {
+        endpoint: String,
+    },
     /// A bug in new code; `variant` picks one of a few realistic defects.
-    CodeDefect { variant: usize },
+    CodeDefect {
+        variant: usize,
+    },
     /// A message the consumer cannot process.
-    Poison { variant: usize },
-    OutOfMemory,
+    Poison {
+        variant: usize,
+    },
 }
 
 /// How an exception prints in one runtime.
@@ -102,14 +140,18 @@ pub struct CodeSite {
 
 impl CodeSite {
     fn node_app_frame(&self, function: &str, line: u32) -> String {
-        let file = if self.on_ecs { format!("/app/src/{}/service.js", self.module) } else { "/var/task/index.js".to_string() };
+        let file =
+            if self.on_ecs { format!("/app/src/{}/service.js", self.module) } else { "/var/task/index.js".to_string() };
         format!("at async {function} ({file}:{line}:{})", 5 + line % 13)
     }
 
     fn python_frames(&self, function: &str, code: &str) -> Vec<String> {
         if self.on_ecs {
             vec![
-                format!("File \"/app/{}/routes.py\", line 64, in handle\n    return await {function}(request)", self.module),
+                format!(
+                    "File \"/app/{}/routes.py\", line 64, in handle\n    return await {function}(request)",
+                    self.module
+                ),
                 format!("File \"/app/{}/service.py\", line 112, in {function}\n    {code}", self.module),
             ]
         } else {
@@ -190,7 +232,15 @@ const THROTTLE_TEXT: &str = "The level of configured provisioned throughput for 
 /// The exception a failure raises in the given code.
 pub fn describe(failure: &Failure, site: &CodeSite) -> ErrorReport {
     match failure {
-        Failure::Throttled { table, operation } => aws_error(site, "dynamodb", "ProvisionedThroughputExceededException", THROTTLE_TEXT, operation, table, Some(9)),
+        Failure::Throttled { table, operation } => aws_error(
+            site,
+            "dynamodb",
+            "ProvisionedThroughputExceededException",
+            THROTTLE_TEXT,
+            operation,
+            table,
+            Some(9),
+        ),
         Failure::AccessDenied { action, resource, principal, operation, service } => {
             let text = format!(
                 "User: {principal} is not authorized to perform: {action} on resource: {resource} because no identity-based policy allows the {action} action"
@@ -202,12 +252,13 @@ pub fn describe(failure: &Failure, site: &CodeSite) -> ErrorReport {
         Failure::HttpStatus { host, path, status, body } => http_status(site, host, path, *status, body),
         Failure::DnsNotFound { host, path } => dns_not_found(site, host, path),
         Failure::TlsExpired { host, path, not_after } => tls_expired(site, host, path, not_after),
-        Failure::DbConnect { endpoint, ip, port, engine, timeout_ms } => db_connect(site, endpoint, ip, *port, *engine, *timeout_ms),
+        Failure::DbConnect { endpoint, ip, port, engine, timeout_ms } => {
+            db_connect(site, endpoint, ip, *port, *engine, *timeout_ms)
+        }
         Failure::DiskFull { engine, table } => disk_full(site, *engine, table),
         Failure::ConnReset { endpoint } => conn_reset(site, endpoint),
         Failure::CodeDefect { variant } => code_defect(site, *variant),
         Failure::Poison { variant } => poison(site, *variant),
-        Failure::OutOfMemory => out_of_memory(site),
     }
 }
 
@@ -223,7 +274,10 @@ fn aws_error(
     let entity = &site.entity;
     match site.runtime {
         Runtime::Node => {
-            let mut frames: Vec<String> = NODE_SDK_FRAMES.iter().map(|f| f.replace("client-dynamodb", &format!("client-{}", sdk_package(service)))).collect();
+            let mut frames: Vec<String> = NODE_SDK_FRAMES
+                .iter()
+                .map(|f| f.replace("client-dynamodb", &format!("client-{}", sdk_package(service))))
+                .collect();
             frames.push(site.node_app_frame(&format!("{}{entity}", lower_first(&verb_for(operation))), 88));
             let mut report = site.report(code, code, text.to_string(), frames);
             report.code = Some(code.to_string());
@@ -258,7 +312,8 @@ fn aws_error(
                 let qualified = format!("software.amazon.awssdk.services.{sdk}.model.{short}");
                 (short, qualified)
             };
-            let message = format!("{text} (Service: {service_label}, Status Code: 400, Request ID: {})", site.aws_request_id);
+            let message =
+                format!("{text} (Service: {service_label}, Status Code: 400, Request ID: {})", site.aws_request_id);
             let mut frames: Vec<String> = JAVA_SDK_FRAMES.iter().map(|f| f.to_string()).collect();
             frames.extend(site.java_app_frames(&lower_first(&verb_for(operation))));
             site.report(&short, &qualified, message, frames)
@@ -313,12 +368,19 @@ fn http_timeout(site: &CodeSite, host: &str, timeout_ms: u32) -> ErrorReport {
             report
         }
         Runtime::Python => {
-            let mut frames = site.python_frames("call_provider", "resp = session.post(url, json=payload, timeout=TIMEOUT)");
-            frames.push("File \"/var/task/requests/adapters.py\", line 713, in send\n    raise ReadTimeout(e, request=request)".to_string());
+            let mut frames =
+                site.python_frames("call_provider", "resp = session.post(url, json=payload, timeout=TIMEOUT)");
+            frames.push(
+                "File \"/var/task/requests/adapters.py\", line 713, in send\n    raise ReadTimeout(e, request=request)"
+                    .to_string(),
+            );
             site.report(
                 "ReadTimeout",
                 "requests.exceptions.ReadTimeout",
-                format!("HTTPSConnectionPool(host='{host}', port=443): Read timed out. (read timeout={:.1})", f64::from(timeout_ms) / 1000.0),
+                format!(
+                    "HTTPSConnectionPool(host='{host}', port=443): Read timed out. (read timeout={:.1})",
+                    f64::from(timeout_ms) / 1000.0
+                ),
                 frames,
             )
         }
@@ -328,7 +390,12 @@ fn http_timeout(site: &CodeSite, host: &str, timeout_ms: u32) -> ErrorReport {
                 "java.net.http/jdk.internal.net.http.HttpClientFacade.send(HttpClientFacade.java:133)".to_string(),
             ];
             frames.extend(site.java_app_frames("callProvider"));
-            site.report("HttpTimeoutException", "java.net.http.HttpTimeoutException", "request timed out".to_string(), frames)
+            site.report(
+                "HttpTimeoutException",
+                "java.net.http.HttpTimeoutException",
+                "request timed out".to_string(),
+                frames,
+            )
         }
     }
 }
@@ -350,7 +417,8 @@ fn http_status(site: &CodeSite, host: &str, path: &str, status: u16, body: &str)
                 format!("Request failed with status code {status}"),
                 vec![
                     "at settle (/var/task/node_modules/axios/dist/node/axios.cjs:1983:12)".to_string(),
-                    "at IncomingMessage.handleStreamEnd (/var/task/node_modules/axios/dist/node/axios.cjs:3085:11)".to_string(),
+                    "at IncomingMessage.handleStreamEnd (/var/task/node_modules/axios/dist/node/axios.cjs:3085:11)"
+                        .to_string(),
                     "at IncomingMessage.emit (node:events:531:35)".to_string(),
                     "at endReadableNT (node:internal/streams/readable:1698:12)".to_string(),
                 ],
@@ -408,7 +476,12 @@ fn dns_not_found(site: &CodeSite, host: &str, path: &str) -> ErrorReport {
                 "java.base/java.net.InetAddress.getAllByName0(InetAddress.java:1818)".to_string(),
             ];
             frames.extend(site.java_app_frames("callService"));
-            site.report("UnknownHostException", "java.net.UnknownHostException", format!("{host}: Name or service not known"), frames)
+            site.report(
+                "UnknownHostException",
+                "java.net.UnknownHostException",
+                format!("{host}: Name or service not known"),
+                frames,
+            )
         }
     }
 }
@@ -431,7 +504,8 @@ fn tls_expired(site: &CodeSite, host: &str, path: &str, not_after: &str) -> Erro
             report
         }
         Runtime::Python => {
-            let frames = site.python_frames("call_provider", "resp = session.request(method, url, json=payload, timeout=TIMEOUT)");
+            let frames = site
+                .python_frames("call_provider", "resp = session.request(method, url, json=payload, timeout=TIMEOUT)");
             site.report(
                 "SSLError",
                 "requests.exceptions.SSLError",
@@ -451,10 +525,12 @@ fn tls_expired(site: &CodeSite, host: &str, path: &str, not_after: &str) -> Erro
             let mut report = site.report(
                 "SSLHandshakeException",
                 "javax.net.ssl.SSLHandshakeException",
-                "PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed".to_string(),
+                "PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed"
+                    .to_string(),
                 frames,
             );
-            report.trailer = vec![format!("Caused by: java.security.cert.CertificateExpiredException: NotAfter: {not_after}")];
+            report.trailer =
+                vec![format!("Caused by: java.security.cert.CertificateExpiredException: NotAfter: {not_after}")];
             report
         }
     }
@@ -534,19 +610,26 @@ fn disk_full(site: &CodeSite, engine: DbEngine, table: &str) -> ErrorReport {
                 report
             }
             Runtime::Python => {
-                let frames = site.python_frames("save", &format!("await conn.execute(\"INSERT INTO {table} ...\", *values)"));
+                let frames =
+                    site.python_frames("save", &format!("await conn.execute(\"INSERT INTO {table} ...\", *values)"));
                 let mut report = site.report("DiskFull", "psycopg2.errors.DiskFull", pg_text.to_string(), frames);
                 report.trailer = vec!["HINT:  Check free disk space.".to_string()];
                 report
             }
             Runtime::Java => {
                 let mut frames = vec![
-                    "org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2725)".to_string(),
+                    "org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2725)"
+                        .to_string(),
                     "org.postgresql.core.v3.QueryExecutorImpl.processResults(QueryExecutorImpl.java:2412)".to_string(),
                     "org.postgresql.jdbc.PgPreparedStatement.executeUpdate(PgPreparedStatement.java:152)".to_string(),
                 ];
                 frames.extend(site.java_app_frames("save"));
-                let mut report = site.report("PSQLException", "org.postgresql.util.PSQLException", format!("ERROR: {pg_text}"), frames);
+                let mut report = site.report(
+                    "PSQLException",
+                    "org.postgresql.util.PSQLException",
+                    format!("ERROR: {pg_text}"),
+                    frames,
+                );
                 report.trailer = vec!["  Hint: Check free disk space.".to_string()];
                 report
             }
@@ -572,7 +655,8 @@ fn disk_full(site: &CodeSite, engine: DbEngine, table: &str) -> ErrorReport {
                 site.report("OperationalError", "pymysql.err.OperationalError", format!("(1114, \"{text}\")"), frames)
             }
             Runtime::Java => {
-                let mut frames = vec!["com.mysql.cj.jdbc.exceptions.SQLError.createSQLException(SQLError.java:130)".to_string()];
+                let mut frames =
+                    vec!["com.mysql.cj.jdbc.exceptions.SQLError.createSQLException(SQLError.java:130)".to_string()];
                 frames.extend(site.java_app_frames("save"));
                 site.report("SQLException", "java.sql.SQLException", text, frames)
             }
@@ -598,7 +682,10 @@ fn conn_reset(site: &CodeSite, endpoint: &str) -> ErrorReport {
         Runtime::Python => {
             let mut frames = site.python_frames("find", "table.get_item(Key=key)");
             frames.extend(BOTOCORE_FRAMES.iter().map(|f| f.to_string()));
-            frames.push("File \"/var/runtime/botocore/httpsession.py\", line 501, in send\n    raise ConnectionClosedError(".to_string());
+            frames.push(
+                "File \"/var/runtime/botocore/httpsession.py\", line 501, in send\n    raise ConnectionClosedError("
+                    .to_string(),
+            );
             site.report(
                 "ConnectionClosedError",
                 "botocore.exceptions.ConnectionClosedError",
@@ -623,14 +710,19 @@ fn conn_reset(site: &CodeSite, endpoint: &str) -> ErrorReport {
 }
 
 /// Property names a new version might wrongly assume present.
-const DEFECT_FIELDS: &[&str] = &["shippingAddress", "billingAddress", "currency", "lineItems", "customerTier", "taxRegion"];
+const DEFECT_FIELDS: &[&str] =
+    &["shippingAddress", "billingAddress", "currency", "lineItems", "customerTier", "taxRegion"];
 
 fn code_defect(site: &CodeSite, variant: usize) -> ErrorReport {
     let field = DEFECT_FIELDS[variant % DEFECT_FIELDS.len()];
     let entity = &site.entity;
     match site.runtime {
         Runtime::Node => {
-            let file = if site.on_ecs { format!("/app/src/{}/mapper.js", site.module) } else { "/var/task/index.js".to_string() };
+            let file = if site.on_ecs {
+                format!("/app/src/{}/mapper.js", site.module)
+            } else {
+                "/var/task/index.js".to_string()
+            };
             site.report(
                 "TypeError",
                 "TypeError",
@@ -639,7 +731,11 @@ fn code_defect(site: &CodeSite, variant: usize) -> ErrorReport {
                     format!("at toResponse ({file}:138:22)"),
                     "at Array.map (<anonymous>)".to_string(),
                     format!("at build{entity}Response ({file}:121:24)"),
-                    if site.on_ecs { format!("at /app/src/{}/routes.js:44:18", site.module) } else { format!("at Runtime.handler ({file}:31:12)") },
+                    if site.on_ecs {
+                        format!("at /app/src/{}/routes.js:44:18", site.module)
+                    } else {
+                        format!("at Runtime.handler ({file}:31:12)")
+                    },
                 ],
             )
         }
@@ -650,7 +746,8 @@ fn code_defect(site: &CodeSite, variant: usize) -> ErrorReport {
         }
         Runtime::Java => {
             let getter = format!("get{}", super::naming::title_case(field));
-            let mut frames = vec![format!("{}.{}.web.{entity}Mapper.toResponse({entity}Mapper.java:57)", site.package, site.module)];
+            let mut frames =
+                vec![format!("{}.{}.web.{entity}Mapper.toResponse({entity}Mapper.java:57)", site.package, site.module)];
             frames.extend(site.java_app_frames("find"));
             site.report(
                 "NullPointerException",
@@ -687,11 +784,21 @@ fn poison(site: &CodeSite, variant: usize) -> ErrorReport {
         ),
         (Runtime::Python, 0) => {
             let frames = site.python_frames("process_record", "body = json.loads(record[\"body\"])");
-            site.report("JSONDecodeError", "json.decoder.JSONDecodeError", "Expecting ',' delimiter: line 1 column 212 (char 211)".to_string(), frames)
+            site.report(
+                "JSONDecodeError",
+                "json.decoder.JSONDecodeError",
+                "Expecting ',' delimiter: line 1 column 212 (char 211)".to_string(),
+                frames,
+            )
         }
         (Runtime::Python, _) => {
             let frames = site.python_frames("process_record", "amount = Decimal(body[\"amount\"])");
-            site.report("InvalidOperation", "decimal.InvalidOperation", "[<class 'decimal.ConversionSyntax'>]".to_string(), frames)
+            site.report(
+                "InvalidOperation",
+                "decimal.InvalidOperation",
+                "[<class 'decimal.ConversionSyntax'>]".to_string(),
+                frames,
+            )
         }
         (Runtime::Java, _) => {
             let mut frames = vec![
@@ -705,29 +812,6 @@ fn poison(site: &CodeSite, variant: usize) -> ErrorReport {
                 "Cannot deserialize value of type `java.math.BigDecimal` from String \"12,50\": not a valid representation".to_string(),
                 frames,
             )
-        }
-    }
-}
-
-fn out_of_memory(site: &CodeSite) -> ErrorReport {
-    match site.runtime {
-        Runtime::Node => site.report(
-            "FATAL ERROR",
-            "FATAL ERROR",
-            "Reached heap limit Allocation failed - JavaScript heap out of memory".to_string(),
-            Vec::new(),
-        ),
-        Runtime::Python => {
-            let frames = site.python_frames("handle", "self._cache[key] = payload");
-            site.report("MemoryError", "MemoryError", String::new(), frames)
-        }
-        Runtime::Java => {
-            let mut frames = vec![
-                "java.base/java.util.Arrays.copyOf(Arrays.java:3541)".to_string(),
-                "java.base/java.lang.AbstractStringBuilder.ensureCapacityInternal(AbstractStringBuilder.java:242)".to_string(),
-            ];
-            frames.extend(site.java_app_frames("cache"));
-            site.report("OutOfMemoryError", "java.lang.OutOfMemoryError", "Java heap space".to_string(), frames)
         }
     }
 }
@@ -757,7 +841,9 @@ mod tests {
         assert!(python.starts_with("Traceback (most recent call last):"));
         assert!(python.contains("when calling the PutItem operation (reached max retries: 9)"));
         let java = describe(&failure, &site(Runtime::Java)).stack_text();
-        assert!(java.starts_with("software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExceededException"));
+        assert!(
+            java.starts_with("software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExceededException")
+        );
         assert!(java.contains("(Service: DynamoDb, Status Code: 400, Request ID: REQ)"));
     }
 

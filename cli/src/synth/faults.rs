@@ -19,28 +19,70 @@ pub enum DepError {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Provisioned write capacity of table dependency `dep` becomes `write_units` per second.
-    CapacityCut { dep: usize, write_units: u32 },
+    CapacityCut {
+        dep: usize,
+        write_units: u32,
+    },
     /// IAM actions the workload's role may no longer perform.
-    Deny { actions: Vec<String> },
-    DepError { dep: usize, error: DepError, probability: f64, writes_only: bool },
+    Deny {
+        actions: Vec<String>,
+    },
+    DepError {
+        dep: usize,
+        error: DepError,
+        probability: f64,
+        writes_only: bool,
+    },
     /// The dependency gets slower by a log-normal extra delay with this median.
-    DepSlow { dep: usize, extra_median_ms: f64 },
+    DepSlow {
+        dep: usize,
+        extra_median_ms: f64,
+    },
     /// A new version (Lambda) or task definition revision (ECS) goes live at the fault's start.
-    Deploy { label: String },
+    Deploy {
+        label: String,
+    },
     /// Requests to `route` on code deployed at or after the fault start fail with a code defect.
-    Defect { route: usize, variant: usize, probability: f64 },
+    Defect {
+        route: usize,
+        variant: usize,
+        probability: f64,
+    },
     /// Reserved concurrency limit of the function.
-    ConcurrencyLimit { limit: u32 },
+    ConcurrencyLimit {
+        limit: u32,
+    },
     /// Request rate multiplier; `synthetic` marks announced load-test traffic.
-    Demand { multiplier: f64, synthetic: bool },
-    /// Memory each request leaks in the serving instance.
-    MemoryLeak { mb_per_request: f64 },
+    Demand {
+        multiplier: f64,
+        synthetic: bool,
+    },
+    /// Memory each request leaks in the serving Lambda execution environment.
+    MemoryLeak {
+        mb_per_request: f64,
+    },
+    /// ECS task memory grows steadily; the first task is full `fill_ms` after its start (later ones a little later).
+    MemoryGrowth {
+        fill_ms: i64,
+    },
     /// The function timeout becomes this many seconds.
-    Timeout { seconds: f64 },
+    Timeout {
+        seconds: f64,
+    },
+    /// The HTTP client timeout for dependency `dep` becomes this many milliseconds.
+    HttpTimeout {
+        dep: usize,
+        timeout_ms: u32,
+    },
     /// This fraction of new queue messages cannot be processed.
-    Poison { fraction: f64, variant: usize },
+    Poison {
+        fraction: f64,
+        variant: usize,
+    },
     /// Database storage fills from the fault start until it is full at start + ramp.
-    DiskFill { dep: usize },
+    DiskFill {
+        dep: usize,
+    },
 }
 
 /// One effect on one workload over a time span.
@@ -78,10 +120,6 @@ impl Fault {
             return 1.0;
         }
         ((t - self.start_ms) as f64 / self.ramp_ms as f64).clamp(0.0, 1.0)
-    }
-
-    pub fn active(&self, t: i64) -> bool {
-        self.strength(t) > 0.0 || (self.ramp_ms > 0 && t == self.start_ms)
     }
 }
 

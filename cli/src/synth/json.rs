@@ -33,13 +33,8 @@ pub fn str_literal(text: &str) -> String {
 pub enum Field {
     Str(String),
     Int(i64),
-    /// A decimal printed with the given number of fraction digits.
-    Num(f64, usize),
-    Bool(bool),
     Null,
     List(Vec<String>),
-    /// Already-serialised JSON.
-    Raw(String),
 }
 
 impl Field {
@@ -52,14 +47,11 @@ impl Field {
         match self {
             Field::Str(text) => str_literal(text),
             Field::Int(value) => value.to_string(),
-            Field::Num(value, digits) => format!("{value:.digits$}"),
-            Field::Bool(value) => value.to_string(),
             Field::Null => "null".to_string(),
             Field::List(items) => {
                 let inner: Vec<String> = items.iter().map(|item| str_literal(item)).collect();
                 format!("[{}]", inner.join(","))
             }
-            Field::Raw(raw) => raw.clone(),
         }
     }
 
@@ -156,10 +148,6 @@ impl JsonlWriter {
 
     pub fn value(&mut self, value: &serde_json::Value) -> Result<(), String> {
         self.line(&value.to_string())
-    }
-
-    pub fn lines(&self) -> u64 {
-        self.lines
     }
 
     pub fn bytes(&self) -> u64 {

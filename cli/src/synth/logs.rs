@@ -102,10 +102,18 @@ fn plain_fields(fields: &[(&str, Field)]) -> String {
 }
 
 /// An application log line in the workload's style.
-pub fn app_line(ctx: &LineContext, timestamp: i64, level: Level, msg: &str, fields: &[(&str, Field)], err: Option<&ErrorReport>) -> String {
+pub fn app_line(
+    ctx: &LineContext,
+    timestamp: i64,
+    level: Level,
+    msg: &str,
+    fields: &[(&str, Field)],
+    err: Option<&ErrorReport>,
+) -> String {
     match ctx.style {
         LogStyle::NodeTabJson => {
-            let mut obj = Obj::new().str("level", level.lower()).str("msg", msg).str("requestId", ctx.request_id).fields(fields);
+            let mut obj =
+                Obj::new().str("level", level.lower()).str("msg", msg).str("requestId", ctx.request_id).fields(fields);
             if let Some(err) = err {
                 obj = obj.raw("err", &error_object(err));
             }
@@ -382,8 +390,16 @@ mod tests {
         };
         let err = describe(&Failure::CodeDefect { variant: 0 }, &site);
         for style in [LogStyle::NodePino, LogStyle::Powertools, LogStyle::EcsPino, LogStyle::EcsStructlog] {
-            let line = app_line(&ctx(style), 1_749_390_901_281, Level::Error, "unhandled error", &[("status", Field::Int(500))], Some(&err));
-            let parsed: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{style:?}: {e}: {line}"));
+            let line = app_line(
+                &ctx(style),
+                1_749_390_901_281,
+                Level::Error,
+                "unhandled error",
+                &[("status", Field::Int(500))],
+                Some(&err),
+            );
+            let parsed: serde_json::Value =
+                serde_json::from_str(&line).unwrap_or_else(|e| panic!("{style:?}: {e}: {line}"));
             assert!(parsed.to_string().contains("shippingAddress"), "{line}");
         }
         let tab = app_line(&ctx(LogStyle::NodeTabJson), 1_749_390_901_281, Level::Info, "done", &[], None);

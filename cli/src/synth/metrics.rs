@@ -78,7 +78,14 @@ impl Metrics {
     }
 
     /// The series with these coordinates, created empty on first use.
-    pub fn id(&mut self, namespace: &str, name: &str, dimensions: &[(&str, &str)], stat: Stat, unit: &'static str) -> SeriesId {
+    pub fn id(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        dimensions: &[(&str, &str)],
+        stat: Stat,
+        unit: &'static str,
+    ) -> SeriesId {
         let key = series_key(namespace, name, dimensions, stat);
         if let Some(index) = self.index.get(&key) {
             return SeriesId(*index);
@@ -145,13 +152,6 @@ impl Metrics {
                 (self.start_ms + minute as i64 * 60_000, round4(value), cell.count)
             })
             .collect()
-    }
-
-    /// Value of one minute, if present.
-    pub fn value_at(&self, id: SeriesId, minute: usize) -> Option<f64> {
-        let series = self.series.get(id.0)?;
-        let cell = series.cells.get(minute)?;
-        cell.present.then(|| round4(cell.closed.unwrap_or_else(|| cell_value(cell, series.stat))))
     }
 
     pub fn len(&self) -> usize {
@@ -231,7 +231,7 @@ mod tests {
         metrics.add(sum, 0, 0.0);
         metrics.add(sum, 2, 4.0);
         metrics.close_minute(0);
-        assert_eq!(metrics.value_at(p99, 0), Some(99.0));
+        assert_eq!(metrics.datapoints(p99)[0].1, 99.0);
         assert_eq!(metrics.datapoints(sum).iter().map(|p| p.1).collect::<Vec<_>>(), vec![1.0, 4.0]);
         let dir = std::env::temp_dir().join(format!("synth-metrics-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -1,7 +1,8 @@
 //! The simulated system: workloads (entry point → compute → dependencies), how each is built from a template
 //! with randomised names, runtimes and sizes, and the free-text architecture description a team would write.
 
-use super::naming::{Company, DOMAINS, Domain, INTERNAL_SERVICES, Namer, NamingStyle, PEOPLE, PROVIDERS, REGIONS, camel};
+pub use super::naming::NamingStyle;
+use super::naming::{Company, DOMAINS, Domain, INTERNAL_SERVICES, Namer, PEOPLE, PROVIDERS, REGIONS, camel};
 use super::random::{
     SimRng, chance, digits, hex, lower_alnum, pick, private_ip, range_u32, uniform, upper_hex, weighted,
 };
@@ -58,8 +59,6 @@ pub struct LambdaFn {
     /// Unhandled exceptions reach the Lambda runtime (counted in `Errors`) instead of being turned into a 500.
     pub errors_propagate: bool,
     pub handler: String,
-    pub source_file: &'static str,
-    pub code_sha: String,
     pub arch: &'static str,
 }
 
@@ -71,7 +70,6 @@ pub struct EcsService {
     pub revision: u32,
     pub container: String,
     pub image_repo: String,
-    pub image_tag: String,
     pub tasks: u32,
     pub cpu_units: u32,
     pub memory_mb: u32,
@@ -99,13 +97,6 @@ impl Compute {
         match self {
             Compute::Lambda(function) => function.runtime,
             Compute::Ecs(service) => service.style.runtime(),
-        }
-    }
-
-    pub fn style(&self) -> LogStyle {
-        match self {
-            Compute::Lambda(function) => function.style,
-            Compute::Ecs(service) => service.style,
         }
     }
 
@@ -166,8 +157,6 @@ pub struct QueueSource {
     pub batch_size: u32,
     pub visibility_s: u32,
     pub producer: String,
-    /// The consumer reports partial batch failures, so one bad record does not fail its batch.
-    pub partial_batch: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -535,9 +524,7 @@ pub struct Needs {
     pub http: bool,
     pub internal_http: bool,
     pub secret: bool,
-    pub database: bool,
     pub lambda: bool,
-    pub ecs: bool,
     pub erp_job: bool,
     pub no_extras: bool,
 }
@@ -547,6 +534,8 @@ pub struct Needs {
 pub struct SystemBuilder {
     pub system: System,
     used_domains: Vec<&'static str>,
+    /// Domain of the next workload added (the incident's own workload), when pinned.
+    pub next_domain: Option<Domain>,
 }
 
 impl SystemBuilder {
@@ -563,9 +552,9 @@ impl SystemBuilder {
         let account = format!("{}{}", range_u32(rng, 1, 9), digits(rng, 11));
         SystemBuilder {
             system: System {
-                region: pick(rng, REGIONS),
+                region: pick::<&str>(rng, REGIONS),
                 account,
-                company: Company::random(rng),
+                company: Company::random(rng, iac),
                 namer: Namer { style },
                 people,
                 workloads: Vec::new(),
@@ -573,10 +562,15 @@ impl SystemBuilder {
                 vpc_id: format!("vpc-0{}", hex(rng, 16)),
             },
             used_domains: Vec::new(),
+            next_domain: None,
         }
     }
 
     fn fresh_domain(&mut self, rng: &mut SimRng) -> Domain {
+        if let Some(domain) = self.next_domain.take() {
+            self.used_domains.push(domain.plural);
+            return domain;
+        }
         loop {
             let domain = *pick(rng, DOMAINS);
             if !self.used_domains.contains(&domain.plural) {
@@ -611,19 +605,21 @@ fn lambda_fn(rng: &mut SimRng, system: &System, domain: &Domain, base: &str, run
     let namer = &system.namer;
     let name = namer.function(rng, domain.plural, base);
     let role = namer.role(rng, domain.plural, &name, base);
-    let (runtime_id, style, handler, source_file) = match runtime {
+    let (runtime_id, style, handler) = match runtime {
         Runtime::Node => (
             *pick(rng, &["nodejs20.x", "nodejs22.x"]),
             if chance(rng, 0.5) { LogStyle::NodeTabJson } else { LogStyle::NodePino },
             "index.handler".to_string(),
-            "index.js",
         ),
-        Runtime::Python => (*pick(rng, &["python3.12", "python3.11", "python3.13"]), LogStyle::Powertools, "app.lambda_handler".to_string(), "app.py"),
+        Runtime::Python => (
+            *pick(rng, &["python3.12", "python3.11", "python3.13"]),
+            LogStyle::Powertools,
+            "app.lambda_handler".to_string(),
+        ),
         Runtime::Java => (
             *pick(rng, &["java21", "java17"]),
             LogStyle::JavaText,
             format!("{}.{}.Handler::handleRequest", system.company.java_package, domain.singular.replace(' ', "")),
-            "Handler.java",
         ),
     };
     let uses_alias = chance(rng, 0.4);
@@ -644,9 +640,7 @@ fn lambda_fn(rng: &mut SimRng, system: &System, domain: &Domain, base: &str, run
             _ => chance(rng, 0.75),
         },
         handler,
-        source_file,
-        code_sha: format!("{}=", super::random::alnum(rng, 43)),
-        arch: pick(rng, &["x86_64", "arm64"]),
+        arch: pick::<&str>(rng, &["x86_64", "arm64"]),
     }
 }
 
@@ -661,7 +655,10 @@ fn ecs_service(rng: &mut SimRng, system: &System, domain: &Domain, runtime: Runt
     let cluster = match &namer.style {
         NamingStyle::Cdk => namer.name(rng, domain.plural, &format!("{}-cluster", domain.plural), ""),
         NamingStyle::Camel => format!("{}Cluster", domain.title()),
-        _ => namer.name(rng, domain.plural, pick(rng, &["main", "apps", "services", domain.plural]), ""),
+        _ => {
+            let base = *pick(rng, &["main", "apps", "services", domain.plural]);
+            namer.name(rng, domain.plural, base, "")
+        }
     };
     let style = match runtime {
         Runtime::Node => LogStyle::EcsPino,
@@ -673,7 +670,6 @@ fn ecs_service(rng: &mut SimRng, system: &System, domain: &Domain, runtime: Runt
         family: format!("{}-task", service.to_lowercase()),
         revision: range_u32(rng, 12, 240),
         image_repo: format!("{}.dkr.ecr.{}.amazonaws.com/{}", system.account, system.region, domain.plural),
-        image_tag: hex(rng, 7),
         tasks: range_u32(rng, 2, 4),
         cpu_units: *pick(rng, &[512, 1024, 2048]),
         memory_mb: *pick(rng, &[1024, 2048, 4096]),
@@ -816,7 +812,8 @@ fn build_workload(rng: &mut SimRng, system: &System, template: Template, needs: 
     if template == Template::AlbEcs && needs.table {
         deps.push(table_dep(rng, system, &domain, needs.provisioned_table));
     }
-    let wants_http = needs.http || needs.internal_http || (extras && template != Template::ScheduledJob && chance(rng, 0.35));
+    let wants_http =
+        needs.http || needs.internal_http || (extras && template != Template::ScheduledJob && chance(rng, 0.35));
     if wants_http {
         let internal = needs.internal_http || (!needs.http && !needs.secret && chance(rng, 0.3));
         let secret = if !internal && (needs.secret || chance(rng, 0.5)) {
@@ -856,7 +853,9 @@ fn build_workload(rng: &mut SimRng, system: &System, template: Template, needs: 
             Template::QueueLambda => format!("{}-{}", domain.plural, pick(rng, &["consumer", "worker", "processor"])),
             Template::StreamLambda => format!("{}-{}", domain.plural, pick(rng, &["stream-processor", "aggregator"])),
             Template::ScheduledJob if needs.erp_job => format!("{}-erp-sync", domain.plural),
-            Template::ScheduledJob => format!("{}-{}", domain.plural, pick(rng, &["reconciler", "digest", "exporter", "cleanup"])),
+            Template::ScheduledJob => {
+                format!("{}-{}", domain.plural, pick(rng, &["reconciler", "digest", "exporter", "cleanup"]))
+            }
             Template::AlbEcs => format!("{}-api", domain.plural),
         };
         Compute::Lambda(lambda_fn(rng, system, &domain, &base, runtime))
@@ -873,7 +872,8 @@ fn build_workload(rng: &mut SimRng, system: &System, template: Template, needs: 
             })
         }
         Template::QueueLambda => {
-            let queue = system.namer.queue(rng, &domain, pick(rng, &["events", "jobs", "queue", "inbox"]));
+            let purpose = *pick(rng, &["events", "jobs", "queue", "inbox"]);
+            let queue = system.namer.queue(rng, &domain, purpose);
             Entry::Queue(QueueSource {
                 dlq: system.namer.dead_letter_queue(rng, &domain, &queue),
                 queue,
@@ -882,7 +882,6 @@ fn build_workload(rng: &mut SimRng, system: &System, template: Template, needs: 
                 visibility_s: *pick(rng, &[30, 60, 90]),
                 producer: pick(rng, &["the checkout flow", "the mobile backend", "partner webhooks", "the web shop"])
                     .to_string(),
-                partial_batch: false,
             })
         }
         Template::ScheduledJob => {
@@ -894,7 +893,11 @@ fn build_workload(rng: &mut SimRng, system: &System, template: Template, needs: 
                 rule,
                 every_min: *pick(rng, &[1, 1, 2, 5]),
                 job: if needs.erp_job { JobKind::ErpSync } else { JobKind::Reconcile },
-                erp_host: format!("erp.{}.{}:8443", pick(rng, &["internal", "onprem", "corp"]), system.company.email_domain),
+                erp_host: format!(
+                    "erp.{}.{}:8443",
+                    pick(rng, &["internal", "onprem", "corp"]),
+                    system.company.email_domain
+                ),
             })
         }
         Template::StreamLambda => Entry::Stream(StreamSource {
@@ -948,6 +951,14 @@ fn build_routes(rng: &mut SimRng, template: Template, domain: &Domain, deps: &[D
         Template::ApiLambda | Template::AlbEcs => {
             let plural = domain.plural;
             let mut update = read(Action::UpdateItem, Action::SqlUpdate);
+            let mut get = read(Action::GetItem, Action::SqlSelect);
+            if let Some(dep) = http {
+                // Updates re-run the provider call (new address, new amount); some reads enrich with it too.
+                update.insert(0, Op { dep, action: Action::HttpCall });
+                if chance(rng, 0.4) {
+                    get.push(Op { dep, action: Action::HttpCall });
+                }
+            }
             if let Some(dep) = bucket {
                 update.push(Op { dep, action: Action::PutObject });
             }
@@ -959,14 +970,14 @@ fn build_routes(rng: &mut SimRng, template: Template, domain: &Domain, deps: &[D
                     weight: 3.0,
                     ops: read(Action::Query, Action::SqlSelect),
                 },
+                Route { method: "GET", template: id_path(domain), kind: RouteKind::Get, weight: 4.0, ops: get },
                 Route {
-                    method: "GET",
-                    template: id_path(domain),
-                    kind: RouteKind::Get,
-                    weight: 4.0,
-                    ops: read(Action::GetItem, Action::SqlSelect),
+                    method: "POST",
+                    template: format!("/{plural}"),
+                    kind: RouteKind::Create,
+                    weight: 2.0,
+                    ops: create,
                 },
-                Route { method: "POST", template: format!("/{plural}"), kind: RouteKind::Create, weight: 2.0, ops: create },
                 Route { method: "PUT", template: id_path(domain), kind: RouteKind::Update, weight: 1.5, ops: update },
             ]
         }
@@ -984,8 +995,15 @@ fn build_routes(rng: &mut SimRng, template: Template, domain: &Domain, deps: &[D
             vec![Route { method: "-", template: String::new(), kind: RouteKind::Consume, weight: 1.0, ops }]
         }
         Template::ScheduledJob => {
-            let ops = table.map(|dep| vec![Op { dep, action: Action::Query }, Op { dep, action: Action::BatchWriteItem }]);
-            vec![Route { method: "-", template: String::new(), kind: RouteKind::Job, weight: 1.0, ops: ops.unwrap_or_default() }]
+            let ops =
+                table.map(|dep| vec![Op { dep, action: Action::Query }, Op { dep, action: Action::BatchWriteItem }]);
+            vec![Route {
+                method: "-",
+                template: String::new(),
+                kind: RouteKind::Job,
+                weight: 1.0,
+                ops: ops.unwrap_or_default(),
+            }]
         }
     }
 }
@@ -1050,9 +1068,10 @@ fn describe_workload(rng: &mut SimRng, workload: &Workload) -> Vec<String> {
                 plural_s(schedule.every_min)
             )),
             JobKind::Reconcile => out.push(format!(
-                "A scheduled Lambda function, {name}, runs every {} minute{} (EventBridge rule).",
+                "A scheduled Lambda function, {name}, runs every {} minute{} (EventBridge rule {}).",
                 schedule.every_min,
-                plural_s(schedule.every_min)
+                plural_s(schedule.every_min),
+                schedule.rule
             )),
         },
         Entry::Stream(stream) => out.push(format!(
@@ -1100,10 +1119,10 @@ fn describe_workload(rng: &mut SimRng, workload: &Workload) -> Vec<String> {
         }
     }
     if chance(rng, 0.35) {
-        out.push(format!("The function runs with the execution role {}.", workload.compute.role()).replace(
-            "The function",
-            if workload.compute.ecs().is_some() { "The task" } else { "The function" },
-        ));
+        out.push(
+            format!("The function runs with the execution role {}.", workload.compute.role())
+                .replace("The function", if workload.compute.ecs().is_some() { "The task" } else { "The function" }),
+        );
     }
     out
 }
@@ -1134,7 +1153,11 @@ mod tests {
         for seed in 0..30 {
             let mut rng = SimRng::seed_from_u64(seed);
             let mut builder = SystemBuilder::new(&mut rng);
-            let api = builder.add(&mut rng, Template::ApiLambda, Needs { provisioned_table: true, http: true, secret: true, ..Needs::default() });
+            let api = builder.add(
+                &mut rng,
+                Template::ApiLambda,
+                Needs { provisioned_table: true, http: true, secret: true, ..Needs::default() },
+            );
             let web = builder.add(&mut rng, Template::AlbEcs, Needs::default());
             let system = builder.finish();
             let api = &system.workloads[api];

@@ -13,6 +13,7 @@ pub struct Domain {
 
 pub const DOMAINS: &[Domain] = &[
     Domain { plural: "orders", singular: "order", id_prefix: "ord" },
+    Domain { plural: "checkout", singular: "checkout", id_prefix: "chk" },
     Domain { plural: "payments", singular: "payment", id_prefix: "pay" },
     Domain { plural: "invoices", singular: "invoice", id_prefix: "inv" },
     Domain { plural: "shipments", singular: "shipment", id_prefix: "shp" },
@@ -93,14 +94,26 @@ impl NamingStyle {
     pub fn random(rng: &mut SimRng) -> NamingStyle {
         match super::random::weighted(rng, &[3.0, 2.0, 1.0, 2.0, 1.0]) {
             0 => NamingStyle::Plain,
-            1 => NamingStyle::EnvPrefix(pick(rng, &["prd", "prod", "live", "p"])),
-            2 => NamingStyle::EnvSuffix(pick(rng, &["prod", "production", "live"])),
+            1 => NamingStyle::EnvPrefix(pick::<&str>(rng, &["prd", "prod", "live", "p"])),
+            2 => NamingStyle::EnvSuffix(pick::<&str>(rng, &["prod", "production", "live"])),
             3 => NamingStyle::Cdk,
             _ => NamingStyle::Camel,
         }
     }
 
     /// The environment word a team would use in parameter paths and alarm names.
+    /// A style by its command-line name (`plain`, `env-prefix`, `env-suffix`, `cdk`, `camel`).
+    pub fn parse(name: &str) -> Option<NamingStyle> {
+        Some(match name {
+            "plain" => NamingStyle::Plain,
+            "env-prefix" => NamingStyle::EnvPrefix("prd"),
+            "env-suffix" => NamingStyle::EnvSuffix("prod"),
+            "cdk" => NamingStyle::Cdk,
+            "camel" => NamingStyle::Camel,
+            _ => return None,
+        })
+    }
+
     pub fn env_word(&self) -> &'static str {
         match self {
             NamingStyle::EnvPrefix(env) | NamingStyle::EnvSuffix(env) => env,
@@ -179,7 +192,13 @@ impl Namer {
             NamingStyle::EnvPrefix(env) => format!("{env}-{}-{engine_word}", domain.plural),
             NamingStyle::EnvSuffix(env) => format!("{}-db-{env}", domain.plural),
             NamingStyle::Cdk => {
-                format!("{}stack-{}database{}-{}", domain.plural, domain.plural, upper_hex(rng, 8).to_lowercase(), lower_alnum(rng, 12))
+                format!(
+                    "{}stack-{}database{}-{}",
+                    domain.plural,
+                    domain.plural,
+                    upper_hex(rng, 8).to_lowercase(),
+                    lower_alnum(rng, 12)
+                )
             }
             NamingStyle::Camel => format!("{}-db", domain.plural),
         }
@@ -199,7 +218,9 @@ impl Namer {
 
     pub fn queue(&self, rng: &mut SimRng, domain: &Domain, purpose: &str) -> String {
         match &self.style {
-            NamingStyle::Cdk => format!("{}Stack-{}{}Queue{}", domain.title(), domain.title(), camel(purpose), cdk_suffix(rng)),
+            NamingStyle::Cdk => {
+                format!("{}Stack-{}{}Queue{}", domain.title(), domain.title(), camel(purpose), cdk_suffix(rng))
+            }
             NamingStyle::Camel => format!("{}{}Queue", domain.title(), camel(purpose)),
             _ => self.name(rng, domain.plural, &format!("{}-{purpose}", domain.plural), ""),
         }
@@ -228,20 +249,41 @@ pub struct Company {
 }
 
 const COMPANIES: &[&str] = &[
-    "acme", "juniper", "orbit", "northwind", "kestrel", "bluefin", "tandem", "copperleaf", "lumen", "harbor", "quill",
-    "mosaic", "pinecone", "vantage", "saltbox", "meridian",
+    "acme",
+    "juniper",
+    "orbit",
+    "northwind",
+    "kestrel",
+    "bluefin",
+    "tandem",
+    "copperleaf",
+    "lumen",
+    "harbor",
+    "quill",
+    "mosaic",
+    "pinecone",
+    "vantage",
+    "saltbox",
+    "meridian",
 ];
 
 impl Company {
-    pub fn random(rng: &mut SimRng) -> Company {
+    /// A company whose automation matches its infrastructure-as-code tool (`Terraform`, `CDK`, `CloudFormation`).
+    pub fn random(rng: &mut SimRng, iac: &str) -> Company {
         let slug = *pick(rng, COMPANIES);
-        let ci_role = pick(rng, &["{c}-ci-deployer", "gha-oidc-deploy", "github-actions-deploy", "{c}-deploy-pipeline"])
-            .replace("{c}", slug);
-        let iac_role = pick(rng, &["{c}-terraform", "terraform-apply", "atlantis-terraform", "cdk-hnb659fds-cfn-exec-role"])
-            .replace("{c}", slug);
-        let monitoring_role =
-            pick(rng, &["DatadogAWSIntegrationRole", "grafana-cloudwatch-reader", "NewRelicInfrastructure-Integrations"])
-                .to_string();
+        let ci_role =
+            pick(rng, &["{c}-ci-deployer", "gha-oidc-deploy", "github-actions-deploy", "{c}-deploy-pipeline"])
+                .replace("{c}", slug);
+        let iac_role = if iac == "Terraform" {
+            pick(rng, &["{c}-terraform", "terraform-apply", "atlantis-terraform"]).replace("{c}", slug)
+        } else {
+            format!("cdk-hnb659fds-cfn-exec-role-{}", super::random::digits(rng, 12))
+        };
+        let monitoring_role = pick(
+            rng,
+            &["DatadogAWSIntegrationRole", "grafana-cloudwatch-reader", "NewRelicInfrastructure-Integrations"],
+        )
+        .to_string();
         Company {
             slug,
             email_domain: format!("{slug}.example"),
@@ -359,7 +401,8 @@ pub const PROVIDERS: &[Provider] = &[
 ];
 
 /// Internal services reached over private DNS (`ledger.internal.acme.example`).
-pub const INTERNAL_SERVICES: &[&str] = &["ledger", "inventory", "pricing", "identity", "catalog", "entitlements", "search"];
+pub const INTERNAL_SERVICES: &[&str] =
+    &["ledger", "inventory", "pricing", "identity", "catalog", "entitlements", "search"];
 
 pub const USER_AGENTS: &[&str] = &[
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",

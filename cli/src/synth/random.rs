@@ -52,10 +52,6 @@ pub fn trace_id(rng: &mut SimRng, epoch_ms: i64) -> String {
     format!("1-{:08x}-{}", epoch_ms / 1000, hex(rng, 24))
 }
 
-pub fn segment_id(rng: &mut SimRng) -> String {
-    hex(rng, 16)
-}
-
 /// A DynamoDB/AWS service request id (52 upper-case alphanumerics).
 pub fn aws_request_id(rng: &mut SimRng) -> String {
     upper_alnum(rng, 52)
@@ -110,12 +106,14 @@ pub fn uniform(rng: &mut SimRng, low: f64, high: f64) -> f64 {
     low + rng.random::<f64>() * (high - low)
 }
 
+/// Uniform in `low..=high_inclusive`; `low` when the range is empty.
 pub fn range_i64(rng: &mut SimRng, low: i64, high_inclusive: i64) -> i64 {
-    rng.random_range(low..=high_inclusive)
+    if high_inclusive <= low { low } else { rng.random_range(low..=high_inclusive) }
 }
 
+/// Uniform in `low..=high_inclusive`; `low` when the range is empty.
 pub fn range_u32(rng: &mut SimRng, low: u32, high_inclusive: u32) -> u32 {
-    rng.random_range(low..=high_inclusive)
+    if high_inclusive <= low { low } else { rng.random_range(low..=high_inclusive) }
 }
 
 /// Standard normal draw (Box-Muller).

@@ -16,23 +16,68 @@ pub struct Kind {
 }
 
 pub const KINDS: &[Kind] = &[
-    Kind { name: "ddb-capacity-cut", description: "provisioned DynamoDB write capacity lowered by hand; writes throttle and the API returns 5XX" },
-    Kind { name: "bad-deploy-lambda", description: "a new Lambda version breaks one route; another function deployed the same hour is fine" },
-    Kind { name: "iam-policy-detach", description: "an IAM policy change removes actions from a function's role; AccessDenied on writes" },
-    Kind { name: "healthy-blip", description: "a one-minute burst of transient errors trips a single-datapoint alarm; nothing is wrong" },
-    Kind { name: "traffic-surge", description: "demand rises 5-10x; the function hits its concurrency limit, throttles and latency follow" },
-    Kind { name: "memory-leak", description: "an ECS task's or Lambda environment's memory grows until it is OOM-killed, repeatedly" },
-    Kind { name: "dependency-timeout", description: "an external HTTP provider becomes slow; calls time out and requests fail" },
-    Kind { name: "expired-credentials", description: "a provider API key in Secrets Manager expired or was rotated; calls get 401" },
-    Kind { name: "lambda-concurrency-throttle", description: "reserved concurrency set far too low; Lambda throttles invocations" },
-    Kind { name: "security-group-revoke", description: "an ingress rule removed from the database security group; connections time out" },
-    Kind { name: "poison-message", description: "malformed messages make an SQS consumer fail repeatedly; queue age grows, the DLQ fills" },
+    Kind {
+        name: "ddb-capacity-cut",
+        description: "provisioned DynamoDB write capacity lowered by hand; writes throttle and the API returns 5XX",
+    },
+    Kind {
+        name: "bad-deploy-lambda",
+        description: "a new Lambda version breaks one route; another function deployed the same hour is fine",
+    },
+    Kind {
+        name: "iam-policy-detach",
+        description: "an IAM policy change removes actions from a function's role; AccessDenied on writes",
+    },
+    Kind {
+        name: "healthy-blip",
+        description: "a one-minute burst of transient errors trips a single-datapoint alarm; nothing is wrong",
+    },
+    Kind {
+        name: "traffic-surge",
+        description: "demand rises 5-10x; the function hits its concurrency limit, throttles and latency follow",
+    },
+    Kind {
+        name: "memory-leak",
+        description: "an ECS task's or Lambda environment's memory grows until it is OOM-killed, repeatedly",
+    },
+    Kind {
+        name: "dependency-timeout",
+        description: "an external HTTP provider becomes slow; calls time out and requests fail",
+    },
+    Kind {
+        name: "expired-credentials",
+        description: "a provider API key in Secrets Manager expired or was rotated; calls get 401",
+    },
+    Kind {
+        name: "lambda-concurrency-throttle",
+        description: "reserved concurrency set far too low; Lambda throttles invocations",
+    },
+    Kind {
+        name: "security-group-revoke",
+        description: "an ingress rule removed from the database security group; connections time out",
+    },
+    Kind {
+        name: "poison-message",
+        description: "malformed messages make an SQS consumer fail repeatedly; queue age grows, the DLQ fills",
+    },
     Kind { name: "disk-full", description: "an RDS instance runs out of storage; writes fail" },
-    Kind { name: "config-change-timeout", description: "a function's timeout or HTTP-timeout setting was changed; invocations time out" },
-    Kind { name: "planned-load-test", description: "an announced load test raises traffic and latency within SLO; nothing is wrong" },
+    Kind {
+        name: "config-change-timeout",
+        description: "a function's timeout or HTTP-timeout setting was changed; invocations time out",
+    },
+    Kind {
+        name: "planned-load-test",
+        description: "an announced load test raises traffic and latency within SLO; nothing is wrong",
+    },
     Kind { name: "bad-deploy-ecs", description: "a new ECS task definition revision breaks a route" },
-    Kind { name: "dns-failure", description: "a private DNS record of an internal service was deleted; lookups fail with ENOTFOUND" },
-    Kind { name: "tls-cert-expiry", description: "a partner API's TLS certificate expired; every call fails the handshake" },
+    Kind {
+        name: "dns-failure",
+        description: "a private DNS record of an internal service was deleted; lookups fail with ENOTFOUND",
+    },
+    Kind {
+        name: "tls-cert-expiry",
+        description: "a partner API's TLS certificate expired; every call fails the handshake",
+    },
 ];
 
 pub fn find_kind(name: &str) -> Option<Kind> {
@@ -56,8 +101,16 @@ pub enum Signal {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TriggerSpec {
-    Alarm { workload: usize, signal: Signal, datapoints: (usize, usize) },
-    Slack { workload: usize, symptom: String },
+    /// An alarm on the first signal whose data crosses a threshold after the onset (in this order).
+    Alarm {
+        workload: usize,
+        signals: Vec<Signal>,
+        datapoints: (usize, usize),
+    },
+    Slack {
+        workload: usize,
+        symptom: String,
+    },
 }
 
 /// The expected conclusion (answer.json).
@@ -102,7 +155,6 @@ pub struct Plan {
     pub answer: Answer,
     pub knowledge: Vec<Doc>,
     pub xray: bool,
-    pub scale: f64,
 }
 
 /// The planner's working state, shared with the kind planners.
@@ -186,9 +238,20 @@ impl Draft {
     }
 }
 
+/// Optional pins for a bundle (for hand-picked examples); by default everything is random.
+#[derive(Debug, Clone, Default)]
+pub struct Pins {
+    pub domain: Option<super::naming::Domain>,
+    pub naming: Option<super::naming::NamingStyle>,
+}
+
 /// Plans one bundle of the given kind.
-pub fn plan(kind: Kind, rng: &mut SimRng, scale: f64) -> Plan {
-    let builder = SystemBuilder::new(rng);
+pub fn plan(kind: Kind, rng: &mut SimRng, scale: f64, pins: &Pins) -> Plan {
+    let mut builder = SystemBuilder::new(rng);
+    if let Some(style) = &pins.naming {
+        builder.system.namer.style = style.clone();
+    }
+    builder.next_domain = pins.domain;
     let (start_ms, minutes, onset_ms) = timeline(rng, kind);
     let mut draft = Draft { builder, faults: Vec::new(), changes: Vec::new(), start_ms, minutes, onset_ms, scale };
     let mut core = kinds::plan_kind(kind, &mut draft, rng);
@@ -196,7 +259,10 @@ pub fn plan(kind: Kind, rng: &mut SimRng, scale: f64) -> Plan {
     size_tables(&mut draft, rng);
     let forbidden = red_herrings(&mut draft, rng, core.target, kind);
     for name in forbidden {
-        if !core.answer.forbidden.contains(&name) && name != core.answer.component && !core.answer.aliases.contains(&name) {
+        if !core.answer.forbidden.contains(&name)
+            && name != core.answer.component
+            && !core.answer.aliases.contains(&name)
+        {
             core.answer.forbidden.push(name);
         }
     }
@@ -221,7 +287,6 @@ pub fn plan(kind: Kind, rng: &mut SimRng, scale: f64) -> Plan {
         answer: core.answer,
         knowledge,
         xray,
-        scale,
     }
 }
 
@@ -250,8 +315,7 @@ fn timeline(rng: &mut SimRng, kind: Kind) -> (i64, usize, i64) {
 
 /// Fills the system up to 2–5 workloads with unrelated ones.
 fn add_background(draft: &mut Draft, rng: &mut SimRng, target: usize) {
-    let wanted = range_i64(rng, 2, 5) as usize;
-    let _ = target;
+    let wanted = range_i64(rng, 2, 5).max(target as i64 + 2) as usize;
     while draft.system().workloads.len() < wanted {
         let template = match weighted(rng, &[4.0, 2.0, 2.0, 1.5, 1.0]) {
             0 => Template::ApiLambda,
@@ -296,11 +360,14 @@ fn red_herrings(draft: &mut Draft, rng: &mut SimRng, target: usize, kind: Kind) 
     let mut used: Vec<usize> = Vec::new();
     for _ in 0..count {
         let candidates: Vec<usize> = others.iter().copied().filter(|i| !used.contains(i)).collect();
-        let Some(&other) = candidates.get(range_i64(rng, 0, candidates.len() as i64 - 1).max(0) as usize) else { break };
+        let Some(&other) = candidates.get(range_i64(rng, 0, candidates.len() as i64 - 1).max(0) as usize) else {
+            break;
+        };
         used.push(other);
         let onset = draft.onset_ms;
         let workload = draft.workload(other).clone();
-        let is_job = matches!(&workload.entry, Entry::Schedule(schedule) if schedule.job == super::model::JobKind::ErpSync);
+        let is_job =
+            matches!(&workload.entry, Entry::Schedule(schedule) if schedule.job == super::model::JobKind::ErpSync);
         if is_job {
             forbidden.push(workload.name().to_string());
             continue;
@@ -309,9 +376,20 @@ fn red_herrings(draft: &mut Draft, rng: &mut SimRng, target: usize, kind: Kind) 
         match (&workload.compute, deploy_like) {
             (Compute::Lambda(function), true) => {
                 let at = onset - range_i64(rng, 20, 40) * 60_000 - range_i64(rng, 0, 59_000);
-                let version = if function.alias.is_some() { (function.version + 1).to_string() } else { "$LATEST".to_string() };
-                let artifact = format!("{}/{}/{}.zip", workload.domain.plural, function.name.to_lowercase(), hex(rng, 7));
-                draft.change(at, Actor::Ci, Change::LambdaDeploy { function: function.name.clone(), version: version.clone(), alias: function.alias.clone(), artifact });
+                let version =
+                    if function.alias.is_some() { (function.version + 1).to_string() } else { "$LATEST".to_string() };
+                let artifact =
+                    format!("{}/{}/{}.zip", workload.domain.plural, function.name.to_lowercase(), hex(rng, 7));
+                draft.change(
+                    at,
+                    Actor::Ci,
+                    Change::LambdaDeploy {
+                        function: function.name.clone(),
+                        version: version.clone(),
+                        alias: function.alias.clone(),
+                        artifact,
+                    },
+                );
                 draft.fault(Fault::new(other, at + 15_000, Effect::Deploy { label: version }));
                 forbidden.push(function.name.clone());
             }
@@ -319,7 +397,17 @@ fn red_herrings(draft: &mut Draft, rng: &mut SimRng, target: usize, kind: Kind) 
                 let at = onset - range_i64(rng, 20, 40) * 60_000;
                 let revision = service.revision + 1;
                 let image = format!("{}:{}", service.image_repo, hex(rng, 7));
-                draft.change(at, Actor::Ci, Change::EcsDeploy { cluster: service.cluster.clone(), service: service.service.clone(), family: service.family.clone(), revision, image });
+                draft.change(
+                    at,
+                    Actor::Ci,
+                    Change::EcsDeploy {
+                        cluster: service.cluster.clone(),
+                        service: service.service.clone(),
+                        family: service.family.clone(),
+                        revision,
+                        image,
+                    },
+                );
                 draft.fault(Fault::new(other, at + 6_000, Effect::Deploy { label: revision.to_string() }));
                 forbidden.push(service.service.clone());
             }
@@ -327,8 +415,27 @@ fn red_herrings(draft: &mut Draft, rng: &mut SimRng, target: usize, kind: Kind) 
                 let at = onset - range_i64(rng, 10, 35) * 60_000;
                 let memory = (function.memory_mb * 2).min(3008);
                 let actor = if chance(rng, 0.5) { Actor::Iac } else { draft.person(rng) };
-                draft.change(at, actor, Change::UpdateFunctionConfiguration { function: function.name.clone(), timeout: None, memory: Some(memory), environment: None });
-                draft.fault(Fault::new(other, at + 5_000, Effect::Deploy { label: if function.alias.is_some() { function.version.to_string() } else { "$LATEST".to_string() } }));
+                draft.change(
+                    at,
+                    actor,
+                    Change::UpdateFunctionConfiguration {
+                        function: function.name.clone(),
+                        timeout: None,
+                        memory: Some(memory),
+                        environment: None,
+                    },
+                );
+                draft.fault(Fault::new(
+                    other,
+                    at + 5_000,
+                    Effect::Deploy {
+                        label: if function.alias.is_some() {
+                            function.version.to_string()
+                        } else {
+                            "$LATEST".to_string()
+                        },
+                    },
+                ));
                 forbidden.push(function.name.clone());
             }
             _ => {
@@ -340,16 +447,32 @@ fn red_herrings(draft: &mut Draft, rng: &mut SimRng, target: usize, kind: Kind) 
                     .or(workload.database().map(|(dep, _)| dep));
                 if let Some(dep) = dep {
                     let at = onset - range_i64(rng, 10, 35) * 60_000;
-                    let error = if workload.http().is_some_and(|(d, _)| d == dep) { DepError::Upstream503 } else { DepError::ConnReset };
+                    let error = if workload.http().is_some_and(|(d, _)| d == dep) {
+                        DepError::Upstream503
+                    } else {
+                        DepError::ConnReset
+                    };
                     let length = range_i64(rng, 60, 200) * 1000;
                     draft.fault(
-                        Fault::new(other, at, Effect::DepError { dep, error, probability: uniform(rng, 0.3, 0.7), writes_only: false }).until(at + length),
+                        Fault::new(
+                            other,
+                            at,
+                            Effect::DepError { dep, error, probability: uniform(rng, 0.3, 0.7), writes_only: false },
+                        )
+                        .until(at + length),
                     );
                     forbidden.push(workload.name().to_string());
                 } else {
                     let at = onset - range_i64(rng, 5, 30) * 60_000;
                     let role = workload.compute.role().to_string();
-                    draft.change(at, Actor::Iac, Change::AttachRolePolicy { role: role.clone(), policy_arn: "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess".to_string() });
+                    draft.change(
+                        at,
+                        Actor::Iac,
+                        Change::AttachRolePolicy {
+                            role: role.clone(),
+                            policy_arn: "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess".to_string(),
+                        },
+                    );
                     forbidden.push(role);
                 }
             }
@@ -366,13 +489,13 @@ fn choose_trigger(rng: &mut SimRng, draft: &Draft, core: &Core) -> TriggerSpec {
     {
         return TriggerSpec::Slack { workload: core.target, symptom: symptom.clone() };
     }
-    let signal = usable.get(range_i64(rng, 0, usable.len() as i64 - 1).max(0) as usize).copied().unwrap_or(Signal::LambdaErrors);
-    let datapoints = if core.single_datapoint {
-        (1, 1)
-    } else {
-        *pick(rng, &[(2, 3), (2, 3), (3, 3), (1, 1), (3, 5)])
-    };
-    TriggerSpec::Alarm { workload: core.target, signal, datapoints }
+    let mut signals = usable;
+    if !signals.is_empty() {
+        let first = range_i64(rng, 0, signals.len() as i64 - 1) as usize;
+        signals.rotate_left(first);
+    }
+    let datapoints = if core.single_datapoint { (1, 1) } else { *pick(rng, &[(2, 3), (2, 3), (3, 3), (1, 1), (3, 5)]) };
+    TriggerSpec::Alarm { workload: core.target, signals, datapoints }
 }
 
 /// Whether the workload publishes the metric the signal needs.
@@ -407,7 +530,7 @@ mod tests {
         for kind in KINDS {
             for seed in 0..6 {
                 let mut rng = SimRng::seed_from_u64(seed);
-                let plan = plan(*kind, &mut rng, 1.0);
+                let plan = plan(*kind, &mut rng, 1.0, &Pins::default());
                 let count = plan.system.workloads.len();
                 assert!((2..=5).contains(&count), "{}: {count} workloads", kind.name);
                 assert!(plan.onset_ms > plan.start_ms && plan.onset_ms < plan.start_ms + plan.minutes as i64 * 60_000);

@@ -2,7 +2,7 @@
 //! DynamoDB capacity (token bucket), databases and external calls, with the scenario's faults applied.
 //! Each execution is handed to the emitters (emit.rs) so logs, metrics and traces all describe the same events.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::errors::Failure;
@@ -86,14 +86,18 @@ pub enum Outcome {
     Ok,
     Client(ClientReason),
     Failed(Failure),
-    TimedOut { seconds: f64 },
+    TimedOut {
+        seconds: f64,
+    },
     OutOfMemory,
     /// Lambda refused the invocation (concurrency).
     Throttled,
     /// ECS: no healthy target.
     Unavailable,
-    /// ECS: the task died mid-request.
+    /// ECS: the task ran out of memory during this request and died.
     Killed,
+    /// ECS: the load balancer still routed to a task that had died.
+    Refused,
 }
 
 /// A queue message.
@@ -173,7 +177,7 @@ impl Execution {
             Outcome::Failed(_) | Outcome::Throttled => 500,
             Outcome::TimedOut { .. } | Outcome::OutOfMemory => 502,
             Outcome::Unavailable => 503,
-            Outcome::Killed => 502,
+            Outcome::Killed | Outcome::Refused => 502,
         }
     }
 
@@ -186,6 +190,7 @@ impl Execution {
                 | Outcome::Throttled
                 | Outcome::Unavailable
                 | Outcome::Killed
+                | Outcome::Refused
         )
     }
 }
@@ -218,7 +223,6 @@ pub struct LambdaState {
 
 #[derive(Debug, Clone)]
 pub struct Task {
-    pub id: String,
     pub stream: String,
     pub version: usize,
     pub ready_ms: i64,
@@ -226,6 +230,11 @@ pub struct Task {
     pub memory_mb: f64,
     pub announced: bool,
     pub host: String,
+    /// Killed (out of memory); the load balancer keeps routing to it until this time.
+    pub deregistered_ms: Option<i64>,
+    /// Memory at start, and (growth start, time to fill the limit) when memory grows.
+    pub base_mb: f64,
+    pub growth: Option<(i64, f64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -233,7 +242,6 @@ pub struct EcsState {
     pub tasks: Vec<Task>,
     pub versions: Vec<Version>,
     pub next: usize,
-    pub base_memory_mb: f64,
     pub requests_this_minute: u32,
     pub ids: EcsIds,
 }
@@ -466,7 +474,12 @@ impl<'a> Sim<'a> {
     }
 
     pub fn push_log(&mut self, group: &str, stream: &str, timestamp: f64, message: String) {
-        self.buffer.push(LogEvent { group: group.to_string(), stream: stream.to_string(), timestamp: timestamp as i64, message });
+        self.buffer.push(LogEvent {
+            group: group.to_string(),
+            stream: stream.to_string(),
+            timestamp: timestamp as i64,
+            message,
+        });
     }
 
     /// Arrival kinds: 0 request, 1 queue message produced, 2 queue poll, 3 stream tick, 4 scheduled job.
@@ -474,7 +487,8 @@ impl<'a> Sim<'a> {
         let sys = self.sys;
         let workload = &sys.workloads[index];
         let phase = self.state[index].phase;
-        let wobble = 1.0 + 0.12 * (phase + minute as f64 / 17.0).sin() + 0.06 * (phase * 3.0 + minute as f64 / 5.3).sin();
+        let wobble =
+            1.0 + 0.12 * (phase + minute as f64 / 17.0).sin() + 0.06 * (phase * 3.0 + minute as f64 / 5.3).sin();
         let (multiplier, _) = self.demand(index, t0 + 30_000);
         let mean = workload.rate_per_min * self.scale * wobble * multiplier;
         match &workload.entry {
@@ -574,7 +588,8 @@ impl<'a> Sim<'a> {
         let max_receive = source.max_receive;
         let max_batches = (5.0 * self.scale.max(1.0)).ceil() as usize;
         let Some(queue) = self.state[index].queue.as_mut() else { return };
-        let mut ready: Vec<usize> = (0..queue.messages.len()).filter(|i| queue.messages[*i].available_ms <= t).collect();
+        let mut ready: Vec<usize> =
+            (0..queue.messages.len()).filter(|i| queue.messages[*i].available_ms <= t).collect();
         ready.sort_by_key(|i| queue.messages[*i].sent_ms);
         ready.truncate(batch_size * max_batches);
         let mut batches: Vec<Vec<Message>> = Vec::new();
@@ -591,34 +606,31 @@ impl<'a> Sim<'a> {
         let received: usize = batches.iter().map(Vec::len).sum();
         let ids = queue.ids;
         self.metrics.add(ids.received, self.minute, received as f64);
+        // Outcomes are applied once per poll: a message leaves the queue when its batch succeeded, or to the
+        // dead-letter queue when it failed for the last allowed time.
+        let mut processed: BTreeSet<String> = BTreeSet::new();
+        let mut failed: BTreeSet<String> = BTreeSet::new();
         for (n, batch) in batches.into_iter().enumerate() {
             let start = t + 15 + n as i64 * 7;
             let execution = self.run_lambda(index, start, Trigger::Batch { messages: batch });
-            let succeeded = matches!(execution.outcome, Outcome::Ok);
-            if let (Trigger::Batch { messages }, Some(queue)) = (&execution.trigger, self.state[index].queue.as_mut()) {
-                let ids_in_batch: Vec<&str> = messages.iter().map(|m| m.id.as_str()).collect();
-                let before = queue.messages.len();
-                let mut dead = 0;
-                queue.messages.retain(|m| {
-                    if !ids_in_batch.contains(&m.id.as_str()) {
-                        return true;
-                    }
-                    if succeeded {
-                        return false;
-                    }
-                    if m.receives >= max_receive {
-                        dead += 1;
-                        return false;
-                    }
-                    true
-                });
-                queue.dlq += dead;
-                if succeeded {
-                    self.metrics.add(ids.deleted, self.minute, (before - queue.messages.len()) as f64);
-                }
+            if let Trigger::Batch { messages } = &execution.trigger {
+                let target = if execution.outcome == Outcome::Ok { &mut processed } else { &mut failed };
+                target.extend(messages.iter().map(|m| m.id.clone()));
             }
             self.emit(&execution);
         }
+        let Some(queue) = self.state[index].queue.as_mut() else { return };
+        let mut dead = 0;
+        queue.messages.retain(|m| {
+            if processed.contains(&m.id) {
+                return false;
+            }
+            let exhausted = failed.contains(&m.id) && m.receives >= max_receive;
+            dead += u32::from(exhausted);
+            !exhausted
+        });
+        queue.dlq += dead;
+        self.metrics.add(ids.deleted, self.minute, processed.len() as f64);
     }
 
     /// Gauges sampled once a minute: capacity, queue depth, ECS utilisation, database state.
@@ -664,7 +676,12 @@ impl<'a> Sim<'a> {
         let Some(ecs) = self.state[index].ecs.as_mut() else { return };
         let running: Vec<&Task> = ecs.tasks.iter().filter(|task| task.ready_ms <= t && task.stop_ms > t).collect();
         let healthy = running.len() as f64;
-        let memory: Vec<f64> = running.iter().map(|task| (task.memory_mb / limit * 100.0).min(100.0)).collect();
+        let jitter: Vec<f64> = running.iter().map(|_| uniform(&mut self.rng, -0.012, 0.012)).collect();
+        let memory: Vec<f64> = running
+            .iter()
+            .zip(jitter)
+            .map(|(task, jitter)| ((task.memory_mb / limit + jitter) * 100.0).clamp(1.0, 100.0))
+            .collect();
         let requests = f64::from(ecs.requests_this_minute);
         ecs.requests_this_minute = 0;
         let ids = ecs.ids;
@@ -693,9 +710,10 @@ impl<'a> Sim<'a> {
                 _ => {}
             }
         }
-        let tasks = self.state[index].ecs.as_ref().map_or(2.0, |ecs| {
-            ecs.tasks.iter().filter(|task| task.ready_ms <= t0 && task.stop_ms > t0).count() as f64
-        });
+        let tasks = self.state[index]
+            .ecs
+            .as_ref()
+            .map_or(2.0, |ecs| ecs.tasks.iter().filter(|task| task.ready_ms <= t0 && task.stop_ms > t0).count() as f64);
         let connections = (tasks * db_state.pool * (1.0 - connect_block) + uniform(&mut self.rng, 0.0, 3.0)).round();
         let free = match fill {
             Some(fault) => {
@@ -803,7 +821,13 @@ impl<'a> Sim<'a> {
             None => {
                 let hex_len = if uses_alias { 24 } else { 32 };
                 let stream = format!("{date_path}/[{label}]{}", hex(&mut self.rng, hex_len));
-                lambda.containers.push(Container { stream, busy_until: tf, last_used: tf, version, memory_mb: base_memory });
+                lambda.containers.push(Container {
+                    stream,
+                    busy_until: tf,
+                    last_used: tf,
+                    version,
+                    memory_mb: base_memory,
+                });
                 execution.cold_init_ms = Some(init_duration(&mut self.rng, runtime));
                 execution.new_instance = true;
                 lambda.containers.len() - 1
@@ -826,7 +850,8 @@ impl<'a> Sim<'a> {
         if execution.new_instance
             && let Some(secret) = sys.workloads[index].dep_index(|d| matches!(d, Dep::Secret(_)))
         {
-            let call = self.call(index, Op { dep: secret, action: Action::GetSecretValue }, execution.exec_start_ms + elapsed);
+            let call =
+                self.call(index, Op { dep: secret, action: Action::GetSecretValue }, execution.exec_start_ms + elapsed);
             elapsed += call.duration_ms + 1.0;
             let failed = matches!(call.status, CallStatus::Failed(_));
             let failure = if let CallStatus::Failed(failure) = &call.status { Some(failure.clone()) } else { None };
@@ -874,14 +899,19 @@ impl<'a> Sim<'a> {
                 let Some(route_def) = workload.routes.get(route) else { return elapsed };
                 if let Some(reason) = self.client_error(route_def.kind) {
                     if reason == ClientReason::Validation("") {
-                        execution.outcome = Outcome::Client(ClientReason::Validation(pick(&mut self.rng, VALIDATION_ERRORS)));
+                        execution.outcome =
+                            Outcome::Client(ClientReason::Validation(pick::<&str>(&mut self.rng, VALIDATION_ERRORS)));
                         return elapsed + uniform(&mut self.rng, 0.5, 2.0);
                     }
                     let ops: Vec<Op> = route_def.ops.iter().take(1).copied().collect();
                     elapsed = self.run_ops(index, execution, &ops, start + elapsed, elapsed);
                     if execution.outcome == Outcome::Ok {
                         if let Some(call) = execution.calls.last_mut() {
-                            call.status = if reason == ClientReason::NotFound { CallStatus::NotFound } else { CallStatus::Conditional };
+                            call.status = if reason == ClientReason::NotFound {
+                                CallStatus::NotFound
+                            } else {
+                                CallStatus::Conditional
+                            };
                         }
                         execution.outcome = Outcome::Client(reason);
                     }
@@ -1045,6 +1075,34 @@ impl<'a> Sim<'a> {
             });
             return result;
         }
+        // Under heavy demand everything downstream gets a little slower.
+        let (demand, _) = self.demand(index, ti);
+        let contention = 1.0 + 0.05 * (demand - 1.0);
+        result.duration_ms *= contention;
+        let reset = self.faults_at(index, ti).any(|(fault, strength)| {
+            matches!(fault.effect, Effect::DepError { dep, error: DepError::ConnReset, .. } if dep == op.dep)
+                && strength > 0.0
+        });
+        if reset && !matches!(dep, Dep::Http(_)) {
+            let probability = self
+                .faults_at(index, ti)
+                .find_map(|(fault, _)| match fault.effect {
+                    Effect::DepError { dep, error: DepError::ConnReset, probability, .. } if dep == op.dep => {
+                        Some(probability)
+                    }
+                    _ => None,
+                })
+                .unwrap_or(0.0);
+            if chance(&mut self.rng, probability) {
+                result.duration_ms = uniform(&mut self.rng, 2.0, 30.0);
+                let endpoint = match dep {
+                    Dep::Database(db) => db.endpoint.clone(),
+                    _ => format!("dynamodb.{}.amazonaws.com", sys.region),
+                };
+                result.status = CallStatus::Failed(Failure::ConnReset { endpoint });
+                return result;
+            }
+        }
         match dep {
             Dep::Table(table) => self.table_call(index, &table.name, table.write_units, &mut result),
             Dep::Database(db) => {
@@ -1079,9 +1137,11 @@ impl<'a> Sim<'a> {
                 }
             }
             Dep::Http(http) => {
-                result.duration_ms = lognormal(&mut self.rng, http.median_ms, 0.35);
+                result.duration_ms = lognormal(&mut self.rng, http.median_ms, 0.35) * contention;
+                let mut timeout_ms = http.timeout_ms;
                 for (fault, strength) in self.faults_at(index, ti) {
                     match &fault.effect {
+                        Effect::HttpTimeout { dep, timeout_ms: value } if *dep == op.dep => timeout_ms = *value,
                         Effect::DepSlow { dep, extra_median_ms } if *dep == op.dep => {
                             result.duration_ms += lognormal(&mut self.rng, extra_median_ms * strength, 0.45);
                         }
@@ -1093,13 +1153,25 @@ impl<'a> Sim<'a> {
                             let (duration, failure) = match error {
                                 DepError::Unauthorized => (
                                     uniform(&mut self.rng, 25.0, 70.0),
-                                    Failure::HttpStatus { host, path, status: 401, body: UNAUTHORIZED_BODY.to_string() },
+                                    Failure::HttpStatus {
+                                        host,
+                                        path,
+                                        status: 401,
+                                        body: UNAUTHORIZED_BODY.to_string(),
+                                    },
                                 ),
                                 DepError::Upstream503 => (
                                     uniform(&mut self.rng, 20.0, 90.0),
-                                    Failure::HttpStatus { host, path, status: 503, body: "upstream unavailable".to_string() },
+                                    Failure::HttpStatus {
+                                        host,
+                                        path,
+                                        status: 503,
+                                        body: "upstream unavailable".to_string(),
+                                    },
                                 ),
-                                DepError::DnsNotFound => (uniform(&mut self.rng, 1.0, 12.0), Failure::DnsNotFound { host, path }),
+                                DepError::DnsNotFound => {
+                                    (uniform(&mut self.rng, 1.0, 12.0), Failure::DnsNotFound { host, path })
+                                }
                                 DepError::TlsExpired => (
                                     uniform(&mut self.rng, 18.0, 60.0),
                                     Failure::TlsExpired { host, path, not_after: tls_not_after(ti) },
@@ -1114,9 +1186,9 @@ impl<'a> Sim<'a> {
                         _ => {}
                     }
                 }
-                if result.status == CallStatus::Ok && result.duration_ms > f64::from(http.timeout_ms) {
-                    result.duration_ms = f64::from(http.timeout_ms) + uniform(&mut self.rng, 0.5, 6.0);
-                    result.status = CallStatus::Failed(Failure::HttpTimeout { host: http.host.clone(), timeout_ms: http.timeout_ms });
+                if result.status == CallStatus::Ok && result.duration_ms > f64::from(timeout_ms) {
+                    result.duration_ms = f64::from(timeout_ms) + uniform(&mut self.rng, 0.5, 6.0);
+                    result.status = CallStatus::Failed(Failure::HttpTimeout { host: http.host.clone(), timeout_ms });
                 }
             }
             Dep::Bucket(_) | Dep::Secret(_) | Dep::Publish(_) => {}
@@ -1141,7 +1213,7 @@ impl<'a> Sim<'a> {
             _ => None,
         });
         let Some(table) = self.tables.get_mut(table_name) else { return };
-        let mut throttled_attempts = 0;
+        let mut throttled_attempts: u32 = 0;
         let max_attempts = if runtime == Runtime::Python { 10 } else { 3 };
         if is_write && table.provisioned.is_some() {
             if let Some((cut_at, capacity)) = cut
@@ -1163,7 +1235,7 @@ impl<'a> Sim<'a> {
                 if throttled_attempts >= max_attempts {
                     break;
                 }
-                let backoff = 25.0 * 2f64.powi(throttled_attempts.min(6)) * uniform(&mut self.rng, 0.5, 1.0);
+                let backoff = 25.0 * 2f64.powi(throttled_attempts.min(6) as i32) * uniform(&mut self.rng, 0.5, 1.0);
                 result.duration_ms += backoff + lognormal(&mut self.rng, 4.0, 0.3);
                 t += backoff;
             }
@@ -1193,7 +1265,13 @@ impl<'a> Sim<'a> {
                 "Count",
             );
             self.metrics.add(throttled, minute, f64::from(throttled_attempts));
-            let events = self.metrics.id("AWS/DynamoDB", "WriteThrottleEvents", &[("TableName", table_name)], Stat::Sum, "Count");
+            let events = self.metrics.id(
+                "AWS/DynamoDB",
+                "WriteThrottleEvents",
+                &[("TableName", table_name)],
+                Stat::Sum,
+                "Count",
+            );
             self.metrics.add(events, minute, f64::from(throttled_attempts) * units);
         }
         if failed {
@@ -1206,12 +1284,6 @@ impl<'a> Sim<'a> {
         let workload = &sys.workloads[index];
         let tf = t as f64;
         let sampled = workload.xray && chance(&mut self.rng, self.state[index].sample_rate);
-        let mut leak = 0.0;
-        for (fault, _) in self.faults_at(index, t) {
-            if let Effect::MemoryLeak { mb_per_request } = fault.effect {
-                leak = mb_per_request;
-            }
-        }
         let path = self.concrete_path(index, &trigger);
         let mut execution = Execution {
             workload: index,
@@ -1239,7 +1311,10 @@ impl<'a> Sim<'a> {
         let Some(service) = workload.compute.ecs() else { return execution };
         let limit = f64::from(service.memory_mb);
         let Some(ecs) = self.state[index].ecs.as_mut() else { return execution };
-        let alive: Vec<usize> = (0..ecs.tasks.len()).filter(|i| ecs.tasks[*i].ready_ms <= t && ecs.tasks[*i].stop_ms > t).collect();
+        let routable = |task: &Task| {
+            task.ready_ms <= t && (task.stop_ms > t || task.deregistered_ms.is_some_and(|until| t < until))
+        };
+        let alive: Vec<usize> = (0..ecs.tasks.len()).filter(|i| routable(&ecs.tasks[*i])).collect();
         if alive.is_empty() {
             execution.outcome = Outcome::Unavailable;
             execution.sampled = false;
@@ -1250,6 +1325,12 @@ impl<'a> Sim<'a> {
         let task_index = alive[ecs.next % alive.len()];
         ecs.requests_this_minute += 1;
         let task = &ecs.tasks[task_index];
+        if task.stop_ms <= t {
+            execution.outcome = Outcome::Refused;
+            execution.sampled = false;
+            execution.duration_ms = uniform(&mut self.rng, 0.5, 3.0);
+            return execution;
+        }
         execution.stream = task.stream.clone();
         execution.host = task.host.clone();
         execution.version_label = ecs.versions[task.version].label.clone();
@@ -1258,28 +1339,35 @@ impl<'a> Sim<'a> {
         let elapsed = self.execute_trigger(index, &mut execution, elapsed);
         execution.duration_ms = elapsed;
         let Some(ecs) = self.state[index].ecs.as_mut() else { return execution };
-        let base_memory = ecs.base_memory_mb;
         let task = &mut ecs.tasks[task_index];
-        task.memory_mb += leak;
+        if let Some((since, fill_ms)) = task.growth {
+            let progress = ((t - since) as f64 / fill_ms).max(0.0);
+            task.memory_mb = task.base_mb + (limit - task.base_mb) * progress;
+        }
         execution.memory_used_mb = task.memory_mb.round() as u32;
         if task.memory_mb >= limit {
             execution.outcome = Outcome::Killed;
             let died = (execution.end_ms()) as i64;
             task.stop_ms = died;
+            task.deregistered_ms = Some(died + self.rng.random_range_ms(15_000, 40_000));
             let restart_delay = self.rng.random_range_ms(40_000, 90_000);
             let version = task.version;
+            let base_mb = task.base_mb;
+            let growth = task.growth.map(|(_, fill_ms)| (died + restart_delay, fill_ms));
             let id = hex(&mut self.rng, 32);
             let container = service.container.clone();
             let host = ecs_host(&mut self.rng);
             ecs.tasks.push(Task {
                 stream: format!("ecs/{container}/{id}"),
-                id,
                 version,
                 ready_ms: died + restart_delay,
                 stop_ms: i64::MAX,
-                memory_mb: base_memory,
+                memory_mb: base_mb,
                 announced: false,
                 host,
+                deregistered_ms: None,
+                base_mb,
+                growth,
             });
         }
         execution
@@ -1313,17 +1401,25 @@ const VALIDATION_ERRORS: &[&str] = &[
     "date must be in the future",
 ];
 
-const UNAUTHORIZED_BODY: &str = "{\"error\":\"invalid_api_key\",\"message\":\"The API key provided is expired or has been revoked.\"}";
+const UNAUTHORIZED_BODY: &str =
+    "{\"error\":\"invalid_api_key\",\"message\":\"The API key provided is expired or has been revoked.\"}";
 
 fn tls_not_after(t: i64) -> String {
     let expired = super::clock::civil(t - 3_600_000 * 5);
     let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    format!("{} {:02} {:02}:00:00 UTC {}", months[(expired.month as usize + 11) % 12], expired.day, expired.hour, expired.year)
+    format!(
+        "{} {:02} {:02}:00:00 UTC {}",
+        months[(expired.month as usize + 11) % 12],
+        expired.day,
+        expired.hour,
+        expired.year
+    )
 }
 
 fn refill(table: &mut TableState, t: f64) {
     if t > table.last_refill_ms {
-        table.tokens = (table.tokens + (t - table.last_refill_ms) / 1000.0 * table.write_units).min(table.write_units * 300.0);
+        table.tokens =
+            (table.tokens + (t - table.last_refill_ms) / 1000.0 * table.write_units).min(table.write_units * 300.0);
         table.last_refill_ms = t;
     }
 }
@@ -1370,7 +1466,9 @@ fn edge_ids(metrics: &mut Metrics, workload: &Workload) -> Option<EdgeIds> {
     match &workload.entry {
         Entry::Api(api) => {
             let (dims, names): (Vec<(&str, &str)>, [&str; 2]) = match api.kind {
-                super::model::ApiKind::Rest => (vec![("ApiName", &api.name), ("Stage", &api.stage)], ["4XXError", "5XXError"]),
+                super::model::ApiKind::Rest => {
+                    (vec![("ApiName", &api.name), ("Stage", &api.stage)], ["4XXError", "5XXError"])
+                }
                 super::model::ApiKind::Http => (vec![("ApiId", &api.id), ("Stage", &api.stage)], ["4xx", "5xx"]),
             };
             Some(EdgeIds {
@@ -1379,7 +1477,13 @@ fn edge_ids(metrics: &mut Metrics, workload: &Workload) -> Option<EdgeIds> {
                 server_errors: metrics.id("AWS/ApiGateway", names[1], &dims, Stat::Sum, "Count"),
                 latency: metrics.id("AWS/ApiGateway", "Latency", &dims, Stat::Average, "Milliseconds"),
                 latency_p99: metrics.id("AWS/ApiGateway", "Latency", &dims, Stat::P99, "Milliseconds"),
-                integration: Some(metrics.id("AWS/ApiGateway", "IntegrationLatency", &dims, Stat::Average, "Milliseconds")),
+                integration: Some(metrics.id(
+                    "AWS/ApiGateway",
+                    "IntegrationLatency",
+                    &dims,
+                    Stat::Average,
+                    "Milliseconds",
+                )),
                 success: None,
                 elb_errors: None,
             })
@@ -1436,7 +1540,7 @@ fn init_workload(
         db: None,
         edge: edge_ids(metrics, workload),
         sample_rate: (1.3 / expected).min(0.35),
-        phase: uniform(rng, 0.0, 6.28),
+        phase: uniform(rng, 0.0, std::f64::consts::TAU),
         clients,
         job_offset_s: rng.random_range_i64(2, 50),
         access_stream: hex(rng, 32),
@@ -1469,33 +1573,55 @@ fn init_workload(
                 memory_max: metrics.id("AWS/ECS", "MemoryUtilization", &dims, Stat::Maximum, "Percent"),
                 healthy: {
                     let alb = workload.alb().map(|a| (a.target_group.clone(), a.dimension.clone())).unwrap_or_default();
-                    metrics.id("AWS/ApplicationELB", "HealthyHostCount", &[("TargetGroup", &alb.0), ("LoadBalancer", &alb.1)], Stat::Minimum, "Count")
+                    metrics.id(
+                        "AWS/ApplicationELB",
+                        "HealthyHostCount",
+                        &[("TargetGroup", &alb.0), ("LoadBalancer", &alb.1)],
+                        Stat::Minimum,
+                        "Count",
+                    )
                 },
                 unhealthy: {
                     let alb = workload.alb().map(|a| (a.target_group.clone(), a.dimension.clone())).unwrap_or_default();
-                    metrics.id("AWS/ApplicationELB", "UnHealthyHostCount", &[("TargetGroup", &alb.0), ("LoadBalancer", &alb.1)], Stat::Maximum, "Count")
+                    metrics.id(
+                        "AWS/ApplicationELB",
+                        "UnHealthyHostCount",
+                        &[("TargetGroup", &alb.0), ("LoadBalancer", &alb.1)],
+                        Stat::Maximum,
+                        "Count",
+                    )
                 },
             };
             let limit = f64::from(service.memory_mb);
             let base_memory = limit * uniform(rng, 0.28, 0.42);
-            let leaking = faults.iter().find_map(|f| match f.effect {
-                Effect::MemoryLeak { mb_per_request } => Some(mb_per_request),
+            let growth = faults.iter().find_map(|f| match f.effect {
+                Effect::MemoryGrowth { fill_ms } => Some((f.start_ms, fill_ms)),
                 _ => None,
             });
             let mut tasks = Vec::new();
             for n in 0..service.tasks {
                 let id = hex(rng, 32);
-                // A leak that started before the window shows as tasks already part-way full.
-                let head_start = leaking.map_or(0.0, |_| limit * uniform(rng, 0.05, 0.35) + f64::from(n) * limit * 0.08);
+                let spread = limit * uniform(rng, 0.0, 0.05);
+                // Tasks fill up one after another, a few minutes apart.
+                let task_growth = growth.map(|(since, fill_ms)| {
+                    (
+                        since,
+                        fill_ms as f64
+                            + f64::from(n) * uniform(rng, 60_000.0, 240_000.0)
+                            + uniform(rng, 20_000.0, 90_000.0),
+                    )
+                });
                 tasks.push(Task {
                     stream: format!("ecs/{}/{id}", service.container),
-                    id,
                     version: 0,
                     ready_ms: config.start_ms - rng.random_range_i64(3_600_000, 40 * 3_600_000),
                     stop_ms: i64::MAX,
-                    memory_mb: base_memory + head_start,
+                    memory_mb: base_memory + spread,
                     announced: true,
                     host: ecs_host(rng),
+                    deregistered_ms: None,
+                    base_mb: base_memory + spread,
+                    growth: task_growth,
                 });
             }
             // Rolling deployments: each new-revision task replaces one old task.
@@ -1507,17 +1633,19 @@ fn init_workload(
                     let id = hex(rng, 32);
                     tasks.push(Task {
                         stream: format!("ecs/{}/{id}", service.container),
-                        id,
                         version: version_index,
                         ready_ms: ready,
                         stop_ms: i64::MAX,
                         memory_mb: base_memory,
                         announced: false,
                         host: ecs_host(rng),
+                        deregistered_ms: None,
+                        base_mb: base_memory,
+                        growth: None,
                     });
                 }
             }
-            state.ecs = Some(EcsState { tasks, versions, next: 0, base_memory_mb: base_memory, requests_this_minute: 0, ids });
+            state.ecs = Some(EcsState { tasks, versions, next: 0, requests_this_minute: 0, ids });
         }
     }
     if let Some(queue) = workload.queue() {

@@ -26,7 +26,8 @@ pub fn build(rng: &mut SimRng, sys: &System, workload: &Workload, execution: &Ex
         package: sys.company.java_package.clone(),
         aws_request_id: upper_alnum(rng, 16),
     };
-    let calls: Vec<Value> = execution.calls.iter().map(|call| call_subsegment(rng, sys, workload, call, &site)).collect();
+    let calls: Vec<Value> =
+        execution.calls.iter().map(|call| call_subsegment(rng, sys, workload, call, &site)).collect();
     let trace_id = execution.trace_id.clone();
     let start = execution.arrival_ms as f64;
     let end = execution.end_ms() + 2.0;
@@ -155,10 +156,8 @@ pub fn build(rng: &mut SimRng, sys: &System, workload: &Workload, execution: &Ex
         }
     }
     let duration = ((end + 3.0 - start) / 1000.0 * 1000.0).round() / 1000.0;
-    let segments: Vec<Value> = segments
-        .into_iter()
-        .map(|doc| json!({"Id": doc["id"].clone(), "Document": doc.to_string()}))
-        .collect();
+    let segments: Vec<Value> =
+        segments.into_iter().map(|doc| json!({"Id": doc["id"].clone(), "Document": doc.to_string()})).collect();
     json!({"Id": trace_id, "Duration": duration, "LimitExceeded": false, "Segments": segments}).to_string()
 }
 
@@ -187,7 +186,9 @@ fn call_subsegment(rng: &mut SimRng, sys: &System, workload: &Workload, call: &C
         _ => None,
     };
     let report = failure.map(|f| describe(f, site));
-    let Some(dep) = workload.deps.get(call.op.dep) else { return json!({"id": id, "name": "unknown", "start_time": start, "end_time": end}) };
+    let Some(dep) = workload.deps.get(call.op.dep) else {
+        return json!({"id": id, "name": "unknown", "start_time": start, "end_time": end});
+    };
     let mut sub = match dep {
         Dep::Table(table) => json!({
             "id": id, "name": "DynamoDB", "namespace": "aws", "start_time": start, "end_time": end,
@@ -195,7 +196,11 @@ fn call_subsegment(rng: &mut SimRng, sys: &System, workload: &Workload, call: &C
             "http": {"response": {"status": if failure.is_some() || call.status == CallStatus::Conditional { 400 } else { 200 }, "content_length": 300 + call.aws_request_id.len() * 7}},
         }),
         Dep::Database(db) => {
-            let (scheme, kind, version) = if db.engine.is_postgres() { ("postgresql", "PostgreSQL", "16.4") } else { ("mysql", "MySQL", "8.0.39") };
+            let (scheme, kind, version) = if db.engine.is_postgres() {
+                ("postgresql", "PostgreSQL", "16.4")
+            } else {
+                ("mysql", "MySQL", "8.0.39")
+            };
             json!({
                 "id": id, "name": format!("{}@{}", db.db_name, db.endpoint), "namespace": "remote", "start_time": start, "end_time": end,
                 "sql": {"url": format!("jdbc:{scheme}://{}:{}/{}", db.endpoint, db.engine.port(), db.db_name), "database_type": kind, "database_version": version, "user": "app", "sanitized_query": sanitized_query(call.op.action, workload)},
@@ -207,15 +212,26 @@ fn call_subsegment(rng: &mut SimRng, sys: &System, workload: &Workload, call: &C
                 "http": {"request": {"url": format!("https://{}{}", http.host, http.path), "method": http.method}},
             });
             match failure {
-                Some(super::errors::Failure::HttpStatus { status, .. }) => value["http"]["response"] = json!({"status": status}),
+                Some(super::errors::Failure::HttpStatus { status, .. }) => {
+                    value["http"]["response"] = json!({"status": status})
+                }
                 Some(_) => {}
-                None => value["http"]["response"] = json!({"status": 200, "content_length": 180 + (call.duration_ms as u64 % 900)}),
+                None => {
+                    value["http"]["response"] =
+                        json!({"status": 200, "content_length": 180 + (call.duration_ms as u64 % 900)})
+                }
             }
             value
         }
-        Dep::Bucket(bucket) => json!({"id": id, "name": "S3", "namespace": "aws", "start_time": start, "end_time": end, "aws": {"operation": "PutObject", "region": sys.region, "bucket_name": bucket, "request_id": call.aws_request_id}}),
-        Dep::Secret(secret) => json!({"id": id, "name": "SecretsManager", "namespace": "aws", "start_time": start, "end_time": end, "aws": {"operation": "GetSecretValue", "region": sys.region, "resource_names": [secret.name], "request_id": call.aws_request_id}}),
-        Dep::Publish(queue) => json!({"id": id, "name": "SQS", "namespace": "aws", "start_time": start, "end_time": end, "aws": {"operation": "SendMessage", "region": sys.region, "queue_url": format!("https://sqs.{}.amazonaws.com/{}/{queue}", sys.region, sys.account), "request_id": call.aws_request_id}}),
+        Dep::Bucket(bucket) => {
+            json!({"id": id, "name": "S3", "namespace": "aws", "start_time": start, "end_time": end, "aws": {"operation": "PutObject", "region": sys.region, "bucket_name": bucket, "request_id": call.aws_request_id}})
+        }
+        Dep::Secret(secret) => {
+            json!({"id": id, "name": "SecretsManager", "namespace": "aws", "start_time": start, "end_time": end, "aws": {"operation": "GetSecretValue", "region": sys.region, "resource_names": [secret.name], "request_id": call.aws_request_id}})
+        }
+        Dep::Publish(queue) => {
+            json!({"id": id, "name": "SQS", "namespace": "aws", "start_time": start, "end_time": end, "aws": {"operation": "SendMessage", "region": sys.region, "queue_url": format!("https://sqs.{}.amazonaws.com/{}/{queue}", sys.region, sys.account), "request_id": call.aws_request_id}})
+        }
     };
     if call.throttled {
         sub["throttle"] = json!(true);
@@ -224,7 +240,9 @@ fn call_subsegment(rng: &mut SimRng, sys: &System, workload: &Workload, call: &C
         (CallStatus::Failed(failure), Some(report)) => {
             let client_side = matches!(
                 failure,
-                super::errors::Failure::Throttled { .. } | super::errors::Failure::AccessDenied { .. } | super::errors::Failure::HttpStatus { status: 400..=499, .. }
+                super::errors::Failure::Throttled { .. }
+                    | super::errors::Failure::AccessDenied { .. }
+                    | super::errors::Failure::HttpStatus { status: 400..=499, .. }
             );
             sub[if client_side { "error" } else { "fault" }] = json!(true);
             sub["cause"] = json!({"exceptions": [exception(rng, &report.message, &report.short_type, true)]});
@@ -241,7 +259,9 @@ fn call_subsegment(rng: &mut SimRng, sys: &System, workload: &Workload, call: &C
 fn sanitized_query(action: Action, workload: &Workload) -> String {
     let table = workload.domain.plural.replace('-', "_");
     match action {
-        Action::SqlInsert => format!("INSERT INTO {table} (id, customer_id, status, total, created_at) VALUES ($1, $2, $3, $4, now())"),
+        Action::SqlInsert => {
+            format!("INSERT INTO {table} (id, customer_id, status, total, created_at) VALUES ($1, $2, $3, $4, now())")
+        }
         Action::SqlUpdate => format!("UPDATE {table} SET status = $1, updated_at = now() WHERE id = $2"),
         _ => format!("SELECT * FROM {table} WHERE id = $1"),
     }

@@ -20,6 +20,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use self::jsonl::read_jsonl;
+use crate::config::json_type;
 use crate::contract::{MetricRef, Window};
 use crate::error::{Fa2Error, Result};
 use crate::ports::{
@@ -85,7 +86,7 @@ fn read_json_object(path: &Path) -> Result<Value> {
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| Fa2Error::invalid(format!("{}: malformed JSON: {e}", path.display())))?;
     if !value.is_object() {
-        return Err(Fa2Error::invalid(format!("{}: must be a JSON object, found {}", path.display(), kind_of(&value))));
+        return Err(Fa2Error::invalid(format!("{}: must be a JSON object, found {}", path.display(), json_type(&value))));
     }
     Ok(value)
 }
@@ -180,7 +181,7 @@ fn explain(line: &[u8], rules: &[FieldRule], fallback: impl FnOnce() -> String) 
         Err(e) => return format!("malformed JSON: {e}"),
     };
     let Some(object) = value.as_object() else {
-        return format!("must be a JSON object, found {}", kind_of(&value));
+        return format!("must be a JSON object, found {}", json_type(&value));
     };
     for rule in rules {
         match object.get(rule.name) {
@@ -192,16 +193,6 @@ fn explain(line: &[u8], rules: &[FieldRule], fallback: impl FnOnce() -> String) 
     fallback()
 }
 
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
 
 fn parse_log_event(line: &[u8]) -> Result<LogEvent, String> {
     serde_json::from_slice(line).map_err(|e| explain(line, &LOG_EVENT_RULES, || e.to_string()))

@@ -1,0 +1,303 @@
+//! Knowledge-base documents: runbooks and postmortems, some relevant to the incident's true cause (named after
+//! the system's own resources), most about other things (distractors about other services, past outages).
+
+use super::clock;
+use super::model::{HttpDep, Workload};
+use super::naming::{DOMAINS, PROVIDERS};
+use super::random::{SimRng, chance, hex, pick, range_i64, weighted};
+use super::scenario::{Core, Draft};
+
+/// One markdown document of `knowledge/`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Doc {
+    pub file_name: String,
+    pub text: String,
+}
+
+fn doc(file_name: String, text: String) -> Doc {
+    Doc { file_name, text }
+}
+
+fn past_date(draft: &Draft, rng: &mut SimRng) -> String {
+    clock::ymd(draft.start_ms - range_i64(rng, 20, 400) * 86_400_000)
+}
+
+fn team(workload: &Workload) -> String {
+    format!("team-{}", workload.domain.plural)
+}
+
+pub fn dynamodb_runbook(draft: &Draft, workload: &Workload, table: &str) -> Doc {
+    let function = workload.name();
+    let entry = workload.api().map_or_else(|| "the queue".to_string(), |api| format!("`5XXError` on `{}`", api.name));
+    doc(
+        format!("runbook-{}-dynamodb-throttling.md", workload.domain.plural),
+        format!(
+            "# Runbook: throttling on the {plural} DynamoDB table\n\n**Table:** `{table}` · **Mode:** provisioned, auto scaling disabled (cost decision) · **Owner:** {team}\n\n## Symptoms\n- `ProvisionedThroughputExceededException` in `/aws/lambda/{function}`; the SDK retries a few times before giving up.\n- {entry} and higher `Duration` on `{function}`.\n\n## Checks\n1. Compare `ConsumedWriteCapacityUnits` / `ConsumedReadCapacityUnits` (Sum per minute, divide by 60) with `ProvisionedWriteCapacityUnits` / `ProvisionedReadCapacityUnits`.\n2. `ThrottledRequests` by operation tells you which access pattern is affected.\n3. Was the capacity changed recently? CloudTrail `UpdateTable` events on the table.\n4. Is it a hot key instead (throttles while consumption is well below capacity)?\n\n## Mitigation\n`aws dynamodb update-table --table-name {table} --provisioned-throughput ReadCapacityUnits=<r>,WriteCapacityUnits=<w>` (region {region})\nor switch to on-demand (`--billing-mode PAY_PER_REQUEST`).\n",
+            plural = workload.domain.plural,
+            team = team(workload),
+            region = draft.system().region,
+        ),
+    )
+}
+
+pub fn lambda_rollback_runbook(draft: &Draft) -> Doc {
+    let alias = draft
+        .system()
+        .workloads
+        .iter()
+        .filter_map(|w| w.compute.lambda())
+        .find_map(|f| f.alias.clone())
+        .unwrap_or_else(|| "live".to_string());
+    doc(
+        "runbook-lambda-rollback.md".to_string(),
+        format!(
+            "# Runbook: rolling back a Lambda function\n\nProduction traffic goes to the `{alias}` alias of aliased functions (API Gateway integrations use `:{alias}`).\n\n1. Find the previous version: `aws lambda list-versions-by-function --function-name <fn>`.\n2. Point the alias back: `aws lambda update-alias --function-name <fn> --name {alias} --function-version <previous>`.\n3. For functions deployed as `$LATEST` only, redeploy the previous artifact from CI (re-run the last green pipeline).\n4. Confirm `Errors` drops to its usual level and post in #deploys.\n\nA new version shows up in the logs as new log streams (`[<version>]` in the stream name) and in CloudTrail as\n`UpdateFunctionCode` / `PublishVersion` / `UpdateAlias`.\n"
+        ),
+    )
+}
+
+pub fn iam_change_runbook(draft: &Draft) -> Doc {
+    doc(
+        "runbook-requesting-iam-changes.md".to_string(),
+        format!(
+            "# Requesting IAM changes\n\nAll IAM changes go through the `platform-iam` {} repository. Open a PR, get a review from #platform, apply from the pipeline.\nOngoing project: remove unused permissions from execution roles based on IAM Access Analyzer findings.\nIf a function starts failing with `AccessDenied` / `AccessDeniedException`, check CloudTrail for `DetachRolePolicy`, `PutRolePolicy`,\n`DeleteRolePolicy` and `CreatePolicyVersion` on its role, and revert through the same repository.\n",
+            draft.system().iac
+        ),
+    )
+}
+
+pub fn scaling_runbook(draft: &Draft, workload: &Workload) -> Doc {
+    let _ = draft;
+    doc(
+        format!("runbook-{}-api-capacity.md", workload.domain.plural),
+        format!(
+            "# Runbook: {} API capacity\n\n`{}` has reserved concurrency so that a spike cannot starve other functions in the account.\nThe reserved value was sized for normal peak traffic plus a margin.\n\nWhen `Throttles` is non-zero and the API returns 5XX:\n1. Check `Count` on the API: is it a genuine spike (campaign, partner batch, bot)? Look at client IPs and user agents in the access log.\n2. Raise reserved concurrency temporarily (`aws lambda put-function-concurrency`), watch the table and downstream providers.\n3. If it is abusive traffic, add a WAF rate-based rule instead.\n",
+            workload.domain.plural,
+            workload.name()
+        ),
+    )
+}
+
+pub fn memory_postmortem(draft: &Draft, workload: &Workload) -> Doc {
+    let mut rng = super::random::SimRng::from_seed_u64(super::random::stable_hash(&[workload.name(), "memory"]));
+    doc(
+        format!("postmortem-{}-{}-memory.md", past_date(draft, &mut rng), workload.domain.plural),
+        format!(
+            "# Postmortem: {} service restarts\n\n**Severity:** SEV-3\n\nTasks of `{}` were OOM-killed every few hours; each kill caused a burst of 502s from the load balancer.\nRoot cause: an in-process cache without a size limit. `MemoryUtilization` rose steadily between restarts (a sawtooth).\n\nAction items: cap the cache (done), alarm on `MemoryUtilization` Maximum > 90% (open).\n",
+            workload.domain.plural,
+            workload.name()
+        ),
+    )
+}
+
+pub fn provider_runbook(draft: &Draft, workload: &Workload, http: &HttpDep) -> Doc {
+    let _ = draft;
+    doc(
+        format!("runbook-{}-degradation.md", http.name),
+        format!(
+            "# Runbook: {} degradation\n\n{} calls {} at `https://{}` with a {} ms client timeout.\n\n- Status page: https://status.{}\n- Timeouts show up as `timeout of ... exceeded` / `Read timed out` in `{}` and as slow `{}` subsegments in X-Ray.\n- If the provider is slow, enable the fallback flag (`/{}/{}/fallback-enabled`) and open a ticket with their support.\n",
+            http.name,
+            workload.name(),
+            http.purpose,
+            http.host,
+            http.timeout_ms,
+            http.host.split_once('.').map_or(http.host.as_str(), |(_, rest)| rest),
+            workload.log_group,
+            http.host,
+            draft.system().namer.style.env_word(),
+            workload.domain.plural
+        ),
+    )
+}
+
+pub fn secret_rotation_runbook(draft: &Draft, provider: &str, secret: &str) -> Doc {
+    let _ = draft;
+    doc(
+        format!("runbook-rotating-{provider}-api-key.md"),
+        format!(
+            "# Rotating the {provider} API key\n\nThe key lives in Secrets Manager (`{secret}`). Keys expire after 12 months; the provider emails the billing contact 30 days before.\n\n1. Create a new key in the {provider} dashboard (both keys are valid for 24 hours).\n2. `aws secretsmanager put-secret-value --secret-id {secret} --secret-string <new key>`.\n3. Functions cache the secret per execution environment: force new environments (publish a new version or update the configuration).\n4. Revoke the old key only after the consumers picked up the new one.\n\nSymptom of a stale or expired key: HTTP 401 `invalid_api_key` from {provider}.\n"
+        ),
+    )
+}
+
+pub fn throttling_runbook(draft: &Draft) -> Doc {
+    let _ = draft;
+    doc(
+        "runbook-lambda-throttling.md".to_string(),
+        "# Runbook: Lambda throttling\n\n`Throttles` > 0 means invocations were rejected because the function hit its reserved concurrency or the account limit.\n\n1. Check the function's reserved concurrency (`aws lambda get-function-concurrency`) and whether it changed recently (CloudTrail `PutFunctionConcurrency`, `DeleteFunctionConcurrency`).\n2. Compare `ConcurrentExecutions` (Maximum) with the limit.\n3. API Gateway returns 500/502 for throttled synchronous invocations; SQS consumers retry, so the queue backs up.\n".to_string(),
+    )
+}
+
+pub fn db_connectivity_runbook(draft: &Draft, workload: &Workload) -> Doc {
+    let db = workload.database().map(|(_, db)| db.id.clone()).unwrap_or_default();
+    doc(
+        "runbook-database-connectivity.md".to_string(),
+        format!(
+            "# Runbook: application cannot reach its database\n\nSymptoms: connection timeouts (`ETIMEDOUT`, `timeout expired`, `Connection is not available`), `DatabaseConnections` dropping.\n\n1. Is the instance up? (`aws rds describe-db-instances --db-instance-identifier {db}`)\n2. Security groups: the DB group must allow the app's group on the DB port. Check CloudTrail for `RevokeSecurityGroupIngress` / `ModifyDBInstance`.\n3. Network ACLs and route tables in {} rarely change; check them last.\n",
+            draft.system().vpc_id
+        ),
+    )
+}
+
+pub fn dlq_runbook(draft: &Draft, queue: &str, dlq: &str) -> Doc {
+    let _ = draft;
+    doc(
+        format!("runbook-{queue}-dlq.md").to_lowercase(),
+        format!(
+            "# Runbook: messages in {dlq}\n\nMessages land in `{dlq}` after the consumer failed them `maxReceiveCount` times.\n\n1. Look at the consumer's errors: the `messageId` in the log line identifies the record.\n2. Peek at a DLQ message (do not delete it) to see whether the payload is malformed.\n3. Fix the consumer or the producer, then redrive: `aws sqs start-message-move-task --source-arn <dlq arn>`.\n\nNote: one bad record fails the whole batch unless the consumer reports partial batch failures; the other records of the batch are retried with it.\nWatch `ApproximateAgeOfOldestMessage` on `{queue}`.\n"
+        ),
+    )
+}
+
+pub fn storage_postmortem(draft: &Draft) -> Doc {
+    let mut rng =
+        super::random::SimRng::from_seed_u64(super::random::stable_hash(&[&draft.system().account, "storage"]));
+    let other = pick(&mut rng, DOMAINS).plural;
+    doc(
+        format!("postmortem-{}-{other}-db-storage-full.md", past_date(draft, &mut rng)),
+        format!(
+            "# Postmortem: {other} database ran out of storage\n\n**Severity:** SEV-2\n\n`{other}-db` (RDS) reached 100% of its allocated storage. Writes failed with `No space left on device` for 41 minutes until storage was increased.\n\nRoot cause: a nightly export wrote a large temporary table; storage autoscaling was disabled.\n\nAction items: enable storage autoscaling; alarm on `FreeStorageSpace < 20%`.\n"
+        ),
+    )
+}
+
+pub fn lambda_timeout_runbook(draft: &Draft) -> Doc {
+    let _ = draft;
+    doc(
+        "runbook-lambda-timeouts.md".to_string(),
+        "# Runbook: Lambda timeouts\n\n`Task timed out after N seconds` means the invocation ran longer than the function's timeout.\n\n- Check the function configuration history (CloudTrail `UpdateFunctionConfiguration`): timeout, memory, environment variables such as client timeouts.\n- Compare `Duration` (Average, Maximum) with the configured timeout.\n- Downstream slowness looks similar; check X-Ray subsegments before raising the timeout.\n".to_string(),
+    )
+}
+
+pub fn load_test_announcement(
+    draft: &Draft,
+    workload: &Workload,
+    start_ms: i64,
+    length_ms: i64,
+    multiplier: f64,
+) -> Doc {
+    let api = workload.api().map_or_else(|| workload.name().to_string(), |api| api.name.clone());
+    let person = draft.system().person(1);
+    doc(
+        format!("load-test-{}-{}.md", clock::ymd(start_ms), workload.domain.plural),
+        format!(
+            "# Load test: {api}, {date}\n\n**Owner:** {person} · **Announced in:** #eng-announcements\n\nWe will run a k6 load test against `{api}` on {date} from {from} to {to} UTC (about {multiplier:.0}x normal traffic, user agent `k6`).\nExpect higher latency (p99 up to a few seconds while new execution environments start) and alarms on request volume and latency.\nThis is planned: errors below 1% and p99 below 5 s are within the test's acceptance criteria. Do not page the {plural} team for these alarms during the window.\n",
+            date = clock::ymd(start_ms),
+            from = clock::hh_mm(start_ms - 5 * 60_000),
+            to = clock::hh_mm(start_ms + length_ms + 10 * 60_000),
+            plural = workload.domain.plural,
+        ),
+    )
+}
+
+pub fn ecs_rollback_runbook(draft: &Draft) -> Doc {
+    let _ = draft;
+    doc(
+        "runbook-ecs-rollback.md".to_string(),
+        "# Runbook: rolling back an ECS service\n\nDeployments register a new task definition revision and call `UpdateService` (CloudTrail: `RegisterTaskDefinition`, `UpdateService`).\nNew tasks log to new log streams (`ecs/<container>/<task id>`).\n\n1. `aws ecs describe-services` shows the PRIMARY and ACTIVE deployments.\n2. Roll back: `aws ecs update-service --task-definition <family>:<previous revision>`.\n3. The deployment circuit breaker only catches tasks that fail health checks, not application errors.\n".to_string(),
+    )
+}
+
+pub fn internal_dns_runbook(draft: &Draft, zone: &str) -> Doc {
+    let _ = draft;
+    doc(
+        "runbook-internal-dns.md".to_string(),
+        format!(
+            "# Runbook: internal service discovery\n\nInternal services are reached through CNAMEs in the private hosted zone `{zone}` (Route 53), managed by the platform team.\nRecords have a TTL of 60 s.\n\n- `ENOTFOUND` / `Name or service not known` / `UnknownHostException` for a `*.{zone}` name: check the record (`aws route53 list-resource-record-sets`) and CloudTrail `ChangeResourceRecordSets`.\n- Restore the record from the IaC repository rather than by hand.\n"
+        ),
+    )
+}
+
+/// Documents about other things: past outages and runbooks that mention other services.
+fn distractor(rng: &mut SimRng, draft: &Draft, which: usize) -> Doc {
+    let used: Vec<&str> = draft.system().workloads.iter().map(|w| w.domain.plural).collect();
+    let other = loop {
+        let domain = pick(rng, DOMAINS);
+        if !used.contains(&domain.plural) {
+            break domain.plural;
+        }
+    };
+    let provider = pick(rng, PROVIDERS);
+    let date = past_date(draft, rng);
+    match which {
+        0 => doc(
+            format!("postmortem-{date}-{}-provider-outage.md", provider.name),
+            format!(
+                "# Postmortem: {} outage\n\n**Severity:** SEV-3\n\nThe {} {} returned 503 for 47 minutes. `{other}-api` degraded gracefully (cached results), alarms fired on latency.\nAction item: shorter client timeout and a circuit breaker.\n",
+                provider.name, provider.purpose, provider.name
+            ),
+        ),
+        1 => doc(
+            format!("postmortem-{date}-nat-port-exhaustion.md"),
+            format!(
+                "# Postmortem: NAT gateway port allocation errors\n\n**Severity:** SEV-2\n\nOutbound calls from private subnets failed intermittently with `ETIMEDOUT`/`ECONNRESET`.\n`ErrorPortAllocation` on NAT gateway `nat-0{}` was non-zero: the {other} batch job opened >55,000 concurrent\nconnections to a single partner IP.\n\nFix: connection pooling in the batch job, second NAT gateway per AZ, alarm on `ErrorPortAllocation > 0`.\n",
+                hex(rng, 16)
+            ),
+        ),
+        2 => doc(
+            "runbook-lambda-cold-starts.md".to_string(),
+            "# Runbook: Lambda cold starts\n\n`Init Duration` in REPORT lines is the cold start. Java functions take 2-4 s, Node.js and Python a few hundred ms.\nA deployment or a configuration update replaces every execution environment, so expect a wave of cold starts right after it.\nProvisioned concurrency removes cold starts for latency-critical functions; it is enabled nowhere yet.\n".to_string(),
+        ),
+        3 => doc(
+            format!("runbook-{other}-4xx-after-client-release.md"),
+            format!(
+                "# Runbook: 4XX spike after a mobile client release\n\nA new app version can send requests the {other} API rejects (`400 validation failed`, `401` for expired tokens).\nCheck the `4XXError` metric together with the user agent in the access logs: a single app version\ndominating the 4XX responses points at the client, not the backend. Contact #mobile; do not roll back the API.\n"
+            ),
+        ),
+        4 => doc(
+            format!("postmortem-{date}-search-cluster-yellow.md"),
+            format!(
+                "# Postmortem: search cluster yellow\n\n**Severity:** SEV-3\n\nThe OpenSearch domain behind {other} search went yellow after a node was replaced; replica shards were unassigned\nfor 25 minutes and query latency doubled. No data loss.\n\nAction items: dedicated master nodes, alarm on `ClusterStatus.yellow`.\n"
+            ),
+        ),
+        5 => doc(
+            "runbook-dynamodb-hot-partitions.md".to_string(),
+            format!(
+                "# Runbook: DynamoDB hot partitions\n\nThrottling while consumed capacity is well below provisioned capacity means one partition key gets too much traffic\n(seen on the `{other}` table during a flash sale). Use CloudWatch Contributor Insights to find the key; spread writes with a suffix.\n"
+            ),
+        ),
+        6 => doc(
+            format!("postmortem-{date}-{other}-bad-config-push.md"),
+            format!(
+                "# Postmortem: {other} feature flag misconfiguration\n\n**Severity:** SEV-3\n\nA feature flag in SSM Parameter Store (`/{}/{other}/feature-flags`) was set to an invalid JSON value; the {other} service\nfell back to defaults and showed the old checkout page for 20 minutes. Detected by a customer.\n\nAction items: schema validation for flags; flags changes need a review.\n",
+                draft.system().namer.style.env_word()
+            ),
+        ),
+        _ => doc(
+            "runbook-certificate-renewal.md".to_string(),
+            "# Runbook: certificate renewal\n\nPublic certificates of our own domains are issued by ACM and renew automatically (DNS validation).\nPartner APIs manage their own certificates; if a partner's certificate expires, calls fail with TLS errors and only the partner can fix it — use the fallback path and contact them.\n".to_string(),
+        ),
+    }
+}
+
+/// The knowledge base of one bundle: 1–4 documents, the relevant one only sometimes.
+pub fn pick_documents(rng: &mut SimRng, draft: &Draft, core: &Core) -> Vec<Doc> {
+    let mut documents = Vec::new();
+    if let Some(relevant) = &core.relevant_doc
+        && (core.doc_required || chance(rng, 0.55))
+    {
+        documents.push(relevant.clone());
+    }
+    let wanted = 1 + weighted(rng, &[2.0, 3.0, 2.0, 1.0]);
+    let mut tries = 0;
+    while documents.len() < wanted && tries < 20 {
+        tries += 1;
+        let which = range_i64(rng, 0, 7) as usize;
+        let candidate = distractor(rng, draft, which);
+        if !documents.iter().any(|d| d.file_name == candidate.file_name) {
+            documents.push(candidate);
+        }
+    }
+    documents
+}
+
+/// A generator seeded from a hash, for documents whose wording must not disturb the main random stream.
+trait FromSeed {
+    fn from_seed_u64(seed: u64) -> Self;
+}
+
+impl FromSeed for SimRng {
+    fn from_seed_u64(seed: u64) -> SimRng {
+        <SimRng as rand::SeedableRng>::seed_from_u64(seed)
+    }
+}
