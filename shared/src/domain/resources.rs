@@ -67,47 +67,34 @@ pub fn component_of_log_group(group: &str) -> String {
     last.to_string()
 }
 
-/// Lower-case word tokens of a name (`ReportsApiHandler-x_y` → reports, api, handler, x, y), for relating names.
-pub fn name_tokens(name: &str) -> Vec<String> {
-    let mut tokens = Vec::new();
-    let mut current = String::new();
-    let mut previous_lower = false;
-    for c in name.chars() {
-        if !c.is_ascii_alphanumeric() {
-            flush(&mut tokens, &mut current);
-            previous_lower = false;
-            continue;
-        }
-        if c.is_ascii_uppercase() && previous_lower {
-            flush(&mut tokens, &mut current);
-        }
-        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        current.push(c.to_ascii_lowercase());
-    }
-    flush(&mut tokens, &mut current);
-    tokens
-}
-
-fn flush(tokens: &mut Vec<String>, current: &mut String) {
-    if !current.is_empty() {
-        tokens.push(std::mem::take(current));
-    }
-}
-
-/// True when two names are the same resource as the report scoring sees it: case-insensitive, one containing the
-/// other as a whole word.
+/// The scoring spec's component match: case-insensitive, and either name contains the other as a whole word.
+///
+/// A whole word is an occurrence not glued to further letters or digits: at each end of the occurrence, the
+/// character outside and the character inside are not both alphanumeric. So hyphens, underscores, slashes, dots,
+/// colons and spaces separate words (`orders` matches `orders-table` and `arn:aws:dynamodb:...:table/orders`), but
+/// `orders` does not match `preorders` or `ordersTable`. An empty name matches nothing.
 pub fn same_resource(a: &str, b: &str) -> bool {
-    let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
-    !a.is_empty() && !b.is_empty() && (contains_word(&a, &b) || contains_word(&b, &a))
+    let (a, b) = (a.trim().to_lowercase(), b.trim().to_lowercase());
+    !a.is_empty() && !b.is_empty() && (contains_whole_word(&a, &b) || contains_whole_word(&b, &a))
 }
 
-fn contains_word(haystack: &str, needle: &str) -> bool {
-    let is_word = |c: char| c.is_ascii_alphanumeric();
-    haystack.match_indices(needle).any(|(at, _)| {
-        let before = haystack[..at].chars().next_back();
-        let after = haystack[at + needle.len()..].chars().next();
-        !before.is_some_and(is_word) && !after.is_some_and(is_word)
-    })
+fn contains_whole_word(haystack: &str, word: &str) -> bool {
+    let (Some(word_first), Some(word_last)) = (word.chars().next(), word.chars().next_back()) else { return false };
+    let glued =
+        |outside: Option<char>, inside: char| outside.is_some_and(char::is_alphanumeric) && inside.is_alphanumeric();
+    let mut from = 0;
+    // Every occurrence, overlapping ones included: an early one glued to a word must not hide a later valid one.
+    while let Some(offset) = haystack[from..].find(word) {
+        let start = from + offset;
+        let end = start + word.len();
+        let before = haystack[..start].chars().next_back();
+        let after = haystack[end..].chars().next();
+        if !glued(before, word_first) && !glued(after, word_last) {
+            return true;
+        }
+        from = start + word_first.len_utf8();
+    }
+    false
 }
 
 #[cfg(test)]
@@ -131,8 +118,7 @@ mod tests {
     }
 
     #[test]
-    fn tokens_and_matching() {
-        assert_eq!(name_tokens("ReportsApiHandler1A-x_y"), vec!["reports", "api", "handler1", "a", "x", "y"]);
+    fn names_match_as_whole_words() {
         assert!(same_resource("orders-table", "Orders"));
         assert!(same_resource("subscriptions-api-role", "subscriptions-api"));
         assert!(!same_resource("ordersx", "orders"));

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::resources::same_resource;
 use crate::contract::{Category, EvidenceSource, Hypothesis, Report, Status, Usage};
 
 /// How many leading hypotheses count for top-3.
@@ -46,7 +47,7 @@ impl RootCause {
         category_ok
             && std::iter::once(&self.component)
                 .chain(&self.aliases)
-                .any(|name| components_match(&hypothesis.component, name))
+                .any(|name| same_resource(&hypothesis.component, name))
     }
 }
 
@@ -114,7 +115,7 @@ impl Cost {
 /// Scores `report` against `answer`.
 pub fn score(report: &Report, answer: &Answer) -> Score {
     let herring_free = report.hypotheses.first().is_none_or(|top| {
-        !answer.forbidden_components.iter().any(|forbidden| components_match(&top.component, forbidden))
+        !answer.forbidden_components.iter().any(|forbidden| same_resource(&top.component, forbidden))
     });
     let cost = Cost::of(&report.usage);
     if answer.status == Status::Healthy {
@@ -148,36 +149,6 @@ pub fn score(report: &Report, answer: &Answer) -> Score {
         matched_rank: matched.map(|(index, _)| index + 1),
         cost,
     }
-}
-
-/// The scoring spec's component match: case-insensitive, and either name contains the other as a whole word.
-///
-/// A whole word is an occurrence not glued to further letters or digits: at each end of the occurrence, the
-/// character outside and the character inside are not both alphanumeric. So hyphens, underscores, slashes, dots,
-/// colons and spaces separate words (`orders` matches `orders-table` and `arn:aws:dynamodb:...:table/orders`), but
-/// `orders` does not match `preorders` or `ordersTable`. An empty name matches nothing.
-pub fn components_match(a: &str, b: &str) -> bool {
-    let (a, b) = (a.trim().to_lowercase(), b.trim().to_lowercase());
-    !a.is_empty() && !b.is_empty() && (contains_whole_word(&a, &b) || contains_whole_word(&b, &a))
-}
-
-fn contains_whole_word(haystack: &str, word: &str) -> bool {
-    let (Some(word_first), Some(word_last)) = (word.chars().next(), word.chars().next_back()) else { return false };
-    let glued =
-        |outside: Option<char>, inside: char| outside.is_some_and(char::is_alphanumeric) && inside.is_alphanumeric();
-    let mut from = 0;
-    // Every occurrence, overlapping ones included: an early one glued to a word must not hide a later valid one.
-    while let Some(offset) = haystack[from..].find(word) {
-        let start = from + offset;
-        let end = start + word.len();
-        let before = haystack[..start].chars().next_back();
-        let after = haystack[end..].chars().next();
-        if !glued(before, word_first) && !glued(after, word_last) {
-            return true;
-        }
-        from = start + word_first.len_utf8();
-    }
-    false
 }
 
 /// A share of applicable cases.
@@ -360,7 +331,7 @@ mod tests {
             ("注文", "注文api", false),
         ];
         for (a, b, expected) in cases {
-            assert_eq!(components_match(a, b), expected, "{a:?} vs {b:?}");
+            assert_eq!(same_resource(a, b), expected, "{a:?} vs {b:?}");
         }
     }
 

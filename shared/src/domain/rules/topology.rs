@@ -3,7 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::domain::resources::{name_tokens, names_in_text, same_resource};
+use crate::domain::evidence::terms::name_tokens;
+use crate::domain::resources::{names_in_text, same_resource};
 
 /// Resource names and which pairs are related.
 #[derive(Debug, Clone, Default)]
