@@ -2,6 +2,7 @@
 //! progress to any sink, so the integration tests run exactly what the binary runs.
 
 pub mod analyze;
+pub mod bench;
 pub mod eval;
 pub mod templates;
 
@@ -24,6 +25,8 @@ pub enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Analyse every bundle in a directory and score each report against its answer.json.
     Eval(eval::EvalArgs),
+    /// Benchmark the log template miner on 1M realistic lines, against drain3 in the same run.
+    Bench(bench::BenchArgs),
     /// Mine log templates from a log file (or a CSV column); one JSON object per record on stdout.
     Templates(templates::TemplatesArgs),
 }
@@ -49,5 +52,6 @@ pub async fn run(cli: Cli, out: &mut (dyn Write + Send), progress: Progress) -> 
         Command::Analyze(args) => analyze::run(args, out, progress).await,
         Command::Eval(args) => eval::run(args, out, progress).await,
         Command::Templates(args) => templates::run(args, out),
+        Command::Bench(args) => bench::run(args, out),
     }
 }
