@@ -4,6 +4,7 @@
 pub mod analyze;
 pub mod bench;
 pub mod eval;
+pub mod synth;
 pub mod templates;
 
 use std::io::Write;
@@ -25,6 +26,8 @@ pub enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Analyse every bundle in a directory and score each report against its answer.json.
     Eval(eval::EvalArgs),
+    /// Generate synthetic incident bundles (with answer.json) for development and evaluation.
+    Synth(synth::SynthArgs),
     /// Benchmark the log template miner on 1M realistic lines, against drain3 in the same run.
     Bench(bench::BenchArgs),
     /// Mine log templates from a log file (or a CSV column); one JSON object per record on stdout.
@@ -53,5 +56,6 @@ pub async fn run(cli: Cli, out: &mut (dyn Write + Send), progress: Progress) -> 
         Command::Eval(args) => eval::run(args, out, progress).await,
         Command::Templates(args) => templates::run(args, out),
         Command::Bench(args) => bench::run(args, out),
+        Command::Synth(args) => synth::run(args, out, &*progress),
     }
 }

@@ -24,6 +24,7 @@ mod traces;
 #[cfg(test)]
 mod tests;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -80,14 +81,15 @@ pub struct BundleSummary {
     pub seconds: f64,
 }
 
-pub fn run(args: SynthArgs) -> Result<(), String> {
+/// Runs `fa2 synth`, writing results (the `--list` table) to `out` and one progress line per bundle to `progress`.
+pub fn run(args: SynthArgs, out: &mut dyn Write, progress: &dyn Fn(&str)) -> Result<(), String> {
     if args.list {
         for kind in KINDS {
-            println!("{:<28} {}", kind.name, kind.description);
+            writeln!(out, "{:<28} {}", kind.name, kind.description).map_err(|e| e.to_string())?;
         }
         return Ok(());
     }
-    let out = args.out.ok_or("--out is required")?;
+    let dir = args.out.clone().ok_or("--out is required")?;
     if !(args.scale.is_finite() && args.scale > 0.0 && args.scale <= 1000.0) {
         return Err(format!("--scale must be in (0, 1000], got {}", args.scale));
     }
@@ -96,28 +98,11 @@ pub fn run(args: SynthArgs) -> Result<(), String> {
     } else {
         vec![find_kind(&args.kind).ok_or_else(|| format!("unknown kind {:?}; see `fa2 synth --list`", args.kind))?]
     };
-    let pins = Pins {
-        domain: match &args.domain {
-            Some(name) => Some(
-                naming::DOMAINS
-                    .iter()
-                    .copied()
-                    .find(|d| d.plural == name)
-                    .ok_or_else(|| format!("unknown domain {name:?}"))?,
-            ),
-            None => None,
-        },
-        naming: match &args.naming {
-            Some(name) => {
-                Some(naming::NamingStyle::parse(name).ok_or_else(|| format!("unknown naming style {name:?}"))?)
-            }
-            None => None,
-        },
-    };
+    let pins = pins(&args)?;
     if args.name.is_some() && (kinds.len() != 1 || args.count != 1) {
         return Err("--name needs a single --kind and --count 1".to_string());
     }
-    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     for kind in kinds {
         for index in 1..=args.count {
             let name = match &args.name {
@@ -125,9 +110,8 @@ pub fn run(args: SynthArgs) -> Result<(), String> {
                 None if args.count == 1 => format!("{}-{}", kind.name, args.seed),
                 None => format!("{}-{}-{index}", kind.name, args.seed),
             };
-            let dir = out.join(name);
-            let summary = generate(&dir, kind, bundle_seed(args.seed, kind, index), args.scale, &pins)?;
-            eprintln!(
+            let summary = generate(&dir.join(name), kind, bundle_seed(args.seed, kind, index), args.scale, &pins)?;
+            progress(&format!(
                 "fa2 synth: {} ({} input, {} log lines, {:.1} MB, {} series, {} traces, {} CloudTrail records) in {:.1}s",
                 summary.dir.display(),
                 summary.trigger,
@@ -137,10 +121,27 @@ pub fn run(args: SynthArgs) -> Result<(), String> {
                 summary.traces,
                 summary.trail_records,
                 summary.seconds
-            );
+            ));
         }
     }
     Ok(())
+}
+
+fn pins(args: &SynthArgs) -> Result<Pins, String> {
+    let domain = match &args.domain {
+        Some(name) => Some(naming::DOMAINS.iter().copied().find(|d| d.plural == name).ok_or_else(|| {
+            let known: Vec<&str> = naming::DOMAINS.iter().map(|d| d.plural).collect();
+            format!("unknown domain {name:?}; known: {}", known.join(", "))
+        })?),
+        None => None,
+    };
+    let naming = match &args.naming {
+        Some(name) => Some(naming::NamingStyle::parse(name).ok_or_else(|| {
+            format!("unknown naming style {name:?}; known: plain, env-prefix, env-suffix, cdk, camel")
+        })?),
+        None => None,
+    };
+    Ok(Pins { domain, naming })
 }
 
 /// The seed of one bundle: the same (seed, kind, index) always gives the same bundle.

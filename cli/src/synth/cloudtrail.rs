@@ -162,9 +162,10 @@ impl<'a> Trail<'a> {
                 (self.role_identity(rng, &company.iac_role, &session, at_ms), TERRAFORM_AGENT.to_string())
             }
             // CDK and CloudFormation changes are made by CloudFormation with the deployment's execution role.
-            Actor::Iac => {
-                (self.role_identity(rng, &company.iac_role, "AWSCloudFormation", at_ms), CLOUDFORMATION_AGENT.to_string())
-            }
+            Actor::Iac => (
+                self.role_identity(rng, &company.iac_role, "AWSCloudFormation", at_ms),
+                CLOUDFORMATION_AGENT.to_string(),
+            ),
         }
     }
 

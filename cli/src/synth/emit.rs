@@ -28,7 +28,12 @@ impl Sim<'_> {
             self.emit_edge(workload, execution, status);
         }
         if execution.sampled && self.traces.is_some() {
-            let trace = traces::build(&mut self.rng, sys, workload, execution, status);
+            // Trace ids get their own generator, so how many requests are sampled never changes the simulation.
+            let mut trace_rng =
+                <super::random::SimRng as rand::SeedableRng>::seed_from_u64(super::random::stable_hash(&[
+                    &execution.trace_id
+                ]));
+            let trace = traces::build(&mut trace_rng, sys, workload, execution, status);
             if let Some(writer) = self.traces.as_mut() {
                 // A failed trace write surfaces when the writer is flushed at the end.
                 let _ = writer.line(&trace);

@@ -119,6 +119,11 @@ fn site_for(draft: &Draft, workload: &Workload) -> CodeSite {
     }
 }
 
+/// The workload under study carries real traffic (so one minute of errors is more than a handful).
+fn busy(draft: &mut Draft, rng: &mut SimRng, target: usize) {
+    draft.workload_mut(target).rate_per_min *= uniform(rng, 1.6, 2.4);
+}
+
 fn slack(text: &str) -> Option<String> {
     Some(text.to_string())
 }
@@ -189,10 +194,12 @@ fn ddb_capacity_cut(draft: &mut Draft, rng: &mut SimRng) -> Core {
 
 fn bad_deploy_lambda(draft: &mut Draft, rng: &mut SimRng) -> Core {
     let target = draft.add(rng, Template::ApiLambda, Needs::default());
+    busy(draft, rng, target);
     let workload = draft.workload(target).clone();
     let Some(function) = workload.compute.lambda().cloned() else { return healthy_blip(draft, rng) };
     let version = if function.alias.is_some() { (function.version + 1).to_string() } else { "$LATEST".to_string() };
-    let candidates = [RouteKind::Get, RouteKind::List, RouteKind::Update];
+    // The broken route is a busy one: a regression nobody notices is not an incident.
+    let candidates = [RouteKind::Get, RouteKind::Get, RouteKind::List];
     let route = busiest_route(&workload, Some(*pick(rng, &candidates)));
     let variant = range_u32(rng, 0, 5) as usize;
     let at = draft.onset_ms - range_i64(rng, 5_000, 40_000);
@@ -209,7 +216,7 @@ fn bad_deploy_lambda(draft: &mut Draft, rng: &mut SimRng) -> Core {
         },
     );
     draft.fault(Fault::new(target, live, Effect::Deploy { label: version.clone() }));
-    draft.fault(Fault::new(target, live, Effect::Defect { route, variant, probability: uniform(rng, 0.6, 1.0) }));
+    draft.fault(Fault::new(target, live, Effect::Defect { route, variant, probability: uniform(rng, 0.8, 1.0) }));
     let report = describe(&Failure::CodeDefect { variant }, &site_for(draft, &workload));
     let route_def = &workload.routes[route];
     let alias_text = match &function.alias {
@@ -245,6 +252,7 @@ fn bad_deploy_lambda(draft: &mut Draft, rng: &mut SimRng) -> Core {
 fn iam_policy_detach(draft: &mut Draft, rng: &mut SimRng) -> Core {
     let template = if chance(rng, 0.7) { Template::ApiLambda } else { Template::QueueLambda };
     let target = draft.add(rng, template, Needs { table: true, ..Needs::default() });
+    busy(draft, rng, target);
     let workload = draft.workload(target).clone();
     let Some((dep, table)) = workload.table() else { return healthy_blip(draft, rng) };
     let mut denied: Vec<String> = Vec::new();
@@ -320,8 +328,9 @@ fn healthy_blip(draft: &mut Draft, rng: &mut SimRng) -> Core {
     let target = draft.add(rng, template, Needs { table: template == Template::ApiLambda, ..Needs::default() });
     let workload = draft.workload(target).clone();
     let dep = workload.table().map(|(d, _)| d).or(workload.database().map(|(d, _)| d)).unwrap_or(0);
-    let length_s = range_i64(rng, 25, 50);
-    let start = draft.onset_ms;
+    // The burst stays inside one minute, so exactly one datapoint is high.
+    let length_s = range_i64(rng, 25, 48);
+    let start = draft.onset_ms.div_euclid(60_000) * 60_000 + range_i64(rng, 2_000, 9_000);
     draft.fault(
         Fault::new(
             target,
@@ -335,7 +344,7 @@ fn healthy_blip(draft: &mut Draft, rng: &mut SimRng) -> Core {
         )
         .until(start + length_s * 1000),
     );
-    draft.workload_mut(target).rate_per_min *= uniform(rng, 1.2, 1.8);
+    busy(draft, rng, target);
     let notes = format!(
         "One-minute burst of transient connection resets in {} at {} ({length_s} s long); the alarm evaluates a single datapoint so it fired, and the metric was back to normal the next minute. Nothing changed, nothing to fix.",
         workload.name(),
@@ -472,6 +481,7 @@ fn memory_leak(draft: &mut Draft, rng: &mut SimRng) -> Core {
 fn dependency_timeout(draft: &mut Draft, rng: &mut SimRng) -> Core {
     let template = if chance(rng, 0.65) { Template::ApiLambda } else { Template::AlbEcs };
     let target = draft.add(rng, template, Needs { http: true, ..Needs::default() });
+    busy(draft, rng, target);
     let workload = draft.workload(target).clone();
     let Some((dep, http)) = workload.http().map(|(d, h)| (d, h.clone())) else { return healthy_blip(draft, rng) };
     if let Compute::Lambda(function) = &mut draft.workload_mut(target).compute
@@ -513,6 +523,7 @@ fn dependency_timeout(draft: &mut Draft, rng: &mut SimRng) -> Core {
 fn expired_credentials(draft: &mut Draft, rng: &mut SimRng) -> Core {
     let template = if chance(rng, 0.8) { Template::ApiLambda } else { Template::QueueLambda };
     let target = draft.add(rng, template, Needs { http: true, secret: true, ..Needs::default() });
+    busy(draft, rng, target);
     let workload = draft.workload(target).clone();
     let Some((dep, http)) = workload.http().map(|(d, h)| (d, h.clone())) else { return healthy_blip(draft, rng) };
     let Some(Dep::Secret(secret)) = http.secret.and_then(|i| workload.deps.get(i)).cloned() else {
@@ -621,6 +632,7 @@ fn concurrency_throttle(draft: &mut Draft, rng: &mut SimRng) -> Core {
 
 fn security_group_revoke(draft: &mut Draft, rng: &mut SimRng) -> Core {
     let target = draft.add(rng, Template::AlbEcs, Needs::default());
+    busy(draft, rng, target);
     let workload = draft.workload(target).clone();
     let (Some((dep, db)), Some(service)) =
         (workload.database().map(|(d, db)| (d, db.clone())), workload.compute.ecs().cloned())
@@ -677,7 +689,7 @@ fn security_group_revoke(draft: &mut Draft, rng: &mut SimRng) -> Core {
 
 fn poison_message(draft: &mut Draft, rng: &mut SimRng) -> Core {
     let target = draft.add(rng, Template::QueueLambda, Needs::default());
-    draft.workload_mut(target).rate_per_min *= uniform(rng, 1.2, 1.8);
+    busy(draft, rng, target);
     let workload = draft.workload(target).clone();
     let Some(queue) = workload.queue().cloned() else { return healthy_blip(draft, rng) };
     let variant = range_u32(rng, 0, 3) as usize;
@@ -713,6 +725,7 @@ fn poison_message(draft: &mut Draft, rng: &mut SimRng) -> Core {
 
 fn disk_full(draft: &mut Draft, rng: &mut SimRng) -> Core {
     let target = draft.add(rng, Template::AlbEcs, Needs::default());
+    busy(draft, rng, target);
     let workload = draft.workload(target).clone();
     let Some((dep, db)) = workload.database().map(|(d, db)| (d, db.clone())) else { return healthy_blip(draft, rng) };
     let fill_minutes = range_i64(rng, 25, 45).min((draft.onset_ms - draft.start_ms) / 60_000 - 5);
@@ -744,6 +757,7 @@ fn disk_full(draft: &mut Draft, rng: &mut SimRng) -> Core {
 
 fn config_change_timeout(draft: &mut Draft, rng: &mut SimRng) -> Core {
     let target = draft.add(rng, Template::ApiLambda, Needs { http: true, ..Needs::default() });
+    busy(draft, rng, target);
     let function_timeout_variant = chance(rng, 0.55);
     let (dep, http_name, timeout_before) = {
         let workload = draft.workload_mut(target);
@@ -864,6 +878,7 @@ fn planned_load_test(draft: &mut Draft, rng: &mut SimRng) -> Core {
 
 fn bad_deploy_ecs(draft: &mut Draft, rng: &mut SimRng) -> Core {
     let target = draft.add(rng, Template::AlbEcs, Needs::default());
+    busy(draft, rng, target);
     let workload = draft.workload(target).clone();
     let Some(service) = workload.compute.ecs().cloned() else { return healthy_blip(draft, rng) };
     let revision = service.revision + 1;
@@ -916,6 +931,7 @@ fn bad_deploy_ecs(draft: &mut Draft, rng: &mut SimRng) -> Core {
 fn dns_failure(draft: &mut Draft, rng: &mut SimRng) -> Core {
     let template = if chance(rng, 0.6) { Template::ApiLambda } else { Template::AlbEcs };
     let target = draft.add(rng, template, Needs { internal_http: true, ..Needs::default() });
+    busy(draft, rng, target);
     let workload = draft.workload(target).clone();
     let Some((dep, http)) = workload.http().map(|(d, h)| (d, h.clone())) else { return healthy_blip(draft, rng) };
     let zone = http.host.split_once('.').map(|(_, zone)| zone.to_string()).unwrap_or_default();
@@ -969,6 +985,7 @@ fn dns_failure(draft: &mut Draft, rng: &mut SimRng) -> Core {
 fn tls_cert_expiry(draft: &mut Draft, rng: &mut SimRng) -> Core {
     let template = if chance(rng, 0.6) { Template::ApiLambda } else { Template::AlbEcs };
     let target = draft.add(rng, template, Needs { http: true, ..Needs::default() });
+    busy(draft, rng, target);
     let workload = draft.workload(target).clone();
     let Some((dep, http)) = workload.http().map(|(d, h)| (d, h.clone())) else { return healthy_blip(draft, rng) };
     draft.fault(Fault::new(

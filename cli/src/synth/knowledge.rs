@@ -280,11 +280,13 @@ pub fn pick_documents(rng: &mut SimRng, draft: &Draft, core: &Core) -> Vec<Doc> 
     }
     let wanted = 1 + weighted(rng, &[2.0, 3.0, 2.0, 1.0]);
     let mut tries = 0;
+    let mut kinds_used: Vec<usize> = Vec::new();
     while documents.len() < wanted && tries < 20 {
         tries += 1;
         let which = range_i64(rng, 0, 7) as usize;
         let candidate = distractor(rng, draft, which);
-        if !documents.iter().any(|d| d.file_name == candidate.file_name) {
+        if !kinds_used.contains(&which) && !documents.iter().any(|d| d.file_name == candidate.file_name) {
+            kinds_used.push(which);
             documents.push(candidate);
         }
     }

@@ -1539,7 +1539,8 @@ fn init_workload(
         queue: None,
         db: None,
         edge: edge_ids(metrics, workload),
-        sample_rate: (1.3 / expected).min(0.35),
+        // About one sampled trace every two minutes per workload, whatever the scale.
+        sample_rate: (0.6 / expected).min(0.2),
         phase: uniform(rng, 0.0, std::f64::consts::TAU),
         clients,
         job_offset_s: rng.random_range_i64(2, 50),
