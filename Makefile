@@ -1,13 +1,26 @@
 # FA2-rs: an index of one-line commands. `make demo` and `make test` are the two the README promises.
-.PHONY: demo test build lint fmt validate-asl
+.PHONY: demo test build lint fmt validate-asl eval bench
 
 # Analyse the bundled example incident offline with the production state machine.
 demo:
 	cargo run --quiet -p fa2 -- analyze
 
-# Everything CI runs: formatting, lints, all tests, and the ASL definition through asl-validator.
+# Everything CI runs: formatting, lints, the ASL definition through asl-validator, all tests, and an evaluation of
+# the analyzer over the project's own example incidents.
 test: lint validate-asl
 	cargo test --workspace
+	cargo run --quiet -p fa2 -- eval examples
+
+# Score the analyzer on the shared development incidents and a fresh synthetic corpus (17 kinds x 4).
+eval:
+	cargo run --quiet --release -p fa2 -- eval ../shared/incidents
+	rm -rf target/corpus && cargo run --quiet --release -p fa2 -- synth --out target/corpus --kind all --count 4 --seed 1000
+	cargo run --quiet --release -p fa2 -- eval target/corpus
+
+# The template miner on 1M lines against drain3 (installed into .venv from PyPI).
+bench:
+	test -x .venv/bin/python || (python3 -m venv .venv && .venv/bin/pip install --quiet drain3)
+	cargo run --quiet --release -p fa2 -- bench --python .venv/bin/python
 
 build:
 	cargo build --workspace

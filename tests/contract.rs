@@ -42,7 +42,12 @@ fn every_task_placeholder_has_a_function_crate_and_every_loop_crate_a_placeholde
     for name in &names {
         let manifest = workspace().join("functions").join(kebab(name)).join("Cargo.toml");
         let text = std::fs::read_to_string(&manifest).unwrap_or_else(|e| panic!("{}: {e}", manifest.display()));
-        assert!(text.contains(&format!("name = \"{}\"", kebab(name))), "{} names its package {}", manifest.display(), kebab(name));
+        assert!(
+            text.contains(&format!("name = \"{}\"", kebab(name))),
+            "{} names its package {}",
+            manifest.display(),
+            kebab(name)
+        );
     }
     let crates: BTreeSet<String> = std::fs::read_dir(workspace().join("functions"))
         .unwrap()
@@ -62,7 +67,7 @@ fn every_error_name_in_the_definition_is_one_we_raise_or_a_service_name() {
         assert!(known, "ErrorEquals names {name:?}, which is neither in ERROR_TYPES nor a States./Lambda. error");
     }
     for name in ERROR_TYPES.iter().filter(|n| **n != "Fa2.InvalidInput") {
-        let used = machine().error_equals_names().iter().any(|n| n == name) ;
+        let used = machine().error_equals_names().iter().any(|n| n == name);
         let caught_by_all = machine().error_equals_names().iter().any(|n| n == "States.ALL");
         assert!(used || caught_by_all, "{name} is neither retried nor caught");
     }
@@ -98,7 +103,10 @@ fn every_task_retries_transient_errors_with_jitter_and_catches_everything() {
             "{name} retries Fa2.Transient with backoff and full jitter"
         );
         let catches = task["Catch"].as_array().unwrap_or_else(|| panic!("{name} has no Catch"));
-        assert!(catches.iter().any(|c| c["ErrorEquals"].as_array().unwrap().iter().any(|e| e == "States.ALL")), "{name} catches States.ALL");
+        assert!(
+            catches.iter().any(|c| c["ErrorEquals"].as_array().unwrap().iter().any(|e| e == "States.ALL")),
+            "{name} catches States.ALL"
+        );
     }
 }
 

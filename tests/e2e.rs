@@ -75,7 +75,15 @@ async fn analyze_json_prints_exactly_the_report_on_stdout_and_progress_elsewhere
 async fn max_cycles_bounds_the_loop() {
     let out = tempfile::tempdir().unwrap();
     let (result, stdout, _) = cli(&[
-        "analyze", "--format", "json", "--max-cycles", "1", "--out", out.path().to_str().unwrap(), "--time-scale", "0",
+        "analyze",
+        "--format",
+        "json",
+        "--max-cycles",
+        "1",
+        "--out",
+        out.path().to_str().unwrap(),
+        "--time-scale",
+        "0",
     ])
     .await;
     result.unwrap();
@@ -128,7 +136,8 @@ async fn a_rejected_input_still_ends_in_a_report_that_says_why() {
 async fn templates_prints_one_record_per_input_line_in_order() {
     let scratch = tempfile::tempdir().unwrap();
     let log = scratch.path().join("app.log");
-    std::fs::write(&log, "Connection from 10.0.0.1 closed\nConnection from 10.0.0.2 closed\nDisk /dev/sda1 is full\n").unwrap();
+    std::fs::write(&log, "Connection from 10.0.0.1 closed\nConnection from 10.0.0.2 closed\nDisk /dev/sda1 is full\n")
+        .unwrap();
     let (result, stdout, _) = cli(&["templates", log.to_str().unwrap()]).await;
     result.unwrap();
     let rows: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();

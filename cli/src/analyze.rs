@@ -89,7 +89,12 @@ fn progress_line(event: &HistoryEvent) -> Option<String> {
 
 /// Every event: elapsed time, type, state, scope, and error or retry details.
 fn trace_line(event: &HistoryEvent) -> String {
-    let mut line = format!("{:>7.1}s  {:<28} {}", seconds(event), format!("{:?}", event.kind), event.state.as_deref().unwrap_or(""));
+    let mut line = format!(
+        "{:>7.1}s  {:<28} {}",
+        seconds(event),
+        format!("{:?}", event.kind),
+        event.state.as_deref().unwrap_or("")
+    );
     if let Some(scope) = &event.scope {
         line.push_str(&format!("  [{scope}]"));
     }

@@ -49,7 +49,10 @@ pub fn run(args: BenchArgs, out: &mut (dyn Write + Send)) -> Result<(), String> 
     let miner_kib = rss_kib().saturating_sub(rss_before);
     let ours = lines.len() as f64 / seconds;
     let say = |out: &mut (dyn Write + Send), text: String| writeln!(out, "{text}").map_err(|e| e.to_string());
-    say(out, format!("lines: {} ({:.1} MB), from {} Loghub-2k messages", lines.len(), bytes as f64 / 1e6, seeds.len()))?;
+    say(
+        out,
+        format!("lines: {} ({:.1} MB), from {} Loghub-2k messages", lines.len(), bytes as f64 / 1e6, seeds.len()),
+    )?;
     say(
         out,
         format!(
@@ -70,12 +73,25 @@ pub fn run(args: BenchArgs, out: &mut (dyn Write + Send)) -> Result<(), String> 
         Ok(output) if output.status.success() => {
             let text = String::from_utf8_lossy(&output.stdout);
             let fields: Vec<f64> = text.split_whitespace().filter_map(|f| f.parse().ok()).collect();
-            let (secs, peak, templates) = (fields.first().copied().unwrap_or(f64::NAN), fields.get(1).copied().unwrap_or(0.0), fields.get(2).copied().unwrap_or(0.0));
+            let (secs, peak, templates) = (
+                fields.first().copied().unwrap_or(f64::NAN),
+                fields.get(1).copied().unwrap_or(0.0),
+                fields.get(2).copied().unwrap_or(0.0),
+            );
             let theirs = lines.len() as f64 / secs;
-            say(out, format!("drain3:    {secs:.2} s, {theirs:.0} lines/s, {templates:.0} templates, process peak {:.1} MB", peak / 1024.0))?;
+            say(
+                out,
+                format!(
+                    "drain3:    {secs:.2} s, {theirs:.0} lines/s, {templates:.0} templates, process peak {:.1} MB",
+                    peak / 1024.0
+                ),
+            )?;
             say(out, format!("speed-up:  {:.1}x", ours / theirs))
         }
-        Ok(output) => say(out, format!("drain3: not run ({})", String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or("failed"))),
+        Ok(output) => say(
+            out,
+            format!("drain3: not run ({})", String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or("failed")),
+        ),
         Err(e) => say(out, format!("drain3: not run ({}: {e}); install it with `pip install drain3`", args.python)),
     }
 }
@@ -84,11 +100,15 @@ pub fn run(args: BenchArgs, out: &mut (dyn Write + Send)) -> Result<(), String> 
 fn loghub_messages(dir: &Path) -> Result<Vec<String>, String> {
     let mut messages = Vec::new();
     let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "csv")).collect();
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
     files.sort();
     for file in files {
         let mut reader = csv::Reader::from_path(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-        let column = reader.headers().map_err(|e| format!("{}: {e}", file.display()))?.iter().position(|h| h == "Content");
+        let column =
+            reader.headers().map_err(|e| format!("{}: {e}", file.display()))?.iter().position(|h| h == "Content");
         let Some(column) = column else { continue };
         for record in reader.records().flatten() {
             messages.push(record.get(column).unwrap_or_default().to_string());

@@ -46,7 +46,8 @@ pub async fn run(args: EvalArgs, out: &mut (dyn Write + Send), progress: Progres
     if args.json {
         let scores: Vec<Score> = rows.iter().map(|r| r.score.clone()).collect();
         let json = serde_json::json!({"bundles": rows, "summary": summarize(&scores)});
-        writeln!(out, "{}", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        writeln!(out, "{}", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
     } else {
         write_table(out, &rows).map_err(|e| e.to_string())?;
     }
@@ -74,7 +75,8 @@ fn bundles_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 async fn evaluate(bundle: &Path, work: &Path, name: String) -> Result<Row, String> {
-    let answer_text = std::fs::read_to_string(bundle.join("answer.json")).map_err(|e| format!("{name}/answer.json: {e}"))?;
+    let answer_text =
+        std::fs::read_to_string(bundle.join("answer.json")).map_err(|e| format!("{name}/answer.json: {e}"))?;
     let answer: Answer = serde_json::from_str(&answer_text).map_err(|e| format!("{name}/answer.json: {e}"))?;
     let copy = work.join("bundle");
     copy_without_answer(bundle, &copy).map_err(|e| format!("cannot copy {name}: {e}"))?;
@@ -96,7 +98,14 @@ async fn evaluate(bundle: &Path, work: &Path, name: String) -> Result<Row, Strin
         .first()
         .map(|h| format!("{} {} {:.2}", h.component, h.category, h.confidence))
         .unwrap_or_else(|| "-".into());
-    Ok(Row { bundle: name, status: report.status.as_str().into(), top, score: score(&report, &answer), schema_errors, wall_ms })
+    Ok(Row {
+        bundle: name,
+        status: report.status.as_str().into(),
+        top,
+        score: score(&report, &answer),
+        schema_errors,
+        wall_ms,
+    })
 }
 
 /// Copies a bundle directory without its `answer.json`, so the analyzer cannot read it.
@@ -122,21 +131,42 @@ fn mark(value: bool) -> &'static str {
 }
 
 fn write_table(out: &mut (dyn Write + Send), rows: &[Row]) -> std::io::Result<()> {
-    writeln!(out, "{:<34} {:<22} {:<5} {:<5} {:<8} {:<8} {:<7} {:>7} {:>6} {:>5}  top hypothesis", "bundle", "status", "top1", "top3", "evidence", "herring", "healthy", "ms", "cycles", "calls")?;
+    writeln!(
+        out,
+        "{:<34} {:<22} {:<5} {:<5} {:<8} {:<8} {:<7} {:>7} {:>6} {:>5}  top hypothesis",
+        "bundle", "status", "top1", "top3", "evidence", "herring", "healthy", "ms", "cycles", "calls"
+    )?;
     for row in rows {
         let s = &row.score;
-        let (top1, top3, evidence) = if s.is_root_cause_case() { (mark(s.top1), mark(s.top3), mark(s.evidence)) } else { ("-", "-", "-") };
+        let (top1, top3, evidence) =
+            if s.is_root_cause_case() { (mark(s.top1), mark(s.top3), mark(s.evidence)) } else { ("-", "-", "-") };
         let healthy = s.healthy.map_or("-", mark);
         writeln!(
             out,
             "{:<34} {:<22} {:<5} {:<5} {:<8} {:<8} {:<7} {:>7} {:>6} {:>5}  {}{}",
-            row.bundle, row.status, top1, top3, evidence, mark(s.herring_free), healthy, row.wall_ms, s.cost.cycles, s.cost.tool_calls, row.top,
-            if row.schema_errors.is_empty() { String::new() } else { format!("  SCHEMA: {}", row.schema_errors.join("; ")) }
+            row.bundle,
+            row.status,
+            top1,
+            top3,
+            evidence,
+            mark(s.herring_free),
+            healthy,
+            row.wall_ms,
+            s.cost.cycles,
+            s.cost.tool_calls,
+            row.top,
+            if row.schema_errors.is_empty() {
+                String::new()
+            } else {
+                format!("  SCHEMA: {}", row.schema_errors.join("; "))
+            }
         )?;
     }
     let scores: Vec<Score> = rows.iter().map(|r| r.score.clone()).collect();
     let summary = summarize(&scores);
-    let rate = |r: &shared::domain::score::Rate| format!("{}/{} ({})", r.hits, r.cases, r.fraction().map_or("-".into(), |f| format!("{:.0}%", f * 100.0)));
+    let rate = |r: &shared::domain::score::Rate| {
+        format!("{}/{} ({})", r.hits, r.cases, r.fraction().map_or("-".into(), |f| format!("{:.0}%", f * 100.0)))
+    };
     let mut times: Vec<u64> = rows.iter().map(|r| r.wall_ms).collect();
     times.sort_unstable();
     let p50 = times.get(times.len() / 2).copied().unwrap_or(0);

@@ -35,10 +35,9 @@ pub fn run(args: TemplatesArgs, out: &mut (dyn Write + Send)) -> Result<(), Stri
         Some(column) => {
             let mut reader = csv::Reader::from_reader(file);
             let headers = reader.headers().map_err(|e| format!("{name}: cannot read the CSV header: {e}"))?;
-            let index = headers
-                .iter()
-                .position(|h| h == column)
-                .ok_or_else(|| format!("{name}: no column {column:?}; the header has {:?}", headers.iter().collect::<Vec<_>>()))?;
+            let index = headers.iter().position(|h| h == column).ok_or_else(|| {
+                format!("{name}: no column {column:?}; the header has {:?}", headers.iter().collect::<Vec<_>>())
+            })?;
             reader
                 .records()
                 .enumerate()

@@ -114,36 +114,51 @@ struct Parts {
 fn handlers(parts: &Parts) -> statemachine::Handlers {
     let mut map: statemachine::Handlers = HashMap::new();
     let p = parts.clone();
-    map.insert("Prepare".into(), step(move |request: PrepareRequest| {
-        let config = p.config.clone();
-        async move { ops::prepare(request, &config, Utc::now()) }
-    }));
+    map.insert(
+        "Prepare".into(),
+        step(move |request: PrepareRequest| {
+            let config = p.config.clone();
+            async move { ops::prepare(request, &config, Utc::now()) }
+        }),
+    );
     let p = parts.clone();
-    map.insert("Think".into(), step(move |request: ThinkRequest| {
-        let brain = p.brain.clone();
-        async move { ops::think(request, brain.as_ref()).await }
-    }));
+    map.insert(
+        "Think".into(),
+        step(move |request: ThinkRequest| {
+            let brain = p.brain.clone();
+            async move { ops::think(request, brain.as_ref()).await }
+        }),
+    );
     for tool in ToolName::ALL {
         let p = parts.clone();
-        map.insert(tool.state_name().into(), step(move |request: ToolRequest| {
-            let (toolbox, blobs) = (p.toolbox.clone(), p.blobs.clone());
-            async move { ops::tool(request, tool, &toolbox, blobs.as_ref()).await }
-        }));
+        map.insert(
+            tool.state_name().into(),
+            step(move |request: ToolRequest| {
+                let (toolbox, blobs) = (p.toolbox.clone(), p.blobs.clone());
+                async move { ops::tool(request, tool, &toolbox, blobs.as_ref()).await }
+            }),
+        );
     }
     map.insert("Observe".into(), step(|state: ExecutionState| async move { ops::observe(state) }));
     let p = parts.clone();
-    map.insert("Finalize".into(), step(move |state: ExecutionState| {
-        let brain = p.brain.clone();
-        async move { ops::finalize(state, brain.as_ref(), Utc::now()).await }
-    }));
+    map.insert(
+        "Finalize".into(),
+        step(move |state: ExecutionState| {
+            let brain = p.brain.clone();
+            async move { ops::finalize(state, brain.as_ref(), Utc::now()).await }
+        }),
+    );
     let p = parts.clone();
-    map.insert("Notify".into(), step(move |state: ExecutionState| {
-        let (blobs, output) = (p.blobs.clone(), p.output.clone());
-        async move {
-            let notifiers: [&dyn Notifier; 1] = [output.as_ref()];
-            ops::notify(state, blobs.as_ref(), &notifiers, Utc::now()).await
-        }
-    }));
+    map.insert(
+        "Notify".into(),
+        step(move |state: ExecutionState| {
+            let (blobs, output) = (p.blobs.clone(), p.output.clone());
+            async move {
+                let notifiers: [&dyn Notifier; 1] = [output.as_ref()];
+                ops::notify(state, blobs.as_ref(), &notifiers, Utc::now()).await
+            }
+        }),
+    );
     map
 }
 
@@ -172,8 +187,9 @@ where
     Fut: Future<Output = Result<O>> + Send + 'static,
 {
     async fn invoke(&self, input: Value) -> std::result::Result<Value, TaskFailure> {
-        let request: I = serde_json::from_value(input)
-            .map_err(|e| TaskFailure::from(Fa2Error::invalid(format!("the step's input does not match its contract: {e}"))))?;
+        let request: I = serde_json::from_value(input).map_err(|e| {
+            TaskFailure::from(Fa2Error::invalid(format!("the step's input does not match its contract: {e}")))
+        })?;
         let output = (self.op)(request).await.map_err(TaskFailure::from)?;
         serde_json::to_value(output).map_err(|e| TaskFailure { error: "Fa2.Upstream".into(), cause: e.to_string() })
     }

@@ -146,11 +146,8 @@ fn parse_alarm_detail(detail: &Map<String, Value>, path: &str) -> Result<AlarmSu
         .and_then(|text| serde_json::from_str::<Value>(text).ok())
         .and_then(|data| data.get("threshold").and_then(Value::as_f64));
     let configuration = detail.get("configuration");
-    let description = configuration
-        .and_then(|c| c.get("description"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let description =
+        configuration.and_then(|c| c.get("description")).and_then(Value::as_str).unwrap_or_default().to_string();
     let metrics = configuration
         .and_then(|c| c.get("metrics"))
         .and_then(Value::as_array)
@@ -203,13 +200,16 @@ fn parse_slack_form(form: &Map<String, Value>, now: DateTime<Utc>) -> Result<Par
             let detail = alarm.get("detail").and_then(Value::as_object).unwrap_or(alarm);
             Some(parse_alarm_detail(detail, "alarm")?)
         }
-        Some(other) => return Err(Fa2Error::invalid(format!("\"alarm\" must be an object, found {}", json_type(other)))),
+        Some(other) => {
+            return Err(Fa2Error::invalid(format!("\"alarm\" must be an object, found {}", json_type(other))));
+        }
     };
     let slack = match form.get("slack") {
         None | Some(Value::Null) => None,
-        Some(value) => Some(serde_json::from_value::<SlackThread>(value.clone()).map_err(|e| {
-            Fa2Error::invalid(format!("\"slack\" must be {{channel, threadTs, user}}: {e}"))
-        })?),
+        Some(value) => Some(
+            serde_json::from_value::<SlackThread>(value.clone())
+                .map_err(|e| Fa2Error::invalid(format!("\"slack\" must be {{channel, threadTs, user}}: {e}")))?,
+        ),
     };
     Ok(ParsedInput {
         trigger: Trigger {
@@ -309,15 +309,27 @@ mod tests {
         check_rejects(json!({"hello": 1}), "has no \"source\"");
         check_rejects(json!({"source": "aws.ec2"}), "source \"aws.ec2\"");
         check_rejects(json!({"source": "aws.cloudwatch", "detail-type": "x"}), "detail-type");
-        check_rejects(json!({"source": "aws.cloudwatch", "detail-type": "CloudWatch Alarm State Change",
-            "detail": {"state": {}}}), "detail.alarmName");
+        check_rejects(
+            json!({"source": "aws.cloudwatch", "detail-type": "CloudWatch Alarm State Change",
+            "detail": {"state": {}}}),
+            "detail.alarmName",
+        );
         check_rejects(json!({"source": "fa2.slack", "endTime": "2026-07-10T09:05:00Z"}), "\"startTime\"");
-        check_rejects(json!({"source": "fa2.slack", "startTime": "2026-07-10T10:00:00Z",
-            "endTime": "2026-07-10T09:00:00Z"}), "must be before endTime");
-        check_rejects(json!({"source": "fa2.slack", "startTime": "2026-07-01T10:00:00Z",
-            "endTime": "2026-07-10T09:00:00Z"}), "longer than 24 hours");
-        check_rejects(json!({"source": "fa2.slack", "startTime": "2027-07-01T10:00:00Z",
-            "endTime": "2027-07-01T11:00:00Z"}), "in the future");
+        check_rejects(
+            json!({"source": "fa2.slack", "startTime": "2026-07-10T10:00:00Z",
+            "endTime": "2026-07-10T09:00:00Z"}),
+            "must be before endTime",
+        );
+        check_rejects(
+            json!({"source": "fa2.slack", "startTime": "2026-07-01T10:00:00Z",
+            "endTime": "2026-07-10T09:00:00Z"}),
+            "longer than 24 hours",
+        );
+        check_rejects(
+            json!({"source": "fa2.slack", "startTime": "2027-07-01T10:00:00Z",
+            "endTime": "2027-07-01T11:00:00Z"}),
+            "in the future",
+        );
         let mut input = alarm_event();
         input["overrides"] = json!({"maxAgentCycles": 0});
         check_rejects(input.clone(), "overrides.maxAgentCycles");

@@ -4,7 +4,7 @@ pub mod budget;
 pub mod evidence;
 pub mod input;
 pub mod render;
+pub mod resources;
 pub mod rules;
 pub mod score;
 pub mod validate;
-pub mod resources;

@@ -18,13 +18,21 @@ pub fn names_in_text(text: &str) -> Vec<String> {
 }
 
 fn looks_like_resource(token: &str) -> bool {
-    if token.len() < 3 || token.len() > 200 || token.contains("://") || !token.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+    if token.len() < 3
+        || token.len() > 200
+        || token.contains("://")
+        || !token.starts_with(|c: char| c.is_ascii_alphanumeric())
+    {
         return false;
     }
     if !token.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/')) {
         return false;
     }
-    if is_region(token) || is_runtime(token) || PRODUCT_NAMES.iter().any(|p| p.eq_ignore_ascii_case(token)) || token.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') {
+    if is_region(token)
+        || is_runtime(token)
+        || PRODUCT_NAMES.iter().any(|p| p.eq_ignore_ascii_case(token))
+        || token.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+    {
         return false;
     }
     let separated = token.contains(['-', '_']) && token.chars().any(|c| c.is_ascii_alphabetic());
@@ -36,9 +44,30 @@ fn looks_like_resource(token: &str) -> bool {
 
 /// CamelCase words that name AWS services and common products, not resources.
 const PRODUCT_NAMES: [&str; 24] = [
-    "DynamoDB", "CloudWatch", "CloudTrail", "CloudFormation", "CloudFront", "EventBridge", "ElastiCache",
-    "OpenSearch", "ElasticSearch", "SageMaker", "StepFunctions", "AppSync", "CodeDeploy", "CodePipeline",
-    "CodeBuild", "GitHub", "GitLab", "JavaScript", "TypeScript", "PostgreSQL", "MySQL", "MongoDB", "NodeJS", "DocumentDB",
+    "DynamoDB",
+    "CloudWatch",
+    "CloudTrail",
+    "CloudFormation",
+    "CloudFront",
+    "EventBridge",
+    "ElastiCache",
+    "OpenSearch",
+    "ElasticSearch",
+    "SageMaker",
+    "StepFunctions",
+    "AppSync",
+    "CodeDeploy",
+    "CodePipeline",
+    "CodeBuild",
+    "GitHub",
+    "GitLab",
+    "JavaScript",
+    "TypeScript",
+    "PostgreSQL",
+    "MySQL",
+    "MongoDB",
+    "NodeJS",
+    "DocumentDB",
 ];
 
 fn is_region(token: &str) -> bool {
@@ -52,14 +81,18 @@ fn is_region(token: &str) -> bool {
 fn is_runtime(token: &str) -> bool {
     const RUNTIMES: [&str; 7] = ["nodejs", "python", "java", "ruby", "dotnet", "provided", "go1"];
     let lower = token.to_ascii_lowercase();
-    RUNTIMES.iter().any(|r| lower.starts_with(r) && lower[r.len()..].chars().all(|c| c.is_ascii_digit() || c == '.' || c == 'x'))
+    RUNTIMES
+        .iter()
+        .any(|r| lower.starts_with(r) && lower[r.len()..].chars().all(|c| c.is_ascii_digit() || c == '.' || c == 'x'))
 }
 
 /// The component a log group belongs to: `/aws/lambda/orders-api` → `orders-api`, `/ecs/checkout` → `checkout`,
 /// `/aws/apigateway/orders-api-access` → `orders-api`, `API-Gateway-Execution-Logs_abc123/prod` → the API id.
 pub fn component_of_log_group(group: &str) -> String {
     let trimmed = group.trim_end_matches('/');
-    if let Some(rest) = trimmed.strip_prefix("API-Gateway-Execution-Logs_").or_else(|| trimmed.strip_prefix("API-Gateway-Access-Logs_")) {
+    if let Some(rest) =
+        trimmed.strip_prefix("API-Gateway-Execution-Logs_").or_else(|| trimmed.strip_prefix("API-Gateway-Access-Logs_"))
+    {
         return rest.split('/').next().unwrap_or(rest).to_string();
     }
     let last = trimmed.rsplit('/').next().unwrap_or(trimmed);

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::resources::same_resource;
 use crate::contract::{Category, EvidenceSource, Hypothesis, Report, Status, Usage};
+use crate::domain::resources::same_resource;
 
 /// How many leading hypotheses count for top-3.
 const TOP_N: usize = 3;

@@ -86,7 +86,11 @@ fn read_json_object(path: &Path) -> Result<Value> {
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| Fa2Error::invalid(format!("{}: malformed JSON: {e}", path.display())))?;
     if !value.is_object() {
-        return Err(Fa2Error::invalid(format!("{}: must be a JSON object, found {}", path.display(), json_type(&value))));
+        return Err(Fa2Error::invalid(format!(
+            "{}: must be a JSON object, found {}",
+            path.display(),
+            json_type(&value)
+        )));
     }
     Ok(value)
 }
@@ -192,7 +196,6 @@ fn explain(line: &[u8], rules: &[FieldRule], fallback: impl FnOnce() -> String) 
     }
     fallback()
 }
-
 
 fn parse_log_event(line: &[u8]) -> Result<LogEvent, String> {
     serde_json::from_slice(line).map_err(|e| explain(line, &LOG_EVENT_RULES, || e.to_string()))

@@ -16,7 +16,8 @@ pub struct OutputDir {
 #[async_trait]
 impl Notifier for OutputDir {
     async fn publish(&self, report: &Report, markdown: &str) -> Result<String> {
-        let write_error = |e: std::io::Error| Fa2Error::Upstream(format!("cannot write to {}: {e}", self.dir.display()));
+        let write_error =
+            |e: std::io::Error| Fa2Error::Upstream(format!("cannot write to {}: {e}", self.dir.display()));
         tokio::fs::create_dir_all(&self.dir).await.map_err(write_error)?;
         let json = serde_json::to_vec_pretty(report).map_err(|e| Fa2Error::Upstream(format!("report JSON: {e}")))?;
         tokio::fs::write(self.dir.join("report.json"), json).await.map_err(write_error)?;

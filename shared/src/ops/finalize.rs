@@ -61,8 +61,12 @@ fn assemble(
 
 fn cut_short(language: Language, failure: &StepFailure) -> String {
     match language {
-        Language::En => format!("The analysis was cut short by a failed step ({}: {}).", failure.error, failure.message()),
-        Language::Ja => format!("ステップの失敗により分析は途中で終了しました（{}: {}）。", failure.error, failure.message()),
+        Language::En => {
+            format!("The analysis was cut short by a failed step ({}: {}).", failure.error, failure.message())
+        }
+        Language::Ja => {
+            format!("ステップの失敗により分析は途中で終了しました（{}: {}）。", failure.error, failure.message())
+        }
     }
 }
 

@@ -29,10 +29,10 @@ pub async fn notify(
     let report = match (state.report, &state.run) {
         (Some(report), _) => report,
         (None, run) => {
-            let failure = state.failure.clone().unwrap_or(StepFailure {
-                error: "Fa2.Upstream".into(),
-                cause: "no report was produced".into(),
-            });
+            let failure = state
+                .failure
+                .clone()
+                .unwrap_or(StepFailure { error: "Fa2.Upstream".into(), cause: "no report was produced".into() });
             let mut report = failure_report(&state.input, Some(&failure), now);
             if let Some(run) = run {
                 report.run_id = run.run_id.clone();

@@ -104,7 +104,9 @@ mod tests {
         let notebook = next.notebook.unwrap();
         assert_eq!((notebook.cycle, notebook.tool_calls), (1, 2));
         assert_eq!(notebook.thoughts, vec!["look at logs"]);
-        assert!(matches!(&notebook.observations[1].outcome, ToolOutcome::Failed { feedback } if feedback.contains("timeout")));
+        assert!(
+            matches!(&notebook.observations[1].outcome, ToolOutcome::Failed { feedback } if feedback.contains("timeout"))
+        );
         assert!(next.decision.is_none() && next.results.is_none());
     }
 
@@ -117,6 +119,9 @@ mod tests {
         assert!(notebook.observations.len() <= MAX_OBSERVATIONS);
         assert_eq!(notebook.tool_calls, 60, "every call is still counted");
         let newest = notebook.observations.last().unwrap();
-        assert!(matches!(&newest.outcome, ToolOutcome::Ok { digest, .. } if !digest.text.is_empty()), "newest keep their text");
+        assert!(
+            matches!(&newest.outcome, ToolOutcome::Ok { digest, .. } if !digest.text.is_empty()),
+            "newest keep their text"
+        );
     }
 }

@@ -48,8 +48,12 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-07-10T10:00:00Z").unwrap().with_timezone(&Utc);
         let input = json!({"source": "fa2.slack", "description": "orders-api is failing",
             "startTime": "2026-07-10T08:00:00Z", "endTime": "2026-07-10T09:00:00Z"});
-        let config = Config { max_agent_cycles, log_groups: vec!["/aws/lambda/orders-api".into()], ..Config::default() };
-        let request = PrepareRequest { input, execution: ExecutionRef { id: String::new(), name: "run-1".into(), start_time: None } };
+        let config =
+            Config { max_agent_cycles, log_groups: vec!["/aws/lambda/orders-api".into()], ..Config::default() };
+        let request = PrepareRequest {
+            input,
+            execution: ExecutionRef { id: String::new(), name: "run-1".into(), start_time: None },
+        };
         let state = prepare(request, &config, now).unwrap();
         assert_eq!(state.run.as_ref().unwrap().blob_prefix, "runs/run-1/");
         state.run.unwrap()

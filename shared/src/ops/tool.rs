@@ -8,7 +8,12 @@ use crate::ports::BlobStore;
 use crate::tools::{self, Toolbox};
 
 /// Runs `request.call` with the tool this Lambda serves (`serves`); a call for another tool is feedback.
-pub async fn tool(request: ToolRequest, serves: ToolName, toolbox: &Toolbox, blobs: &dyn BlobStore) -> Result<ToolResult> {
+pub async fn tool(
+    request: ToolRequest,
+    serves: ToolName,
+    toolbox: &Toolbox,
+    blobs: &dyn BlobStore,
+) -> Result<ToolResult> {
     let ToolRequest { run, call } = request;
     if call.tool != serves {
         let feedback = format!("the {} call was routed to the {serves} tool", call.tool);

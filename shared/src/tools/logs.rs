@@ -46,11 +46,14 @@ pub async fn run(args: Args, run: &RunContext, search: &dyn LogSearch, blob_ref:
             "no log groups to search: configure cwLogsLogGroups (FA2_LOG_GROUPS) or pass logGroups",
         ));
     }
-    let query = args.query.clone().or_else(|| run.insights_query.clone()).unwrap_or_else(|| DEFAULT_INSIGHTS_QUERY.into());
+    let query =
+        args.query.clone().or_else(|| run.insights_query.clone()).unwrap_or_else(|| DEFAULT_INSIGHTS_QUERY.into());
     let limit = args.limit.unwrap_or(MAX_ROWS).clamp(1, MAX_ROWS);
     let mut answer = LogQueryResult::default();
     for chunk in groups.chunks(MAX_LOG_GROUPS) {
-        let part = search.query(&LogQuery { log_groups: chunk.to_vec(), window: run.window, query: query.clone(), limit }).await?;
+        let part = search
+            .query(&LogQuery { log_groups: chunk.to_vec(), window: run.window, query: query.clone(), limit })
+            .await?;
         answer.events.extend(part.events);
         answer.truncated |= part.truncated;
         answer.missing_groups.extend(part.missing_groups);
@@ -59,7 +62,8 @@ pub async fn run(args: Args, run: &RunContext, search: &dyn LogSearch, blob_ref:
     let mut digest = logs::digest(&answer.events, &frame(run, &[]), blob_ref);
     digest.truncated |= answer.truncated;
     if !answer.missing_groups.is_empty() {
-        digest.text = format!("Log groups not found or not readable: {}.\n{}", answer.missing_groups.join(", "), digest.text);
+        digest.text =
+            format!("Log groups not found or not readable: {}.\n{}", answer.missing_groups.join(", "), digest.text);
     }
     let raw = json!({"query": query, "logGroups": groups, "missingGroups": answer.missing_groups,
         "truncated": answer.truncated, "events": answer.events});

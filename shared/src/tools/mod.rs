@@ -52,9 +52,16 @@ pub struct ToolAnswer {
 }
 
 /// Runs one tool call. `blob_ref` is where the raw output will be stored, for the digest's references.
-pub async fn run(tool: ToolName, args: &Value, run: &RunContext, toolbox: &Toolbox, blob_ref: &str) -> Result<ToolAnswer> {
+pub async fn run(
+    tool: ToolName,
+    args: &Value,
+    run: &RunContext,
+    toolbox: &Toolbox,
+    blob_ref: &str,
+) -> Result<ToolAnswer> {
     fn port<T: ?Sized>(port: &Option<Arc<T>>, tool: ToolName) -> Result<&T> {
-        port.as_deref().ok_or_else(|| Fa2Error::Upstream(format!("the {tool} tool is not available in this deployment")))
+        port.as_deref()
+            .ok_or_else(|| Fa2Error::Upstream(format!("the {tool} tool is not available in this deployment")))
     }
     match tool {
         ToolName::Metrics => metrics::run(parse_args(tool, args)?, run, port(&toolbox.metrics, tool)?, blob_ref).await,
@@ -79,10 +86,18 @@ pub fn schema(tool: ToolName) -> Value {
 /// One line a model is shown about what a tool does.
 pub fn description(tool: ToolName) -> &'static str {
     match tool {
-        ToolName::Metrics => "CloudWatch metrics: the alarm's metric and metrics of named resources, with anomalies and onsets",
-        ToolName::Logs => "CloudWatch Logs Insights over the configured log groups, mined into new and changed log patterns",
-        ToolName::Audit => "CloudTrail management events (deployments, config, IAM, capacity changes) ranked by relation and time",
-        ToolName::Xray => "X-Ray traces: fault/error/throttle rates and latency per service edge, before vs after onset",
+        ToolName::Metrics => {
+            "CloudWatch metrics: the alarm's metric and metrics of named resources, with anomalies and onsets"
+        }
+        ToolName::Logs => {
+            "CloudWatch Logs Insights over the configured log groups, mined into new and changed log patterns"
+        }
+        ToolName::Audit => {
+            "CloudTrail management events (deployments, config, IAM, capacity changes) ranked by relation and time"
+        }
+        ToolName::Xray => {
+            "X-Ray traces: fault/error/throttle rates and latency per service edge, before vs after onset"
+        }
         ToolName::Kb => "Runbooks and past postmortems from the knowledge base, cited only when relevant",
     }
 }

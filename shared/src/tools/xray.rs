@@ -40,5 +40,8 @@ pub async fn run(args: Args, run: &RunContext, source: &dyn TraceSource, blob_re
     let answer = source.traces(run.window, args.filter.as_deref(), limit).await?;
     let mut digest = traces::digest(&answer.traces, &frame(run, &[]), blob_ref);
     digest.truncated |= answer.truncated;
-    Ok(ToolAnswer { digest, raw: json!({"filter": args.filter, "truncated": answer.truncated, "traces": answer.traces}) })
+    Ok(ToolAnswer {
+        digest,
+        raw: json!({"filter": args.filter, "truncated": answer.truncated, "traces": answer.traces}),
+    })
 }

@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::templates::{Level, MinerConfig, TemplateId, TemplateMiner};
 use super::errors::error_class;
+use super::templates::{Level, MinerConfig, TemplateId, TemplateMiner};
 use super::{AnalysisFrame, attr};
 use crate::contract::{Digest, EvidenceSource, Finding, FindingKind};
 use crate::domain::budget::{self, bound_digest, clip};

@@ -6,8 +6,8 @@ pub mod errors;
 pub mod knowledge;
 pub mod logs;
 pub mod metrics;
-pub mod terms;
 pub mod templates;
+pub mod terms;
 pub mod traces;
 
 use chrono::{DateTime, Utc};

@@ -89,7 +89,9 @@ fn is_symptom(finding: &Finding) -> bool {
         FindingKind::NewLogPattern | FindingKind::LogRateChange => {
             let level = finding.attr(attr::LEVEL).to_ascii_uppercase();
             let rising = count(finding, attr::COUNT_AFTER) >= count(finding, attr::COUNT_BEFORE);
-            rising && (!finding.attr(attr::ERROR_CLASS).is_empty() || matches!(level.as_str(), "ERROR" | "FATAL" | "CRITICAL" | "WARN" | "WARNING"))
+            rising
+                && (!finding.attr(attr::ERROR_CLASS).is_empty()
+                    || matches!(level.as_str(), "ERROR" | "FATAL" | "CRITICAL" | "WARN" | "WARNING"))
         }
         FindingKind::MetricAnomaly => metric_is_bad(finding),
         FindingKind::TraceAnomaly => true,
@@ -108,8 +110,20 @@ fn metric_is_bad(finding: &Finding) -> bool {
     let up = matches!(shape, "spike" | "levelShiftUp" | "trendUp");
     let down = matches!(shape, "levelShiftDown" | "dropToZero" | "flatline");
     const BAD_UP: [&str; 14] = [
-        "error", "fault", "5xx", "throttl", "latency", "duration", "iteratorage", "ageofoldest", "cpu", "memory",
-        "dlq", "timeout", "deadletter", "queuedepth",
+        "error",
+        "fault",
+        "5xx",
+        "throttl",
+        "latency",
+        "duration",
+        "iteratorage",
+        "ageofoldest",
+        "cpu",
+        "memory",
+        "dlq",
+        "timeout",
+        "deadletter",
+        "queuedepth",
     ];
     const BAD_DOWN: [&str; 4] = ["free", "healthy", "available", "success"];
     (up && BAD_UP.iter().any(|k| name.contains(k)) && !name.contains("4xx"))
@@ -152,7 +166,12 @@ fn alarmed_components(run: &RunContext) -> Vec<String> {
     let mut names: Vec<String> =
         run.alarm.iter().flat_map(|a| a.metrics.iter().flat_map(|m| m.dimensions.values().cloned())).collect();
     if let Some(description) = &run.trigger.description {
-        names.extend(description.split(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_').filter(|w| w.len() >= 4).map(String::from));
+        names.extend(
+            description
+                .split(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_')
+                .filter(|w| w.len() >= 4)
+                .map(String::from),
+        );
     }
     names
 }
@@ -178,7 +197,10 @@ fn relation(component: &str, symptoms: &[&Finding], topology: &Topology, alarmed
 fn consistent(change_kind: &str, error_class: &str, finding: &Finding) -> bool {
     match change_kind {
         "permission" => matches!(error_class, "accessDenied"),
-        "capacity" => matches!(error_class, "throttling" | "limitExceeded") || finding.attr(attr::METRIC_NAME).to_ascii_lowercase().contains("throttl"),
+        "capacity" => {
+            matches!(error_class, "throttling" | "limitExceeded")
+                || finding.attr(attr::METRIC_NAME).to_ascii_lowercase().contains("throttl")
+        }
         "credential" => matches!(error_class, "credential" | "accessDenied" | "tls"),
         "network" => matches!(error_class, "connection" | "dns" | "timeout" | "tls"),
         "deployment" => finding.kind == FindingKind::NewLogPattern || matches!(error_class, "exception" | "notFound"),
@@ -300,7 +322,8 @@ fn symptom_candidates(
         .into_values()
         .map(|mut group| {
             group.sort_by(|a, b| b.score.total_cmp(&a.score));
-            let strength = group.iter().take(3).enumerate().map(|(i, f)| f.score / (i as f64 + 1.0)).sum::<f64>().min(1.5);
+            let strength =
+                group.iter().take(3).enumerate().map(|(i, f)| f.score / (i as f64 + 1.0)).sum::<f64>().min(1.5);
             let first = group.iter().filter_map(|f| f.time).min();
             let earliness = match (first, onset) {
                 (Some(t), Some(o)) => (1.0 - (t - o).num_seconds().max(0) as f64 / 1800.0).max(0.3),

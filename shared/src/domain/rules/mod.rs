@@ -22,7 +22,11 @@ pub use topology::Topology;
 
 /// The next step of the loop.
 pub fn plan(run: &RunContext, notebook: &Notebook) -> Decision {
-    let calls = if notebook.observations.is_empty() && notebook.cycle == 0 { first_calls(run) } else { follow_ups(run, notebook) };
+    let calls = if notebook.observations.is_empty() && notebook.cycle == 0 {
+        first_calls(run)
+    } else {
+        follow_ups(run, notebook)
+    };
     if calls.is_empty() {
         return Decision { action: Action::Finish, thought: narrative::enough_evidence(run.language), calls };
     }
@@ -159,7 +163,14 @@ mod tests {
         }
     }
 
-    fn finding(source: EvidenceSource, kind: FindingKind, component: &str, minute: i64, score: f64, attrs: &[(&str, &str)]) -> Finding {
+    fn finding(
+        source: EvidenceSource,
+        kind: FindingKind,
+        component: &str,
+        minute: i64,
+        score: f64,
+        attrs: &[(&str, &str)],
+    ) -> Finding {
         Finding {
             source,
             kind,
@@ -177,22 +188,39 @@ mod tests {
         let observation = Observation {
             cycle: 1,
             call: ToolCall { id: "c1".into(), tool: ToolName::Logs, args: json!({}) },
-            outcome: ToolOutcome::Ok { digest: Digest { text: String::new(), findings, records: 1, truncated: false }, blob_key: None },
+            outcome: ToolOutcome::Ok {
+                digest: Digest { text: String::new(), findings, records: 1, truncated: false },
+                blob_key: None,
+            },
         };
         Notebook { cycle: 1, tool_calls: 1, observations: vec![observation], ..Notebook::default() }
     }
 
     fn change(component: &str, minute: i64, kind: &str) -> Finding {
-        finding(EvidenceSource::Audit, FindingKind::Change, component, minute, 0.7, &[(attr::CHANGE_KIND, kind), (attr::EVENT_NAME, "X")])
+        finding(
+            EvidenceSource::Audit,
+            FindingKind::Change,
+            component,
+            minute,
+            0.7,
+            &[(attr::CHANGE_KIND, kind), (attr::EVENT_NAME, "X")],
+        )
     }
 
     fn error_logs(component: &str, minute: i64, class: &str) -> Finding {
-        finding(EvidenceSource::Logs, FindingKind::NewLogPattern, component, minute, 0.8, &[
-            (attr::ERROR_CLASS, class),
-            (attr::LEVEL, "ERROR"),
-            (attr::COUNT_BEFORE, "0"),
-            (attr::COUNT_AFTER, "120"),
-        ])
+        finding(
+            EvidenceSource::Logs,
+            FindingKind::NewLogPattern,
+            component,
+            minute,
+            0.8,
+            &[
+                (attr::ERROR_CLASS, class),
+                (attr::LEVEL, "ERROR"),
+                (attr::COUNT_BEFORE, "0"),
+                (attr::COUNT_AFTER, "120"),
+            ],
+        )
     }
 
     fn metric(component: &str, name: &str, minute: i64, shape: &str, ended: Option<i64>) -> Finding {
@@ -236,7 +264,8 @@ mod tests {
 
     #[test]
     fn symptoms_with_no_change_point_to_the_resource_and_its_failure_mode() {
-        let findings = vec![error_logs("shop-fn", 50, "outOfMemory"), metric("shop-api", "5XXError", 51, "levelShiftUp", None)];
+        let findings =
+            vec![error_logs("shop-fn", 50, "outOfMemory"), metric("shop-api", "5XXError", 51, "levelShiftUp", None)];
         let conclusion = conclude(&run(), &notebook(findings));
         let top = &conclusion.hypotheses[0];
         assert_eq!((top.component.as_str(), top.category), ("shop-fn", Category::ResourceExhaustion));
@@ -244,7 +273,8 @@ mod tests {
 
     #[test]
     fn a_burst_that_recovered_at_once_is_a_false_alarm() {
-        let findings = vec![metric("shop-api", "5XXError", 59, "spike", Some(60)), change("ledger-sync", 30, "deployment")];
+        let findings =
+            vec![metric("shop-api", "5XXError", 59, "spike", Some(60)), change("ledger-sync", 30, "deployment")];
         let conclusion = conclude(&run(), &notebook(findings));
         assert_eq!(conclusion.status, Status::Healthy);
         assert!(conclusion.hypotheses.is_empty());
@@ -261,7 +291,10 @@ mod tests {
     fn japanese_reports_are_written_in_japanese() {
         let mut run = run();
         run.language = Language::Ja;
-        let findings = vec![change("shop-table", 50, "capacity"), metric("shop-table", "ThrottledRequests", 52, "levelShiftUp", None)];
+        let findings = vec![
+            change("shop-table", 50, "capacity"),
+            metric("shop-table", "ThrottledRequests", 52, "levelShiftUp", None),
+        ];
         let conclusion = conclude(&run, &notebook(findings));
         assert!(conclusion.summary.contains("根本原因"), "{}", conclusion.summary);
         assert!(conclusion.actions.iter().all(|a| a.detail.chars().any(|c| c > '\u{3000}')));

@@ -98,7 +98,9 @@ pub fn conclusion(run: &RunContext, notebook: &Notebook, assessment: &Assessment
     let top_confidence = hypotheses.first().map_or(0.0, |h| h.confidence);
     let status = if top_confidence >= IDENTIFIED { Status::RootCauseIdentified } else { Status::Inconclusive };
     let summary = match (status, hypotheses.first(), assessment.candidates.first()) {
-        (Status::RootCauseIdentified, Some(top), Some(candidate)) => identified_summary(run, top, candidate, assessment),
+        (Status::RootCauseIdentified, Some(top), Some(candidate)) => {
+            identified_summary(run, top, candidate, assessment)
+        }
         _ => inconclusive_summary(run, hypotheses.first(), assessment, &failed),
     };
     let top = assessment.candidates.first();
@@ -208,27 +210,43 @@ fn statement_text(language: Language, candidate: &Candidate) -> String {
     match (language, &candidate.cause, symptom) {
         (Language::En, Some(cause), Some(symptom)) => format!(
             "{phrase} on {} ({}) at {} preceded the symptoms: {} (from {}).",
-            candidate.component, cause.summary, when(cause.time), symptom.summary, when(symptom.time)
+            candidate.component,
+            cause.summary,
+            when(cause.time),
+            symptom.summary,
+            when(symptom.time)
         ),
         (Language::En, Some(cause), None) => format!(
             "{phrase} on {} ({}) at {}; no symptom was tied to it directly, so it is a weaker suspect.",
-            candidate.component, cause.summary, when(cause.time)
+            candidate.component,
+            cause.summary,
+            when(cause.time)
         ),
         (Language::En, None, Some(symptom)) => format!(
             "{} shows {phrase} with no change before it: {} (from {}).",
-            candidate.component, symptom.summary, when(symptom.time)
+            candidate.component,
+            symptom.summary,
+            when(symptom.time)
         ),
         (Language::Ja, Some(cause), Some(symptom)) => format!(
             "{} に対する{phrase}（{}、{}）の後に症状が現れました: {}（{} から）。",
-            candidate.component, cause.summary, when(cause.time), symptom.summary, when(symptom.time)
+            candidate.component,
+            cause.summary,
+            when(cause.time),
+            symptom.summary,
+            when(symptom.time)
         ),
         (Language::Ja, Some(cause), None) => format!(
             "{} に対する{phrase}（{}、{}）。直接結びつく症状はなく、容疑は弱めです。",
-            candidate.component, cause.summary, when(cause.time)
+            candidate.component,
+            cause.summary,
+            when(cause.time)
         ),
         (Language::Ja, None, Some(symptom)) => format!(
             "{} で{phrase}が見られ、その前に変更はありません: {}（{} から）。",
-            candidate.component, symptom.summary, when(symptom.time)
+            candidate.component,
+            symptom.summary,
+            when(symptom.time)
         ),
         (_, None, None) => format!("{} — {phrase}.", candidate.component),
     }
@@ -284,7 +302,8 @@ fn inconclusive_summary(
         EvidenceSource::Knowledge,
     ];
     let missing: Vec<&str> = all.iter().filter(|s| !assessment.sources.contains(s)).map(|s| s.as_str()).collect();
-    let lead = top.map(|h| (h.component.clone(), category_phrase(run.language, h.category), (h.confidence * 100.0).round()));
+    let lead =
+        top.map(|h| (h.component.clone(), category_phrase(run.language, h.category), (h.confidence * 100.0).round()));
     match run.language {
         Language::En => {
             let mut text = String::from("The evidence does not single out a root cause.");
@@ -333,7 +352,8 @@ fn healthy_summary(run: &RunContext, blip: &[Finding]) -> String {
 }
 
 fn healthy_impact(language: Language, blip: &[Finding]) -> String {
-    let components: Vec<&str> = blip.iter().map(|f| f.component.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let components: Vec<&str> =
+        blip.iter().map(|f| f.component.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     match language {
         Language::En => format!("Brief and self-healing; affected: {}.", components.join(", ")),
         Language::Ja => format!("短時間で自然回復しました。影響対象: {}。", components.join(", ")),
@@ -342,11 +362,17 @@ fn healthy_impact(language: Language, blip: &[Finding]) -> String {
 
 fn impact(run: &RunContext, assessment: &Assessment) -> String {
     let Some(finding) = &assessment.impact else {
-        return text(run.language, "Impact could not be measured from the metrics.", "メトリクスから影響を測定できませんでした。");
+        return text(
+            run.language,
+            "Impact could not be measured from the metrics.",
+            "メトリクスから影響を測定できませんでした。",
+        );
     };
     match run.language {
         Language::En => format!("{} on {} since {}.", finding.summary, finding.component, when(finding.time)),
-        Language::Ja => format!("{} が {} 以降 {} で発生しています。", finding.summary, when(finding.time), finding.component),
+        Language::Ja => {
+            format!("{} が {} 以降 {} で発生しています。", finding.summary, when(finding.time), finding.component)
+        }
     }
 }
 
@@ -519,7 +545,9 @@ fn prevention(language: Language, category: Category) -> Vec<String> {
         Category::CredentialExpiry => &["Automatic rotation with expiry alarms"],
         Category::CapacityLimit | Category::TrafficSurge => &["Capacity alarms before limits", "Regular load tests"],
         Category::ResourceExhaustion => &["Utilisation alarms and leak detection in tests"],
-        Category::DependencyFailure | Category::Network => &["Timeouts, retries and circuit breakers on every dependency"],
+        Category::DependencyFailure | Category::Network => {
+            &["Timeouts, retries and circuit breakers on every dependency"]
+        }
         _ => &["A post-incident review to find the missing guard"],
     };
     let ja: &[&str] = match category {
@@ -530,7 +558,9 @@ fn prevention(language: Language, category: Category) -> Vec<String> {
         Category::CredentialExpiry => &["期限アラーム付きの自動ローテーション"],
         Category::CapacityLimit | Category::TrafficSurge => &["上限到達前のキャパシティアラーム", "定期的な負荷試験"],
         Category::ResourceExhaustion => &["使用率アラームとテストでのリーク検出"],
-        Category::DependencyFailure | Category::Network => &["すべての依存先にタイムアウト、リトライ、サーキットブレーカー"],
+        Category::DependencyFailure | Category::Network => {
+            &["すべての依存先にタイムアウト、リトライ、サーキットブレーカー"]
+        }
         _ => &["欠けていた防御策を見つけるためのポストモーテム"],
     };
     let chosen = if language == Language::En { en } else { ja };
