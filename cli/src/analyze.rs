@@ -34,6 +34,9 @@ pub struct AnalyzeArgs {
     /// Print the execution history (every event, with state and timing) as it happens.
     #[arg(long)]
     pub trace: bool,
+    /// Print every tool call's digest (text and findings) after the run, as the brain saw them.
+    #[arg(long)]
+    pub evidence: bool,
     /// Scale Retry and Wait intervals (1 = real time, 0 = do not sleep).
     #[arg(long, default_value_t = 1.0, hide = true)]
     pub time_scale: f64,
@@ -60,6 +63,9 @@ pub async fn run(args: AnalyzeArgs, out: &mut (dyn Write + Send), progress: Prog
     };
     let outcome = analyze(options).await.map_err(|e| e.to_string())?;
     let report = &outcome.report;
+    if args.evidence {
+        print_evidence(&outcome.execution, &progress);
+    }
     let text = match args.format {
         Format::Json => serde_json::to_string_pretty(report).map_err(|e| e.to_string())? + "\n",
         Format::Markdown => render::markdown(report),
@@ -73,6 +79,34 @@ pub async fn run(args: AnalyzeArgs, out: &mut (dyn Write + Send), progress: Prog
         args.out.join("report.json").display()
     ));
     Ok(())
+}
+
+/// The notebook's observations from the execution output: each call, its digest text and findings.
+fn print_evidence(execution: &statemachine::Execution, progress: &Progress) {
+    let notebook = execution.output.as_ref().and_then(|o| o.get("notebook")).cloned().unwrap_or_default();
+    let Ok(notebook) = serde_json::from_value::<shared::contract::Notebook>(notebook) else {
+        progress("fa2: the execution output holds no notebook");
+        return;
+    };
+    for observation in &notebook.observations {
+        progress(&format!("── {} {}", observation.call.id, observation.call.args));
+        match &observation.outcome {
+            shared::contract::ToolOutcome::Ok { digest, .. } => {
+                progress(&digest.text);
+                for f in &digest.findings {
+                    progress(&format!(
+                        "  [{:.2}] {:?} {} {}: {}",
+                        f.score,
+                        f.kind,
+                        f.component,
+                        f.attrs.get("errorClass").map_or("", String::as_str),
+                        f.summary
+                    ));
+                }
+            }
+            shared::contract::ToolOutcome::Failed { feedback } => progress(&format!("failed: {feedback}")),
+        }
+    }
 }
 
 /// One line per Task entered, so a person sees the loop advance.

@@ -86,6 +86,29 @@ fn is_runtime(token: &str) -> bool {
         .any(|r| lower.starts_with(r) && lower[r.len()..].chars().all(|c| c.is_ascii_digit() || c == '.' || c == 'x'))
 }
 
+/// Host names in `text` (`api.fxdesk.org`, `db.internal.example`, the host of a URL), in order of first appearance:
+/// at least two dot-separated labels, the last alphabetic (a TLD-like label, not a file extension of code).
+pub fn hostnames_in_text(text: &str) -> Vec<String> {
+    const NOT_TLDS: [&str; 16] =
+        ["js", "ts", "py", "java", "rb", "go", "rs", "json", "log", "txt", "md", "html", "zip", "jar", "exe", "class"];
+    let mut hosts: Vec<String> = Vec::new();
+    for raw in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-')) {
+        let host = raw.trim_matches(|c: char| c == '.' || c == '-').to_ascii_lowercase();
+        let labels: Vec<&str> = host.split('.').collect();
+        let Some(last) = labels.last() else { continue };
+        let plausible = labels.len() >= 2
+            && labels.iter().all(|l| !l.is_empty() && l.len() <= 63)
+            && (2..=12).contains(&last.len())
+            && last.chars().all(|c| c.is_ascii_lowercase())
+            && !NOT_TLDS.contains(last)
+            && labels[0].chars().any(|c| c.is_ascii_alphabetic());
+        if plausible && !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    hosts
+}
+
 /// The component a log group belongs to: `/aws/lambda/orders-api` → `orders-api`, `/ecs/checkout` → `checkout`,
 /// `/aws/apigateway/orders-api-access` → `orders-api`, `API-Gateway-Execution-Logs_abc123/prod` → the API id.
 pub fn component_of_log_group(group: &str) -> String {
@@ -140,6 +163,13 @@ mod tests {
             Lambda function accounts-api (nodejs22.x). It keeps data in the DynamoDB table OrdersTable. \
             Everything runs in sa-east-1 with Stack-Handler1A2B-XyZ.";
         assert_eq!(names_in_text(text), vec!["accounts-api", "OrdersTable", "Stack-Handler1A2B-XyZ"]);
+    }
+
+    #[test]
+    fn hostnames_are_found_in_log_text() {
+        let text = "ERROR call to https://api.fxdesk.org/v1/rates failed: getaddrinfo ENOTFOUND db.internal.example \
+            at Object.<anonymous> (/var/task/index.js:12:3) version 1.2.3";
+        assert_eq!(hostnames_in_text(text), vec!["api.fxdesk.org", "db.internal.example"]);
     }
 
     #[test]

@@ -1012,10 +1012,14 @@ fn component_of(series: &MetricSeries) -> String {
 /// An ARN reduced to the resource's own name; other values unchanged.
 pub(super) fn resource_name(value: &str) -> String {
     if value.starts_with("arn:") {
-        value.rsplit([':', '/']).find(|s| !s.is_empty()).unwrap_or(value).to_string()
-    } else {
-        value.to_string()
+        return value.rsplit([':', '/']).find(|s| !s.is_empty()).unwrap_or(value).to_string();
     }
+    // Load balancer and target group dimensions: `app/orders-alb/50dc6c495c0c9188`, `targetgroup/orders-tg/73e2d6bc`.
+    let parts: Vec<&str> = value.split('/').collect();
+    if parts.len() == 3 && matches!(parts[0], "app" | "net" | "gwy" | "targetgroup") && !parts[1].is_empty() {
+        return parts[1].to_string();
+    }
+    value.to_string()
 }
 
 /// `AWS/DynamoDB ThrottledRequests TableName=orders Sum 60s`.

@@ -17,7 +17,8 @@ use chrono::{DateTime, Duration, Utc};
 use super::topology::Topology;
 use crate::contract::{Category, EvidenceSource, Finding, FindingKind, RunContext};
 use crate::domain::evidence::attr;
-use crate::domain::resources::same_resource;
+use crate::domain::evidence::terms::name_tokens;
+use crate::domain::resources::{hostnames_in_text, same_resource};
 
 /// A symptom weaker than this does not set the onset or count as ongoing.
 const STRONG: f64 = 0.3;
@@ -193,9 +194,18 @@ fn relation(component: &str, symptoms: &[&Finding], topology: &Topology, alarmed
     to_symptoms.max(to_alarm * 0.8)
 }
 
-/// Symptom error classes a change of this kind would cause.
-fn consistent(change_kind: &str, error_class: &str, finding: &Finding) -> bool {
-    match change_kind {
+/// A change to the network path (security groups, ACLs, routes, DNS): its target is named by an id, not by the
+/// names the symptoms carry.
+fn on_network(change: &Finding) -> bool {
+    change.attr(attr::CHANGE_KIND) == "network"
+        || ["SecurityGroup", "NetworkAcl", "Route", "Vpc"].iter().any(|k| change.attr(attr::EVENT_NAME).contains(k))
+}
+
+/// Symptom error classes a change of this kind would cause. A security group or network ACL is a permission on
+/// the network: removing a rule shows as timeouts and refused connections, not as access denied.
+fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
+    match change.attr(attr::CHANGE_KIND) {
+        "permission" if on_network(change) => matches!(error_class, "connection" | "timeout"),
         "permission" => matches!(error_class, "accessDenied"),
         "capacity" => {
             matches!(error_class, "throttling" | "limitExceeded")
@@ -246,11 +256,16 @@ fn change_candidates(
         let kind = change.attr(attr::CHANGE_KIND);
         let Some((category, base)) = change_category(kind) else { continue };
         let Some(time) = change.time else { continue };
+        // The symptoms this change would cause: of a consistent kind, and tied to it by name (the same or a
+        // neighbouring resource, or named in the symptom's text) or, for a change to the network path whose target
+        // is an id, by following it within minutes.
+        let named = |s: &Finding| topology.distance(&change.component, &s.component) <= 1 || mentions(s, change);
+        let prompt = |s: &Finding| s.time.is_some_and(|t| t >= time && t - time <= Duration::minutes(10));
         let related: Vec<&Finding> = symptoms
             .iter()
             .copied()
-            .filter(|s| topology.distance(&change.component, &s.component) <= 1)
-            .filter(|s| consistent(kind, s.attr(attr::ERROR_CLASS), s))
+            .filter(|s| consistent(change, s.attr(attr::ERROR_CLASS), s))
+            .filter(|s| named(s) || (on_network(change) && prompt(s)))
             .collect();
         let after = |s: &&Finding| s.time.is_none_or(|t| t >= time - Duration::minutes(1));
         let explained: Vec<&Finding> = related.iter().copied().filter(after).collect();
@@ -261,9 +276,27 @@ fn change_candidates(
             Some(effect) => timing(time, Some(effect)),
             None => timing(time, onset).min(0.5),
         };
+        // A setting on another resource (a parameter, a flag) explains symptoms only where they name it.
+        let reach = if kind == "configuration"
+            && !explained.iter().any(|s| topology.distance(&change.component, &s.component) == 0 || mentions(s, change))
+        {
+            0.5
+        } else {
+            1.0
+        };
+        let related_to_symptoms = if explained.iter().any(|s| mentions(s, change)) {
+            1.0
+        } else if explained.iter().any(|s| named(s)) {
+            relation(&change.component, symptoms, topology, alarmed)
+        } else if !explained.is_empty() {
+            0.6
+        } else {
+            relation(&change.component, symptoms, topology, alarmed)
+        };
         let score = base
             * timing
-            * relation(&change.component, symptoms, topology, alarmed)
+            * reach
+            * related_to_symptoms
             * (0.35 + 0.65 * corroboration)
             * if preexisting { 0.5 } else { 1.0 }
             + 0.1 * change.score;
@@ -315,7 +348,8 @@ fn symptom_candidates(
     let mut groups: BTreeMap<(String, Category), Vec<&Finding>> = BTreeMap::new();
     for symptom in symptoms.iter().copied().filter(|s| !explained_by_change(s)) {
         let category = symptom_category(symptom);
-        groups.entry((symptom.component.to_ascii_lowercase(), category)).or_default().push(symptom);
+        let target = target_of(symptom, category, topology);
+        groups.entry((target.to_ascii_lowercase(), category)).or_default().push(symptom);
     }
     let demand: Vec<&Finding> = symptoms.iter().copied().filter(|f| is_demand_metric(f)).collect();
     let mut candidates: Vec<Candidate> = groups
@@ -329,8 +363,8 @@ fn symptom_candidates(
                 (Some(t), Some(o)) => (1.0 - (t - o).num_seconds().max(0) as f64 / 1800.0).max(0.3),
                 _ => 0.6,
             };
-            let component = group[0].component.clone();
             let category = symptom_category(group[0]);
+            let component = target_of(group[0], category, topology);
             let specificity = if category == Category::Unknown { 0.5 } else { 1.0 };
             let score = 0.55 * strength * earliness * specificity * relation(&component, symptoms, topology, alarmed);
             Candidate { component, category, score, cause: None, support: group.into_iter().cloned().collect() }
@@ -352,6 +386,58 @@ fn symptom_candidates(
         }
     }
     candidates
+}
+
+/// The text a finding rests on: its summary, excerpt and log template.
+fn text_of(finding: &Finding) -> String {
+    format!("{} {} {}", finding.summary, finding.excerpt, finding.attr(attr::TEMPLATE)).to_ascii_lowercase()
+}
+
+/// Whether a symptom names the changed resource, or a host the change names (a DNS record, an endpoint).
+fn mentions(symptom: &Finding, change: &Finding) -> bool {
+    let text = text_of(symptom);
+    let named = |name: &str| name.len() >= 4 && text.contains(&name.to_ascii_lowercase());
+    named(&change.component) || hostnames_in_text(&change.excerpt).iter().any(|h| named(h))
+}
+
+/// The remote system a symptom is about: the far end of a trace edge, else a host its text names (AWS endpoints
+/// last, they are rarely the culprit).
+fn remote_of(finding: &Finding) -> Option<String> {
+    if let Some((_, remote)) = finding.attr(attr::EDGE).split_once("->") {
+        let remote = remote.trim();
+        if !remote.is_empty() {
+            return Some(remote.to_string());
+        }
+    }
+    let mut hosts = hostnames_in_text(&text_of(finding));
+    hosts.sort_by_key(|h| h.ends_with("amazonaws.com"));
+    hosts.into_iter().next()
+}
+
+/// Words that mark a resource as a credential store.
+const CREDENTIAL_WORDS: [&str; 8] =
+    ["key", "secret", "token", "credential", "password", "cert", "certificate", "apikey"];
+
+/// Where a symptom of this category lies: a failing dependency is the remote, an expired credential is the secret
+/// the architecture says the component uses; otherwise the component that shows the symptom.
+fn target_of(symptom: &Finding, category: Category, topology: &Topology) -> String {
+    match category {
+        Category::DependencyFailure | Category::Network => {
+            remote_of(symptom).unwrap_or_else(|| symptom.component.clone())
+        }
+        Category::CredentialExpiry => {
+            let remote = remote_of(symptom);
+            let secret = topology.names().iter().find(|name| {
+                let tokens = name_tokens(name);
+                let credential = tokens.iter().any(|t| CREDENTIAL_WORDS.contains(&t.as_str()));
+                let near = topology.distance(name, &symptom.component) <= 1
+                    || remote.as_ref().is_some_and(|r| tokens.iter().any(|t| t.len() >= 4 && r.contains(t.as_str())));
+                credential && near
+            });
+            secret.cloned().or(remote).unwrap_or_else(|| symptom.component.clone())
+        }
+        _ => symptom.component.clone(),
+    }
 }
 
 /// Runbooks and postmortems that match a candidate's component or category become its knowledge evidence.

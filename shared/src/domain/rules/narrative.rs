@@ -9,6 +9,7 @@ use crate::contract::{
     RunContext, Severity, Status, TimelineEntry, ToolCall, ToolOutcome, format_time,
 };
 use crate::domain::budget::clip;
+use crate::domain::evidence::attr;
 
 /// Evidence items cited per hypothesis, at most, and per source.
 const MAX_EVIDENCE: usize = 6;
@@ -31,10 +32,19 @@ pub fn planning(language: Language, calls: &[ToolCall]) -> String {
     }
 }
 
-/// A knowledge-base query for the leading suspicion.
+/// A knowledge-base query for the leading suspicion: the resource, the kind of failure, and the error class and
+/// log template or metric that show it.
 pub fn knowledge_query(candidate: &Candidate) -> String {
-    let symptom = candidate.support.first().map(|f| f.summary.as_str()).unwrap_or_default();
-    clip(&format!("{} {} {}", candidate.component, candidate.category.as_str().replace('-', " "), symptom), 300)
+    let mut words = vec![candidate.component.clone(), candidate.category.as_str().replace('-', " ")];
+    for finding in candidate.cause.iter().chain(&candidate.support).take(3) {
+        for key in [attr::EVENT_NAME, attr::ERROR_CLASS, attr::METRIC_NAME, attr::TEMPLATE] {
+            let value = finding.attr(key);
+            if !value.is_empty() && !words.iter().any(|w| w == value) {
+                words.push(value.replace("<*>", " "));
+            }
+        }
+    }
+    clip(&words.join(" "), 300)
 }
 
 /// Confidence from the candidates' scores: strength of the leader and its margin over the runner-up.

@@ -49,6 +49,11 @@ impl Topology {
         }
     }
 
+    /// Every known name.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
     fn index(&self, name: &str) -> Option<usize> {
         self.names.iter().position(|n| same_resource(n, name))
     }
