@@ -93,7 +93,12 @@ pub fn hostnames_in_text(text: &str) -> Vec<String> {
         ["js", "ts", "py", "java", "rb", "go", "rs", "json", "log", "txt", "md", "html", "zip", "jar", "exe", "class"];
     let mut hosts: Vec<String> = Vec::new();
     for raw in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-')) {
-        let host = raw.trim_matches(|c: char| c == '.' || c == '-').to_ascii_lowercase();
+        let raw = raw.trim_matches(|c: char| c == '.' || c == '-');
+        // Mixed case marks code (`TLSSocket.emit`, `Object.keys`): host names are written in one case.
+        if raw.chars().any(|c| c.is_ascii_uppercase()) && raw.chars().any(|c| c.is_ascii_lowercase()) {
+            continue;
+        }
+        let host = raw.to_ascii_lowercase();
         let labels: Vec<&str> = host.split('.').collect();
         let Some(last) = labels.last() else { continue };
         let plausible = labels.len() >= 2
@@ -101,12 +106,27 @@ pub fn hostnames_in_text(text: &str) -> Vec<String> {
             && (2..=12).contains(&last.len())
             && last.chars().all(|c| c.is_ascii_lowercase())
             && !NOT_TLDS.contains(last)
-            && labels[0].chars().any(|c| c.is_ascii_alphabetic());
+            && labels[0].chars().any(|c| c.is_ascii_alphabetic())
+            && !CODE_NAMESPACES.contains(&labels[0])
+            && !is_ec2_private_name(labels[0]);
         if plausible && !hosts.contains(&host) {
             hosts.push(host);
         }
     }
     hosts
+}
+
+/// First labels of dotted names that are code (Java/Kotlin packages are reversed domains: `java.net.http`,
+/// `com.amazonaws.services`), not hosts.
+const CODE_NAMESPACES: [&str; 12] =
+    ["java", "javax", "jdk", "sun", "kotlin", "kotlinx", "scala", "android", "com", "org", "net", "io"];
+
+/// `ip-10-0-17-142`: the private DNS name of an EC2 instance, i.e. the machine that wrote the line, not a remote.
+fn is_ec2_private_name(label: &str) -> bool {
+    label.strip_prefix("ip-").is_some_and(|rest| {
+        let parts: Vec<&str> = rest.split('-').collect();
+        parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    })
 }
 
 /// The component a log group belongs to: `/aws/lambda/orders-api` → `orders-api`, `/ecs/checkout` → `checkout`,
@@ -117,6 +137,15 @@ pub fn component_of_log_group(group: &str) -> String {
         trimmed.strip_prefix("API-Gateway-Execution-Logs_").or_else(|| trimmed.strip_prefix("API-Gateway-Access-Logs_"))
     {
         return rest.split('/').next().unwrap_or(rest).to_string();
+    }
+    // Database and cluster logs are named after the log type under the resource:
+    // `/aws/rds/instance/orders-db/postgresql`, `/aws/docdb/cluster/orders-docs/audit`, `/aws/eks/shop/cluster`.
+    let segments: Vec<&str> = trimmed.split('/').filter(|s| !s.is_empty()).collect();
+    if let ["aws", "rds" | "docdb" | "neptune", "instance" | "cluster", name, ..] = segments.as_slice() {
+        return (*name).to_string();
+    }
+    if let ["aws", "eks" | "elasticbeanstalk", name, _, ..] = segments.as_slice() {
+        return (*name).to_string();
     }
     let last = trimmed.rsplit('/').next().unwrap_or(trimmed);
     let last = last.strip_suffix("-access").or_else(|| last.strip_suffix("-access-logs")).unwrap_or(last);
@@ -170,6 +199,9 @@ mod tests {
         let text = "ERROR call to https://api.fxdesk.org/v1/rates failed: getaddrinfo ENOTFOUND db.internal.example \
             at Object.<anonymous> (/var/task/index.js:12:3) version 1.2.3";
         assert_eq!(hostnames_in_text(text), vec!["api.fxdesk.org", "db.internal.example"]);
+        let noise =
+            "java.net.http.HttpTimeoutException at com.example.Handler TLSSocket.emit ip-10-0-17-142.ec2.internal";
+        assert!(hostnames_in_text(noise).is_empty(), "{:?}", hostnames_in_text(noise));
     }
 
     #[test]
@@ -178,6 +210,9 @@ mod tests {
         assert_eq!(component_of_log_group("/aws/apigateway/orders-api-access"), "orders-api");
         assert_eq!(component_of_log_group("/ecs/checkout"), "checkout");
         assert_eq!(component_of_log_group("API-Gateway-Execution-Logs_i5jnq3b216/v1"), "i5jnq3b216");
+        assert_eq!(component_of_log_group("/aws/rds/cluster/orders-db/postgresql"), "orders-db");
+        assert_eq!(component_of_log_group("/aws/rds/instance/shop-mysql/error"), "shop-mysql");
+        assert_eq!(component_of_log_group("/aws/eks/shop-cluster/cluster"), "shop-cluster");
     }
 
     #[test]

@@ -57,8 +57,10 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let mut topology = Topology::from_architecture(&run.architecture);
     for finding in findings {
         topology.intern(&finding.component);
+        remotes_in(finding).iter().for_each(|h| topology.add_host(h));
     }
-    let symptoms: Vec<&Finding> = findings.iter().copied().filter(|f| is_symptom(f)).collect();
+    let refined = refine_error_classes(findings.iter().copied().filter(|f| is_symptom(f)).collect());
+    let symptoms: Vec<&Finding> = refined.iter().collect();
     let onset = onset_of(run, &symptoms);
     let alarmed: Vec<String> = alarmed_components(run);
     let mut sources: Vec<EvidenceSource> = findings.iter().map(|f| f.source).collect();
@@ -73,8 +75,9 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
         })
         .map(|f| (*f).clone());
     let ongoing: Vec<&Finding> = symptoms.iter().copied().filter(|f| f.score >= STRONG && !recovered_blip(f)).collect();
-    let mut candidates = change_candidates(findings, &symptoms, onset, &topology, &alarmed);
+    let mut candidates = change_candidates(findings, &symptoms, onset, run.noticed_at, &topology, &alarmed);
     candidates.extend(symptom_candidates(&symptoms, &candidates, onset, &topology, &alarmed));
+    let mut candidates = fold_unspecific(candidates, &topology);
     attach_knowledge(&mut candidates, findings);
     candidates.retain(|c| c.score > 0.01);
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
@@ -151,15 +154,73 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
 }
 
-/// The earliest strong symptom at or before the time the problem was noticed (plus a little slack).
+/// The earliest strong symptom at or before the time the problem was noticed (plus a little slack). An episode that
+/// was over well before anyone noticed is not the incident's start, unless it is all there is.
 fn onset_of(run: &RunContext, symptoms: &[&Finding]) -> Option<DateTime<Utc>> {
     let latest = run.noticed_at + Duration::minutes(5);
-    symptoms
+    let earliest = |over_long_before: bool| {
+        symptoms
+            .iter()
+            .filter(|f| f.score >= STRONG && (over_long_before || !over_before(f, run.noticed_at)))
+            .filter_map(|f| f.time)
+            .filter(|t| run.window.start <= *t && *t <= latest)
+            .min()
+    };
+    earliest(false).or_else(|| earliest(true))
+}
+
+/// A symptom that recovered more than a few minutes before `noticed`.
+fn over_before(finding: &Finding, noticed: DateTime<Utc>) -> bool {
+    parse_time(finding.attr(attr::ENDED_AT)).is_some_and(|end| end < noticed - Duration::minutes(BLIP_MINUTES))
+}
+
+/// Error classes that name a mechanism, as opposed to a generic exception.
+fn specific_class(class: &str) -> bool {
+    !class.is_empty() && class != "exception"
+}
+
+/// An authentication failure (HTTP 401, a rejected API key) rather than a missing permission: the credential is
+/// wrong or expired, whereas a missing permission says "not authorized to perform" or "forbidden".
+fn authentication_failure(finding: &Finding) -> bool {
+    let text = text_of(finding);
+    ["401", "unauthorized", "unauthenticated", "invalid_api_key", "invalid api key", "api key", "invalid token"]
         .iter()
-        .filter(|f| f.score >= STRONG)
-        .filter_map(|f| f.time)
-        .filter(|t| run.window.start <= *t && *t <= latest)
-        .min()
+        .any(|word| same_resource(&text, word))
+}
+
+/// The error class each symptom really shows. A 401 is an authentication failure (`credential`). A generic
+/// exception, or an error with no class, that starts within minutes of a specific error on the same resource is
+/// that error surfacing through the code (a stack trace wrapping a TLS failure, an error response logged after a
+/// timeout), so it takes the specific class.
+fn refine_error_classes(symptoms: Vec<&Finding>) -> Vec<Finding> {
+    let mut refined: Vec<Finding> = symptoms.into_iter().cloned().collect();
+    for finding in refined.iter_mut() {
+        if finding.attr(attr::ERROR_CLASS) == "accessDenied" && authentication_failure(finding) {
+            finding.attrs.insert(attr::ERROR_CLASS.into(), "credential".into());
+        }
+    }
+    let specific: Vec<(String, Option<DateTime<Utc>>, f64, String)> = refined
+        .iter()
+        .filter(|f| f.kind != FindingKind::MetricAnomaly && specific_class(f.attr(attr::ERROR_CLASS)))
+        .map(|f| (f.component.clone(), f.time, f.score, f.attr(attr::ERROR_CLASS).to_string()))
+        .collect();
+    for finding in refined.iter_mut().filter(|f| f.kind != FindingKind::MetricAnomaly) {
+        if specific_class(finding.attr(attr::ERROR_CLASS)) {
+            continue;
+        }
+        let together = |time: &Option<DateTime<Utc>>| match (finding.time, time) {
+            (Some(a), Some(b)) => (a - *b).num_seconds().abs() <= 180,
+            _ => false,
+        };
+        let surfacing = specific
+            .iter()
+            .filter(|(component, time, _, _)| same_resource(component, &finding.component) && together(time))
+            .max_by(|a, b| a.2.total_cmp(&b.2));
+        if let Some((_, _, _, class)) = surfacing {
+            finding.attrs.insert(attr::ERROR_CLASS.into(), class.clone());
+        }
+    }
+    refined
 }
 
 /// The resources the alarm (or the operator) pointed at.
@@ -214,7 +275,10 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
         "credential" => matches!(error_class, "credential" | "accessDenied" | "tls"),
         "network" => matches!(error_class, "connection" | "dns" | "timeout" | "tls"),
         "deployment" => finding.kind == FindingKind::NewLogPattern || matches!(error_class, "exception" | "notFound"),
-        "configuration" => !error_class.is_empty() || finding.kind == FindingKind::MetricAnomaly,
+        // A setting changes behaviour (timeouts, memory, limits, flags), not which records exist.
+        "configuration" => {
+            (!error_class.is_empty() && error_class != "notFound") || finding.kind == FindingKind::MetricAnomaly
+        }
         _ => false,
     }
 }
@@ -248,6 +312,7 @@ fn change_candidates(
     findings: &[&Finding],
     symptoms: &[&Finding],
     onset: Option<DateTime<Utc>>,
+    noticed: DateTime<Utc>,
     topology: &Topology,
     alarmed: &[String],
 ) -> Vec<Candidate> {
@@ -293,12 +358,15 @@ fn change_candidates(
         } else {
             relation(&change.component, symptoms, topology, alarmed)
         };
+        // Effects that were all over well before the alarm are not what the alarm is about.
+        let stale = !explained.is_empty() && explained.iter().all(|s| over_before(s, noticed));
         let score = base
             * timing
             * reach
             * related_to_symptoms
             * (0.35 + 0.65 * corroboration)
             * if preexisting { 0.5 } else { 1.0 }
+            * if stale { 0.4 } else { 1.0 }
             + 0.1 * change.score;
         let mut support: Vec<Finding> = explained.into_iter().cloned().collect();
         support.sort_by(|a, b| b.score.total_cmp(&a.score));
@@ -345,16 +413,37 @@ fn symptom_candidates(
     alarmed: &[String],
 ) -> Vec<Candidate> {
     let explained_by_change = |s: &Finding| changes.iter().any(|c| c.support.iter().any(|x| x == s));
-    let mut groups: BTreeMap<(String, Category), Vec<&Finding>> = BTreeMap::new();
-    for symptom in symptoms.iter().copied().filter(|s| !explained_by_change(s)) {
-        let category = symptom_category(symptom);
-        let target = target_of(symptom, category, topology);
-        groups.entry((target.to_ascii_lowercase(), category)).or_default().push(symptom);
+    let unexplained: Vec<(&Finding, Category, String)> = symptoms
+        .iter()
+        .copied()
+        .filter(|s| !explained_by_change(s))
+        .map(|s| {
+            let category = symptom_category(s);
+            (s, category, target_of(s, category, topology))
+        })
+        .collect();
+    // An error on a resource that names no remote shares the remote its sibling errors of the same kind name.
+    let remote_of_sibling = |symptom: &Finding, category: Category| {
+        unexplained
+            .iter()
+            .filter(|(s, c, target)| *c == category && s.component == symptom.component && *target != s.component)
+            .max_by(|a, b| a.0.score.total_cmp(&b.0.score))
+            .map(|(_, _, target)| target.clone())
+    };
+    let mut groups: BTreeMap<(String, Category), (String, Vec<&Finding>)> = BTreeMap::new();
+    for (symptom, category, target) in &unexplained {
+        let target = if *target == symptom.component {
+            remote_of_sibling(symptom, *category).unwrap_or_else(|| target.clone())
+        } else {
+            target.clone()
+        };
+        let group = groups.entry((target.to_ascii_lowercase(), *category)).or_insert_with(|| (target, Vec::new()));
+        group.1.push(symptom);
     }
     let demand: Vec<&Finding> = symptoms.iter().copied().filter(|f| is_demand_metric(f)).collect();
     let mut candidates: Vec<Candidate> = groups
-        .into_values()
-        .map(|mut group| {
+        .into_iter()
+        .map(|((_, category), (component, mut group))| {
             group.sort_by(|a, b| b.score.total_cmp(&a.score));
             let strength =
                 group.iter().take(3).enumerate().map(|(i, f)| f.score / (i as f64 + 1.0)).sum::<f64>().min(1.5);
@@ -363,9 +452,9 @@ fn symptom_candidates(
                 (Some(t), Some(o)) => (1.0 - (t - o).num_seconds().max(0) as f64 / 1800.0).max(0.3),
                 _ => 0.6,
             };
-            let category = symptom_category(group[0]);
-            let component = target_of(group[0], category, topology);
-            let specificity = if category == Category::Unknown { 0.5 } else { 1.0 };
+            // "Not found" is mostly clients asking for what does not exist: a weak sign of a defect.
+            let only_not_found = group.iter().all(|f| f.attr(attr::ERROR_CLASS) == "notFound");
+            let specificity = if category == Category::Unknown || only_not_found { 0.5 } else { 1.0 };
             let score = 0.55 * strength * earliness * specificity * relation(&component, symptoms, topology, alarmed);
             Candidate { component, category, score, cause: None, support: group.into_iter().cloned().collect() }
         })
@@ -388,9 +477,50 @@ fn symptom_candidates(
     candidates
 }
 
+/// Symptoms with no mechanism of their own (an error count, a latency or queue metric, an error response with no
+/// class) are effects. When a candidate with a mechanism involves the same or a neighbouring resource and started
+/// no later, they corroborate that candidate instead of competing with it; otherwise they stay a weak candidate.
+fn fold_unspecific(candidates: Vec<Candidate>, topology: &Topology) -> Vec<Candidate> {
+    let (unspecific, mut specific): (Vec<Candidate>, Vec<Candidate>) =
+        candidates.into_iter().partition(|c| c.cause.is_none() && c.category == Category::Unknown);
+    let mut left = Vec::new();
+    for group in unspecific {
+        let first = group.support.iter().filter_map(|f| f.time).min();
+        let explains = |candidate: &Candidate| {
+            let began = candidate
+                .cause
+                .as_ref()
+                .and_then(|f| f.time)
+                .or_else(|| candidate.support.iter().filter_map(|f| f.time).min());
+            let in_time = match (began, first) {
+                (Some(began), Some(first)) => first >= began - Duration::minutes(3),
+                _ => true,
+            };
+            let mut involved =
+                candidate.support.iter().map(|f| f.component.as_str()).chain([candidate.component.as_str()]);
+            let near = involved.any(|name| group.support.iter().any(|s| topology.distance(name, &s.component) <= 1));
+            !candidate.support.is_empty() && in_time && near
+        };
+        match specific.iter_mut().filter(|c| explains(c)).max_by(|a, b| a.score.total_cmp(&b.score)) {
+            Some(explainer) => {
+                explainer.score += 0.25 * group.score;
+                explainer.support.extend(group.support);
+            }
+            None => left.push(group),
+        }
+    }
+    specific.extend(left);
+    specific
+}
+
 /// The text a finding rests on: its summary, excerpt and log template.
 fn text_of(finding: &Finding) -> String {
-    format!("{} {} {}", finding.summary, finding.excerpt, finding.attr(attr::TEMPLATE)).to_ascii_lowercase()
+    raw_text_of(finding).to_ascii_lowercase()
+}
+
+/// The same text as written, for finding host names (case tells code from hosts).
+fn raw_text_of(finding: &Finding) -> String {
+    format!("{} {} {}", finding.summary, finding.excerpt, finding.attr(attr::TEMPLATE))
 }
 
 /// Whether a symptom names the changed resource, or a host the change names (a DNS record, an endpoint).
@@ -400,18 +530,29 @@ fn mentions(symptom: &Finding, change: &Finding) -> bool {
     named(&change.component) || hostnames_in_text(&change.excerpt).iter().any(|h| named(h))
 }
 
+/// The remote systems a finding names: the far end of a trace edge and the hosts in its text.
+fn remotes_in(finding: &Finding) -> Vec<String> {
+    let mut remotes: Vec<String> = edge_remote(finding).into_iter().filter(|r| r.contains('.')).collect();
+    remotes.extend(hostnames_in_text(&raw_text_of(finding)));
+    remotes
+}
+
+fn edge_remote(finding: &Finding) -> Option<String> {
+    let (_, remote) = finding.attr(attr::EDGE).split_once("->")?;
+    let remote = remote.trim();
+    (!remote.is_empty()).then(|| remote.to_string())
+}
+
 /// The remote system a symptom is about: the far end of a trace edge, else a host its text names (AWS endpoints
-/// last, they are rarely the culprit).
-fn remote_of(finding: &Finding) -> Option<String> {
-    if let Some((_, remote)) = finding.attr(attr::EDGE).split_once("->") {
-        let remote = remote.trim();
-        if !remote.is_empty() {
-            return Some(remote.to_string());
-        }
+/// last, they are rarely the culprit), else a known host it names by its identifying label ("fxdesk call timed
+/// out" is about `api.fxdesk.org`).
+fn remote_of(finding: &Finding, topology: &Topology) -> Option<String> {
+    if let Some(remote) = edge_remote(finding) {
+        return Some(remote);
     }
-    let mut hosts = hostnames_in_text(&text_of(finding));
+    let mut hosts = hostnames_in_text(&raw_text_of(finding));
     hosts.sort_by_key(|h| h.ends_with("amazonaws.com"));
-    hosts.into_iter().next()
+    hosts.into_iter().next().or_else(|| topology.host_named_in(&text_of(finding), &finding.component))
 }
 
 /// Words that mark a resource as a credential store.
@@ -423,17 +564,30 @@ const CREDENTIAL_WORDS: [&str; 8] =
 fn target_of(symptom: &Finding, category: Category, topology: &Topology) -> String {
     match category {
         Category::DependencyFailure | Category::Network => {
-            remote_of(symptom).unwrap_or_else(|| symptom.component.clone())
+            remote_of(symptom, topology).unwrap_or_else(|| symptom.component.clone())
         }
         Category::CredentialExpiry => {
-            let remote = remote_of(symptom);
-            let secret = topology.names().iter().find(|name| {
+            let remote = remote_of(symptom, topology);
+            // The credential store next to the failing component; of several, the one tied to the remote that
+            // rejected the calls (described together with it, or named after it).
+            let closeness = |name: &String| -> u8 {
                 let tokens = name_tokens(name);
-                let credential = tokens.iter().any(|t| CREDENTIAL_WORDS.contains(&t.as_str()));
-                let near = topology.distance(name, &symptom.component) <= 1
-                    || remote.as_ref().is_some_and(|r| tokens.iter().any(|t| t.len() >= 4 && r.contains(t.as_str())));
-                credential && near
-            });
+                if !tokens.iter().any(|t| CREDENTIAL_WORDS.contains(&t.as_str())) {
+                    return 0;
+                }
+                let for_remote = remote.as_ref().is_some_and(|r| {
+                    topology.distance(name, r) <= 1 || tokens.iter().any(|t| t.len() >= 4 && r.contains(t.as_str()))
+                });
+                let near = topology.distance(name, &symptom.component) <= 1;
+                match (for_remote, near) {
+                    (true, true) => 3,
+                    (true, false) => 2,
+                    (false, true) => 1,
+                    (false, false) => 0,
+                }
+            };
+            let best = topology.names().iter().map(closeness).max().unwrap_or(0);
+            let secret = topology.names().iter().find(|name| best > 0 && closeness(name) == best);
             secret.cloned().or(remote).unwrap_or_else(|| symptom.component.clone())
         }
         _ => symptom.component.clone(),

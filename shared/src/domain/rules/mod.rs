@@ -271,6 +271,64 @@ mod tests {
         assert_eq!((top.component.as_str(), top.category), ("shop-fn", Category::ResourceExhaustion));
     }
 
+    fn run_with_remote() -> RunContext {
+        let mut run = run();
+        run.architecture.push_str(
+            " shop-fn calls the rate service fxdesk (https://api.fxdesk.org), with the API key read from the secret \
+             shop/fxdesk-api-key.",
+        );
+        run
+    }
+
+    fn with_text(mut finding: Finding, text: &str) -> Finding {
+        finding.excerpt = text.into();
+        finding
+    }
+
+    #[test]
+    fn timeouts_naming_a_described_remote_blame_it_and_cite_every_source_that_agrees() {
+        let findings = vec![
+            with_text(error_logs("shop-fn", 50, "timeout"), "fxdesk call timed out after 5000 ms"),
+            metric("shop-fn", "Errors", 50, "levelShiftUp", None),
+            metric("shop-api", "5XXError", 51, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run_with_remote(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("api.fxdesk.org", Category::DependencyFailure));
+        let sources: Vec<EvidenceSource> = top.evidence.iter().map(|e| e.source).collect();
+        assert!(sources.contains(&EvidenceSource::Logs) && sources.contains(&EvidenceSource::Metrics), "{sources:?}");
+        assert_eq!(conclusion.hypotheses.len(), 1, "the error metrics corroborate it instead of competing");
+    }
+
+    #[test]
+    fn a_rejected_api_key_points_at_the_secret_and_a_wrapping_exception_joins_it() {
+        let findings = vec![
+            with_text(error_logs("shop-fn", 50, "accessDenied"), "fxdesk rejected the request: 401 Unauthorized"),
+            with_text(error_logs("shop-fn", 50, "exception"), "fxdesk request failed Error: at handler"),
+        ];
+        let conclusion = conclude(&run_with_remote(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop/fxdesk-api-key", Category::CredentialExpiry));
+        assert!(
+            conclusion.hypotheses.iter().all(|h| h.category != Category::CodeDefect),
+            "{:?}",
+            conclusion.hypotheses
+        );
+    }
+
+    #[test]
+    fn a_change_whose_only_effect_ended_long_before_the_alarm_does_not_lead() {
+        let findings = vec![
+            change("ledger-sync", 10, "configuration"),
+            metric("ledger-sync", "Duration", 11, "levelShiftUp", Some(18)),
+            metric("shop-table", "ThrottledRequests", 55, "levelShiftUp", None),
+            error_logs("shop-fn", 55, "throttling"),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!(top.category, Category::CapacityLimit, "{:?}", conclusion.hypotheses);
+    }
+
     #[test]
     fn a_burst_that_recovered_at_once_is_a_false_alarm() {
         let findings =

@@ -154,16 +154,25 @@ fn severity(candidate: &Candidate, confidence: f64) -> Severity {
     }
 }
 
-/// The cause first, then the strongest supporting findings, at most `MAX_PER_SOURCE` per source.
+/// The cause first, then the first (strongest) supporting finding of every source, so each kind of telemetry that
+/// agrees is cited, then further findings, at most `MAX_PER_SOURCE` per source.
 fn evidence(candidate: &Candidate) -> Vec<EvidenceItem> {
-    let mut items: Vec<EvidenceItem> = Vec::new();
+    let all: Vec<&Finding> = candidate.cause.iter().chain(candidate.support.iter()).collect();
+    let mut chosen: Vec<usize> = Vec::new();
     let mut per_source: std::collections::BTreeMap<EvidenceSource, usize> = Default::default();
-    for finding in candidate.cause.iter().chain(candidate.support.iter()) {
-        let used = per_source.entry(finding.source).or_default();
-        if *used >= MAX_PER_SOURCE || items.len() >= MAX_EVIDENCE {
-            continue;
+    for cap in [1, MAX_PER_SOURCE] {
+        for (index, finding) in all.iter().enumerate() {
+            let used = per_source.entry(finding.source).or_default();
+            if *used >= cap || chosen.len() >= MAX_EVIDENCE || chosen.contains(&index) {
+                continue;
+            }
+            *used += 1;
+            chosen.push(index);
         }
-        *used += 1;
+    }
+    chosen.sort_unstable();
+    let mut items: Vec<EvidenceItem> = Vec::new();
+    for finding in chosen.into_iter().map(|i| all[i]) {
         items.push(EvidenceItem {
             source: finding.source,
             reference: finding.reference.clone(),

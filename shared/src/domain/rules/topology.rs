@@ -1,16 +1,20 @@
 //! The system's shape as far as the rules brain can know it: which resource names belong together (mentioned in
-//! one sentence of the architecture description, sharing a name stem, or one being the other's role or log group).
+//! one sentence of the architecture description, sharing a name stem, or one being the other's role or log group),
+//! and which remote hosts it talks to (named in the architecture, at the far end of a trace edge, or in telemetry).
 
 use std::collections::BTreeSet;
 
 use crate::domain::evidence::terms::name_tokens;
-use crate::domain::resources::{names_in_text, same_resource};
+use crate::domain::resources::{hostnames_in_text, names_in_text, same_resource};
 
 /// Resource names and which pairs are related.
 #[derive(Debug, Clone, Default)]
 pub struct Topology {
     names: Vec<String>,
     links: BTreeSet<(usize, usize)>,
+    /// Host names of remote systems (`api.fxdesk.org`), lower case, and whether the architecture describes them
+    /// (rather than telemetry mentioning them).
+    hosts: Vec<(String, bool)>,
 }
 
 /// Name tokens too generic to relate two resources on their own.
@@ -19,12 +23,34 @@ const GENERIC_TOKENS: [&str; 18] = [
     "stage", "queue", "db", "access", "logs",
 ];
 
+/// Host labels too generic to identify a remote system on their own.
+const GENERIC_HOST_LABELS: [&str; 16] = [
+    "api",
+    "www",
+    "internal",
+    "service",
+    "services",
+    "prod",
+    "production",
+    "staging",
+    "example",
+    "cluster",
+    "local",
+    "gateway",
+    "amazonaws",
+    "cloud",
+    "app",
+    "apps",
+];
+
 impl Topology {
     /// Builds the topology from the architecture text; names in one sentence are linked.
     pub fn from_architecture(text: &str) -> Topology {
         let mut topology = Topology::default();
         for sentence in text.split(". ") {
-            let names: Vec<usize> = names_in_text(sentence).iter().map(|n| topology.intern(n)).collect();
+            let hosts = hostnames_in_text(sentence);
+            hosts.iter().for_each(|h| topology.record_host(h, true));
+            let names: Vec<usize> = names_in_text(sentence).iter().chain(&hosts).map(|n| topology.intern(n)).collect();
             for (i, a) in names.iter().enumerate() {
                 for b in &names[i + 1..] {
                     topology.link(*a, *b);
@@ -41,6 +67,59 @@ impl Topology {
         }
         self.names.push(name.to_string());
         self.names.len() - 1
+    }
+
+    /// Records a remote host seen in telemetry (no-op if known).
+    pub fn add_host(&mut self, host: &str) {
+        self.record_host(host, false);
+    }
+
+    fn record_host(&mut self, host: &str, described: bool) {
+        let host = host.trim().to_ascii_lowercase();
+        if !host.is_empty() && !self.hosts.iter().any(|(h, _)| *h == host) {
+            self.hosts.push((host, described));
+        }
+    }
+
+    /// The known remote host a text is about: one it names in full, else the one host whose identifying label
+    /// (`fxdesk` in `api.fxdesk.org`) the text names as a word, hosts the architecture describes first. Labels that
+    /// are part of `own_name` (the resource the text comes from) or shared by several hosts (a company domain)
+    /// identify nothing.
+    pub fn host_named_in(&self, text: &str, own_name: &str) -> Option<String> {
+        let text = text.to_ascii_lowercase();
+        if let Some((host, _)) = self.hosts.iter().find(|(h, _)| same_resource(&text, h)) {
+            return Some(host.clone());
+        }
+        [true, false].into_iter().find_map(|described| {
+            let tier: Vec<&String> = self.hosts.iter().filter(|(_, d)| *d == described).map(|(h, _)| h).collect();
+            Self::host_by_label(&tier, &text, own_name)
+        })
+    }
+
+    fn host_by_label(hosts: &[&String], text: &str, own_name: &str) -> Option<String> {
+        let own = name_tokens(own_name);
+        let labels_of = |host: &str| -> Vec<String> {
+            let labels: Vec<&str> = host.split('.').collect();
+            labels[..labels.len().saturating_sub(1)]
+                .iter()
+                .filter(|l| l.len() >= 4 && !l.chars().any(|c| c.is_ascii_digit()))
+                .filter(|l| !GENERIC_HOST_LABELS.contains(l) && !own.iter().any(|t| t == *l))
+                .map(|l| l.to_string())
+                .collect()
+        };
+        let matching: Vec<&&String> = hosts
+            .iter()
+            .filter(|host| {
+                labels_of(host).iter().any(|label| {
+                    let unique = hosts.iter().filter(|other| labels_of(other).contains(label)).count() == 1;
+                    unique && same_resource(text, label)
+                })
+            })
+            .collect();
+        match matching.as_slice() {
+            [only] => Some((**only).clone()),
+            _ => None,
+        }
     }
 
     fn link(&mut self, a: usize, b: usize) {
@@ -84,7 +163,8 @@ fn stems_related(a: &str, b: &str) -> bool {
     let distinctive = |name: &str| -> BTreeSet<String> {
         name_tokens(name)
             .into_iter()
-            .filter(|t| t.len() >= 3 && !GENERIC_TOKENS.contains(&t.as_str()) && !t.chars().all(|c| c.is_ascii_digit()))
+            // Tokens with digits are ids and hashes, not stems.
+            .filter(|t| t.len() >= 3 && !GENERIC_TOKENS.contains(&t.as_str()) && !t.chars().any(|c| c.is_ascii_digit()))
             .collect()
     };
     let (ta, tb) = (distinctive(a), distinctive(b));
@@ -110,5 +190,26 @@ mod tests {
         assert_eq!(topology.distance("orders-fn-role", "orders-fn"), 0, "one contains the other as a whole word");
         assert_eq!(topology.distance("billing-sync", "orders-api"), 3);
         assert_eq!(topology.distance("orders-fn", "ORDERS-FN"), 0);
+    }
+
+    #[test]
+    fn remote_hosts_are_recognised_by_their_identifying_label() {
+        let mut topology = Topology::from_architecture(
+            "orders-fn calls the rate service fxdesk (https://api.fxdesk.org). billing-fn calls \
+             https://ledger.internal.acme.example and https://identity.internal.acme.example.",
+        );
+        topology.add_host("score.riskly.ai");
+        assert_eq!(topology.distance("orders-fn", "api.fxdesk.org"), 1);
+        assert_eq!(topology.host_named_in("fxdesk call timed out", "orders-fn").as_deref(), Some("api.fxdesk.org"));
+        assert_eq!(
+            topology.host_named_in("POST https://score.riskly.ai/v1 failed", "x").as_deref(),
+            Some("score.riskly.ai")
+        );
+        assert_eq!(
+            topology.host_named_in("ledger call failed", "billing-fn").as_deref(),
+            Some("ledger.internal.acme.example")
+        );
+        assert_eq!(topology.host_named_in("acme request failed", "billing-fn"), None, "a shared company label");
+        assert_eq!(topology.host_named_in("fxdesk call timed out", "fxdesk-proxy"), None, "its own name");
     }
 }
