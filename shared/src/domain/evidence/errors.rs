@@ -26,6 +26,7 @@ pub fn error_class(text: &str) -> Option<&'static str> {
                 "invalid api key",
                 "api key expired",
                 "401 client error",
+                "client error: unauthorized",
                 "401 unauthorized",
                 "status code 401",
                 "http 401",
