@@ -5,17 +5,21 @@
 //! 1. Its text: a JSON record is reduced to its level, message and error type/message (or, with no message, its
 //!    `key=value` fields); a multi-line record to its first line plus the exception type found below it.
 //! 2. Its tokens: split on whitespace, variable parts masked by a hand-written scanner (numbers, hex, UUIDs, IPs and
-//!    ports, timestamps, paths, URLs, e-mails, ARNs, random ids, `key=value` values).
-//! 3. Its cluster: clusters are bucketed by level, token count and leading words; the record joins the most similar
-//!    cluster whose constant words all agree with it, or starts a new one. Two records that differ in a plain word
-//!    (`VM Started` / `VM Paused`, `GET` / `POST`) are different events, which is how the corrected Loghub labels
-//!    see them; values with digits or punctuation differ freely.
+//!    ports, timestamps, paths, URLs, e-mails, ARNs, random ids, `key=value` values); tokens already seen unmasked
+//!    skip the scanner.
+//! 3. Its cluster: a masked record seen before joins the cluster it joined then. Otherwise, clusters are bucketed by
+//!    level, token count and leading words; the record joins the most similar cluster whose constant words all agree
+//!    with it, or starts a new one. Two records that differ in a plain word (`VM Started` / `VM Paused`, `GET` /
+//!    `POST`) are different events, which is how the corrected Loghub labels see them; values with digits or
+//!    punctuation differ freely.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::LazyLock;
 
+use memchr::memmem;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// What a variable part of a template looks like.
@@ -158,6 +162,14 @@ struct Cluster {
     last_used: u64,
 }
 
+/// A masked record already mined, and the cluster it joined.
+#[derive(Debug)]
+struct KnownRecord {
+    level: Level,
+    masked: Box<str>,
+    id: TemplateId,
+}
+
 /// A token of the record being mined: a span of the masked text.
 #[derive(Debug, Clone, Copy)]
 struct Token {
@@ -172,14 +184,20 @@ pub struct TemplateMiner {
     config: MinerConfig,
     clusters: FastMap<TemplateId, Cluster>,
     buckets: FastMap<u64, Vec<TemplateId>>,
-    /// Masked record → the cluster it joined last time, which skips the similarity search for repeated records.
-    exact: FastMap<u64, TemplateId>,
+    /// Masked record (by hash) → the cluster it joined last time, which skips the similarity search for repeated
+    /// records: most records repeat one seen before once their variables are masked.
+    exact: FastMap<u64, KnownRecord>,
+    /// Bytes of masked text held by `exact`, which bounds its memory along with its length.
+    exact_bytes: usize,
     next_id: u64,
     tick: u64,
     /// Reused buffers: the record's text, its masked tokens, rendered JSON fields.
     text: String,
     masked: String,
     tokens: Vec<Token>,
+    /// Raw tokens that masking leaves as they are (most words of most records) → whether each is a plain word: a
+    /// hash lookup instead of classifying every byte again. Variable tokens are not kept (they rarely repeat).
+    constant_tokens: FastMap<Box<str>, bool>,
 }
 
 impl TemplateMiner {
@@ -191,16 +209,18 @@ impl TemplateMiner {
     pub fn add(&mut self, message: &str) -> TemplateId {
         self.tick += 1;
         let level = self.prepare(message);
-        tokenize(&self.text, self.config.max_tokens, &mut self.masked, &mut self.tokens);
+        tokenize(&self.text, self.config.max_tokens, &mut self.constant_tokens, &mut self.masked, &mut self.tokens);
         let exact_key = self.exact_key(level);
-        if let Some(&id) = self.exact.get(&exact_key)
-            && let Some(cluster) = self.clusters.get_mut(&id)
-            && cluster.level == level
-            && compatible(cluster, &self.masked, &self.tokens)
+        if let Some(known) = self.exact.get(&exact_key)
+            && known.level == level
+            && *known.masked == *self.masked
+            && let Some(cluster) = self.clusters.get_mut(&known.id)
         {
+            // The very same masked record joined this cluster before, and clusters only ever generalise: it fits
+            // without comparing tokens.
             cluster.size += 1;
             cluster.last_used = self.tick;
-            return id;
+            return known.id;
         }
         let bucket = self.bucket_key(level);
         let id = match self.best_match(bucket) {
@@ -210,11 +230,23 @@ impl TemplateMiner {
             }
             None => self.create(level, bucket),
         };
-        if self.exact.len() >= self.config.max_clusters.saturating_mul(8).max(64) {
-            self.exact.clear();
+        // 4 MiB holds the masked records of tens of thousands of typical lines.
+        const MAX_EXACT_BYTES: usize = 4 << 20;
+        if self.exact.len() >= self.config.max_clusters.saturating_mul(8).max(64) || self.exact_bytes >= MAX_EXACT_BYTES
+        {
+            self.forget_exact();
         }
-        self.exact.insert(exact_key, id);
+        self.exact_bytes += self.masked.len();
+        let known = KnownRecord { level, masked: self.masked.as_str().into(), id };
+        if let Some(replaced) = self.exact.insert(exact_key, known) {
+            self.exact_bytes -= replaced.masked.len();
+        }
         id
+    }
+
+    fn forget_exact(&mut self) {
+        self.exact.clear();
+        self.exact_bytes = 0;
     }
 
     /// The current template text (`<*>` for variables); "" for an unknown or forgotten id.
@@ -304,12 +336,11 @@ impl TemplateMiner {
         &self.masked[token.start as usize..token.end as usize]
     }
 
+    /// The masked text holds the tokens separated by spaces, so hashing it in one go hashes the token sequence.
     fn exact_key(&self, level: Level) -> u64 {
         let mut hasher = FxHasher::default();
         level.hash(&mut hasher);
-        for index in 0..self.tokens.len() {
-            self.token(index).hash(&mut hasher);
-        }
+        hasher.write(self.masked.as_bytes());
         hasher.finish()
     }
 
@@ -421,17 +452,8 @@ impl TemplateMiner {
                 }
             }
         }
-        self.exact.clear();
+        self.forget_exact();
     }
-}
-
-/// True when every token of the record equals the template's or falls on a variable.
-fn compatible(cluster: &Cluster, masked: &str, tokens: &[Token]) -> bool {
-    cluster.tokens.len() == tokens.len()
-        && cluster.tokens.iter().zip(tokens).all(|(template, token)| {
-            let template = template.as_ref();
-            template == WILDCARD || template == &masked[token.start as usize..token.end as usize]
-        })
 }
 
 fn push_clipped(out: &mut String, text: &str, max_bytes: usize) {
@@ -460,7 +482,7 @@ fn split_json(message: &str) -> Option<(&str, &str)> {
 /// The line a multi-line record is known by, and the exception type below it when that line does not name one.
 fn head_and_exception(message: &str) -> (&str, Option<&str>) {
     const MAX_LINES: usize = 64;
-    if !message.bytes().any(|b| b == b'\n' || b == b'\r') {
+    if memchr::memchr2(b'\n', b'\r', message.as_bytes()).is_none() {
         return (message, None);
     }
     let mut lines = message.split(['\n', '\r']).map(str::trim_end).filter(|line| !line.trim().is_empty());
@@ -509,20 +531,55 @@ fn level_in_text(text: &str) -> Option<Level> {
 /// The status of an access log line in the common (Apache, nginx) format: the number after the quoted request
 /// (`"GET /x HTTP/1.1" 502 17`).
 fn access_log_status(text: &str) -> Option<u64> {
-    let after_protocol = &text[text.find(" HTTP/")? + 1..];
+    let after_protocol = &text[find_http_protocol(text)? + 1..];
     let mut words = words(after_protocol);
     words.next().filter(|protocol| protocol.ends_with('"'))?;
     words.next()?.parse().ok()
 }
 
-/// Split `text` into masked tokens: `masked` holds their text, `tokens` their spans and whether each is a word.
-fn tokenize(text: &str, max_tokens: usize, masked: &mut String, tokens: &mut Vec<Token>) {
+/// Where ` HTTP/` starts in `text`. Runs on nearly every plain-text record, so the searcher is built once
+/// (`str::find(&str)` sets one up per call, which costs more than the search).
+fn find_http_protocol(text: &str) -> Option<usize> {
+    static PROTOCOL: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b" HTTP/"));
+    PROTOCOL.find(text.as_bytes())
+}
+
+/// Split `text` into masked tokens: `masked` holds their text separated by spaces, `tokens` their spans and whether
+/// each is a word. `constant_tokens` remembers the raw tokens masking leaves unchanged (see `TemplateMiner::constant_tokens`).
+fn tokenize(
+    text: &str,
+    max_tokens: usize,
+    constant_tokens: &mut FastMap<Box<str>, bool>,
+    masked: &mut String,
+    tokens: &mut Vec<Token>,
+) {
+    // Bounds the cache's memory: a vocabulary is a few thousand words, longer tokens are mostly values.
+    const MAX_CACHED_TOKENS: usize = 16_384;
+    const MAX_CACHED_LEN: usize = 64;
     masked.clear();
     tokens.clear();
     let mut after_number = false;
     for raw in words(text).take(max_tokens) {
+        if !tokens.is_empty() {
+            masked.push(' ');
+        }
         let start = masked.len() as u32;
-        let word = mask_token(raw, masked);
+        let word = match constant_tokens.get(raw) {
+            Some(&word) => {
+                masked.push_str(raw);
+                word
+            }
+            None => {
+                let word = mask_token(raw, masked);
+                if raw.len() <= MAX_CACHED_LEN && &masked[start as usize..] == raw {
+                    if constant_tokens.len() >= MAX_CACHED_TOKENS {
+                        constant_tokens.clear();
+                    }
+                    constant_tokens.insert(raw.into(), word);
+                }
+                word
+            }
+        };
         let token = &masked[start as usize..];
         // A unit after a number (`12 KB`, `3 ms`) varies with the number.
         let word = word && !(after_number && is_unit(token));
@@ -624,33 +681,32 @@ struct Shape {
 }
 
 impl Shape {
+    /// One table lookup per byte (see `BYTE_CLASS`); only the rare bytes whose position matters (`.` `=` `@` `:`)
+    /// leave the fast path. It runs over every byte of every token not already known as a constant.
     fn of(core: &str) -> Shape {
         let bytes = core.as_bytes();
-        let mut shape = Shape { word_chars: true, ..Shape::default() };
+        let mut shape = Shape::default();
+        let mut seen = 0u8;
         for (index, &byte) in bytes.iter().enumerate() {
-            if byte.is_ascii_digit() {
-                shape.digits += 1;
+            let class = BYTE_CLASS[usize::from(byte)];
+            seen |= class;
+            shape.digits += usize::from(class & DIGIT != 0);
+            if class & POSITIONAL == 0 {
                 continue;
             }
-            if byte.is_ascii_alphabetic() {
-                shape.letters = true;
-                continue;
-            }
-            shape.symbols = true;
-            if byte >= 0x80 {
-                shape.letters = true;
-                continue;
-            }
-            shape.word_chars &= matches!(byte, b'-' | b'.' | b'\'' | b'/' | b'$' | b'*' | b'+');
-            // A run of dots separates (`instruction......0`), a single dot does not (`java.lang`, `1.5`).
-            shape.separated |= is_separator(byte) || (byte == b'.' && bytes.get(index + 1) == Some(&b'.'));
             match byte {
+                // A run of dots separates (`instruction......0`), a single dot does not (`java.lang`, `1.5`).
+                b'.' => shape.separated |= bytes.get(index + 1) == Some(&b'.'),
                 b'=' if shape.equals.is_none() => shape.equals = Some(index),
                 b'@' if shape.at_sign.is_none() => shape.at_sign = Some(index),
                 b':' if bytes[index + 1..].starts_with(b"//") => shape.url = true,
                 _ => {}
             }
         }
+        shape.letters = seen & LETTER != 0;
+        shape.symbols = seen & SYMBOL != 0;
+        shape.word_chars = seen & NOT_WORD == 0;
+        shape.separated |= seen & SEPARATOR != 0;
         shape
     }
 
@@ -735,26 +791,68 @@ fn mask_atoms(core: &str, out: &mut String) {
 }
 
 fn is_separator(byte: u8) -> bool {
-    matches!(
-        byte,
-        b':' | b','
-            | b';'
-            | b'='
-            | b'('
-            | b')'
-            | b'['
-            | b']'
-            | b'{'
-            | b'}'
-            | b'<'
-            | b'>'
-            | b'"'
-            | b'\''
-            | b'|'
-            | b'@'
-            | b'#'
-    )
+    BYTE_CLASS[usize::from(byte)] & SEPARATOR != 0
 }
+
+// Bit flags of `BYTE_CLASS`.
+const DIGIT: u8 = 1;
+/// An ASCII letter, or any byte of a non-ASCII character (non-Latin scripts are words too).
+const LETTER: u8 = 1 << 1;
+/// Anything besides ASCII letters and digits.
+const SYMBOL: u8 = 1 << 2;
+/// A symbol that is not inner word punctuation (`- . ' / $ * +`): a token holding one is no plain word.
+const NOT_WORD: u8 = 1 << 3;
+/// Separates the atoms of a token (`:` `,` `(` `=` ...).
+const SEPARATOR: u8 = 1 << 4;
+/// A byte whose position `Shape::of` records (`.` `=` `@` `:`).
+const POSITIONAL: u8 = 1 << 5;
+
+/// What each byte is to `Shape::of`, as the flags above, so that classifying a token costs one lookup per byte.
+const BYTE_CLASS: [u8; 256] = {
+    let mut table = [SYMBOL | NOT_WORD; 256];
+    let mut byte = 0usize;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = if b.is_ascii_digit() {
+            DIGIT
+        } else if b.is_ascii_alphabetic() {
+            LETTER
+        } else if b >= 0x80 {
+            SYMBOL | LETTER
+        } else if matches!(b, b'-' | b'.' | b'\'' | b'/' | b'$' | b'*' | b'+') {
+            SYMBOL
+        } else {
+            SYMBOL | NOT_WORD
+        };
+        // `'` is both: inner punctuation of words (`don't`) and a separator of atoms (`'id'`).
+        if matches!(
+            b,
+            b':' | b','
+                | b';'
+                | b'='
+                | b'('
+                | b')'
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'<'
+                | b'>'
+                | b'"'
+                | b'\''
+                | b'|'
+                | b'@'
+                | b'#'
+        ) {
+            table[byte] |= SEPARATOR;
+        }
+        if matches!(b, b'.' | b'=' | b'@' | b':') {
+            table[byte] |= POSITIONAL;
+        }
+        byte += 1;
+    }
+    table
+};
 
 /// A digit-free random identifier (`jsvnuaSNkG`): a long run of letters whose case flips every couple of characters
 /// and that has few vowels.
@@ -762,24 +860,23 @@ fn is_random_id(atom: &str) -> bool {
     const MIN_LEN: usize = 8;
     // No word is this long: a run of letters beyond it is encoded data.
     const MAX_WORD_LEN: usize = 64;
-    atom.len() >= MIN_LEN
-        && atom.split(['_', '-', '.']).any(|segment| {
-            let bytes = segment.as_bytes();
-            if bytes.len() < MIN_LEN || !bytes.iter().all(u8::is_ascii_alphabetic) {
-                return false;
-            }
-            if bytes.len() > MAX_WORD_LEN {
-                return true;
-            }
-            let runs = 1 + bytes
-                .windows(2)
-                .filter(|pair| pair[0].is_ascii_uppercase() != pair[1].is_ascii_uppercase())
-                .count();
-            // CamelCase names (`RequestId`, `BatchWriteItem`) flip case too, but read as words: vowels are common.
-            let vowels =
-                bytes.iter().filter(|b| matches!(b.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u')).count();
-            runs >= 4 && bytes.len() * 2 <= runs * 5 && vowels * 10 <= bytes.len() * 3
-        })
+    // One pass per segment over bytes: splitting with a char pattern and counting in three passes profiled far slower.
+    let random_segment = |bytes: &[u8]| {
+        if bytes.len() < MIN_LEN || !bytes.iter().all(u8::is_ascii_alphabetic) {
+            return false;
+        }
+        if bytes.len() > MAX_WORD_LEN {
+            return true;
+        }
+        let (mut runs, mut vowels) = (1, 0);
+        for (index, &byte) in bytes.iter().enumerate() {
+            runs += usize::from(index > 0 && byte.is_ascii_uppercase() != bytes[index - 1].is_ascii_uppercase());
+            vowels += usize::from(matches!(byte.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u'));
+        }
+        // CamelCase names (`RequestId`, `BatchWriteItem`) flip case too, but read as words: vowels are common.
+        runs >= 4 && bytes.len() * 2 <= runs * 5 && vowels * 10 <= bytes.len() * 3
+    };
+    atom.len() >= MIN_LEN && atom.as_bytes().split(|b| matches!(b, b'_' | b'-' | b'.')).any(random_segment)
 }
 
 /// What the miner keeps of a JSON record.
@@ -1167,6 +1264,19 @@ mod tests {
         let lambda_python = miner.add("[ERROR] ClientError: An error occurred (AccessDeniedException)\rTraceback (most recent call last):\r  File \"/var/task/app.py\", line 58");
         assert_eq!(miner.template(lambda_python), "[ERROR] ClientError: An error occurred (AccessDeniedException)");
         assert_eq!(miner.level(lambda_python), Level::Error);
+    }
+
+    #[test]
+    fn cached_tokens_and_records_mine_as_fresh_ones() {
+        let mut miner = TemplateMiner::new(MinerConfig::default());
+        // A unit after a number varies with it; the same token elsewhere is still a plain word.
+        let took = miner.add("took 5 ms to start");
+        assert_eq!(miner.add("took 7 s to start"), took);
+        assert_eq!(miner.template(took), "took <*> <*> to start");
+        assert_ne!(miner.add("ms timer started"), miner.add("s timer started"));
+        // A record seen before joins its cluster again, even after the template generalised.
+        assert_eq!(miner.add("took 5 ms to start"), took);
+        assert_eq!(miner.count(took), 3);
     }
 
     #[test]

@@ -37,6 +37,15 @@ const LATENCY_MIN_Z: f64 = 4.0;
 const LATENCY_MIN_RATIO: f64 = 1.5;
 /// Milliseconds a p90 must grow by, besides the ratio, to count as slower.
 const LATENCY_MIN_GROWTH_MS: f64 = 20.0;
+/// A location's own slowdown: calls needed after its onset, the rank-test z-score, and how much the median after it
+/// must exceed the p90 before it (as a factor and in milliseconds). With most calls after it also slower than every
+/// call before, two or three slow calls in a row suffice while scattered slow calls of a noisy dependency do not.
+const SLOWDOWN_MIN_AFTER: usize = 2;
+const SLOWDOWN_MIN_Z: f64 = 2.0;
+const SLOWDOWN_MIN_RATIO: f64 = 3.0;
+const SLOWDOWN_MIN_GROWTH_MS: f64 = 100.0;
+/// Slow calls ending within this fraction past a whole second hit a ceiling: a timeout.
+const CEILING_TOLERANCE: f64 = 0.01;
 /// Rows of the per-edge table and distinct failure details per excerpt.
 const TABLE_ROWS: usize = 15;
 const EXCERPT_DETAILS: usize = 3;
@@ -47,12 +56,25 @@ pub fn digest(records: &[Value], frame: &AnalysisFrame, blob_ref: &str) -> Diges
     let mut reading = Reading::default();
     let mut traces: Vec<Trace> = records.iter().filter_map(|record| reading.trace(record)).collect();
     traces.sort_by(|a, b| a.time.total_cmp(&b.time));
-    let onset = failure_onset(&traces, frame).or_else(|| latency_onset(&traces, frame));
-    let stats = location_stats(&traces, onset.as_ref());
-    let mut findings: Vec<Finding> =
-        stats.iter().filter_map(|(location, s)| s.finding(location, onset.as_ref())).collect();
+    let slowdowns = location_slowdowns(&traces, frame);
+    // Without a trace-wide change, the earliest location that slowed down marks the onset.
+    let onset = failure_onset(&traces, frame)
+        .or_else(|| latency_onset(&traces, frame))
+        .or_else(|| slowdowns.values().min_by(|a, b| a.time.total_cmp(&b.time)).cloned());
+    // A location that slowed down before the trace-wide onset is compared across its own onset.
+    let splits: BTreeMap<&Location, &Onset> =
+        slowdowns.iter().filter(|(_, slowdown)| onset.as_ref().is_none_or(|o| slowdown.time < o.time)).collect();
+    let split_of = |location: &Location| splits.get(location).copied().or(onset.as_ref());
+    let mut stats = location_stats(&traces, &split_of);
+    stats.iter_mut().for_each(|(location, s)| s.sudden = slowdowns.contains_key(location));
+    let slowed: Vec<&Location> = stats.iter().filter(|(_, s)| s.slowdown().is_some()).map(|(l, _)| l).collect();
+    let mut findings: Vec<Finding> = stats
+        .iter()
+        .filter_map(|(location, s)| s.finding(location, split_of(location), explained_by(location, s, &slowed)))
+        .collect();
     findings.sort_by(|a, b| b.score.total_cmp(&a.score));
-    let text = digest_text(&traces, &reading, onset.as_ref(), &stats, &findings, blob_ref);
+    let early: Vec<(&Location, &Onset)> = splits.into_iter().filter(|(l, _)| slowed.contains(l)).collect();
+    let text = digest_text(&traces, &reading, onset.as_ref(), &early, &stats, &findings, blob_ref);
     findings.truncate(budget::DIGEST_FINDINGS);
     budget::bound_digest(Digest { text, findings, records: records.len() as u64, truncated: false })
 }
@@ -449,9 +471,7 @@ fn failure_onset(traces: &[Trace], frame: &AnalysisFrame) -> Option<Onset> {
         prefix[i + 1] = prefix[i] + usize::from(*f);
     }
     let (total, all) = (traces.len(), prefix[traces.len()]);
-    let latest_start =
-        (frame.noticed_at.timestamp() as f64 + ONSET_SLACK_SECONDS).min(frame.window.end.timestamp() as f64);
-    let earliest_start = frame.window.start.timestamp() as f64;
+    let (earliest_start, latest_start) = onset_bounds(frame);
     let failing_at: Vec<usize> = (0..total).filter(|i| failing[*i]).collect();
     let mut best: Option<(f64, usize, usize)> = None;
     for (n, &start) in failing_at.iter().enumerate() {
@@ -499,8 +519,32 @@ fn log_likelihood(hits: usize, n: usize) -> f64 {
 /// Where trace durations rose the most (a rank-sum scan over split points), when nothing failed more.
 fn latency_onset(traces: &[Trace], frame: &AnalysisFrame) -> Option<Onset> {
     let timed: Vec<(f64, f64)> = traces.iter().filter_map(|t| t.duration_ms.map(|d| (t.time, d))).collect();
+    let (z, split) = rank_split(&timed, LATENCY_MIN_SIDE, LATENCY_MIN_SIDE, frame)?;
+    let p90 = |slice: &[(f64, f64)]| percentiles_of(slice.iter().map(|t| t.1))[1];
+    let (before, after) = (p90(&timed[..split]), p90(&timed[split..]));
+    if z < LATENCY_MIN_Z || after < before * LATENCY_MIN_RATIO {
+        return None;
+    }
+    let failing_before = rate(traces.iter().filter(|t| t.time < timed[split].0 && t.failing).count(), split);
+    Some(Onset {
+        time: timed[split].0,
+        ended: None,
+        rate_before: failing_before,
+        rate_during: failing_before,
+        from_latency: true,
+    })
+}
+
+/// The split of time-ordered `(time, duration)` pairs whose later part is slowest by rank (the Mann-Whitney z-score
+/// of the later part), with at least `min_before` and `min_after` on each side and the split within the onset bounds.
+fn rank_split(
+    timed: &[(f64, f64)],
+    min_before: usize,
+    min_after: usize,
+    frame: &AnalysisFrame,
+) -> Option<(f64, usize)> {
     let total = timed.len();
-    if total < 2 * LATENCY_MIN_SIDE {
+    if total < min_before + min_after {
         return None;
     }
     let mut order: Vec<usize> = (0..total).collect();
@@ -514,15 +558,13 @@ fn latency_onset(traces: &[Trace], frame: &AnalysisFrame) -> Option<Onset> {
         order[first..first + tied].iter().for_each(|i| ranks[*i] = average);
         first += tied;
     }
-    let latest_start =
-        (frame.noticed_at.timestamp() as f64 + ONSET_SLACK_SECONDS).min(frame.window.end.timestamp() as f64);
-    let earliest_start = frame.window.start.timestamp() as f64;
+    let (earliest_start, latest_start) = onset_bounds(frame);
     let mut suffix = vec![0.0; total + 1];
     for i in (0..total).rev() {
         suffix[i] = suffix[i + 1] + ranks[i];
     }
     let n = total as f64;
-    let best = (LATENCY_MIN_SIDE..=total - LATENCY_MIN_SIDE)
+    (min_before..=total - min_after)
         .filter(|k| timed[*k].0 >= earliest_start && timed[*k].0 <= latest_start)
         .map(|k| {
             let (after, before) = ((total - k) as f64, k as f64);
@@ -530,23 +572,77 @@ fn latency_onset(traces: &[Trace], frame: &AnalysisFrame) -> Option<Onset> {
             let z = (u - after * before / 2.0) / (after * before * (n + 1.0) / 12.0).sqrt();
             (z, k)
         })
-        .max_by(|a, b| a.0.total_cmp(&b.0))?;
-    let (z, split) = best;
-    let p90 = |slice: &[(f64, f64)]| {
-        let mut durations: Vec<f64> = slice.iter().map(|t| t.1).collect();
-        sort(&mut durations);
-        quantile(&durations, 0.9)
-    };
-    let (before, after) = (p90(&timed[..split]), p90(&timed[split..]));
-    if z < LATENCY_MIN_Z || after < before * LATENCY_MIN_RATIO {
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+}
+
+/// The earliest and latest time an onset may have: within the window, not (much) after the problem was noticed.
+fn onset_bounds(frame: &AnalysisFrame) -> (f64, f64) {
+    let latest_start =
+        (frame.noticed_at.timestamp() as f64 + ONSET_SLACK_SECONDS).min(frame.window.end.timestamp() as f64);
+    (frame.window.start.timestamp() as f64, latest_start)
+}
+
+/// p50, p90, p99 of some durations (zeros when there are none).
+fn percentiles_of(durations: impl Iterator<Item = f64>) -> [f64; 3] {
+    let mut sorted: Vec<f64> = durations.collect();
+    if sorted.is_empty() {
+        return [0.0; 3];
+    }
+    sort(&mut sorted);
+    [quantile(&sorted, 0.5), quantile(&sorted, 0.9), quantile(&sorted, 0.99)]
+}
+
+/// One timed visit of a location, in trace order.
+#[derive(Debug, Clone, Copy)]
+struct TimedVisit {
+    time: f64,
+    duration_ms: f64,
+    failing: bool,
+}
+
+/// Per location, when its own calls became markedly slower and stayed so: a rank-sum split whose later calls are
+/// mostly slower than every earlier one, by a large factor. This finds a dependency that slows down before (or
+/// without) failing, which the trace-wide scans miss when other, unaffected traffic dominates.
+fn location_slowdowns(traces: &[Trace], frame: &AnalysisFrame) -> BTreeMap<Location, Onset> {
+    let mut series: BTreeMap<&Location, Vec<TimedVisit>> = BTreeMap::new();
+    for trace in traces {
+        for visit in &trace.visits {
+            if let Some(duration_ms) = visit.duration_ms {
+                let failing = visit.failure.is_some();
+                series.entry(&visit.location).or_default().push(TimedVisit { time: trace.time, duration_ms, failing });
+            }
+        }
+    }
+    series
+        .into_iter()
+        .filter_map(|(location, visits)| slowdown_onset(&visits, frame).map(|onset| (location.clone(), onset)))
+        .collect()
+}
+
+fn slowdown_onset(visits: &[TimedVisit], frame: &AnalysisFrame) -> Option<Onset> {
+    let timed: Vec<(f64, f64)> = visits.iter().map(|v| (v.time, v.duration_ms)).collect();
+    let (z, mut split) = rank_split(&timed, LATENCY_MIN_SIDE, SLOWDOWN_MIN_AFTER, frame)?;
+    let slowest_before = timed[..split].iter().map(|t| t.1).fold(0.0, f64::max);
+    // The slowdown starts with its first call slower than every call before it (the rank split may lean earlier).
+    while split + SLOWDOWN_MIN_AFTER < timed.len() && timed[split].1 <= slowest_before {
+        split += 1;
+    }
+    let (before, after) = (&timed[..split], &timed[split..]);
+    let [_, before_p90, _] = percentiles_of(before.iter().map(|t| t.1));
+    let [after_p50, _, _] = percentiles_of(after.iter().map(|t| t.1));
+    let slower_than_all = after.iter().filter(|t| t.1 > slowest_before).count();
+    let marked = slower_than_all * 2 > after.len()
+        && after_p50 >= SLOWDOWN_MIN_RATIO * before_p90
+        && after_p50 - before_p90 >= SLOWDOWN_MIN_GROWTH_MS;
+    if z < SLOWDOWN_MIN_Z || !marked {
         return None;
     }
-    let failing_before = rate(traces.iter().filter(|t| t.time < timed[split].0 && t.failing).count(), split);
+    let failing = |slice: &[TimedVisit]| rate(slice.iter().filter(|v| v.failing).count(), slice.len());
     Some(Onset {
         time: timed[split].0,
         ended: None,
-        rate_before: failing_before,
-        rate_during: failing_before,
+        rate_before: failing(&visits[..split]),
+        rate_during: failing(&visits[split..]),
         from_latency: true,
     })
 }
@@ -578,12 +674,7 @@ impl Side {
 
     /// p50, p90, p99 of the durations in milliseconds.
     fn percentiles(&self) -> Option<[f64; 3]> {
-        if self.durations.is_empty() {
-            return None;
-        }
-        let mut sorted = self.durations.clone();
-        sort(&mut sorted);
-        Some([quantile(&sorted, 0.5), quantile(&sorted, 0.9), quantile(&sorted, 0.99)])
+        (!self.durations.is_empty()).then(|| percentiles_of(self.durations.iter().copied()))
     }
 }
 
@@ -600,17 +691,24 @@ struct LocationStats {
     details: BTreeMap<String, usize>,
     /// The slowest visit after the onset: trace id and milliseconds.
     slowest: Option<(String, f64)>,
+    /// Its own calls slowed down markedly (see `location_slowdowns`), so fewer slow calls make a slowdown.
+    sudden: bool,
 }
 
-fn location_stats(traces: &[Trace], onset: Option<&Onset>) -> BTreeMap<Location, LocationStats> {
+/// Each location's calls before and after its onset (`split_of`: its own, or the trace-wide one).
+fn location_stats<'a>(
+    traces: &[Trace],
+    split_of: &dyn Fn(&Location) -> Option<&'a Onset>,
+) -> BTreeMap<Location, LocationStats> {
     let mut stats: BTreeMap<Location, LocationStats> = BTreeMap::new();
     for trace in traces {
-        let after = onset.is_some_and(|o| o.covers(trace.time));
-        let before = onset.is_none_or(|o| trace.time < o.time);
-        if !after && !before {
-            continue;
-        }
         for visit in &trace.visits {
+            let onset = split_of(&visit.location);
+            let after = onset.is_some_and(|o| o.covers(trace.time));
+            let before = onset.is_none_or(|o| trace.time < o.time);
+            if !after && !before {
+                continue;
+            }
             let entry = stats.entry(visit.location.clone()).or_default();
             entry.component.clone_from(&visit.component);
             entry.caller_component.clone_from(&visit.caller_component);
@@ -651,7 +749,8 @@ impl LocationStats {
     /// How much slower it got: the p90 ratio after/before, when both sides have enough calls and it grew.
     fn slowdown(&self) -> Option<f64> {
         let ([_, before, _], [_, after, _]) = (self.before.percentiles()?, self.after.percentiles()?);
-        let enough = self.before.durations.len() >= LATENCY_MIN_SIDE && self.after.durations.len() >= 3;
+        let min_after = if self.sudden { SLOWDOWN_MIN_AFTER } else { 3 };
+        let enough = self.before.durations.len() >= LATENCY_MIN_SIDE && self.after.durations.len() >= min_after;
         let ratio = after / before.max(1e-3);
         (enough && ratio >= LATENCY_MIN_RATIO && after - before >= LATENCY_MIN_GROWTH_MS).then_some(ratio)
     }
@@ -660,7 +759,18 @@ impl LocationStats {
         self.after.failure_rate() - self.before.failure_rate()
     }
 
-    fn finding(&self, location: &Location, onset: Option<&Onset>) -> Option<Finding> {
+    /// Whether several slow calls after the onset ended just past the same whole second, as calls cut off by a
+    /// timeout do (timeouts are set in whole seconds; slow calls that finish on their own spread out).
+    fn hits_ceiling(&self) -> bool {
+        let slowest = self.after.durations.iter().copied().fold(0.0, f64::max);
+        let ceiling = (slowest / 1_000.0).floor() * 1_000.0;
+        let at_ceiling = |d: &&f64| **d >= ceiling && **d <= ceiling * (1.0 + CEILING_TOLERANCE);
+        let count = self.after.durations.iter().filter(at_ceiling).count();
+        ceiling >= 1_000.0 && count >= 2 && count * 5 >= self.after.durations.len()
+    }
+
+    /// `explained`: something this location waits on slowed down too, so the slowdown likely started there.
+    fn finding(&self, location: &Location, onset: Option<&Onset>, explained: bool) -> Option<Finding> {
         let onset = onset?;
         let failing = self.after.failed >= MIN_FAILING && self.rate_rise() >= MIN_RATE_RISE;
         let slowdown = self.slowdown();
@@ -679,8 +789,11 @@ impl LocationStats {
         };
         let volume = 1.0 - (-(self.after.failed as f64) / 4.0).exp();
         let failure_score = if failing { (0.4 + 0.6 * self.rate_rise().min(1.0)) * volume * role } else { 0.0 };
-        let calls = 1.0 - (-(self.after.calls as f64) / 5.0).exp();
-        let latency_score = slowdown.map_or(0.0, |ratio| 0.6 * (1.0 - 1.0 / ratio) * calls);
+        // A sudden slowdown has passed a stricter test (see `location_slowdowns`), so fewer calls convince.
+        let calls_scale = if self.sudden { 2.0 } else { 5.0 };
+        let calls = 1.0 - (-(self.after.calls as f64) / calls_scale).exp();
+        let latency_role = if explained { 0.6 } else { 1.0 };
+        let latency_score = slowdown.map_or(0.0, |ratio| 0.6 * (1.0 - 1.0 / ratio) * calls * latency_role);
         let score = (failure_score.max(latency_score) * persistence).clamp(0.0, 1.0);
 
         let class = self.dominant_class();
@@ -699,11 +812,17 @@ impl LocationStats {
         attrs.insert(attr::COUNT_AFTER.to_string(), self.after.failed.to_string());
         if failing {
             attrs.insert(attr::ERROR_CLASS.to_string(), class.to_string());
+        } else if slowdown.is_some() && (self.after.classes.contains_key("timeout") || self.hits_ceiling()) {
+            attrs.insert(attr::ERROR_CLASS.to_string(), "timeout".to_string());
         }
         if let Some(ended) = onset.ended.and_then(time_of) {
             attrs.insert(attr::ENDED_AT.to_string(), ended.to_rfc3339());
         }
         let (reference, time) = match (&self.first, &self.slowest) {
+            // A slowdown starts at its onset, which may precede the first failure.
+            (Some((trace, time)), _) if slowdown.is_some() => {
+                (format!("trace {trace}"), time_of(onset.time.min(*time)))
+            }
             (Some((trace, time)), _) => (format!("trace {trace}"), time_of(*time)),
             (None, Some((trace, _))) => (format!("trace {trace}"), time_of(onset.time)),
             (None, None) => (format!("traces from {}", clock(onset.time)), time_of(onset.time)),
@@ -754,16 +873,36 @@ impl LocationStats {
             lines.push(format!("first at {} in trace {trace}", clock(*time)));
         }
         if let (Some(before), Some(after)) = (self.before.percentiles(), self.after.percentiles()) {
-            lines.push(format!("p50/p90/p99 ms {} → {}", triple(before), triple(after)));
+            lines.push(format!(
+                "p50/p90/p99 ms {} → {} over {} → {} calls",
+                triple(before),
+                triple(after),
+                self.before.durations.len(),
+                self.after.durations.len()
+            ));
+        }
+        if let Some((trace, slowest)) = self.slowest.as_ref().filter(|_| self.slowdown().is_some()) {
+            lines.push(format!("slowest {} ms in trace {trace}", ms(*slowest)));
         }
         lines.join("; ")
     }
+}
+
+/// Whether a slowed location waits on another slowed one: a service on its slowed calls, a call on the slowed service
+/// it calls.
+fn explained_by(location: &Location, stats: &LocationStats, slowed: &[&Location]) -> bool {
+    slowed.iter().any(|other| match (location, other) {
+        (Location::Service(name), Location::Edge { caller, .. }) => caller == name,
+        (Location::Edge { .. }, Location::Service(name)) => *name == stats.component,
+        _ => false,
+    })
 }
 
 fn digest_text(
     traces: &[Trace],
     reading: &Reading,
     onset: Option<&Onset>,
+    early: &[(&Location, &Onset)],
     stats: &BTreeMap<Location, LocationStats>,
     findings: &[Finding],
     blob_ref: &str,
@@ -798,6 +937,11 @@ fn digest_text(
         ),
         None => format!("No onset: {failing} of {} traces failed, at a steady rate.", traces.len()),
     });
+    if !early.is_empty() {
+        let slowed: Vec<String> =
+            early.iter().take(EXCERPT_DETAILS).map(|(l, o)| format!("{} from {}", l.key(), clock(o.time))).collect();
+        lines.push(format!("Slower before that (compared across their own onset): {}.", slowed.join("; ")));
+    }
     let side = |s: &LocationStats| if onset.is_some() { s.after.origins } else { s.before.origins };
     let origins: Vec<String> = stats
         .iter()
@@ -1058,6 +1202,102 @@ mod tests {
         assert!(slower.summary.contains("p90 5.0 → 400 ms"), "{}", slower.summary);
         assert_eq!(slower.attr(attr::ERROR_CLASS), "");
         assert!(slower.reference.starts_with("trace 1-"), "{}", slower.reference);
+    }
+
+    /// A function calling an external HTTP API every 30 seconds; the call takes `call_ms` and times out at 5 s.
+    fn external_call(index: usize, call_ms: f64) -> Value {
+        let at = start().timestamp() as f64 + 30.0 * index as f64 + 0.01;
+        let timed_out = call_ms >= 5_000.0;
+        let call_ms = call_ms.min(5_000.0 + (index % 4) as f64);
+        let mut call = json!({"id": format!("http{index}"), "name": "api.example.net", "namespace": "remote",
+            "start_time": at + 0.002, "end_time": at + 0.002 + call_ms / 1000.0,
+            "http": {"request": {"method": "POST"}, "response": {"status": 200}}});
+        if timed_out {
+            call["fault"] = json!(true);
+            call["http"] = json!({"request": {"method": "POST"}});
+            call["cause"] = json!({"exceptions": [{"type": "AxiosError", "message": "timeout of 5000ms exceeded"}]});
+        }
+        let function = json!({"id": format!("fn{index}"), "name": "quotes-service", "origin": "AWS::Lambda::Function",
+            "start_time": at, "end_time": at + 0.01 + call_ms / 1000.0, "fault": timed_out, "subsegments": [call]});
+        let own = json!({"Id": format!("1-{index:08x}-feedfacefeedfacefeedface"), "Duration": 0.01 + call_ms / 1000.0,
+            "Segments": [{"Id": function["id"], "Document": function.to_string()}]});
+        // Unaffected traffic at the same time keeps the trace-wide latency steady.
+        json!([own, request(index, Outcome::Ok, 5.0)])
+    }
+
+    /// `external_call` traffic as flat records, with the call durations given per request.
+    fn external_traffic(call_ms: impl Fn(usize) -> f64) -> Vec<Value> {
+        (0..120)
+            .flat_map(|i| {
+                let pair = external_call(i, call_ms(i));
+                [pair[0].clone(), pair[1].clone()]
+            })
+            .collect()
+    }
+
+    /// Steady 150–250 ms calls with some jitter, deterministic per request.
+    fn normal_call_ms(index: usize) -> f64 {
+        150.0 + ((index * 37) % 101) as f64
+    }
+
+    fn edge_finding(digest: &Digest) -> Option<&Finding> {
+        digest.findings.iter().find(|f| f.attr(attr::EDGE) == "quotes-service -> api.example.net")
+    }
+
+    #[test]
+    fn a_remote_that_slows_down_without_failing_is_found_at_its_onset() {
+        let digest =
+            digest_of(external_traffic(
+                |i| if i >= 116 { 4_000.0 + 100.0 * i as f64 % 700.0 } else { normal_call_ms(i) },
+            ));
+        let finding = edge_finding(&digest).unwrap_or_else(|| panic!("{}\n{:#?}", digest.text, digest.findings));
+        assert_eq!(finding.kind, FindingKind::TraceAnomaly);
+        assert_eq!(finding.component, "api.example.net");
+        assert_eq!(finding.time, Some(start() + Duration::milliseconds(58 * 60_000 + 10)));
+        assert_eq!((finding.attr(attr::RATE_BEFORE), finding.attr(attr::RATE_AFTER)), ("0.00", "0.00"));
+        assert_eq!(finding.attr(attr::ERROR_CLASS), "");
+        assert!(finding.excerpt.contains("over 116 → 4 calls"), "{}", finding.excerpt);
+        assert!(finding.excerpt.contains("slowest 4600 ms in trace 1-00000076-"), "{}", finding.excerpt);
+        assert!(finding.reference.starts_with("trace 1-"), "{}", finding.reference);
+        // The function only waited on the call: it ranks below it.
+        let service = digest.findings.iter().find(|f| f.attr(attr::EDGE) == "quotes-service");
+        assert!(service.is_some_and(|s| s.score < finding.score), "{:#?}", digest.findings);
+        assert!(digest.text.contains("latency rose from 10:58:00"), "{}", digest.text);
+    }
+
+    #[test]
+    fn a_slowdown_that_turns_into_timeouts_starts_when_the_calls_slowed() {
+        let digest = digest_of(external_traffic(|i| match i {
+            110..=112 => 2_500.0 + 300.0 * (i - 110) as f64,
+            113.. => 9_000.0,
+            _ => normal_call_ms(i),
+        }));
+        let finding = edge_finding(&digest).unwrap_or_else(|| panic!("{}\n{:#?}", digest.text, digest.findings));
+        assert_eq!(finding.component, "api.example.net");
+        assert_eq!(finding.attr(attr::ERROR_CLASS), "timeout");
+        assert_eq!(finding.time, Some(start() + Duration::milliseconds(55 * 60_000 + 10)));
+        assert!(finding.excerpt.contains("timeout of 5000ms exceeded"), "{}", finding.excerpt);
+        assert!(finding.summary.contains("from 10:55:00"), "{}", finding.summary);
+        assert!(digest.text.contains("Slower before that"), "{}", digest.text);
+    }
+
+    #[test]
+    fn slow_calls_cut_off_at_one_duration_are_timeouts_even_without_faults() {
+        let digest =
+            digest_of(external_traffic(|i| if i >= 114 { 3_001.0 + (i % 3) as f64 } else { normal_call_ms(i) }));
+        let finding = edge_finding(&digest).unwrap_or_else(|| panic!("{}\n{:#?}", digest.text, digest.findings));
+        assert_eq!(finding.attr(attr::RATE_AFTER), "0.00");
+        assert_eq!(finding.attr(attr::ERROR_CLASS), "timeout");
+    }
+
+    #[test]
+    fn a_stable_remote_with_noisy_latency_is_no_finding() {
+        // Mostly 100–300 ms with a slow call now and then, up to 3 s, spread over the hour.
+        let noisy =
+            |i: usize| if i % 13 == 5 { 1_000.0 + (i % 3) as f64 * 1_000.0 } else { 100.0 + ((i * 53) % 200) as f64 };
+        let digest = digest_of(external_traffic(noisy));
+        assert!(edge_finding(&digest).is_none(), "{}\n{:#?}", digest.text, digest.findings);
+        assert!(digest.findings.is_empty(), "{:#?}", digest.findings);
     }
 
     #[test]
