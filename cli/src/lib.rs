@@ -46,7 +46,8 @@ pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// The directory of the example bundle `fa2 analyze` uses when none is given.
 pub fn default_bundle() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/orders-throttling")
+    let cli = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    cli.parent().unwrap_or(&cli).join("examples/orders-throttling")
 }
 
 /// Runs a parsed command: results to `out` (stdout), progress to `progress` (stderr).
