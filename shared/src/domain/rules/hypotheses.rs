@@ -331,6 +331,8 @@ fn change_candidates(
             .copied()
             .filter(|s| consistent(change, s.attr(attr::ERROR_CLASS), s))
             .filter(|s| named(s) || (on_network(change) && prompt(s)))
+            // An error that names the remote it failed on is explained by a setting only if it names that setting too.
+            .filter(|s| kind != "configuration" || mentions(s, change) || remote_of(s, topology).is_none())
             .collect();
         let after = |s: &&Finding| s.time.is_none_or(|t| t >= time - Duration::minutes(1));
         let explained: Vec<&Finding> = related.iter().copied().filter(after).collect();

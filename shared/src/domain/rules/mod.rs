@@ -357,4 +357,17 @@ mod tests {
         assert!(conclusion.summary.contains("根本原因"), "{}", conclusion.summary);
         assert!(conclusion.actions.iter().all(|a| a.detail.chars().any(|c| c > '\u{3000}')));
     }
+
+    #[test]
+    fn errors_naming_a_remote_are_not_explained_by_an_unrelated_setting() {
+        let mut timeouts = error_logs("shop-fn", 52, "timeout");
+        timeouts.excerpt = "ERROR call to https://api.ratesdesk.example/v1 timed out after 5000 ms".into();
+        let findings = vec![change("/prod/shop/maintenance-window", 48, "configuration"), timeouts];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let ranked: Vec<(&str, Category, f64)> =
+            conclusion.hypotheses.iter().map(|h| (h.component.as_str(), h.category, h.confidence)).collect();
+        let setting = ranked.iter().find(|h| h.0 == "/prod/shop/maintenance-window").map_or(0.0, |h| h.2);
+        assert!(setting < 0.5, "the setting is not blamed with confidence: {ranked:?}");
+        assert_ne!(conclusion.status, Status::RootCauseIdentified);
+    }
 }
