@@ -197,25 +197,13 @@ fn bad_deploy_lambda(draft: &mut Draft, rng: &mut SimRng) -> Core {
     busy(draft, rng, target);
     let workload = draft.workload(target).clone();
     let Some(function) = workload.compute.lambda().cloned() else { return healthy_blip(draft, rng) };
-    let version = if function.alias.is_some() { (function.version + 1).to_string() } else { "$LATEST".to_string() };
     // The broken route is a busy one: a regression nobody notices is not an incident.
     let candidates = [RouteKind::Get, RouteKind::Get, RouteKind::List];
     let route = busiest_route(&workload, Some(*pick(rng, &candidates)));
     let variant = range_u32(rng, 0, 5) as usize;
     let at = draft.onset_ms - range_i64(rng, 5_000, 40_000);
     let live = at + 15_000;
-    let artifact = format!("{}/{}/{}.zip", workload.domain.plural, function.name.to_lowercase(), hex(rng, 7));
-    draft.change(
-        at,
-        Actor::Ci,
-        Change::LambdaDeploy {
-            function: function.name.clone(),
-            version: version.clone(),
-            alias: function.alias.clone(),
-            artifact,
-        },
-    );
-    draft.fault(Fault::new(target, live, Effect::Deploy { label: version.clone() }));
+    let version = draft.deploy_lambda(rng, target, &workload, &function, at);
     draft.fault(Fault::new(target, live, Effect::Defect { route, variant, probability: uniform(rng, 0.8, 1.0) }));
     let report = describe(&Failure::CodeDefect { variant }, &site_for(draft, &workload));
     let route_def = &workload.routes[route];

@@ -5,7 +5,7 @@ use super::cloudtrail::{Actor, Change, PlannedChange};
 use super::faults::{DepError, Effect, Fault};
 use super::kinds;
 use super::knowledge::Doc;
-use super::model::{Compute, Entry, Needs, RouteKind, System, SystemBuilder, Template, Workload};
+use super::model::{Compute, Entry, LambdaFn, Needs, RouteKind, System, SystemBuilder, Template, Workload};
 use super::random::{SimRng, chance, hex, pick, range_i64, range_u32, uniform, weighted};
 
 /// One kind of incident.
@@ -194,6 +194,32 @@ impl Draft {
         self.faults.push(fault);
     }
 
+    /// A CI deployment of a new version of `function` (workload `id`) at `at_ms`, live 15 s later; returns the
+    /// version it deployed (`$LATEST` for a function without an alias).
+    pub fn deploy_lambda(
+        &mut self,
+        rng: &mut SimRng,
+        id: usize,
+        workload: &Workload,
+        function: &LambdaFn,
+        at_ms: i64,
+    ) -> String {
+        let version = if function.alias.is_some() { (function.version + 1).to_string() } else { "$LATEST".to_string() };
+        let artifact = format!("{}/{}/{}.zip", workload.domain.plural, function.name.to_lowercase(), hex(rng, 7));
+        self.change(
+            at_ms,
+            Actor::Ci,
+            Change::LambdaDeploy {
+                function: function.name.clone(),
+                version: version.clone(),
+                alias: function.alias.clone(),
+                artifact,
+            },
+        );
+        self.fault(Fault::new(id, at_ms + 15_000, Effect::Deploy { label: version.clone() }));
+        version
+    }
+
     /// A random engineer.
     pub fn person(&self, rng: &mut SimRng) -> Actor {
         Actor::Person(range_i64(rng, 0, self.builder.system.people.len() as i64 - 1) as usize)
@@ -379,21 +405,7 @@ fn red_herrings(draft: &mut Draft, rng: &mut SimRng, target: usize, kind: Kind) 
         match (&workload.compute, deploy_like) {
             (Compute::Lambda(function), true) => {
                 let at = onset - range_i64(rng, 20, 40) * 60_000 - range_i64(rng, 0, 59_000);
-                let version =
-                    if function.alias.is_some() { (function.version + 1).to_string() } else { "$LATEST".to_string() };
-                let artifact =
-                    format!("{}/{}/{}.zip", workload.domain.plural, function.name.to_lowercase(), hex(rng, 7));
-                draft.change(
-                    at,
-                    Actor::Ci,
-                    Change::LambdaDeploy {
-                        function: function.name.clone(),
-                        version: version.clone(),
-                        alias: function.alias.clone(),
-                        artifact,
-                    },
-                );
-                draft.fault(Fault::new(other, at + 15_000, Effect::Deploy { label: version }));
+                draft.deploy_lambda(rng, other, &workload, function, at);
                 forbidden.push(function.name.clone());
             }
             (Compute::Ecs(service), true) => {
