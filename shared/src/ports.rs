@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -151,21 +150,6 @@ pub trait BlobStore: Send + Sync {
     /// Stores a blob and returns `locate(key)`.
     async fn put(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<String>;
     async fn get(&self, key: &str) -> Result<Vec<u8>>;
-}
-
-/// When `now` is, for the steps; fixed in tests and offline replays.
-pub trait Clock: Send + Sync {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// The wall clock.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
 }
 
 /// Where a finished report goes: the Slack thread (AWS), the output directory (local).

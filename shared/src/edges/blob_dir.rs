@@ -18,10 +18,6 @@ impl DirBlobStore {
         DirBlobStore { root: root.into() }
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// The file a key maps to; keys must be relative and stay inside the root.
     pub fn path_of(&self, key: &str) -> Result<PathBuf> {
         let relative = Path::new(key);

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{ExecutionState, Report, StepFailure};
+use crate::contract::{ExecutionState, StepFailure};
 use crate::domain::render;
 use crate::error::{Fa2Error, Result};
 use crate::ops::finalize::failure_report;
@@ -54,10 +54,4 @@ pub async fn notify(
         published.push(notifier.publish(&report, &markdown).await?);
     }
     Ok(Notification { status: report.status.as_str().to_string(), report_json, report_markdown, published })
-}
-
-/// Reads back a stored report (for replays and the CLI).
-pub async fn load_report(blobs: &dyn BlobStore, key: &str) -> Result<Report> {
-    let bytes = blobs.get(key).await?;
-    serde_json::from_slice(&bytes).map_err(|e| Fa2Error::invalid(format!("{key} is not a report: {e}")))
 }
