@@ -1,5 +1,5 @@
 # FA2-rs: an index of one-line commands. `make demo` and `make test` are the two the README promises.
-.PHONY: demo test build lint fmt validate-asl eval bench
+.PHONY: demo test emulator build lint fmt validate-asl eval bench
 
 # Analyse the bundled example incident offline with the production state machine.
 demo:
@@ -7,8 +7,8 @@ demo:
 
 # Everything CI runs: formatting, lints, the ASL definition through asl-validator, all tests, and an evaluation of
 # the analyzer over the project's own example incidents.
-test: lint validate-asl
-	cargo test --workspace
+test: lint validate-asl emulator
+	FA2_REQUIRE_EMULATOR=1 cargo test --workspace
 	cargo run --quiet -p fa2 -- eval examples
 
 # Score the analyzer on the shared development incidents and a fresh synthetic corpus (17 kinds x 4).
@@ -21,6 +21,11 @@ eval:
 bench:
 	test -x .venv/bin/python || (python3 -m venv .venv && .venv/bin/pip install --quiet drain3)
 	cargo run --quiet --release -p fa2 -- bench --python .venv/bin/python
+
+# The local AWS API emulator the adapter tests run against (moto server from PyPI, into .venv).
+emulator:
+	test -x .venv/bin/python || python3 -m venv .venv
+	test -x .venv/bin/moto_server || .venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]==5.2.5'
 
 build:
 	cargo build --workspace

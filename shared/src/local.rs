@@ -1,6 +1,7 @@
 //! The local runner: executes the production state machine (`statemachine/fa2.asl.json`) with the interpreter,
 //! every Task bound in-process to the same `ops` functions the Lambdas call, tools reading an incident bundle and
-//! a directory as the blob store. This is what `fa2 analyze` and the end-to-end tests run.
+//! a directory as the blob store. This is what `fa2 analyze` and the end-to-end tests run; `execute` takes any
+//! telemetry sources (the AWS adapters for `fa2 replay --local`).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -21,7 +22,7 @@ use crate::edges::bundle::{Bundle, BundleTelemetry};
 use crate::edges::output_dir::OutputDir;
 use crate::error::{Fa2Error, Result};
 use crate::ops::{self, PrepareRequest, ThinkRequest};
-use crate::ports::Notifier;
+use crate::ports::{BlobStore, Notifier};
 use crate::tools::Toolbox;
 
 /// How to run one offline analysis.
@@ -45,16 +46,23 @@ pub struct LocalOutcome {
     pub execution: Execution,
 }
 
+/// Any local execution: the production state machine over `input`, with these telemetry sources and blob store,
+/// the report published to `out_dir`. `analyze` runs it over a bundle; `fa2 replay --local` over live AWS.
+pub struct LocalExecution {
+    pub input: Value,
+    pub config: Config,
+    pub toolbox: Toolbox,
+    pub blobs: Arc<dyn BlobStore>,
+    pub out_dir: PathBuf,
+    /// The execution's name, as Step Functions would show it.
+    pub name: String,
+    pub time_scale: f64,
+    pub on_event: Option<EventCallback>,
+}
+
 /// Loads the bundle, runs the state machine over it, and returns the report Notify published.
 pub async fn analyze(options: LocalRun) -> Result<LocalOutcome> {
     let bundle = Arc::new(Bundle::load(&options.bundle_dir)?);
-    // A report left by an earlier run in the same directory must never pass for this run's.
-    match tokio::fs::remove_file(options.out_dir.join("report.json")).await {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(Fa2Error::Upstream(format!("cannot clear {}: {e}", options.out_dir.display())));
-        }
-        _ => {}
-    }
     let mut config = Config::from_environment(&bundle.environment)?;
     if let Some(cycles) = options.max_agent_cycles {
         config.max_agent_cycles = cycles;
@@ -62,25 +70,45 @@ pub async fn analyze(options: LocalRun) -> Result<LocalOutcome> {
     if let Some(language) = options.language {
         config.language = language;
     }
+    execute(LocalExecution {
+        input: bundle.input.clone(),
+        config,
+        toolbox: Toolbox::serving_all(Arc::new(BundleTelemetry::new(bundle.clone()))),
+        blobs: Arc::new(DirBlobStore::new(options.out_dir.join("blobs"))),
+        name: execution_name(&options.bundle_dir),
+        out_dir: options.out_dir,
+        time_scale: options.time_scale,
+        on_event: options.on_event,
+    })
+    .await
+}
+
+/// Runs the state machine in-process and returns the report Notify published to `run.out_dir`.
+pub async fn execute(run: LocalExecution) -> Result<LocalOutcome> {
+    // A report left by an earlier run in the same directory must never pass for this run's.
+    match tokio::fs::remove_file(run.out_dir.join("report.json")).await {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(Fa2Error::Upstream(format!("cannot clear {}: {e}", run.out_dir.display())));
+        }
+        _ => {}
+    }
     let machine = StateMachine::parse(statemachine::FA2_DEFINITION)
         .map_err(|e| Fa2Error::invalid(format!("statemachine/fa2.asl.json: {e}")))?;
-    let toolbox = Toolbox::serving_all(Arc::new(BundleTelemetry::new(bundle.clone())));
     let parts = Parts {
-        config: Arc::new(config),
+        config: Arc::new(run.config),
         brain: Arc::new(RulesBrain),
-        toolbox: Arc::new(toolbox),
-        blobs: Arc::new(DirBlobStore::new(options.out_dir.join("blobs"))),
-        output: Arc::new(OutputDir { dir: options.out_dir.clone() }),
+        toolbox: Arc::new(run.toolbox),
+        blobs: run.blobs,
+        output: Arc::new(OutputDir { dir: run.out_dir.clone() }),
     };
-    let name = execution_name(&options.bundle_dir);
     let execution_options = ExecutionOptions {
-        name,
-        time_scale: options.time_scale,
-        on_event: options.on_event.clone(),
+        name: run.name,
+        time_scale: run.time_scale,
+        on_event: run.on_event,
         ..ExecutionOptions::default()
     };
-    let execution = statemachine::execute(&machine, &handlers(&parts), bundle.input.clone(), execution_options).await;
-    let report = published_report(&options.out_dir, &execution).await?;
+    let execution = statemachine::execute(&machine, &handlers(&parts), run.input, execution_options).await;
+    let report = published_report(&run.out_dir, &execution).await?;
     Ok(LocalOutcome { report, execution })
 }
 
@@ -94,7 +122,8 @@ async fn published_report(out_dir: &std::path::Path, execution: &Execution) -> R
     serde_json::from_slice(&bytes).map_err(|e| Fa2Error::Upstream(format!("{} is not a report: {e}", path.display())))
 }
 
-fn execution_name(bundle_dir: &std::path::Path) -> String {
+/// `local-<bundle directory name>-<time>`, as a Step Functions execution name may be spelled.
+pub fn execution_name(bundle_dir: &std::path::Path) -> String {
     let stem = bundle_dir.file_name().and_then(|n| n.to_str()).unwrap_or("bundle");
     let safe: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
     format!("local-{safe}-{}", Utc::now().format("%Y%m%dT%H%M%S"))
@@ -106,7 +135,7 @@ struct Parts {
     config: Arc<Config>,
     brain: Arc<dyn Brain>,
     toolbox: Arc<Toolbox>,
-    blobs: Arc<DirBlobStore>,
+    blobs: Arc<dyn BlobStore>,
     output: Arc<OutputDir>,
 }
 

@@ -33,6 +33,16 @@ pub struct LogQuery {
     pub query: String,
     /// At most this many rows (Logs Insights caps at 10,000).
     pub limit: usize,
+    /// When set, a `FilterLogEvents` search (a stream and/or a filter pattern) instead of the Insights query.
+    pub filter: Option<LogFilter>,
+}
+
+/// A `FilterLogEvents`-style search: events of streams starting with a prefix, matching a filter pattern.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogFilter {
+    pub stream_prefix: Option<String>,
+    /// A CloudWatch Logs filter pattern (`ERROR`, `"connection reset"`, `?ERROR ?FATAL`).
+    pub pattern: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -116,6 +126,8 @@ pub struct TraceQueryResult {
     /// Traces in the shape of `BatchGetTraces`' `Traces` elements.
     pub traces: Vec<Value>,
     pub truncated: bool,
+    /// The `GetServiceGraph` services of the window, when the source has a service graph.
+    pub service_graph: Option<Value>,
 }
 
 /// X-Ray (AWS) or a bundle's `traces.jsonl` (offline).

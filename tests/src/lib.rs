@@ -1,4 +1,7 @@
-//! Helpers shared by the integration tests: where the workspace and the incident bundles are.
+//! Helpers shared by the integration tests: where the workspace and the incident bundles are, and the local AWS
+//! emulator.
+
+pub mod emulator;
 
 use std::path::{Path, PathBuf};
 

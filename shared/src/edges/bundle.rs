@@ -390,7 +390,7 @@ impl TraceSource for BundleTelemetry {
             })
         });
         let traces: Vec<Value> = matched.by_ref().take(limit).map(|(_, trace)| trace.clone()).collect();
-        Ok(TraceQueryResult { traces, truncated: matched.next().is_some() })
+        Ok(TraceQueryResult { traces, truncated: matched.next().is_some(), service_graph: None })
     }
 }
 
@@ -552,6 +552,7 @@ mod tests {
             window: window(0, 30),
             query: text.into(),
             limit,
+            filter: None,
         }
     }
 

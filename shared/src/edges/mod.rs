@@ -1,5 +1,6 @@
-//! Adapters behind the ports: the offline ones (incident bundle, directory blob store); AWS ones join later.
+//! Adapters behind the ports: the AWS ones (`aws`) and the offline ones (incident bundle, directory blob store).
 
+pub mod aws;
 pub mod blob_dir;
 pub mod bundle;
 pub mod lambda;

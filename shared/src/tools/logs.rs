@@ -52,7 +52,7 @@ pub async fn run(args: Args, run: &RunContext, search: &dyn LogSearch, blob_ref:
     let mut answer = LogQueryResult::default();
     for chunk in groups.chunks(MAX_LOG_GROUPS) {
         let part = search
-            .query(&LogQuery { log_groups: chunk.to_vec(), window: run.window, query: query.clone(), limit })
+            .query(&LogQuery { log_groups: chunk.to_vec(), window: run.window, query: query.clone(), limit, filter: None })
             .await?;
         answer.events.extend(part.events);
         answer.truncated |= part.truncated;

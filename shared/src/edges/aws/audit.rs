@@ -1,0 +1,1 @@
+//! The audit adapter (being written).

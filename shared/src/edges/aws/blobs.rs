@@ -1,0 +1,1 @@
+//! The blobs adapter (being written).

@@ -1,0 +1,1 @@
+//! The xray adapter (being written).

@@ -1,0 +1,1 @@
+//! The audit adapter over the wire (see mod.rs).

@@ -1,0 +1,1 @@
+//! The blobs adapter over the wire (see mod.rs).

@@ -1,0 +1,1 @@
+//! fa2 capture over the wire (see mod.rs).

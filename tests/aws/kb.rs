@@ -1,0 +1,1 @@
+//! The kb adapter over the wire (see mod.rs).

@@ -1,0 +1,1 @@
+//! The logs adapter over the wire (see mod.rs).

@@ -1,0 +1,1 @@
+//! The metrics adapter over the wire (see mod.rs).

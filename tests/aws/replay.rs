@@ -1,0 +1,1 @@
+//! fa2 replay over the wire (see mod.rs).

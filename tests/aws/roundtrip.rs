@@ -1,0 +1,1 @@
+//! The roundtrip adapter over the wire (see mod.rs).

@@ -1,0 +1,1 @@
+//! The xray adapter over the wire (see mod.rs).
