@@ -133,6 +133,22 @@ async fn a_rejected_input_still_ends_in_a_report_that_says_why() {
 }
 
 #[tokio::test]
+async fn a_deployment_without_log_groups_still_reports_and_says_logs_were_not_read() {
+    let scratch = tempfile::tempdir().unwrap();
+    let bundle = scratch.path().join("bundle");
+    copy_without_answer(&fa2::default_bundle(), &bundle).unwrap();
+    let environment = bundle.join("environment.json");
+    let mut settings: serde_json::Value = serde_json::from_slice(&std::fs::read(&environment).unwrap()).unwrap();
+    settings["logGroups"] = serde_json::json!([]);
+    std::fs::write(&environment, settings.to_string()).unwrap();
+    let out = scratch.path().join("out");
+    let report = analyze(local_run(&bundle, &out)).await.unwrap().report;
+    assert!(report_violations(&serde_json::to_value(&report).unwrap()).is_empty());
+    let gaps = report.actions.iter().find(|a| a.title.contains("evidence gaps")).expect("an evidence-gaps action");
+    assert!(gaps.detail.contains("no log groups to search are configured"), "{}", gaps.detail);
+}
+
+#[tokio::test]
 async fn templates_prints_one_record_per_input_line_in_order() {
     let scratch = tempfile::tempdir().unwrap();
     let log = scratch.path().join("app.log");

@@ -3,7 +3,9 @@
 
 pub mod analyze;
 pub mod bench;
+pub mod capture;
 pub mod eval;
+pub mod replay;
 pub mod synth;
 pub mod templates;
 
@@ -32,6 +34,10 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Mine log templates from a log file (or a CSV column); one JSON object per record on stdout.
     Templates(templates::TemplatesArgs),
+    /// Record a live incident (an alarm, or a window) from AWS into an incident bundle.
+    Capture(capture::CaptureArgs),
+    /// Run an execution's input (an execution ARN or an input.json) again: locally against AWS, or as a new execution.
+    Replay(replay::ReplayArgs),
 }
 
 /// Output formats of `fa2 analyze`.
@@ -58,5 +64,7 @@ pub async fn run(cli: Cli, out: &mut (dyn Write + Send), progress: Progress) -> 
         Command::Templates(args) => templates::run(args, out),
         Command::Bench(args) => bench::run(args, out),
         Command::Synth(args) => synth::run(args, out, &*progress),
+        Command::Capture(args) => capture::run(args, out, progress).await,
+        Command::Replay(args) => replay::run(args, out, progress).await,
     }
 }

@@ -65,6 +65,11 @@ pub struct SynthArgs {
     /// Directory name of the bundle instead of <kind>-<seed> (one kind, --count 1).
     #[arg(long)]
     name: Option<String>,
+    /// Move the incident by whole hours so its window ends within the hour before this instant (RFC 3339, or
+    /// `now`): loading a bundle into an AWS emulator needs recent telemetry (CloudWatch Logs refuses events older
+    /// than 14 days).
+    #[arg(long, value_name = "TIME")]
+    ends_at: Option<String>,
 }
 
 /// What one generated bundle holds.
@@ -141,7 +146,16 @@ fn pins(args: &SynthArgs) -> Result<Pins, String> {
         })?),
         None => None,
     };
-    Ok(Pins { domain, naming })
+    let ends_at_ms = match args.ends_at.as_deref() {
+        None => None,
+        Some("now") => Some(chrono::Utc::now().timestamp_millis()),
+        Some(text) => Some(
+            chrono::DateTime::parse_from_rfc3339(text)
+                .map_err(|e| format!("--ends-at {text:?} is neither `now` nor an RFC 3339 time: {e}"))?
+                .timestamp_millis(),
+        ),
+    };
+    Ok(Pins { domain, naming, ends_at_ms })
 }
 
 /// The seed of one bundle: the same (seed, kind, index) always gives the same bundle.

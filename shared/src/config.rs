@@ -14,6 +14,10 @@ use crate::error::{Fa2Error, Result};
 pub const DEFAULT_INSIGHTS_QUERY: &str = "fields @timestamp, @message, @logStream, @log | sort @timestamp desc";
 /// Minutes before the alarm that an alarm-triggered analysis looks at.
 pub const DEFAULT_LOOKBACK_MINUTES: u32 = 60;
+/// The longest analysis window by default; deployments may change it (`FA2_MAX_WINDOW_HOURS`).
+pub const DEFAULT_MAX_WINDOW_HOURS: u32 = 24;
+/// The longest window any deployment may allow: a week of Logs Insights and CloudTrail pages is already slow.
+pub const MAX_WINDOW_HOURS_CEILING: u32 = 168;
 /// CloudWatch Logs Insights accepts at most this many log groups per query.
 pub const MAX_LOG_GROUPS: usize = 50;
 
@@ -41,6 +45,8 @@ pub struct Config {
     /// `maxAgentCycles`.
     pub max_agent_cycles: u32,
     pub lookback_minutes: u32,
+    /// The longest window an analysis may cover (operators' forms and alarm lookbacks alike).
+    pub max_window_hours: u32,
     /// S3 bucket for raw tool outputs and reports (AWS).
     pub bucket: Option<String>,
     /// A directory used as the blob store (offline, and Lambda runs under `cargo lambda watch`).
@@ -64,6 +70,7 @@ impl Default for Config {
             embedding_model_id: None,
             max_agent_cycles: DEFAULT_AGENT_CYCLES,
             lookback_minutes: DEFAULT_LOOKBACK_MINUTES,
+            max_window_hours: DEFAULT_MAX_WINDOW_HOURS,
             bucket: None,
             blob_dir: None,
             bundle_dir: None,
@@ -88,6 +95,7 @@ impl Config {
     /// | `FA2_EMBEDDING_MODEL_ID` | embedding model id |
     /// | `FA2_MAX_AGENT_CYCLES` | cycle budget (1..=20) |
     /// | `FA2_LOOKBACK_MINUTES` | window length for alarm runs |
+    /// | `FA2_MAX_WINDOW_HOURS` | longest window a run may cover (1..=168, default 24) |
     /// | `FA2_BUCKET` | S3 bucket for blobs and reports |
     /// | `FA2_BLOB_DIR` | directory blob store (offline) |
     /// | `FA2_BUNDLE_DIR` | incident bundle the tools read (offline) |
@@ -124,6 +132,23 @@ impl Config {
             config.lookback_minutes = minutes.parse().map_err(|_| {
                 Fa2Error::invalid(format!("FA2_LOOKBACK_MINUTES must be a whole number of minutes, not {minutes:?}"))
             })?;
+        }
+        if let Some(hours) = get("FA2_MAX_WINDOW_HOURS") {
+            config.max_window_hours = hours
+                .parse()
+                .ok()
+                .filter(|h| (1..=MAX_WINDOW_HOURS_CEILING).contains(h))
+                .ok_or_else(|| {
+                    Fa2Error::invalid(format!(
+                        "FA2_MAX_WINDOW_HOURS must be a whole number of hours from 1 to {MAX_WINDOW_HOURS_CEILING}, not {hours:?}"
+                    ))
+                })?;
+        }
+        if config.lookback_minutes > config.max_window_hours * 60 {
+            return Err(Fa2Error::invalid(format!(
+                "FA2_LOOKBACK_MINUTES ({}) is longer than the longest window, FA2_MAX_WINDOW_HOURS ({} h)",
+                config.lookback_minutes, config.max_window_hours
+            )));
         }
         config.bucket = get("FA2_BUCKET");
         config.blob_dir = get("FA2_BLOB_DIR").map(PathBuf::from);

@@ -1,12 +1,10 @@
 //! The AWS adapters over the wire: against the local emulator (moto server) where it implements the API, and
 //! against aws-smithy-mocks where it does not (see ARCHITECTURE.md for which is which).
 
-mod audit;
 mod blobs;
 mod capture;
 mod kb;
 mod logs;
-mod metrics;
 mod replay;
 mod roundtrip;
 mod xray;

@@ -37,14 +37,30 @@ impl Emulator {
     }
 }
 
-/// Where `make emulator` installs the server.
-fn moto_server() -> Option<PathBuf> {
-    let local = workspace().join(".venv/bin/moto_server");
-    if local.is_file() {
-        return Some(local);
-    }
-    let on_path = Command::new("moto_server").arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status();
-    on_path.is_ok_and(|s| s.success()).then(|| PathBuf::from("moto_server"))
+/// Starts moto's server with one correction: its `GetTraceSummaries` answers `"Users": {}` where the API has a
+/// list, which the Rust SDK (rightly) refuses to read.
+const MOTO_LAUNCHER: &str = r#"
+import sys
+import moto.xray.models as xray
+summary = xray.SegmentCollection.summary
+def summary_with_user_lists(self, *args, **kwargs):
+    result = summary(self, *args, **kwargs)
+    for trace in result["TraceSummaries"]:
+        trace["Users"] = []
+    return result
+xray.SegmentCollection.summary = summary_with_user_lists
+from moto.server import main
+sys.exit(main(sys.argv[1:]))
+"#;
+
+/// A Python that can import moto's server: the one `make emulator` installs into `.venv`, else `python3`.
+fn python_with_moto() -> Option<PathBuf> {
+    let local = workspace().join(".venv/bin/python3");
+    let candidates = [local, PathBuf::from("python3")];
+    candidates.into_iter().find(|python| {
+        let probe = Command::new(python).args(["-c", "import moto.server"]).stderr(Stdio::null()).status();
+        probe.is_ok_and(|s| s.success())
+    })
 }
 
 /// Whether a missing emulator fails the tests (`make test` sets it) instead of skipping them.
@@ -54,16 +70,20 @@ fn emulator_required() -> bool {
 }
 
 fn start() -> Result<Emulator, String> {
-    let server = moto_server().ok_or("moto_server is not installed (run `make emulator`)")?;
+    let python = python_with_moto().ok_or("moto server is not installed (run `make emulator`)")?;
     let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
     // The shell stops the server when our end of its stdin closes, that is when this test process exits.
-    let script = format!("'{}' -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid", server.display());
+    let script = format!(
+        "'{}' -c \"$FA2_MOTO_LAUNCHER\" -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid",
+        python.display()
+    );
     let child = Command::new("sh")
         .args(["-c", &script])
+        .env("FA2_MOTO_LAUNCHER", MOTO_LAUNCHER)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", server.display()))?;
+        .map_err(|e| format!("cannot start moto with {}: {e}", python.display()))?;
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() && configure(port).is_ok() {
@@ -71,7 +91,7 @@ fn start() -> Result<Emulator, String> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    Err(format!("{} did not answer on port {port} within 30 s", server.display()))
+    Err(format!("moto server ({}) did not answer on port {port} within 30 s", python.display()))
 }
 
 /// Asks the server to really run Step Functions definitions (without Docker for Lambda tasks).
@@ -126,7 +146,13 @@ pub async fn put_logs(client: &aws_sdk_cloudwatchlogs::Client, events: &[LogEven
                 bytes = 0;
             }
             bytes += event.message.len() + 26;
-            batch.push(InputLogEvent::builder().timestamp(event.timestamp).message(&event.message).build().expect("InputLogEvent"));
+            batch.push(
+                InputLogEvent::builder()
+                    .timestamp(event.timestamp)
+                    .message(&event.message)
+                    .build()
+                    .expect("InputLogEvent"),
+            );
         }
         send_batch(client, group, stream, batch).await;
     }

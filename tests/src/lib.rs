@@ -2,6 +2,7 @@
 //! emulator.
 
 pub mod emulator;
+pub mod fake_aws;
 
 use std::path::{Path, PathBuf};
 

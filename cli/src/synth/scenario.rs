@@ -269,6 +269,8 @@ impl Draft {
 pub struct Pins {
     pub domain: Option<super::naming::Domain>,
     pub naming: Option<super::naming::NamingStyle>,
+    /// Where the window ends (epoch ms), instead of a drawn date.
+    pub ends_at_ms: Option<i64>,
 }
 
 /// Plans one bundle of the given kind.
@@ -278,7 +280,13 @@ pub fn plan(kind: Kind, rng: &mut SimRng, scale: f64, pins: &Pins) -> Plan {
         builder.system.namer.style = style.clone();
     }
     builder.next_domain = pins.domain;
-    let (start_ms, minutes, onset_ms) = timeline(rng, kind);
+    let (mut start_ms, minutes, mut onset_ms) = timeline(rng, kind);
+    if let Some(end) = pins.ends_at_ms {
+        // Whole hours, so what is aligned to minutes or hours (metrics, certificate expiry) stays aligned.
+        let shift = (end - (start_ms + minutes as i64 * 60_000)).div_euclid(3_600_000) * 3_600_000;
+        start_ms += shift;
+        onset_ms += shift;
+    }
     let mut draft = Draft { builder, faults: Vec::new(), changes: Vec::new(), start_ms, minutes, onset_ms, scale };
     let mut core = kinds::plan_kind(kind, &mut draft, rng);
     add_background(&mut draft, rng, core.target);

@@ -10,8 +10,8 @@ use crate::error::{Fa2Error, Result};
 
 /// Minutes added after the alarm's state change so the window covers the moment it fired.
 pub const ALARM_MARGIN_MINUTES: i64 = 5;
-/// The longest window an operator may ask for.
-pub const MAX_WINDOW_HOURS: i64 = 24;
+/// How far in the future an alarm's state time may lie before the event is refused (clock skew).
+const CLOCK_SKEW_MINUTES: i64 = 5;
 
 /// What the input says, whatever its shape.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,7 +45,7 @@ pub fn parse_input(raw: &Value, config: &Config, now: DateTime<Utc>) -> Result<P
     let source = object.get("source").and_then(Value::as_str).unwrap_or_default();
     let mut parsed = match source {
         "aws.cloudwatch" => parse_alarm_event(object, config, now)?,
-        "fa2.slack" => parse_slack_form(object, now)?,
+        "fa2.slack" => parse_slack_form(object, config, now)?,
         "" => return Err(Fa2Error::invalid(format!("the execution input has no \"source\"; {EXPECTED}"))),
         other => return Err(Fa2Error::invalid(format!("the execution input has source {other:?}; {EXPECTED}"))),
     };
@@ -110,6 +110,12 @@ fn parse_alarm_event(event: &Map<String, Value>, config: &Config, now: DateTime<
         .ok_or_else(|| Fa2Error::invalid("the alarm event has no \"detail\" object"))?;
     let alarm = parse_alarm_detail(detail, "detail")?;
     let state = alarm.state_time;
+    if state > now + Duration::minutes(CLOCK_SKEW_MINUTES) {
+        return Err(Fa2Error::invalid(format!(
+            "the alarm's state time {state} is in the future (now is {now}): the event's clock is wrong or it was \
+             edited; replay it with a state time in the past"
+        )));
+    }
     let end = (state + Duration::minutes(ALARM_MARGIN_MINUTES)).min(now.max(state));
     let start = state - Duration::minutes(i64::from(config.lookback_minutes));
     Ok(ParsedInput {
@@ -173,7 +179,7 @@ fn metric_stat(entry: &Value) -> Option<MetricRef> {
     })
 }
 
-fn parse_slack_form(form: &Map<String, Value>, now: DateTime<Utc>) -> Result<ParsedInput> {
+fn parse_slack_form(form: &Map<String, Value>, config: &Config, now: DateTime<Utc>) -> Result<ParsedInput> {
     let time = |key: &str| -> Result<DateTime<Utc>> {
         let text = form.get(key).and_then(Value::as_str).ok_or_else(|| {
             Fa2Error::invalid(format!("the Slack form submission needs \"{key}\" (an ISO 8601 UTC time)"))
@@ -188,9 +194,10 @@ fn parse_slack_form(form: &Map<String, Value>, now: DateTime<Utc>) -> Result<Par
     if start > now {
         return Err(Fa2Error::invalid(format!("startTime {start} is in the future (now is {now})")));
     }
-    if end - start > Duration::hours(MAX_WINDOW_HOURS) {
+    let longest = config.max_window_hours;
+    if end - start > Duration::hours(i64::from(longest)) {
         return Err(Fa2Error::invalid(format!(
-            "the window {start} .. {end} is longer than {MAX_WINDOW_HOURS} hours; choose a shorter one"
+            "the window {start} .. {end} is longer than {longest} hours (FA2_MAX_WINDOW_HOURS); choose a shorter one"
         )));
     }
     let description = form.get("description").and_then(Value::as_str).map(str::trim).unwrap_or_default();
@@ -267,6 +274,16 @@ mod tests {
     }
 
     #[test]
+    fn the_longest_window_is_the_deployment_setting() {
+        let form =
+            json!({"source": "fa2.slack", "startTime": "2026-11-20T00:00:00Z", "endTime": "2026-11-20T06:00:00Z"});
+        let strict = Config { max_window_hours: 4, lookback_minutes: 60, ..Config::default() };
+        let error = parse_input(&form, &strict, now()).unwrap_err();
+        assert!(error.to_string().contains("longer than 4 hours (FA2_MAX_WINDOW_HOURS)"), "{error}");
+        assert!(parse_input(&form, &Config::default(), now()).is_ok(), "6 hours is within the default 24");
+    }
+
+    #[test]
     fn alarm_event_gives_a_lookback_window_ending_after_the_state_change() {
         let parsed = parse_input(&alarm_event(), &Config::default(), now()).unwrap();
         assert_eq!(parsed.trigger.kind, TriggerKind::Alarm);
@@ -330,6 +347,9 @@ mod tests {
             "endTime": "2027-07-01T11:00:00Z"}),
             "in the future",
         );
+        let mut future_alarm = alarm_event();
+        future_alarm["detail"]["state"]["timestamp"] = json!("2026-11-27T00:30:00.000+0000");
+        check_rejects(future_alarm, "is in the future");
         let mut input = alarm_event();
         input["overrides"] = json!({"maxAgentCycles": 0});
         check_rejects(input.clone(), "overrides.maxAgentCycles");

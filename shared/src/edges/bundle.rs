@@ -280,24 +280,41 @@ impl BundleTelemetry {
 #[async_trait]
 impl LogSearch for BundleTelemetry {
     async fn query(&self, query: &LogQuery) -> Result<LogQueryResult> {
-        let plan = insights::InsightsQuery::parse(&query.query)?;
         if query.log_groups.is_empty() {
             return Err(Fa2Error::invalid("a log query needs at least one log group"));
         }
         let (present, missing): (Vec<&String>, Vec<&String>) =
             query.log_groups.iter().partition(|group| self.log_groups.contains(group.as_str()));
         let wanted: BTreeSet<&str> = present.into_iter().map(String::as_str).collect();
-        let limit = plan.limit.map_or(query.limit, |n| n.min(query.limit));
-
         let (start, end) = (query.window.start.timestamp_millis(), query.window.end.timestamp_millis());
         let logs = &self.bundle.logs;
         let in_window =
             &logs[logs.partition_point(|e| e.timestamp < start)..logs.partition_point(|e| e.timestamp <= end)];
-        let matching = |event: &&LogEvent| wanted.contains(event.log_group.as_str()) && plan.matches(event);
-        let mut found: Vec<LogEvent> = if plan.descending {
-            in_window.iter().rev().filter(matching).take(limit.saturating_add(1)).cloned().collect()
-        } else {
-            in_window.iter().filter(matching).take(limit.saturating_add(1)).cloned().collect()
+        let in_groups = |event: &LogEvent| wanted.contains(event.log_group.as_str());
+
+        let (mut found, limit): (Vec<LogEvent>, usize) = match &query.filter {
+            // FilterLogEvents: the stream prefix and filter pattern instead of the Insights query, oldest first.
+            Some(filter) => {
+                let pattern =
+                    crate::edges::filter_pattern::FilterPattern::parse(filter.pattern.as_deref().unwrap_or_default())?;
+                let prefix = filter.stream_prefix.as_deref().unwrap_or_default();
+                let matching = |event: &&LogEvent| {
+                    in_groups(event) && event.log_stream.starts_with(prefix) && pattern.matches(&event.message)
+                };
+                let found = in_window.iter().filter(matching).take(query.limit.saturating_add(1)).cloned().collect();
+                (found, query.limit)
+            }
+            None => {
+                let plan = insights::InsightsQuery::parse(&query.query)?;
+                let limit = plan.limit.map_or(query.limit, |n| n.min(query.limit));
+                let matching = |event: &&LogEvent| in_groups(event) && plan.matches(event);
+                let found = if plan.descending {
+                    in_window.iter().rev().filter(matching).take(limit.saturating_add(1)).cloned().collect()
+                } else {
+                    in_window.iter().filter(matching).take(limit.saturating_add(1)).cloned().collect()
+                };
+                (found, limit)
+            }
         };
         let truncated = found.len() > limit;
         found.truncate(limit);
@@ -616,6 +633,39 @@ mod tests {
         assert!(parse.to_string().contains("`parse`"), "{parse}");
         let no_groups = telemetry.query(&log_query(&[], "fields @message", 10)).await.unwrap_err();
         assert!(no_groups.to_string().contains("log group"));
+    }
+
+    fn log_filter(groups: &[&str], stream_prefix: Option<&str>, pattern: Option<&str>, limit: usize) -> LogQuery {
+        let filter = crate::ports::LogFilter {
+            stream_prefix: stream_prefix.map(String::from),
+            pattern: pattern.map(String::from),
+        };
+        LogQuery { filter: Some(filter), ..log_query(groups, "this Insights query is not used", limit) }
+    }
+
+    #[tokio::test]
+    async fn log_filter_matches_streams_and_patterns_like_filter_log_events() {
+        let logs = [
+            log_line("/a", "web-1", 1, "ERROR connection reset"),
+            log_line("/a", "worker-1", 2, "ERROR job failed"),
+            log_line("/b", "web-2", 3, "FATAL out of memory"),
+            log_line("/a", "web-1", 4, "error in lowercase"),
+            log_line("/a", "web-1", 40, "ERROR outside the window"),
+        ]
+        .join("\n");
+        let telemetry = telemetry(&[("logs.jsonl", &logs)]);
+        let everything = telemetry.query(&log_filter(&["/a", "/b", "/gone"], None, None, 10)).await.unwrap();
+        assert_eq!(messages(&everything).len(), 4);
+        assert_eq!(everything.missing_groups, ["/gone"]);
+        let web_errors =
+            telemetry.query(&log_filter(&["/a", "/b"], Some("web"), Some("?ERROR ?FATAL"), 10)).await.unwrap();
+        assert_eq!(messages(&web_errors), ["ERROR connection reset", "FATAL out of memory"]);
+        let phrase = telemetry.query(&log_filter(&["/a"], None, Some("\"job failed\" -web"), 10)).await.unwrap();
+        assert_eq!(messages(&phrase), ["ERROR job failed"]);
+        let capped = telemetry.query(&log_filter(&["/a"], None, Some("ERROR"), 1)).await.unwrap();
+        assert_eq!((messages(&capped), capped.truncated), (vec!["ERROR connection reset"], true));
+        let json = telemetry.query(&log_filter(&["/a"], None, Some(r#"{ $.level = "ERROR" }"#), 10)).await.unwrap_err();
+        assert!(matches!(&json, Fa2Error::InvalidInput(m) if m.contains("not supported offline")), "{json}");
     }
 
     fn metric_line(name: &str, dims: &str, stat: &str, minutes: &[u32]) -> String {

@@ -9,9 +9,10 @@ use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use crate::brain::{Brain, RulesBrain};
 use crate::config::Config;
 use crate::contract::{ExecutionState, ToolName, ToolRequest};
+use crate::edges::aws;
 use crate::edges::blob_dir::DirBlobStore;
 use crate::edges::bundle::{Bundle, BundleTelemetry};
-use crate::error::{Fa2Error, Result};
+use crate::error::Result;
 use crate::ops::{self, PrepareRequest, ThinkRequest};
 use crate::ports::{BlobStore, Notifier};
 use crate::tools::Toolbox;
@@ -28,20 +29,20 @@ fn setup() -> Result<Config> {
     Config::from_env()
 }
 
-/// The telemetry adapters this deployment reads: an incident bundle when `FA2_BUNDLE_DIR` is set.
-fn toolbox(config: &Config) -> Result<Toolbox> {
-    let Some(dir) = &config.bundle_dir else {
-        return Err(Fa2Error::invalid(
-            "no telemetry source configured: set FA2_BUNDLE_DIR to an incident bundle (the AWS adapters are not wired yet)",
-        ));
-    };
-    Ok(Toolbox::serving_all(Arc::new(BundleTelemetry::new(Arc::new(Bundle::load(dir)?)))))
+/// The port `tool` reads: an incident bundle when `FA2_BUNDLE_DIR` is set (offline runs of the binaries), AWS
+/// otherwise.
+async fn toolbox(config: &Config, tool: ToolName) -> Result<Toolbox> {
+    match &config.bundle_dir {
+        Some(dir) => Ok(Toolbox::serving_all(Arc::new(BundleTelemetry::new(Arc::new(Bundle::load(dir)?))))),
+        None => Ok(aws::toolbox(&aws::sdk_config(config).await, config, &[tool])),
+    }
 }
 
-fn blob_store(config: &Config) -> Result<Arc<dyn BlobStore>> {
+/// A directory when `FA2_BLOB_DIR` is set, the deployment's S3 bucket otherwise.
+async fn blob_store(config: &Config) -> Result<Arc<dyn BlobStore>> {
     match &config.blob_dir {
         Some(dir) => Ok(Arc::new(DirBlobStore::new(dir))),
-        None => Err(Fa2Error::invalid("no blob store configured: set FA2_BLOB_DIR (the S3 adapter is not wired yet)")),
+        None => aws::blob_store(&aws::sdk_config(config).await, config),
     }
 }
 
@@ -72,7 +73,7 @@ pub async fn serve_think() -> Result<(), Error> {
 /// One of `ToolMetrics`, `ToolLogs`, `ToolAudit`, `ToolXray`, `ToolKb`.
 pub async fn serve_tool(tool: ToolName) -> Result<(), Error> {
     let config = setup()?;
-    let (toolbox, blobs) = (toolbox(&config)?, blob_store(&config)?);
+    let (toolbox, blobs) = (toolbox(&config, tool).await?, blob_store(&config).await?);
     run(service_fn(|event: LambdaEvent<ToolRequest>| {
         let (toolbox, blobs) = (&toolbox, blobs.clone());
         async move { ops::tool(event.payload, tool, toolbox, blobs.as_ref()).await }
@@ -98,7 +99,7 @@ pub async fn serve_finalize() -> Result<(), Error> {
 
 /// `Notify`.
 pub async fn serve_notify() -> Result<(), Error> {
-    let blobs = blob_store(&setup()?)?;
+    let blobs = blob_store(&setup()?).await?;
     run(service_fn(|event: LambdaEvent<ExecutionState>| {
         let blobs = blobs.clone();
         async move {

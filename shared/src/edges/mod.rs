@@ -3,5 +3,6 @@
 pub mod aws;
 pub mod blob_dir;
 pub mod bundle;
+pub mod filter_pattern;
 pub mod lambda;
 pub mod output_dir;

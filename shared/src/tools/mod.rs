@@ -60,8 +60,14 @@ pub async fn run(
     blob_ref: &str,
 ) -> Result<ToolAnswer> {
     fn port<T: ?Sized>(port: &Option<Arc<T>>, tool: ToolName) -> Result<&T> {
-        port.as_deref()
-            .ok_or_else(|| Fa2Error::Upstream(format!("the {tool} tool is not available in this deployment")))
+        port.as_deref().ok_or_else(|| {
+            let setting = match tool {
+                ToolName::Xray => " (X-Ray is not enabled: xrayTrace, FA2_XRAY)",
+                ToolName::Kb => " (no knowledge base is configured: knowledgeBase, FA2_KNOWLEDGE_BASE_ID)",
+                _ => "",
+            };
+            Fa2Error::Upstream(format!("the {tool} tool is not available in this deployment{setting}"))
+        })
     }
     match tool {
         ToolName::Metrics => metrics::run(parse_args(tool, args)?, run, port(&toolbox.metrics, tool)?, blob_ref).await,

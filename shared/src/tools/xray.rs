@@ -40,8 +40,61 @@ pub async fn run(args: Args, run: &RunContext, source: &dyn TraceSource, blob_re
     let answer = source.traces(run.window, args.filter.as_deref(), limit).await?;
     let mut digest = traces::digest(&answer.traces, &frame(run, &[]), blob_ref);
     digest.truncated |= answer.truncated;
-    Ok(ToolAnswer {
-        digest,
-        raw: json!({"filter": args.filter, "truncated": answer.truncated, "traces": answer.traces}),
-    })
+    let mut raw = json!({"filter": args.filter, "truncated": answer.truncated, "traces": answer.traces});
+    // X-Ray's own view of the services and edges of the window, kept beside the traces it summarises.
+    if let Some(graph) = answer.service_graph {
+        raw["serviceGraph"] = graph;
+    }
+    Ok(ToolAnswer { digest, raw })
+}
+
+#[cfg(test)]
+mod tests {
+    use async_trait::async_trait;
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::contract::{Language, Trigger, TriggerKind, Window};
+    use crate::ports::TraceQueryResult;
+
+    /// No traces, and the given service graph.
+    struct Graph(Option<Value>);
+
+    #[async_trait]
+    impl TraceSource for Graph {
+        async fn traces(&self, _window: Window, _filter: Option<&str>, _limit: usize) -> Result<TraceQueryResult> {
+            Ok(TraceQueryResult { traces: Vec::new(), truncated: false, service_graph: self.0.clone() })
+        }
+    }
+
+    fn run_context() -> RunContext {
+        let start = Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap();
+        RunContext {
+            run_id: "r".into(),
+            trigger: Trigger { kind: TriggerKind::Slack, alarm_name: None, description: None },
+            window: Window { start, end: start + chrono::Duration::minutes(30) },
+            noticed_at: start + chrono::Duration::minutes(25),
+            alarm: None,
+            language: Language::En,
+            brain: "rules".into(),
+            max_agent_cycles: 5,
+            architecture: String::new(),
+            log_groups: Vec::new(),
+            insights_query: None,
+            xray: true,
+            knowledge_base: false,
+            slack: None,
+            blob_prefix: "runs/r/".into(),
+            started_at: start,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_raw_output_keeps_the_service_graph_when_there_is_one() {
+        let graph = json!({"services": [{"name": "orders-api"}]});
+        let with = run(Args::default(), &run_context(), &Graph(Some(graph.clone())), "blob").await.unwrap();
+        assert_eq!(with.raw["serviceGraph"], graph);
+        let without = run(Args::default(), &run_context(), &Graph(None), "blob").await.unwrap();
+        assert!(without.raw.get("serviceGraph").is_none());
+    }
 }

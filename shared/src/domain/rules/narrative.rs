@@ -61,7 +61,7 @@ fn confidences(candidates: &[Candidate]) -> Vec<f64> {
 
 pub fn conclusion(run: &RunContext, notebook: &Notebook, assessment: &Assessment) -> Conclusion {
     let language = run.language;
-    let failed: Vec<String> = notebook
+    let mut failed: Vec<String> = notebook
         .observations
         .iter()
         .filter_map(|o| match &o.outcome {
@@ -69,7 +69,12 @@ pub fn conclusion(run: &RunContext, notebook: &Notebook, assessment: &Assessment
             ToolOutcome::Ok { .. } => None,
         })
         .collect();
+    if run.log_groups.is_empty() {
+        // Not a failed call (the logs tool is not asked without log groups) but the gap a reader must know of.
+        failed.push("logs: no log groups to search are configured (cwLogsLogGroups, FA2_LOG_GROUPS)".to_string());
+    }
     let timeline = timeline(run, assessment);
+    let gaps = gaps_action(language, &failed);
     if let Some(blip) = &assessment.blip {
         return Conclusion {
             status: Status::Healthy,
@@ -77,7 +82,7 @@ pub fn conclusion(run: &RunContext, notebook: &Notebook, assessment: &Assessment
             hypotheses: Vec::new(),
             timeline,
             impact: healthy_impact(language, blip),
-            actions: vec![ActionItem {
+            actions: [ActionItem {
                 priority: Priority::ShortTerm,
                 title: text(language, "Review the alarm's sensitivity", "アラームの感度を見直す"),
                 detail: text(
@@ -87,7 +92,10 @@ pub fn conclusion(run: &RunContext, notebook: &Notebook, assessment: &Assessment
                     "アラームは自然に回復した一時的なバーストで発報しました。一時的な揺らぎで呼び出されないよう、\
                      評価するデータポイント数（例: 5 中 3）やしきい値の見直しを検討してください。",
                 ),
-            }],
+            }]
+            .into_iter()
+            .chain(gaps)
+            .collect(),
             prevention: vec![text(
                 language,
                 "Alarm on sustained conditions (M of N datapoints) rather than a single datapoint.",
@@ -118,11 +126,33 @@ pub fn conclusion(run: &RunContext, notebook: &Notebook, assessment: &Assessment
         status,
         summary,
         impact: impact(run, assessment),
-        actions: top.map(|c| actions(language, c)).unwrap_or_else(|| investigate_actions(language)),
+        actions: top
+            .map(|c| actions(language, c))
+            .unwrap_or_else(|| investigate_actions(language))
+            .into_iter()
+            .chain(gaps)
+            .collect(),
         prevention: top.map(|c| prevention(language, c.category)).unwrap_or_default(),
         hypotheses,
         timeline,
     }
+}
+
+/// What this run could not read, as an action: a conclusion drawn without some evidence says so.
+fn gaps_action(language: Language, failed: &[String]) -> Option<ActionItem> {
+    (!failed.is_empty()).then(|| ActionItem {
+        priority: Priority::ShortTerm,
+        title: text(language, "Close the evidence gaps of this analysis", "この分析で得られなかった情報を補う"),
+        detail: match language {
+            Language::En => format!(
+                "This analysis could not read everything it asked for, so its conclusion rests on less: {}.",
+                failed.join("; ")
+            ),
+            Language::Ja => {
+                format!("この分析では一部の情報を取得できず、結論の根拠が限られています: {}。", failed.join("; "))
+            }
+        },
+    })
 }
 
 fn text(language: Language, en: &str, ja: &str) -> String {

@@ -1,1 +1,0 @@
-//! The audit adapter over the wire (see mod.rs).

@@ -1,1 +1,0 @@
-//! The metrics adapter over the wire (see mod.rs).
