@@ -45,14 +45,7 @@ pub struct AnalyzeArgs {
 pub async fn run(args: AnalyzeArgs, out: &mut (dyn Write + Send), progress: Progress) -> Result<(), String> {
     let bundle = args.bundle.clone().unwrap_or_else(crate::default_bundle);
     progress(&format!("fa2: analysing {} with the {} brain", bundle.display(), args.brain));
-    let trace = args.trace;
-    let sink = progress.clone();
-    let on_event: Arc<dyn Fn(&HistoryEvent) + Send + Sync> = Arc::new(move |event: &HistoryEvent| {
-        let line = if trace { Some(trace_line(event)) } else { progress_line(event) };
-        if let Some(line) = line {
-            sink(&format!("  {line}"));
-        }
-    });
+    let on_event = history_printer(args.trace, progress.clone());
     let options = LocalRun {
         bundle_dir: bundle,
         out_dir: args.out.clone(),
@@ -66,11 +59,7 @@ pub async fn run(args: AnalyzeArgs, out: &mut (dyn Write + Send), progress: Prog
     if args.evidence {
         print_evidence(&outcome.execution, &progress);
     }
-    let text = match args.format {
-        Format::Json => serde_json::to_string_pretty(report).map_err(|e| e.to_string())? + "\n",
-        Format::Markdown => render::markdown(report),
-    };
-    out.write_all(text.as_bytes()).map_err(|e| format!("cannot write the report: {e}"))?;
+    write_report(report, args.format, out)?;
     progress(&format!(
         "fa2: {} after {} cycles and {} tool calls; wrote {} and report.md",
         report.status.as_str(),
@@ -79,6 +68,29 @@ pub async fn run(args: AnalyzeArgs, out: &mut (dyn Write + Send), progress: Prog
         args.out.join("report.json").display()
     ));
     Ok(())
+}
+
+/// Prints the execution's progress: a line per Task entered, or every history event with `trace`.
+pub fn history_printer(trace: bool, progress: Progress) -> statemachine::EventCallback {
+    Arc::new(move |event: &HistoryEvent| {
+        let line = if trace { Some(trace_line(event)) } else { progress_line(event) };
+        if let Some(line) = line {
+            progress(&format!("  {line}"));
+        }
+    })
+}
+
+/// Writes the report as the format asks: exactly the report JSON, or its Markdown.
+pub fn write_report(
+    report: &shared::contract::Report,
+    format: Format,
+    out: &mut (dyn Write + Send),
+) -> Result<(), String> {
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(report).map_err(|e| e.to_string())? + "\n",
+        Format::Markdown => render::markdown(report),
+    };
+    out.write_all(text.as_bytes()).map_err(|e| format!("cannot write the report: {e}"))
 }
 
 /// The notebook's observations from the execution output: each call, its digest text and findings.

@@ -12,13 +12,12 @@ use serde_json::{Map, Value};
 use shared::config::{Config, json_type};
 use shared::contract::ToolName;
 use shared::domain::budget::MAX_AGENT_CYCLES_CEILING;
-use shared::domain::render;
 use shared::edges::aws::sdk_error;
 use shared::edges::blob_dir::DirBlobStore;
 use shared::error::{Fa2Error, Result};
 use shared::local::{LocalExecution, execute};
 
-use crate::Progress;
+use crate::{Format, Progress};
 
 /// Step Functions accepts execution names of at most this many characters.
 const MAX_EXECUTION_NAME: usize = 80;
@@ -51,6 +50,12 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "ID")]
     pub model_id: Option<String>,
     /// Scale Retry and Wait intervals of a local run (1 = real time, 0 = do not sleep).
+    /// How a local replay prints the report.
+    #[arg(long, value_enum, default_value_t = Format::Markdown)]
+    pub format: Format,
+    /// Print every execution history event of a local replay as it happens.
+    #[arg(long)]
+    pub trace: bool,
     #[arg(long, default_value_t = 1.0, hide = true)]
     pub time_scale: f64,
 }
@@ -275,12 +280,11 @@ pub async fn run_with(
         out_dir: args.out.clone(),
         name,
         time_scale: args.time_scale,
-        on_event: None,
+        on_event: Some(crate::analyze::history_printer(args.trace, progress.clone())),
     })
     .await
     .map_err(|e| e.to_string())?;
-    // The published report.md, as `fa2 analyze` prints it (analyze.rs keeps its printing private).
-    out.write_all(render::markdown(&outcome.report).as_bytes()).map_err(|e| format!("cannot write the report: {e}"))?;
+    crate::analyze::write_report(&outcome.report, args.format, out)?;
     progress(&format!("fa2: {}; the report is in {}", outcome.report.status.as_str(), args.out.display()));
     Ok(())
 }
