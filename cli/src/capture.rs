@@ -543,18 +543,9 @@ pub fn slack_form(
     }))
 }
 
+/// Runs the command with the AWS connection and deployment settings given (`crate::live_aws`, or the emulator's in
+/// tests).
 pub async fn run(
-    args: CaptureArgs,
-    out: &mut (dyn Write + Send),
-    progress: Progress,
-) -> std::result::Result<(), String> {
-    let config = Config::from_env().map_err(|e| e.to_string())?;
-    let sdk = shared::edges::aws::sdk_config(&config).await;
-    run_with(args, &sdk, config, out, progress).await
-}
-
-/// `run` with the AWS connection and deployment settings given (the emulator tests pass theirs).
-pub async fn run_with(
     args: CaptureArgs,
     sdk: &SdkConfig,
     mut config: Config,

@@ -56,6 +56,13 @@ pub fn default_bundle() -> PathBuf {
     cli.parent().unwrap_or(&cli).join("examples/orders-throttling")
 }
 
+/// The AWS connection (credential chain, region, `AWS_ENDPOINT_URL`) and the deployment settings (`FA2_*`) of the
+/// commands that talk to live AWS.
+async fn live_aws() -> Result<(aws_config::SdkConfig, shared::config::Config), String> {
+    let config = shared::config::Config::from_env().map_err(|e| e.to_string())?;
+    Ok((shared::edges::aws::sdk_config(&config).await, config))
+}
+
 /// Runs a parsed command: results to `out` (stdout), progress to `progress` (stderr).
 pub async fn run(cli: Cli, out: &mut (dyn Write + Send), progress: Progress) -> Result<(), String> {
     match cli.command {
@@ -64,7 +71,13 @@ pub async fn run(cli: Cli, out: &mut (dyn Write + Send), progress: Progress) -> 
         Command::Templates(args) => templates::run(args, out),
         Command::Bench(args) => bench::run(args, out),
         Command::Synth(args) => synth::run(args, out, &*progress),
-        Command::Capture(args) => capture::run(args, out, progress).await,
-        Command::Replay(args) => replay::run(args, out, progress).await,
+        Command::Capture(args) => {
+            let (sdk, config) = live_aws().await?;
+            capture::run(args, &sdk, config, out, progress).await
+        }
+        Command::Replay(args) => {
+            let (sdk, config) = live_aws().await?;
+            replay::run(args, &sdk, config, out, progress).await
+        }
     }
 }

@@ -238,18 +238,9 @@ pub async fn start_execution(sdk: &SdkConfig, state_machine_arn: &str, name: &st
     Ok(started.execution_arn().to_string())
 }
 
+/// Runs the command with the AWS connection and deployment settings given (`crate::live_aws`, or the emulator's in
+/// tests).
 pub async fn run(
-    args: ReplayArgs,
-    out: &mut (dyn Write + Send),
-    progress: Progress,
-) -> std::result::Result<(), String> {
-    let config = Config::from_env().map_err(|e| e.to_string())?;
-    let sdk = shared::edges::aws::sdk_config(&config).await;
-    run_with(args, &sdk, config, out, progress).await
-}
-
-/// `run` with the AWS connection and deployment settings given (the emulator tests pass theirs).
-pub async fn run_with(
     args: ReplayArgs,
     sdk: &SdkConfig,
     config: Config,

@@ -27,7 +27,7 @@ async fn capture_command(args: &[&str], config: Config) -> Result<String, String
     let cli = fa2::Cli::try_parse_from(["fa2", "capture"].iter().chain(args)).map_err(|e| e.to_string())?;
     let fa2::Command::Capture(args) = cli.command else { panic!("parsed as another command") };
     let mut out = Vec::new();
-    fa2::capture::run_with(args, &emulator.sdk_config(), config, &mut out, Arc::new(|_: &str| {})).await?;
+    fa2::capture::run(args, &emulator.sdk_config(), config, &mut out, Arc::new(|_: &str| {})).await?;
     Ok(String::from_utf8(out).unwrap())
 }
 

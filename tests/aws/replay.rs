@@ -51,7 +51,7 @@ async fn replay_with(emulator: &Emulator, args: &[&str], config: Config) -> Resu
     let fa2::Command::Replay(args) = cli.command else { panic!("parsed as another command") };
     let mut out = Vec::new();
     let progress: fa2::Progress = Arc::new(|_: &str| {});
-    fa2::replay::run_with(args, &emulator.sdk_config(), config, &mut out, progress).await?;
+    fa2::replay::run(args, &emulator.sdk_config(), config, &mut out, progress).await?;
     Ok(String::from_utf8(out).unwrap())
 }
 
