@@ -5,11 +5,12 @@
 demo:
 	cargo run --quiet -p fa2 -- analyze
 
-# Everything CI runs: formatting, lints, the ASL definition through asl-validator, all tests, and an evaluation of
-# the analyzer over the project's own example incidents.
+# Everything CI runs: formatting, lints, the ASL definition through asl-validator, all tests (with the local AWS
+# emulator), and the table of the analyzer's evaluation over the project's own examples (a test: `cargo run` would
+# build the SDK a third time, without the test features).
 test: lint validate-asl emulator
 	FA2_REQUIRE_EMULATOR=1 cargo test --workspace
-	cargo run --quiet -p fa2 -- eval examples
+	cargo test --quiet -p fa2-tests --test integration e2e::eval_scores_every_example -- --nocapture
 
 # Score the analyzer on the shared development incidents and a fresh synthetic corpus (17 kinds x 4).
 eval:

@@ -56,6 +56,28 @@ async fn cli(args: &[&str]) -> (Result<(), String>, String, Vec<String>) {
     (result, String::from_utf8(stdout).unwrap(), lines)
 }
 
+/// `a/b` after `label ` in the eval summary line.
+fn fraction(summary: &str, label: &str) -> (u32, u32) {
+    let rest = summary.split(&format!("{label} ")).nth(1).unwrap_or_else(|| panic!("no {label} in {summary}"));
+    let (got, of) = rest.split_whitespace().next().unwrap().trim_end_matches(';').split_once('/').unwrap();
+    (got.parse().unwrap(), of.parse().unwrap())
+}
+
+/// CI's evaluation of the project's own examples (`make test` shows this table): every example is right.
+#[tokio::test]
+async fn eval_scores_every_example_right_without_schema_errors() {
+    let examples = fa2_tests::workspace().join("examples");
+    let (result, stdout, _) = cli(&["eval", examples.to_str().unwrap()]).await;
+    result.unwrap();
+    println!("{stdout}");
+    let summary = stdout.lines().find(|l| l.starts_with("summary:")).expect("a summary line");
+    for label in ["top-1", "top-3", "herring-free", "healthy"] {
+        let (got, of) = fraction(summary, label);
+        assert!(of > 0 && got == of, "{label} {got}/{of}: {summary}");
+    }
+    assert!(summary.ends_with("schema errors 0"), "{summary}");
+}
+
 #[tokio::test]
 async fn analyze_json_prints_exactly_the_report_on_stdout_and_progress_elsewhere() {
     let out = tempfile::tempdir().unwrap();
