@@ -155,6 +155,19 @@ async fn a_rejected_input_still_ends_in_a_report_that_says_why() {
 }
 
 #[tokio::test]
+async fn a_recording_dated_after_today_is_analysed_not_refused_as_future() {
+    let scratch = tempfile::tempdir().unwrap();
+    let bundle = scratch.path().join("bundle");
+    copy_without_answer(&fa2::default_bundle(), &bundle).unwrap();
+    let path = bundle.join("input.json");
+    let mut input: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    input["detail"]["state"]["timestamp"] = serde_json::json!("2099-01-01T00:00:00.000+0000");
+    std::fs::write(&path, input.to_string()).unwrap();
+    let report = analyze(local_run(&bundle, &scratch.path().join("out"))).await.unwrap().report;
+    assert!(report.usage.cycles >= 1 && !report.summary.contains("in the future"), "{}", report.summary);
+}
+
+#[tokio::test]
 async fn a_deployment_without_log_groups_still_reports_and_says_logs_were_not_read() {
     let scratch = tempfile::tempdir().unwrap();
     let bundle = scratch.path().join("bundle");

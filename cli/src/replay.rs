@@ -272,6 +272,7 @@ pub async fn run(
         name,
         time_scale: args.time_scale,
         on_event: Some(crate::analyze::history_printer(args.trace, progress.clone())),
+        recorded_at: None,
     })
     .await
     .map_err(|e| e.to_string())?;

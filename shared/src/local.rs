@@ -8,7 +8,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -17,6 +17,7 @@ use statemachine::{EventCallback, Execution, ExecutionOptions, StateMachine, Tas
 use crate::brain::{Brain, RulesBrain};
 use crate::config::Config;
 use crate::contract::{ExecutionState, Language, Report, ToolName, ToolRequest};
+use crate::domain::input::stated_time;
 use crate::edges::blob_dir::DirBlobStore;
 use crate::edges::bundle::{Bundle, BundleTelemetry};
 use crate::edges::output_dir::OutputDir;
@@ -58,6 +59,9 @@ pub struct LocalExecution {
     pub name: String,
     pub time_scale: f64,
     pub on_event: Option<EventCallback>,
+    /// A recorded incident's own time: `Prepare` judges the input's times against the later of it and the wall
+    /// clock, so a recording is never "in the future" of the machine that replays it.
+    pub recorded_at: Option<DateTime<Utc>>,
 }
 
 /// Loads the bundle, runs the state machine over it, and returns the report Notify published.
@@ -79,6 +83,7 @@ pub async fn analyze(options: LocalRun) -> Result<LocalOutcome> {
         out_dir: options.out_dir,
         time_scale: options.time_scale,
         on_event: options.on_event,
+        recorded_at: stated_time(&bundle.input),
     })
     .await
 }
@@ -95,6 +100,7 @@ pub async fn execute(run: LocalExecution) -> Result<LocalOutcome> {
     let machine = StateMachine::parse(statemachine::FA2_DEFINITION)
         .map_err(|e| Fa2Error::invalid(format!("statemachine/fa2.asl.json: {e}")))?;
     let parts = Parts {
+        recorded_at: run.recorded_at,
         config: Arc::new(run.config),
         brain: Arc::new(RulesBrain),
         toolbox: Arc::new(run.toolbox),
@@ -132,6 +138,7 @@ pub fn execution_name(bundle_dir: &std::path::Path) -> String {
 /// What the in-process handlers share.
 #[derive(Clone)]
 struct Parts {
+    recorded_at: Option<DateTime<Utc>>,
     config: Arc<Config>,
     brain: Arc<dyn Brain>,
     toolbox: Arc<Toolbox>,
@@ -146,8 +153,8 @@ fn handlers(parts: &Parts) -> statemachine::Handlers {
     map.insert(
         "Prepare".into(),
         step(move |request: PrepareRequest| {
-            let config = p.config.clone();
-            async move { ops::prepare(request, &config, Utc::now()) }
+            let (config, recorded_at) = (p.config.clone(), p.recorded_at);
+            async move { ops::prepare(request, &config, recorded_at.map_or_else(Utc::now, |t| t.max(Utc::now()))) }
         }),
     );
     let p = parts.clone();

@@ -72,6 +72,7 @@ async fn a_bundle_loaded_into_aws_reaches_the_same_conclusion_through_the_aws_ad
         name: "roundtrip-aws".into(),
         time_scale: 0.0,
         on_event: None,
+        recorded_at: None,
     })
     .await
     .unwrap();

@@ -128,6 +128,13 @@ fn parse_alarm_event(event: &Map<String, Value>, config: &Config, now: DateTime<
     })
 }
 
+/// The latest time an input states (an alarm's state change, a form's end), whatever its shape, if it has one.
+pub fn stated_time(raw: &Value) -> Option<DateTime<Utc>> {
+    let state = raw.pointer("/detail/state/timestamp").and_then(Value::as_str);
+    let end = raw.get("endTime").and_then(Value::as_str);
+    [state, end].into_iter().flatten().filter_map(parse_time).max()
+}
+
 /// Reads an alarm's `detail` (from an event, or embedded in a Slack form): name, state, metrics.
 fn parse_alarm_detail(detail: &Map<String, Value>, path: &str) -> Result<AlarmSummary> {
     let name = detail

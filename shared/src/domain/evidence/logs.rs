@@ -403,7 +403,11 @@ fn judge<'p, 'b>(patterns: &'p [Pattern<'b>], timeline: &Timeline, onset: &Onset
             let silent_since = timeline.data_end - stats.seen.last;
             let usual_gap = (stats.seen.last - first_after) / (after.max(2) as i64 - 1);
             let quiet_enough = silent_since >= (ENDED_AFTER_MINUTES * MINUTE_MS).max(3 * usual_gap);
-            let ended_at = (change != Change::Fall && quiet_enough).then_some(stats.seen.last);
+            let ended_at = match change {
+                Change::Fall => None,
+                _ => burst_end(stats, timeline, onset.bucket, rate_before)
+                    .or_else(|| quiet_enough.then_some(stats.seen.last)),
+            };
             let mut verdict =
                 Verdict { pattern, change, before, after, rate_before, rate_after, first_after, ended_at, score: 0.0 };
             verdict.score = strength(&verdict, onset, minutes_before);
@@ -412,6 +416,26 @@ fn judge<'p, 'b>(patterns: &'p [Pattern<'b>], timeline: &Timeline, onset: &Onset
         .collect();
     verdicts.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.after.cmp(&a.after)));
     verdicts
+}
+
+/// Where a burst over a steady background ended: the last bucket from `from` that stood out from the background,
+/// when everything after it (a few minutes at least) is back at the background's rate. A pattern that was there
+/// before (an occasional connection reset) never falls silent after its burst, yet the burst is over.
+fn burst_end(stats: &TemplateStats, timeline: &Timeline, from: usize, rate_before: f64) -> Option<i64> {
+    if rate_before <= 0.0 {
+        return None;
+    }
+    let per_bucket = rate_before * timeline.bucket_ms as f64 / MINUTE_MS as f64;
+    let standout = (3.0 * per_bucket).max(1.0);
+    let last = (from..timeline.buckets).rev().find(|&b| f64::from(stats.histogram[b]) > standout)?;
+    let tail_start = timeline.bucket_start(last + 1);
+    let tail_minutes = (timeline.data_end - tail_start) as f64 / MINUTE_MS as f64;
+    if tail_minutes < ENDED_AFTER_MINUTES as f64 {
+        return None;
+    }
+    let tail = stats.count_in(last + 1..timeline.buckets) as f64;
+    let expected = rate_before * tail_minutes;
+    (tail <= expected + 2.0 * expected.sqrt() + 1.0).then(|| (tail_start - 1).min(stats.seen.last))
 }
 
 /// 0..=1: error level and recognised errors, volume, closeness to the onset, persistence, novelty.
@@ -957,6 +981,25 @@ mod tests {
         let strong = &digest(&ongoing, &frame(50), "blob").findings[0];
         assert_eq!(strong.attr(attr::ENDED_AT), "");
         assert!(strong.score > 0.8, "{}", strong.score);
+    }
+
+    #[test]
+    fn a_burst_over_an_occasional_background_ends_when_the_background_rate_returns() {
+        let reset = |m: i64, s: i64| event("/ecs/tickets", "t/1", at(m, s), "ERROR read ECONNRESET");
+        let mut events = traffic("/ecs/tickets", "t/1", 0..65);
+        // Every quarter hour before, a burst of 12 in minute 49, then once more at 58: background again.
+        events.extend([5, 20, 35].map(|m| reset(m, 10)));
+        events.extend((0..12).map(|i| reset(49, i * 3)));
+        events.push(reset(58, 20));
+        let burst = &digest(&events, &frame(50), "blob").findings[0];
+        assert_eq!(burst.attr(attr::ERROR_CLASS), "connection");
+        // Minute buckets: the burst ended by the end of its minute.
+        assert_eq!(burst.attr(attr::ENDED_AT), "2026-11-20T14:49:59.999Z", "{}", burst.summary);
+
+        // The same burst followed by a steady stream of resets is not over.
+        events.extend((50..65).flat_map(|m| (0..3).map(move |s| reset(m, s * 15))));
+        let ongoing = &digest(&events, &frame(50), "blob").findings[0];
+        assert_eq!(ongoing.attr(attr::ENDED_AT), "", "{}", ongoing.summary);
     }
 
     #[test]
