@@ -557,10 +557,6 @@ fn remote_of(finding: &Finding, topology: &Topology) -> Option<String> {
     hosts.into_iter().next().or_else(|| topology.host_named_in(&text_of(finding), &finding.component))
 }
 
-/// Words that mark a resource as a credential store.
-const CREDENTIAL_WORDS: [&str; 8] =
-    ["key", "secret", "token", "credential", "password", "cert", "certificate", "apikey"];
-
 /// Where a symptom of this category lies: a failing dependency is the remote, an expired credential is the secret
 /// the architecture says the component uses; otherwise the component that shows the symptom.
 fn target_of(symptom: &Finding, category: Category, topology: &Topology) -> String {
@@ -573,10 +569,10 @@ fn target_of(symptom: &Finding, category: Category, topology: &Topology) -> Stri
             // The credential store next to the failing component; of several, the one tied to the remote that
             // rejected the calls (described together with it, or named after it).
             let closeness = |name: &String| -> u8 {
-                let tokens = name_tokens(name);
-                if !tokens.iter().any(|t| CREDENTIAL_WORDS.contains(&t.as_str())) {
+                if !topology.is_credential_store(name) {
                     return 0;
                 }
+                let tokens = name_tokens(name);
                 let for_remote = remote.as_ref().is_some_and(|r| {
                     topology.distance(name, r) <= 1 || tokens.iter().any(|t| t.len() >= 4 && r.contains(t.as_str()))
                 });

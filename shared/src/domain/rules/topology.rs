@@ -15,7 +15,13 @@ pub struct Topology {
     /// Host names of remote systems (`api.fxdesk.org`), lower case, and whether the architecture describes them
     /// (rather than telemetry mentioning them).
     hosts: Vec<(String, bool)>,
+    /// Names the architecture describes as credentials ("the API key read from the secret refunds/geonova").
+    credentials: BTreeSet<usize>,
 }
+
+/// Words that mark a resource as a credential store, in its name or just before it in a sentence.
+pub const CREDENTIAL_WORDS: [&str; 8] =
+    ["key", "secret", "token", "credential", "password", "cert", "certificate", "apikey"];
 
 /// Name tokens too generic to relate two resources on their own.
 const GENERIC_TOKENS: [&str; 18] = [
@@ -50,7 +56,15 @@ impl Topology {
         for sentence in text.split(". ") {
             let hosts = hostnames_in_text(sentence);
             hosts.iter().for_each(|h| topology.record_host(h, true));
-            let names: Vec<usize> = names_in_text(sentence).iter().chain(&hosts).map(|n| topology.intern(n)).collect();
+            let mut named = names_in_text(sentence);
+            for name in credentials_named_in(sentence) {
+                let index = topology.intern(&name);
+                topology.credentials.insert(index);
+                if !named.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+                    named.push(name);
+                }
+            }
+            let names: Vec<usize> = named.iter().chain(&hosts).map(|n| topology.intern(n)).collect();
             for (i, a) in names.iter().enumerate() {
                 for b in &names[i + 1..] {
                     topology.link(*a, *b);
@@ -133,6 +147,13 @@ impl Topology {
         &self.names
     }
 
+    /// Whether a name is a credential store: by its own words (`orders-api-key`), or because the architecture says
+    /// so (`the secret refunds/geonova`).
+    pub fn is_credential_store(&self, name: &str) -> bool {
+        name_tokens(name).iter().any(|t| CREDENTIAL_WORDS.contains(&t.as_str()))
+            || self.index(name).is_some_and(|i| self.credentials.contains(&i))
+    }
+
     fn index(&self, name: &str) -> Option<usize> {
         self.names.iter().position(|n| same_resource(n, name))
     }
@@ -175,9 +196,47 @@ fn stems_related(a: &str, b: &str) -> bool {
     shared * 2 >= ta.len().min(tb.len()).max(1) && shared > 0 && (shared == ta.len() || shared == tb.len())
 }
 
+/// Names the sentence gives to credentials: the name right after a credential word ("the secret
+/// refunds/geonova", "API key orders-api-key", "secret named prod/partner/token"). Secret and parameter names are
+/// often paths, which are not resource names elsewhere.
+fn credentials_named_in(sentence: &str) -> Vec<String> {
+    let words: Vec<&str> = sentence
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '"' | '\'' | '`'))
+        .map(|w| w.trim_matches(|c: char| matches!(c, '.' | ':' | '!' | '?')))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let is_credential_word = |w: &str| {
+        let w = w.to_ascii_lowercase();
+        CREDENTIAL_WORDS.contains(&w.as_str()) || w == "secrets" || w == "parameter"
+    };
+    let looks_named = |w: &str| {
+        w.len() >= 3
+            && w.contains(['/', '-', '_'])
+            && w.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.'))
+            && w.chars().any(|c| c.is_ascii_alphabetic())
+            && !w.contains("://")
+    };
+    (0..words.len())
+        .filter(|&i| is_credential_word(words[i]))
+        .filter_map(|i| words[i + 1..].iter().take(2).find(|w| looks_named(w)).map(|w| w.to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_described_as_secrets_are_credential_stores() {
+        let topology = Topology::from_architecture(
+            "refunds-api calls geonova (https://api.geonova.net), with the API key read from the Secrets Manager \
+             secret refunds/geonova. refunds-api writes to the table refunds-store.",
+        );
+        assert!(topology.is_credential_store("refunds/geonova"));
+        assert!(topology.is_credential_store("orders-api-key"), "by its own name");
+        assert!(!topology.is_credential_store("refunds-store"));
+        assert!(!topology.is_credential_store("refunds-api"), "mentioned first, before any credential word");
+    }
 
     #[test]
     fn sentences_and_stems_relate_names() {
