@@ -6,11 +6,11 @@ demo:
 	cargo run --quiet -p fa2 -- analyze
 
 # Everything CI runs: formatting, lints, the ASL definition through asl-validator, all tests (with the local AWS
-# emulator), and the table of the analyzer's evaluation over the project's own examples (a test: `cargo run` would
-# build the SDK a third time, without the test features).
+# emulator), and the table of the analyzer's evaluation over the project's own examples. That is a test, run again
+# with the same `--workspace` feature set: `cargo run` or `-p` would build the AWS SDK once more with other features.
 test: lint validate-asl emulator
 	FA2_REQUIRE_EMULATOR=1 cargo test --workspace
-	cargo test --quiet -p fa2-tests --test integration e2e::eval_scores_every_example -- --nocapture
+	cargo test --quiet --workspace --test integration e2e::eval_scores_every_example -- --nocapture
 
 # Score the analyzer on the shared development incidents and a fresh synthetic corpus (17 kinds x 4).
 eval:
