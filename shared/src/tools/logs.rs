@@ -93,10 +93,8 @@ mod tests {
     use std::sync::Mutex;
 
     use async_trait::async_trait;
-    use chrono::{TimeZone, Utc};
 
     use super::*;
-    use crate::contract::{Language, Trigger, TriggerKind, Window};
     use crate::ports::LogEvent;
 
     /// Answers every query with one event per existing group and records what was asked.
@@ -131,25 +129,7 @@ mod tests {
     }
 
     fn run_context(log_groups: Vec<String>) -> RunContext {
-        let start = Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap();
-        RunContext {
-            run_id: "r".into(),
-            trigger: Trigger { kind: TriggerKind::Slack, alarm_name: None, description: None },
-            window: Window { start, end: start + chrono::Duration::minutes(30) },
-            noticed_at: start + chrono::Duration::minutes(25),
-            alarm: None,
-            language: Language::En,
-            brain: "rules".into(),
-            max_agent_cycles: 5,
-            architecture: String::new(),
-            log_groups,
-            insights_query: Some("fields @message | limit 5".into()),
-            xray: false,
-            knowledge_base: false,
-            slack: None,
-            blob_prefix: "runs/r/".into(),
-            started_at: start,
-        }
+        RunContext { log_groups, insights_query: Some("fields @message | limit 5".into()), ..super::super::test_run() }
     }
 
     #[tokio::test]

@@ -138,3 +138,32 @@ pub fn frame(run: &RunContext, extra_resources: &[String]) -> AnalysisFrame {
 fn object_schema(properties: Value, required: &[&str]) -> Value {
     json!({"type": "object", "properties": properties, "required": required, "additionalProperties": false})
 }
+
+/// The run context the tool tests share: a half-hour Slack-triggered window, nothing configured.
+#[cfg(test)]
+pub(crate) fn test_run() -> RunContext {
+    use chrono::TimeZone;
+    let start = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap();
+    RunContext {
+        run_id: "r".into(),
+        trigger: crate::contract::Trigger {
+            kind: crate::contract::TriggerKind::Slack,
+            alarm_name: None,
+            description: None,
+        },
+        window: crate::contract::Window { start, end: start + chrono::Duration::minutes(30) },
+        noticed_at: start + chrono::Duration::minutes(25),
+        alarm: None,
+        language: crate::contract::Language::En,
+        brain: "rules".into(),
+        max_agent_cycles: 5,
+        architecture: String::new(),
+        log_groups: Vec::new(),
+        insights_query: None,
+        xray: false,
+        knowledge_base: false,
+        slack: None,
+        blob_prefix: "runs/r/".into(),
+        started_at: start,
+    }
+}

@@ -51,10 +51,9 @@ pub async fn run(args: Args, run: &RunContext, source: &dyn TraceSource, blob_re
 #[cfg(test)]
 mod tests {
     use async_trait::async_trait;
-    use chrono::{TimeZone, Utc};
 
     use super::*;
-    use crate::contract::{Language, Trigger, TriggerKind, Window};
+    use crate::contract::Window;
     use crate::ports::TraceQueryResult;
 
     /// No traces, and the given service graph.
@@ -68,25 +67,7 @@ mod tests {
     }
 
     fn run_context() -> RunContext {
-        let start = Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap();
-        RunContext {
-            run_id: "r".into(),
-            trigger: Trigger { kind: TriggerKind::Slack, alarm_name: None, description: None },
-            window: Window { start, end: start + chrono::Duration::minutes(30) },
-            noticed_at: start + chrono::Duration::minutes(25),
-            alarm: None,
-            language: Language::En,
-            brain: "rules".into(),
-            max_agent_cycles: 5,
-            architecture: String::new(),
-            log_groups: Vec::new(),
-            insights_query: None,
-            xray: true,
-            knowledge_base: false,
-            slack: None,
-            blob_prefix: "runs/r/".into(),
-            started_at: start,
-        }
+        RunContext { xray: true, ..super::super::test_run() }
     }
 
     #[tokio::test]
