@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use aws_config::SdkConfig;
 use chrono::Utc;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 
@@ -31,18 +32,18 @@ fn setup() -> Result<Config> {
 
 /// The port `tool` reads: an incident bundle when `FA2_BUNDLE_DIR` is set (offline runs of the binaries), AWS
 /// otherwise.
-async fn toolbox(config: &Config, tool: ToolName) -> Result<Toolbox> {
+fn toolbox(config: &Config, sdk: &SdkConfig, tool: ToolName) -> Result<Toolbox> {
     match &config.bundle_dir {
         Some(dir) => Ok(Toolbox::serving_all(Arc::new(BundleTelemetry::new(Arc::new(Bundle::load(dir)?))))),
-        None => Ok(aws::toolbox(&aws::sdk_config(config).await, config, &[tool])),
+        None => Ok(aws::toolbox(sdk, config, &[tool])),
     }
 }
 
 /// A directory when `FA2_BLOB_DIR` is set, the deployment's S3 bucket otherwise.
-async fn blob_store(config: &Config) -> Result<Arc<dyn BlobStore>> {
+fn blob_store(config: &Config, sdk: &SdkConfig) -> Result<Arc<dyn BlobStore>> {
     match &config.blob_dir {
         Some(dir) => Ok(Arc::new(DirBlobStore::new(dir))),
-        None => aws::blob_store(&aws::sdk_config(config).await, config),
+        None => aws::blob_store(sdk, config),
     }
 }
 
@@ -73,7 +74,9 @@ pub async fn serve_think() -> Result<(), Error> {
 /// One of `ToolMetrics`, `ToolLogs`, `ToolAudit`, `ToolXray`, `ToolKb`.
 pub async fn serve_tool(tool: ToolName) -> Result<(), Error> {
     let config = setup()?;
-    let (toolbox, blobs) = (toolbox(&config, tool).await?, blob_store(&config).await?);
+    // Loading the SDK configuration reads the environment only; credentials resolve on the first AWS call.
+    let sdk = aws::sdk_config(&config).await;
+    let (toolbox, blobs) = (toolbox(&config, &sdk, tool)?, blob_store(&config, &sdk)?);
     run(service_fn(|event: LambdaEvent<ToolRequest>| {
         let (toolbox, blobs) = (&toolbox, blobs.clone());
         async move { ops::tool(event.payload, tool, toolbox, blobs.as_ref()).await }
@@ -99,7 +102,8 @@ pub async fn serve_finalize() -> Result<(), Error> {
 
 /// `Notify`.
 pub async fn serve_notify() -> Result<(), Error> {
-    let blobs = blob_store(&setup()?).await?;
+    let config = setup()?;
+    let blobs = blob_store(&config, &aws::sdk_config(&config).await)?;
     run(service_fn(|event: LambdaEvent<ExecutionState>| {
         let blobs = blobs.clone();
         async move {
