@@ -308,14 +308,14 @@ impl TemplateMiner {
             }
         }
         let budget = self.config.max_bytes;
-        let message = fields.message.as_deref().map(first_line).unwrap_or("");
+        let message = fields.message.as_deref().map(known_line).unwrap_or("");
         push_clipped(&mut self.text, message, budget);
         if let Some(kind) = fields.error_type.as_deref().map(first_line).filter(|k| !message.contains(k)) {
             self.text.push(' ');
             push_clipped(&mut self.text, kind, budget);
             self.text.push(':');
         }
-        if let Some(detail) = fields.error_message.as_deref().map(first_line).filter(|d| !message.contains(d)) {
+        if let Some(detail) = fields.error_message.as_deref().map(known_line).filter(|d| !message.contains(d)) {
             self.text.push(' ');
             push_clipped(&mut self.text, detail, budget);
         }
@@ -467,6 +467,11 @@ fn push_clipped(out: &mut String, text: &str, max_bytes: usize) {
 
 fn first_line(text: &str) -> &str {
     text.trim().split(['\n', '\r']).next().unwrap_or("").trim()
+}
+
+/// The line a (possibly multi-line) text field is known by: a Python traceback's exception line, else the first.
+fn known_line(text: &str) -> &str {
+    head_and_exception(text.trim()).0.trim()
 }
 
 /// A record that is a JSON object, possibly after a short plain prefix (`<time>\t<request id>\tERROR\t{...}`).
@@ -897,7 +902,8 @@ fn key_is(key: &str, names: &[&str]) -> bool {
 }
 
 const LEVEL_KEYS: [&str; 8] = ["level", "severity", "levelname", "loglevel", "log_level", "lvl", "log.level", "@l"];
-const MESSAGE_KEYS: [&str; 4] = ["msg", "message", "@m", "@message"];
+/// `event` is structlog's message key.
+const MESSAGE_KEYS: [&str; 5] = ["msg", "message", "@m", "@message", "event"];
 const ERROR_TYPE_KEYS: [&str; 4] = ["errorType", "error_type", "exceptionType", "exception_type"];
 const ERROR_MESSAGE_KEYS: [&str; 2] = ["errorMessage", "error_message"];
 const ERROR_OBJECT_KEYS: [&str; 4] = ["err", "error", "exception", "cause"];
@@ -1230,6 +1236,11 @@ mod tests {
         let invoke = miner.add("2026-02-16T14:36:49Z\t3461d247-aeff-426f-bcd0-1ef031eafb5a\tERROR\tInvoke Error \t{\"errorType\":\"Error\",\"errorMessage\":\"connect ETIMEDOUT 10.0.0.1:443\",\"stack\":[\"Error: x\"]}");
         assert_eq!(miner.template(invoke), "Invoke Error: connect ETIMEDOUT <*>");
         assert_eq!(miner.level(invoke), Level::Error);
+        let structlog = miner.add("{\"event\":\"failed to load\",\"level\":\"error\",\"exception\":\"Traceback (most recent call last):\\n  File \\\"a.py\\\", line 3, in find\\n    pool.connection()\\nOperationalError: (2003, \\\"Can't connect to MySQL server on 'db.example' (timed out)\\\")\"}");
+        assert_eq!(
+            miner.template(structlog),
+            "failed to load OperationalError: (<*>, \"Can't connect to MySQL server on 'db.example' (timed out)\")"
+        );
         let pino = miner.add("{\"level\":50,\"time\":1,\"msg\":\"db down\"}");
         assert_eq!((miner.template(pino), miner.level(pino)), ("db down", Level::Error));
         // Access logs have no message: their fields are the template, the HTTP status gives the level.
