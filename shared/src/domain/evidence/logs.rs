@@ -307,13 +307,21 @@ struct Onset {
 /// errors do not move the onset and brand-new errors do.
 fn estimate_onset(patterns: &[Pattern<'_>], timeline: &Timeline) -> Onset {
     let noticed_bucket = timeline.bucket(timeline.noticed).unwrap_or(timeline.buckets - 1);
-    let recent = ((MIN_RECENT_MINUTES * MINUTE_MS / timeline.bucket_ms) as usize).max(noticed_bucket / 4);
+    let ten_minutes = (MIN_RECENT_MINUTES * MINUTE_MS / timeline.bucket_ms) as usize;
+    let recent = ten_minutes.max(noticed_bucket / 4);
     let baseline_end = noticed_bucket.saturating_sub(recent);
     let mut excess = vec![0.0; noticed_bucket + 1];
     for pattern in patterns.iter().filter(|p| p.problem) {
         let histogram = &pattern.stats.histogram;
-        let baseline_rate =
-            if baseline_end == 0 { 0.0 } else { pattern.stats.count_in(0..baseline_end) as f64 / baseline_end as f64 };
+        // A pattern that first appeared late in the baseline, after a long silence, is the start of something
+        // new (an error that recurs every few minutes), not background.
+        let first_bucket = histogram.iter().position(|&count| count > 0).unwrap_or(0);
+        let newly_started = first_bucket >= (baseline_end / 2).max(ten_minutes);
+        let baseline_rate = if baseline_end == 0 || newly_started {
+            0.0
+        } else {
+            pattern.stats.count_in(0..baseline_end) as f64 / baseline_end as f64
+        };
         let threshold = baseline_rate + 2.0 * baseline_rate.sqrt() + 1.0;
         for (bucket, &count) in histogram.iter().enumerate().take(noticed_bucket + 1) {
             if f64::from(count) >= threshold {

@@ -22,6 +22,8 @@ use crate::domain::resources::{hostnames_in_text, same_resource};
 
 /// A symptom weaker than this does not set the onset or count as ongoing.
 const STRONG: f64 = 0.3;
+/// A change candidate at least this strong owns the symptoms it explains.
+const CREDIBLE_CHANGE: f64 = 0.3;
 /// A symptom that lasted at most this long and recovered before the alarm is a blip.
 const BLIP_MINUTES: i64 = 4;
 
@@ -414,7 +416,10 @@ fn symptom_candidates(
     topology: &Topology,
     alarmed: &[String],
 ) -> Vec<Candidate> {
-    let explained_by_change = |s: &Finding| changes.iter().any(|c| c.support.iter().any(|x| x == s));
+    // A symptom a credible change explains is that change's effect; one only a weak suspect claims (a setting
+    // changed long before, on a resource that merely shares a name) still stands as a cause of its own.
+    let explained_by_change =
+        |s: &Finding| changes.iter().any(|c| c.score >= CREDIBLE_CHANGE && c.support.iter().any(|x| x == s));
     let unexplained: Vec<(&Finding, Category, String)> = symptoms
         .iter()
         .copied()
