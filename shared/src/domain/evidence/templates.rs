@@ -285,9 +285,9 @@ impl TemplateMiner {
                 return self.prepare_json(prefix, &fields);
             }
         }
-        let (head, exception) = head_and_exception(message);
+        let (head, exceptions) = head_and_exception(message);
         push_clipped(&mut self.text, head, self.config.max_bytes);
-        if let Some(exception) = exception {
+        for exception in exceptions.into_iter().flatten() {
             self.text.push(' ');
             push_clipped(&mut self.text, exception, self.config.max_bytes);
         }
@@ -484,28 +484,38 @@ fn split_json(message: &str) -> Option<(&str, &str)> {
     Some((&message[..start], &message[start..]))
 }
 
-/// The line a multi-line record is known by, and the exception type below it when that line does not name one.
-fn head_and_exception(message: &str) -> (&str, Option<&str>) {
+/// The lines a multi-line record is known by: its head line; below a head that names no exception, the first
+/// exception line; and the root cause, the last `Caused by:` line (a pool timeout caused by a connect timeout).
+fn head_and_exception(message: &str) -> (&str, [Option<&str>; 2]) {
     const MAX_LINES: usize = 64;
     if memchr::memchr2(b'\n', b'\r', message.as_bytes()).is_none() {
-        return (message, None);
+        return (message, [None, None]);
     }
     let mut lines = message.split(['\n', '\r']).map(str::trim_end).filter(|line| !line.trim().is_empty());
-    let Some(first) = lines.next() else { return ("", None) };
+    let Some(first) = lines.next() else { return ("", [None, None]) };
     if first.starts_with("Traceback (most recent call last)") {
         // Python puts the exception last, after the frames, which are indented.
         let last = lines.take(MAX_LINES).filter(|line| !line.starts_with(char::is_whitespace)).last();
-        return (last.unwrap_or(first), None);
+        return (last.unwrap_or(first), [None, None]);
     }
-    if first.split_whitespace().any(|word| exception_name(word).is_some()) {
-        return (first, None);
-    }
-    let exception = lines.take(MAX_LINES).find_map(|line| {
+    let named = first.split_whitespace().any(|word| exception_name(word).is_some());
+    let mut exception = None;
+    let mut root_cause = None;
+    for line in lines.take(MAX_LINES) {
         let line = line.trim_start();
-        let line = line.strip_prefix("Caused by:").map(str::trim_start).unwrap_or(line);
-        exception_name(line.split([':', ' ']).next().unwrap_or(""))
-    });
-    (first, exception)
+        let cause = line.strip_prefix("Caused by:").map(str::trim_start);
+        let text = cause.unwrap_or(line);
+        if exception_name(text.split([':', ' ']).next().unwrap_or("")).is_none() {
+            continue;
+        }
+        if cause.is_some() {
+            root_cause = Some(text);
+        } else if exception.is_none() && !named {
+            exception = Some(text);
+        }
+    }
+    let exception = exception.or_else(|| root_cause.take().filter(|_| !named));
+    (first, [exception, root_cause])
 }
 
 /// `word` if it names an exception type (`KeyError`, `java.lang.NullPointerException`, `botocore.errorfactory.X`).
@@ -1267,7 +1277,15 @@ mod tests {
         assert_eq!(miner.template(first), "java.lang.NullPointerException: order is null");
         let wrapped =
             miner.add("Request failed\n    at handler (index.js:3)\nCaused by: java.io.IOException: broken pipe");
-        assert_eq!(miner.template(wrapped), "Request failed java.io.IOException");
+        assert_eq!(miner.template(wrapped), "Request failed java.io.IOException: broken pipe");
+        let pooled = miner.add(
+            "ERROR c.a.Controller : failed to load\njava.sql.SQLTransientConnectionException: pool timed out\n\tat x.Pool.get(Pool.java:1)\nCaused by: org.postgresql.util.PSQLException: The connection attempt failed.\nCaused by: java.net.SocketTimeoutException: Connect timed out",
+        );
+        assert_eq!(
+            miner.template(pooled),
+            "ERROR c.a.Controller : failed to load java.sql.SQLTransientConnectionException: pool timed out \
+             java.net.SocketTimeoutException: Connect timed out"
+        );
         let python = miner.add(
             "Traceback (most recent call last):\n  File \"app.py\", line 3, in <module>\n    main()\nKeyError: 'id'",
         );
