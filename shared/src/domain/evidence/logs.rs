@@ -46,6 +46,8 @@ const MIN_RECENT_MINUTES: i64 = 10;
 const ONSET_GAP_BUCKETS: usize = 2;
 /// A pattern silent this long before the data ends (and for three of its usual gaps) has ended.
 const ENDED_AFTER_MINUTES: i64 = 3;
+/// How long CloudWatch Logs may take to make an event queryable.
+const INGESTION_LAG_MS: i64 = MINUTE_MS;
 
 /// Digest of raw logs records for the frame; `blob_ref` is where the raw output is stored.
 pub fn digest(events: &[LogEvent], frame: &AnalysisFrame, blob_ref: &str) -> Digest {
@@ -70,7 +72,8 @@ struct Timeline {
     bucket_ms: i64,
     buckets: usize,
     noticed: i64,
-    /// The last event's time (the data may stop before the window ends).
+    /// Up to when the events tell: the window's end, less the minute logs may take to arrive; later if events are.
+    /// A query filtered to errors returns nothing after the last error, and that silence is real.
     data_end: i64,
 }
 
@@ -90,7 +93,8 @@ impl Timeline {
         let bucket_ms = minutes_per_bucket as i64 * MINUTE_MS;
         let buckets = ((span as u64).div_ceil(bucket_ms as u64) as usize + 1).min(MAX_BUCKETS + 1);
         let noticed = frame.noticed_at.timestamp_millis().clamp(start, end);
-        let data_end = events.iter().map(|e| e.timestamp).filter(|&t| t <= end).max().unwrap_or(end).max(start);
+        let last_in_window = events.iter().map(|e| e.timestamp).filter(|&t| t <= end).max().unwrap_or(end);
+        let data_end = last_in_window.max(end - INGESTION_LAG_MS).max(start);
         Some(Timeline { start, end, bucket_ms, buckets, noticed, data_end })
     }
 
