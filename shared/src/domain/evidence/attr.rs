@@ -27,6 +27,8 @@ pub const COUNT_BEFORE: &str = "countBefore";
 pub const COUNT_AFTER: &str = "countAfter";
 /// When a finding's signal ended (recovered), if it did within the window.
 pub const ENDED_AT: &str = "endedAt";
+/// For a log episode that ended: when its main burst began, after a few sparse forerunners.
+pub const BURST_START: &str = "burstStart";
 /// An error class recognised in text: `throttling`, `accessDenied`, `timeout`, `outOfMemory`, `diskFull`,
 /// `connection`, `dns`, `tls`, `credential`, `exception`, `notFound`, `limitExceeded`.
 pub const ERROR_CLASS: &str = "errorClass";

@@ -59,7 +59,8 @@ pub fn digest(events: &[LogEvent], frame: &AnalysisFrame, blob_ref: &str) -> Dig
     let patterns = book.patterns(events);
     let onset = estimate_onset(&patterns, &timeline);
     let verdicts = judge(&patterns, &timeline, &onset);
-    let findings = verdicts.iter().take(MAX_CANDIDATE_FINDINGS).map(|v| finding(v, &book, events, blob_ref)).collect();
+    let findings =
+        verdicts.iter().take(MAX_CANDIDATE_FINDINGS).map(|v| finding(v, &book, &timeline, events, blob_ref)).collect();
     let text = render_text(&book, &patterns, &verdicts, &timeline, &onset);
     bound_digest(Digest { text, findings, records, truncated: false })
 }
@@ -450,6 +451,30 @@ fn burst_end(stats: &TemplateStats, timeline: &Timeline, from: usize, rate_befor
     (tail <= expected + 2.0 * expected.sqrt() + 1.0).then(|| (tail_start - 1).min(stats.seen.last))
 }
 
+/// Where the main burst of an episode began when a few sparse forerunners came first: the start of its last run
+/// of activity (runs part at `ENDED_AFTER_MINUTES` of silence) if that run holds two thirds of the occurrences.
+fn burst_start(verdict: &Verdict<'_, '_>, timeline: &Timeline) -> Option<i64> {
+    let histogram = &verdict.pattern.stats.histogram;
+    let first = timeline.bucket(verdict.first_after)?;
+    let last = timeline.bucket(verdict.ended_at?)?;
+    let gap = ((ENDED_AFTER_MINUTES * MINUTE_MS / timeline.bucket_ms) as usize).max(1);
+    let mut start = last;
+    let mut silent = 0;
+    for bucket in (first..last).rev() {
+        if histogram[bucket] > 0 {
+            start = bucket;
+            silent = 0;
+        } else {
+            silent += 1;
+            if silent >= gap {
+                break;
+            }
+        }
+    }
+    let in_burst: u64 = histogram[start..=last].iter().map(|&c| u64::from(c)).sum();
+    (start > first && 3 * in_burst >= 2 * verdict.after).then(|| timeline.bucket_start(start))
+}
+
 /// 0..=1: error level and recognised errors, volume, closeness to the onset, persistence, novelty.
 fn strength(verdict: &Verdict<'_, '_>, onset: &Onset, minutes_before: f64) -> f64 {
     let pattern = verdict.pattern;
@@ -487,7 +512,13 @@ fn strength(verdict: &Verdict<'_, '_>, onset: &Onset, minutes_before: f64) -> f6
     (severity * volume * proximity * persistence * change * onset_confidence).clamp(0.0, 1.0)
 }
 
-fn finding(verdict: &Verdict<'_, '_>, book: &LogBook<'_>, events: &[LogEvent], blob_ref: &str) -> Finding {
+fn finding(
+    verdict: &Verdict<'_, '_>,
+    book: &LogBook<'_>,
+    timeline: &Timeline,
+    events: &[LogEvent],
+    blob_ref: &str,
+) -> Finding {
     let pattern = verdict.pattern;
     let stats = pattern.stats;
     let group = &book.groups[stats.group];
@@ -525,6 +556,9 @@ fn finding(verdict: &Verdict<'_, '_>, book: &LogBook<'_>, events: &[LogEvent], b
     }
     if let Some(ended) = verdict.ended_at {
         attrs.insert(attr::ENDED_AT.to_string(), rfc3339(ended));
+        if let Some(burst) = burst_start(verdict, timeline) {
+            attrs.insert(attr::BURST_START.to_string(), rfc3339(burst));
+        }
     }
     Finding {
         source: EvidenceSource::Logs,

@@ -76,16 +76,30 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
             (on_alarm(a), a.score).partial_cmp(&(on_alarm(b), b.score)).unwrap_or(std::cmp::Ordering::Equal)
         })
         .map(|f| (*f).clone());
-    let ongoing: Vec<&Finding> = symptoms.iter().copied().filter(|f| f.score >= STRONG && !recovered_blip(f)).collect();
+    // Only trouble at or next to the alarmed resources keeps the alarm from being a false one: another service's
+    // own errors are not what the alarm is about.
+    let near_alarm =
+        |component: &str| alarmed.is_empty() || alarmed.iter().any(|a| topology.distance(component, a) <= 2);
+    let ongoing: Vec<&Finding> = symptoms
+        .iter()
+        .copied()
+        .filter(|f| f.score >= STRONG && !recovered_blip(f) && near_alarm(&f.component))
+        .collect();
     let mut candidates = change_candidates(findings, &symptoms, onset, run.noticed_at, &topology, &alarmed);
     candidates.extend(symptom_candidates(&symptoms, &candidates, onset, &topology, &alarmed));
     let mut candidates = fold_unspecific(candidates, &topology);
     attach_knowledge(&mut candidates, findings);
     candidates.retain(|c| c.score > 0.01);
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
-    let strong_change = candidates.iter().any(|c| c.cause.is_some() && c.score >= 0.5);
+    let strong_change = candidates
+        .iter()
+        .any(|c| c.cause.is_some() && c.score >= 0.5 && c.support.iter().any(|f| near_alarm(&f.component)));
     let blips: Vec<Finding> = symptoms.iter().filter(|f| recovered_blip(f)).map(|f| (*f).clone()).collect();
-    let blip = (ongoing.is_empty() && !blips.is_empty() && !strong_change).then_some(blips);
+    // A process killed for want of memory or disk is never a false alarm, even once it was replaced.
+    let crashed = symptoms
+        .iter()
+        .any(|f| matches!(f.attr(attr::ERROR_CLASS), "outOfMemory" | "diskFull") && near_alarm(&f.component));
+    let blip = (ongoing.is_empty() && !blips.is_empty() && !strong_change && !crashed).then_some(blips);
     Assessment { candidates, onset, blip, impact, sources }
 }
 
@@ -148,7 +162,8 @@ fn is_demand_metric(finding: &Finding) -> bool {
 
 /// Recovered within minutes, before the alarm's look at it.
 fn recovered_blip(finding: &Finding) -> bool {
-    let (Some(start), Some(end)) = (finding.time, parse_time(finding.attr(attr::ENDED_AT))) else { return false };
+    let start = parse_time(finding.attr(attr::BURST_START)).or(finding.time);
+    let (Some(start), Some(end)) = (start, parse_time(finding.attr(attr::ENDED_AT))) else { return false };
     end - start <= Duration::minutes(BLIP_MINUTES)
 }
 
