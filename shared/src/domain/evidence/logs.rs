@@ -1049,6 +1049,34 @@ mod tests {
     }
 
     #[test]
+    fn errors_that_recur_every_few_minutes_from_late_in_the_baseline_set_the_onset() {
+        // A 60-minute window noticed at its end: the first kill falls in the baseline part, after 43 quiet minutes.
+        let killed =
+            |m: i64| event("/aws/lambda/est", "s/1", at(m, 30), "Error: Runtime exited with error: signal: killed");
+        let mut events = traffic("/aws/lambda/est", "s/1", 0..65);
+        events.extend([43, 49, 51, 55].map(killed));
+        let digest = digest(&events, &frame(60), "blob");
+        let top = &digest.findings[0];
+        assert_eq!(top.kind, FindingKind::NewLogPattern, "{}", digest.text);
+        assert_eq!(top.attr(attr::ERROR_CLASS), "outOfMemory");
+        assert_eq!(top.time.map(|t| t.timestamp_millis()), Some(at(43, 30)));
+    }
+
+    #[test]
+    fn an_error_only_query_that_falls_silent_shows_the_episode_ended_and_where_its_burst_began() {
+        // Only errors, as a filtered query returns them: two stray resets, a burst at minute 44, then nothing
+        // until the window's end at minute 65.
+        let reset = |m: i64, s: i64| event("/aws/lambda/t", "s/1", at(m, s), "ERROR read ECONNRESET");
+        let warning = |m: i64| event("/aws/lambda/t", "s/1", at(m, 0), "WARN validation failed: email is not valid");
+        let mut events: Vec<LogEvent> = (0..13).map(|i| warning(i * 5)).collect();
+        events.extend([reset(37, 4), reset(41, 32)]);
+        events.extend((0..7).map(|i| reset(44, 4 + i * 4)));
+        let episode = &digest(&events, &frame(55), "blob").findings[0];
+        assert_eq!(episode.attr(attr::ENDED_AT), "2026-11-20T14:44:28.000Z", "{}", episode.summary);
+        assert_eq!(episode.attr(attr::BURST_START), "2026-11-20T14:41:00.000Z", "{}", episode.summary);
+    }
+
+    #[test]
     fn a_sparse_error_that_keeps_coming_is_not_ended() {
         let mut events = traffic("/aws/lambda/orders-api", "s", 0..65);
         events.extend((0..4).map(|i| {

@@ -339,6 +339,41 @@ mod tests {
     }
 
     #[test]
+    fn another_services_own_trouble_does_not_make_a_blip_an_incident() {
+        // orders-svc is not in shop-api's architecture: its errors are its own business, not the alarm's.
+        let findings = vec![
+            metric("shop-api", "5XXError", 59, "spike", Some(60)),
+            error_logs("orders-svc", 40, "notFound"),
+            change("orders-svc", 35, "deployment"),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        assert_eq!(conclusion.status, Status::Healthy, "{:?}", conclusion.hypotheses);
+    }
+
+    #[test]
+    fn a_blip_is_judged_on_its_main_burst_not_its_sparse_forerunners() {
+        let mut burst = error_logs("shop-fn", 50, "connection");
+        burst.attrs.insert(attr::ENDED_AT.into(), crate::contract::format_time(&at(57)));
+        let healthy = |burst: Finding| {
+            let findings = vec![metric("shop-api", "5XXError", 56, "spike", Some(57)), burst];
+            conclude(&run(), &notebook(findings)).status == Status::Healthy
+        };
+        assert!(!healthy(burst.clone()), "seven minutes of errors are not a blip");
+        burst.attrs.insert(attr::BURST_START.into(), crate::contract::format_time(&at(56)));
+        assert!(healthy(burst), "a one-minute burst after two stray errors is");
+    }
+
+    #[test]
+    fn a_process_killed_for_memory_is_never_a_false_alarm() {
+        let mut killed = error_logs("shop-fn", 58, "outOfMemory");
+        killed.attrs.insert(attr::ENDED_AT.into(), crate::contract::format_time(&at(59)));
+        let findings = vec![metric("shop-api", "5XXError", 58, "spike", Some(59)), killed];
+        let conclusion = conclude(&run(), &notebook(findings));
+        assert_ne!(conclusion.status, Status::Healthy);
+        assert_eq!(conclusion.hypotheses[0].category, Category::ResourceExhaustion, "{:?}", conclusion.hypotheses);
+    }
+
+    #[test]
     fn no_findings_is_inconclusive_and_says_what_is_missing() {
         let conclusion = conclude(&run(), &notebook(vec![]));
         assert_eq!(conclusion.status, Status::Inconclusive);
