@@ -87,6 +87,7 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
         .collect();
     let mut candidates = change_candidates(findings, &symptoms, onset, run.noticed_at, &topology, &alarmed);
     candidates.extend(symptom_candidates(&symptoms, &candidates, onset, &topology, &alarmed));
+    let candidates = fold_relayed_exhaustion(candidates, &topology);
     let mut candidates = fold_unspecific(candidates, &topology);
     attach_knowledge(&mut candidates, findings);
     candidates.retain(|c| c.score > 0.01);
@@ -502,6 +503,43 @@ fn symptom_candidates(
 /// Symptoms with no mechanism of their own (an error count, a latency or queue metric, an error response with no
 /// class) are effects. When a candidate with a mechanism involves the same or a neighbouring resource and started
 /// no later, they corroborate that candidate instead of competing with it; otherwise they stay a weak candidate.
+/// An exhausted resource's error relayed by its client ("No space left on device" from the database, logged by the
+/// web service too) belongs to the component whose own gauge ran out (free storage, memory): the client's
+/// candidate joins that one.
+fn fold_relayed_exhaustion(candidates: Vec<Candidate>, topology: &Topology) -> Vec<Candidate> {
+    let exhausted = |c: &Candidate| c.cause.is_none() && c.category == Category::ResourceExhaustion;
+    let gauge_ran_out = |c: &Candidate| {
+        c.support.iter().any(|f| {
+            let metric = f.attr(attr::METRIC_NAME).to_ascii_lowercase();
+            f.kind == FindingKind::MetricAnomaly
+                && ["free", "memory", "disk", "storage"].iter().any(|k| metric.contains(k))
+        })
+    };
+    let classes = |c: &Candidate| -> Vec<String> {
+        c.support.iter().map(|f| f.attr(attr::ERROR_CLASS).to_string()).filter(|k| specific_class(k)).collect()
+    };
+    let (mut owners, others): (Vec<Candidate>, Vec<Candidate>) =
+        candidates.into_iter().partition(|c| exhausted(c) && gauge_ran_out(c));
+    let mut left = Vec::new();
+    for candidate in others {
+        let relayed = exhausted(&candidate) && !gauge_ran_out(&candidate);
+        let owner = owners.iter_mut().find(|owner| {
+            relayed
+                && topology.distance(&owner.component, &candidate.component) == 1
+                && classes(&candidate).iter().any(|k| classes(owner).contains(k))
+        });
+        match owner {
+            Some(owner) => {
+                owner.score += candidate.score;
+                owner.support.extend(candidate.support);
+            }
+            None => left.push(candidate),
+        }
+    }
+    owners.extend(left);
+    owners
+}
+
 fn fold_unspecific(candidates: Vec<Candidate>, topology: &Topology) -> Vec<Candidate> {
     let (unspecific, mut specific): (Vec<Candidate>, Vec<Candidate>) =
         candidates.into_iter().partition(|c| c.cause.is_none() && c.category == Category::Unknown);

@@ -374,6 +374,16 @@ mod tests {
     }
 
     #[test]
+    fn a_full_disk_relayed_by_its_client_is_the_databases() {
+        let free = metric("shop-table", "FreeStorageSpace", 20, "levelShiftDown", None);
+        let findings = vec![free, error_logs("shop-table", 52, "diskFull"), error_logs("shop-fn", 51, "diskFull")];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-table", Category::ResourceExhaustion));
+        assert!(conclusion.hypotheses.iter().all(|h| h.component != "shop-fn"), "{:?}", conclusion.hypotheses);
+    }
+
+    #[test]
     fn no_findings_is_inconclusive_and_says_what_is_missing() {
         let conclusion = conclude(&run(), &notebook(vec![]));
         assert_eq!(conclusion.status, Status::Inconclusive);

@@ -50,10 +50,16 @@ const GENERIC_HOST_LABELS: [&str; 16] = [
 ];
 
 impl Topology {
-    /// Builds the topology from the architecture text; names in one sentence are linked.
+    /// Builds the topology from the architecture text; names in one sentence are linked, and a sentence that goes
+    /// on about the previous one's subject ("It stores data in ...", "The function runs with ...") links to it.
     pub fn from_architecture(text: &str) -> Topology {
+        const CONTINUATIONS: [&str; 9] =
+            ["it ", "its ", "they ", "their ", "this ", "the function ", "the service ", "the task", "the app"];
         let mut topology = Topology::default();
+        let mut previous_subject: Option<String> = None;
         for sentence in text.split(". ") {
+            let lower = sentence.trim_start().to_ascii_lowercase();
+            let continues = CONTINUATIONS.iter().any(|c| lower.starts_with(c));
             let hosts = hostnames_in_text(sentence);
             hosts.iter().for_each(|h| topology.record_host(h, true));
             let mut named = names_in_text(sentence);
@@ -64,6 +70,10 @@ impl Topology {
                     named.push(name);
                 }
             }
+            if let Some(previous) = previous_subject.take().filter(|_| continues) {
+                named.insert(0, previous);
+            }
+            previous_subject = named.first().cloned();
             let names: Vec<usize> = named.iter().chain(&hosts).map(|n| topology.intern(n)).collect();
             for (i, a) in names.iter().enumerate() {
                 for b in &names[i + 1..] {
@@ -249,6 +259,14 @@ mod tests {
         assert_eq!(topology.distance("orders-fn-role", "orders-fn"), 0, "one contains the other as a whole word");
         assert_eq!(topology.distance("billing-sync", "orders-api"), 3);
         assert_eq!(topology.distance("orders-fn", "ORDERS-FN"), 0);
+
+        let topology = Topology::from_architecture(
+            "The web service shop-web runs on ECS behind the load balancer shop-alb. It stores data in the database \
+             catalog-db. The task runs with the role web-task-role. A job, billing-sync, runs every minute.",
+        );
+        assert_eq!(topology.distance("shop-web", "catalog-db"), 1, "'It' is the previous sentence's subject");
+        assert_eq!(topology.distance("shop-web", "web-task-role"), 1, "so is 'The task'");
+        assert_eq!(topology.distance("catalog-db", "billing-sync"), 3);
     }
 
     #[test]
