@@ -11,6 +11,7 @@ mod faults;
 mod input;
 mod json;
 mod kinds;
+mod kinds_dependency;
 mod knowledge;
 mod logs;
 mod metrics;

@@ -88,6 +88,32 @@ pub enum Change {
     PutParameter {
         name: String,
     },
+    /// A KMS key management call on a customer-managed key; an engineer first looks the key up by its alias.
+    KmsKey {
+        key_id: String,
+        alias: String,
+        action: KeyAction,
+    },
+    /// The desired count of an ECS service changed, directly or through its auto scaling minimum.
+    EcsScale {
+        cluster: String,
+        service: String,
+        from: u32,
+        to: u32,
+        autoscaling: bool,
+    },
+    /// UpdateFunctionConfiguration of environment variables; CloudTrail omits their values.
+    UpdateFunctionEnvironment {
+        function: String,
+    },
+}
+
+/// What a KMS key management call does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAction {
+    Disable,
+    ScheduleDeletion { days: u32 },
+    EnableRotation,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -104,6 +130,8 @@ pub struct Trail<'a> {
     pub records: Vec<(i64, Value)>,
     /// Randomness of the record envelopes (request ids, source addresses).
     rng: SimRng,
+    /// Keys made unusable: (key id, when, pending deletion).
+    unusable_keys: Vec<(String, i64, bool)>,
 }
 
 fn cli_agent(command: &str) -> String {
@@ -119,7 +147,12 @@ const CLOUDFORMATION_AGENT: &str = "cloudformation.amazonaws.com";
 
 impl<'a> Trail<'a> {
     pub fn new(sys: &'a System, seed: u64) -> Trail<'a> {
-        Trail { sys, records: Vec::new(), rng: <SimRng as rand::SeedableRng>::seed_from_u64(seed) }
+        Trail {
+            sys,
+            records: Vec::new(),
+            rng: <SimRng as rand::SeedableRng>::seed_from_u64(seed),
+            unusable_keys: Vec::new(),
+        }
     }
 
     fn role_identity(&self, rng: &mut SimRng, role: &str, session: &str, at_ms: i64) -> Value {
@@ -447,6 +480,23 @@ impl<'a> Trail<'a> {
                     None,
                 );
             }
+            Change::KmsKey { .. } => self.key_change(rng, planned, identity, &person_agent),
+            Change::EcsScale { .. } => self.scale_change(rng, planned, identity, &person_agent),
+            Change::UpdateFunctionEnvironment { function } => {
+                let mut response = self.function_config(function, &format!("{}=", super::random::alnum(rng, 43)));
+                response["environment"] = json!({});
+                self.push(
+                    at,
+                    identity,
+                    "lambda.amazonaws.com",
+                    "UpdateFunctionConfiguration20150331v2",
+                    &person_agent("lambda.update-function-configuration"),
+                    json!({"functionName": function, "environment": {}}),
+                    response,
+                    false,
+                    None,
+                );
+            }
             Change::PutParameter { name } => {
                 let agent = if matches!(planned.actor, Actor::Person(_)) {
                     "AWS Internal".to_string()
@@ -464,6 +514,141 @@ impl<'a> Trail<'a> {
                     false,
                     None,
                 );
+            }
+        }
+    }
+
+    fn key_change(
+        &mut self,
+        rng: &mut SimRng,
+        planned: &PlannedChange,
+        identity: Value,
+        agent: &dyn Fn(&str) -> String,
+    ) {
+        let Change::KmsKey { key_id, alias, action } = &planned.change else { return };
+        let at = planned.at_ms;
+        let key_arn = self.sys.arn("kms", &format!("key/{key_id}"));
+        let resources = json!([{"accountId": self.sys.account, "type": "AWS::KMS::Key", "ARN": key_arn}]);
+        if *action != KeyAction::EnableRotation {
+            self.push(
+                at - range_i64(rng, 30_000, 150_000),
+                identity.clone(),
+                "kms.amazonaws.com",
+                "DescribeKey",
+                &agent("kms.describe-key"),
+                json!({"keyId": alias}),
+                Value::Null,
+                true,
+                Some(resources.clone()),
+            );
+        }
+        let (name, command, request, response) = match action {
+            KeyAction::Disable => ("DisableKey", "kms.disable-key", json!({"keyId": key_id}), Value::Null),
+            KeyAction::ScheduleDeletion { days } => (
+                "ScheduleKeyDeletion",
+                "kms.schedule-key-deletion",
+                json!({"keyId": key_id, "pendingWindowInDays": days}),
+                json!({"keyId": key_arn, "deletionDate": clock::console_date(at + i64::from(*days) * 86_400_000), "keyState": "PendingDeletion", "pendingWindowInDays": days}),
+            ),
+            KeyAction::EnableRotation => {
+                ("EnableKeyRotation", "kms.enable-key-rotation", json!({"keyId": key_id}), Value::Null)
+            }
+        };
+        self.push(at, identity, "kms.amazonaws.com", name, &agent(command), request, response, false, Some(resources));
+        if *action != KeyAction::EnableRotation {
+            let pending = matches!(action, KeyAction::ScheduleDeletion { .. });
+            self.unusable_keys.push((key_id.clone(), at, pending));
+        }
+    }
+
+    fn scale_change(
+        &mut self,
+        rng: &mut SimRng,
+        planned: &PlannedChange,
+        identity: Value,
+        agent: &dyn Fn(&str) -> String,
+    ) {
+        let Change::EcsScale { cluster, service, from, to, autoscaling } = &planned.change else { return };
+        let sys = self.sys;
+        let at = planned.at_ms;
+        let cluster_arn = sys.arn("ecs", &format!("cluster/{cluster}"));
+        let service_arn = sys.arn("ecs", &format!("service/{cluster}/{service}"));
+        let (identity, agent, at) = if *autoscaling {
+            let resource_id = format!("service/{cluster}/{service}");
+            self.push(
+                at,
+                identity,
+                "application-autoscaling.amazonaws.com",
+                "RegisterScalableTarget",
+                &agent("application-autoscaling.register-scalable-target"),
+                json!({"serviceNamespace": "ecs", "resourceId": resource_id, "scalableDimension": "ecs:service:DesiredCount", "minCapacity": to, "maxCapacity": to + to / 2}),
+                json!({"scalableTargetARN": sys.arn("application-autoscaling", &format!("scalable-target/0ec5{}", hex(rng, 28)))}),
+                false,
+                None,
+            );
+            let role = "AWSServiceRoleForApplicationAutoScaling_ECSService";
+            let identity = self.role_identity(rng, role, "AutoScaling", at);
+            (identity, "application-autoscaling.amazonaws.com".to_string(), at + range_i64(rng, 20_000, 60_000))
+        } else {
+            (identity, agent("ecs.update-service"), at)
+        };
+        let task_definition = sys
+            .workloads
+            .iter()
+            .filter_map(|w| w.compute.ecs())
+            .find(|s| &s.service == service)
+            .map(|s| sys.arn("ecs", &format!("task-definition/{}:{}", s.family, s.revision)))
+            .unwrap_or_default();
+        self.push(
+            at,
+            identity,
+            "ecs.amazonaws.com",
+            "UpdateService",
+            &agent,
+            json!({"cluster": cluster, "service": service, "desiredCount": to}),
+            json!({"service": {"serviceName": service, "serviceArn": service_arn, "clusterArn": cluster_arn, "taskDefinition": task_definition, "desiredCount": to, "runningCount": from, "pendingCount": 0, "launchType": "FARGATE", "status": "ACTIVE", "deployments": [{"id": format!("ecs-svc/{}", super::random::digits(rng, 19)), "status": "PRIMARY", "taskDefinition": task_definition, "desiredCount": to, "runningCount": from, "pendingCount": 0, "rolloutState": "COMPLETED"}]}}),
+            false,
+            None,
+        );
+    }
+
+    /// KMS calls the services make with a customer-managed key on the workload's behalf: DynamoDB refreshes its
+    /// table key every few minutes, S3 asks for a data key per object; after the key became unusable they fail.
+    fn key_usage(&mut self, rng: &mut SimRng, start_ms: i64, end_ms: i64) {
+        let sys = self.sys;
+        for key in &sys.kms_keys {
+            let unusable =
+                self.unusable_keys.iter().find(|(id, _, _)| *id == key.id).map(|(_, at, pending)| (*at, *pending));
+            let (name, context) = if key.service == "s3" {
+                ("GenerateDataKey", json!({"aws:s3:arn": format!("arn:aws:s3:::{}", key.resource)}))
+            } else {
+                ("Decrypt", json!({"aws:dynamodb:tableName": key.resource, "aws:dynamodb:subscriberId": sys.account}))
+            };
+            let agent = format!("{}.amazonaws.com", key.service);
+            let mut t = start_ms + range_i64(rng, 0, 300_000);
+            while t < end_ms {
+                let mut identity = self.role_identity(rng, &key.user_role, &key.user_session, t);
+                identity["invokedBy"] = json!(agent);
+                let mut request = json!({"encryptionContext": context, "encryptionAlgorithm": "SYMMETRIC_DEFAULT"});
+                if name == "GenerateDataKey" {
+                    request["keyId"] = json!(key.arn);
+                    request["keySpec"] = json!("AES_256");
+                }
+                let resources = json!([{"accountId": sys.account, "type": "AWS::KMS::Key", "ARN": key.arn}]);
+                self.push(t, identity, "kms.amazonaws.com", name, &agent, request, Value::Null, true, Some(resources));
+                if let Some((at, pending)) = unusable
+                    && t > at
+                    && let Some((_, record)) = self.records.last_mut()
+                {
+                    let (code, state) = if pending {
+                        ("KMSInvalidStateException", "is pending deletion")
+                    } else {
+                        ("DisabledException", "is disabled")
+                    };
+                    record["errorCode"] = json!(code);
+                    record["errorMessage"] = json!(format!("{} {state}.", key.arn));
+                }
+                t += range_i64(rng, 120_000, 330_000);
             }
         }
     }
@@ -695,6 +880,7 @@ impl<'a> Trail<'a> {
                 json!({"queryId": uuid(rng)}), true, None);
         }
         self.benign_writes(rng, start_ms, end_ms);
+        self.key_usage(rng, start_ms, end_ms);
     }
 
     fn benign_writes(&mut self, rng: &mut SimRng, start_ms: i64, end_ms: i64) {

@@ -712,6 +712,31 @@ impl Sim<'_> {
             self.push_log(&group, &stream, at as f64, line);
         }
     }
+
+    /// PostgreSQL logs every refused connection; MySQL's error log stays quiet at the default verbosity.
+    pub fn emit_db_refused_lines(&mut self, index: usize, dep: usize, t0: i64) {
+        let sys = self.sys;
+        let workload = &sys.workloads[index];
+        let Some(Dep::Database(db)) = workload.deps.get(dep) else { return };
+        if !db.engine.is_postgres() {
+            return;
+        }
+        let group = super::model::rds_log_group(db);
+        for _ in 0..self.rng.random_range_u32(3, 12) {
+            let at = t0 + self.rng.random_ms();
+            let stamp = clock::space_ms(at);
+            let line = format!(
+                "{} UTC:10.0.{}.{}({}):app@{}:[{}]:FATAL:  sorry, too many clients already",
+                &stamp[..19],
+                self.rng.random_range_u32(0, 4),
+                self.rng.random_range_u32(4, 250),
+                self.rng.random_range_u32(32768, 61000),
+                db.db_name,
+                self.rng.random_range_u32(1000, 30000)
+            );
+            self.push_log(&group, &db.id, at as f64, line);
+        }
+    }
 }
 
 fn client_line(
@@ -776,6 +801,26 @@ fn failure_lead(
         Failure::Throttled { table, operation } => Some((
             "DynamoDB throughput exceeded, giving up after retries".to_string(),
             vec![("table", Field::str(table.clone())), ("operation", Field::str(*operation))],
+        )),
+        Failure::RateLimited { retry_after_s, .. } => {
+            let provider = failing_provider(workload, execution)?;
+            Some((
+                format!("{provider} rejected the request: 429 Too Many Requests"),
+                vec![
+                    ("provider", Field::Str(provider)),
+                    ("status", Field::Int(429)),
+                    ("retry_after", Field::Int(i64::from(*retry_after_s))),
+                ],
+            ))
+        }
+        // The code logs the name it was configured with: the one thing that tells which resource is missing.
+        Failure::ResourceMissing { service: "sqs", name, .. } => Some((
+            format!("could not publish {} event", workload.domain.singular),
+            vec![("queueUrl", Field::str(name.clone()))],
+        )),
+        Failure::ResourceMissing { name, operation, .. } => Some((
+            format!("DynamoDB {operation} failed"),
+            vec![("table", Field::str(name.clone())), ("operation", Field::str(*operation))],
         )),
         _ => None,
     }

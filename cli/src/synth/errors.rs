@@ -59,6 +59,37 @@ pub enum Failure {
     Poison {
         variant: usize,
     },
+    /// DynamoDB or S3 cannot use the customer-managed KMS key of the table or bucket.
+    KeyUnusable {
+        service: &'static str,
+        operation: &'static str,
+        resource: String,
+        key_arn: String,
+        pending_deletion: bool,
+        kms_request_id: String,
+    },
+    /// The database refuses a new connection: its connection slots are all taken.
+    TooManyConnections {
+        endpoint: String,
+        ip: String,
+        port: u32,
+        engine: DbEngine,
+        /// How long the pool waited for a connection (Java's Hikari waits; the others fail at once).
+        waited_ms: u32,
+    },
+    /// The provider answered 429 Too Many Requests.
+    RateLimited {
+        host: String,
+        path: String,
+        retry_after_s: u32,
+        body: String,
+    },
+    /// The table or queue the code addresses does not exist (`name` is the table name or queue URL).
+    ResourceMissing {
+        service: &'static str,
+        operation: &'static str,
+        name: String,
+    },
 }
 
 /// How an exception prints in one runtime.
@@ -234,8 +265,7 @@ pub fn describe(failure: &Failure, site: &CodeSite) -> ErrorReport {
     match failure {
         Failure::Throttled { table, operation } => aws_error(
             site,
-            "dynamodb",
-            "ProvisionedThroughputExceededException",
+            &ApiError::modeled("dynamodb", "ProvisionedThroughputExceededException", None),
             THROTTLE_TEXT,
             operation,
             table,
@@ -246,7 +276,7 @@ pub fn describe(failure: &Failure, site: &CodeSite) -> ErrorReport {
                 "User: {principal} is not authorized to perform: {action} on resource: {resource} because no identity-based policy allows the {action} action"
             );
             let code = if *service == "s3" { "AccessDenied" } else { "AccessDeniedException" };
-            aws_error(site, service, code, &text, operation, resource, None)
+            aws_error(site, &ApiError::generic(service, code), &text, operation, resource, None)
         }
         Failure::HttpTimeout { host, timeout_ms } => http_timeout(site, host, *timeout_ms),
         Failure::HttpStatus { host, path, status, body } => http_status(site, host, path, *status, body),
@@ -259,19 +289,47 @@ pub fn describe(failure: &Failure, site: &CodeSite) -> ErrorReport {
         Failure::ConnReset { endpoint } => conn_reset(site, endpoint),
         Failure::CodeDefect { variant } => code_defect(site, *variant),
         Failure::Poison { variant } => poison(site, *variant),
+        Failure::KeyUnusable { service, operation, resource, key_arn, pending_deletion, kms_request_id } => {
+            key_unusable(site, service, operation, resource, key_arn, *pending_deletion, kms_request_id)
+        }
+        Failure::TooManyConnections { endpoint, ip, port, engine, waited_ms } => {
+            too_many_connections(site, endpoint, ip, *port, *engine, *waited_ms)
+        }
+        Failure::RateLimited { host, path, body, .. } => http_status(site, host, path, 429, body),
+        Failure::ResourceMissing { service, operation, name } => resource_missing(site, service, operation, name),
+    }
+}
+
+/// An AWS API error as the service returns it: the wire code, and the exception class the SDKs model for it
+/// (`None`: the SDK raises its generic service exception).
+struct ApiError<'a> {
+    service: &'a str,
+    code: &'a str,
+    /// (Node.js and Python name, Java class) of the modeled exception.
+    modeled: Option<(&'a str, &'a str)>,
+}
+
+impl<'a> ApiError<'a> {
+    fn generic(service: &'a str, code: &'a str) -> ApiError<'a> {
+        ApiError { service, code, modeled: None }
+    }
+
+    /// A modeled exception; `name` defaults to the code (and the Java class to the name).
+    fn modeled(service: &'a str, code: &'a str, name: Option<(&'a str, &'a str)>) -> ApiError<'a> {
+        ApiError { service, code, modeled: Some(name.unwrap_or((code, code))) }
     }
 }
 
 fn aws_error(
     site: &CodeSite,
-    service: &str,
-    code: &str,
+    error: &ApiError,
     text: &str,
     operation: &str,
     resource: &str,
     python_retries: Option<u32>,
 ) -> ErrorReport {
     let entity = &site.entity;
+    let (service, code) = (error.service, error.code);
     match site.runtime {
         Runtime::Node => {
             let mut frames: Vec<String> = NODE_SDK_FRAMES
@@ -279,8 +337,9 @@ fn aws_error(
                 .map(|f| f.replace("client-dynamodb", &format!("client-{}", sdk_package(service))))
                 .collect();
             frames.push(site.node_app_frame(&format!("{}{entity}", lower_first(&verb_for(operation))), 88));
-            let mut report = site.report(code, code, text.to_string(), frames);
-            report.code = Some(code.to_string());
+            let name = error.modeled.map_or(code, |(name, _)| name);
+            let mut report = site.report(name, name, text.to_string(), frames);
+            report.code = Some(name.to_string());
             report
         }
         Runtime::Python => {
@@ -294,24 +353,19 @@ fn aws_error(
             };
             let mut frames = site.python_frames(&snake(&verb_for(operation)), &call);
             frames.extend(BOTOCORE_FRAMES.iter().map(|f| f.to_string()));
-            let qualified = if code.starts_with("ProvisionedThroughput") {
-                format!("botocore.errorfactory.{code}")
-            } else {
-                "botocore.exceptions.ClientError".to_string()
-            };
-            let short = if qualified.ends_with("ClientError") { "ClientError" } else { code };
-            site.report(short, &qualified, message, frames)
+            match error.modeled {
+                Some((name, _)) => site.report(name, &format!("botocore.errorfactory.{name}"), message, frames),
+                None => site.report("ClientError", "botocore.exceptions.ClientError", message, frames),
+            }
         }
         Runtime::Java => {
             let sdk = sdk_package(service).replace('-', "");
             let service_label = java_service_label(service);
-            let (short, qualified) = if code.starts_with("ProvisionedThroughput") {
-                (code.to_string(), format!("software.amazon.awssdk.services.{sdk}.model.{code}"))
-            } else {
-                let short = format!("{service_label}Exception");
-                let qualified = format!("software.amazon.awssdk.services.{sdk}.model.{short}");
-                (short, qualified)
+            let short = match error.modeled {
+                Some((_, class)) => class.to_string(),
+                None => format!("{service_label}Exception"),
             };
+            let qualified = format!("software.amazon.awssdk.services.{sdk}.model.{short}");
             let message =
                 format!("{text} (Service: {service_label}, Status Code: 400, Request ID: {})", site.aws_request_id);
             let mut frames: Vec<String> = JAVA_SDK_FRAMES.iter().map(|f| f.to_string()).collect();
@@ -319,6 +373,52 @@ fn aws_error(
             site.report(&short, &qualified, message, frames)
         }
     }
+}
+
+/// DynamoDB wraps the KMS error in a ValidationException; S3 passes KMS's own code through.
+fn key_unusable(
+    site: &CodeSite,
+    service: &str,
+    operation: &str,
+    resource: &str,
+    key_arn: &str,
+    pending_deletion: bool,
+    kms_request_id: &str,
+) -> ErrorReport {
+    let (kms_code, state) = if pending_deletion {
+        ("KMSInvalidStateException", "is pending deletion")
+    } else {
+        ("DisabledException", "is disabled")
+    };
+    if service == "s3" {
+        let code = format!("KMS.{kms_code}");
+        return aws_error(
+            site,
+            &ApiError::generic("s3", &code),
+            &format!("{key_arn} {state}."),
+            operation,
+            resource,
+            None,
+        );
+    }
+    let kind = if pending_deletion { "KMS key invalid state error" } else { "KMS key disabled error" };
+    let text = format!(
+        "{kind}: com.amazonaws.services.kms.model.{kms_code}: {key_arn} {state}. (Service: AWSKMS; Status Code: 400; Error Code: {kms_code}; Request ID: {kms_request_id}; Proxy: null)"
+    );
+    aws_error(site, &ApiError::generic("dynamodb", "ValidationException"), &text, operation, resource, None)
+}
+
+fn resource_missing(site: &CodeSite, service: &str, operation: &str, name: &str) -> ErrorReport {
+    if service == "sqs" {
+        let error = ApiError::modeled(
+            "sqs",
+            "AWS.SimpleQueueService.NonExistentQueue",
+            Some(("QueueDoesNotExist", "QueueDoesNotExistException")),
+        );
+        return aws_error(site, &error, "The specified queue does not exist.", operation, name, None);
+    }
+    let text = format!("Requested resource not found: Table: {name} not found");
+    aws_error(site, &ApiError::modeled("dynamodb", "ResourceNotFoundException", None), &text, operation, name, None)
 }
 
 fn sdk_package(service: &str) -> &str {
@@ -584,6 +684,90 @@ fn db_connect(site: &CodeSite, endpoint: &str, ip: &str, port: u32, engine: DbEn
                 "Caused by: org.postgresql.util.PSQLException: The connection attempt failed.\nCaused by: java.net.SocketTimeoutException: Connect timed out".to_string()
             } else {
                 "Caused by: com.mysql.cj.jdbc.exceptions.CommunicationsException: Communications link failure\n\nThe last packet sent successfully to the server was 0 milliseconds ago. The driver has not received any packets from the server.".to_string()
+            }];
+            report
+        }
+    }
+}
+
+fn too_many_connections(
+    site: &CodeSite,
+    endpoint: &str,
+    ip: &str,
+    port: u32,
+    engine: DbEngine,
+    waited_ms: u32,
+) -> ErrorReport {
+    let postgres = engine.is_postgres();
+    match site.runtime {
+        Runtime::Node if postgres => {
+            let mut report = site.report(
+                "error",
+                "error",
+                "sorry, too many clients already".to_string(),
+                vec![
+                    "at Parser.parseErrorMessage (/app/node_modules/pg-protocol/dist/parser.js:283:98)".to_string(),
+                    "at Parser.handlePacket (/app/node_modules/pg-protocol/dist/parser.js:122:29)".to_string(),
+                    "at Parser.parse (/app/node_modules/pg-protocol/dist/parser.js:35:38)".to_string(),
+                    "at Socket.<anonymous> (/app/node_modules/pg-protocol/dist/index.js:11:42)".to_string(),
+                ],
+            );
+            report.code = Some("53300".to_string());
+            report
+        }
+        Runtime::Node => {
+            let mut report = site.report(
+                "Error",
+                "Error",
+                "Too many connections".to_string(),
+                vec![
+                    "at Packet.asError (/app/node_modules/mysql2/lib/packets/packet.js:740:17)".to_string(),
+                    "at ClientHandshake.execute (/app/node_modules/mysql2/lib/commands/command.js:29:26)".to_string(),
+                    "at PoolConnection.handlePacket (/app/node_modules/mysql2/lib/connection.js:481:34)".to_string(),
+                ],
+            );
+            report.code = Some("ER_CON_COUNT_ERROR".to_string());
+            report
+        }
+        Runtime::Python if postgres => {
+            let mut frames = site.python_frames("find", "async with pool.acquire() as conn:");
+            frames.push("File \"/usr/local/lib/python3.12/site-packages/psycopg2/__init__.py\", line 122, in connect\n    conn = _connect(dsn, connection_factory=connection_factory, **kwasync)".to_string());
+            site.report(
+                "OperationalError",
+                "psycopg2.OperationalError",
+                format!(
+                    "connection to server at \"{endpoint}\" ({ip}), port {port} failed: FATAL:  sorry, too many clients already"
+                ),
+                frames,
+            )
+        }
+        Runtime::Python => {
+            let mut frames = site.python_frames("find", "conn = pool.connection()");
+            frames.push("File \"/usr/local/lib/python3.12/site-packages/pymysql/connections.py\", line 361, in __init__\n    self.connect()".to_string());
+            site.report(
+                "OperationalError",
+                "pymysql.err.OperationalError",
+                "(1040, 'Too many connections')".to_string(),
+                frames,
+            )
+        }
+        Runtime::Java => {
+            let mut frames = vec![
+                "com.zaxxer.hikari.pool.HikariPool.createTimeoutException(HikariPool.java:686)".to_string(),
+                "com.zaxxer.hikari.pool.HikariPool.getConnection(HikariPool.java:179)".to_string(),
+                "com.zaxxer.hikari.HikariDataSource.getConnection(HikariDataSource.java:128)".to_string(),
+            ];
+            frames.extend(site.java_app_frames("find"));
+            let mut report = site.report(
+                "SQLTransientConnectionException",
+                "java.sql.SQLTransientConnectionException",
+                format!("HikariPool-1 - Connection is not available, request timed out after {waited_ms}ms (total=0, active=0, idle=0, waiting=4)"),
+                frames,
+            );
+            report.trailer = vec![if postgres {
+                "Caused by: org.postgresql.util.PSQLException: FATAL: sorry, too many clients already".to_string()
+            } else {
+                "Caused by: java.sql.SQLNonTransientConnectionException: Data source rejected establishment of connection,  message from server: \"Too many connections\"".to_string()
             }];
             report
         }

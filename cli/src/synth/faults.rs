@@ -1,5 +1,6 @@
 //! What a scenario injects into the simulation: timed effects on one workload (capacity cuts, denied actions,
-//! dependency errors and slowness, deployments with defects, concurrency limits, demand, leaks, timeouts, poison).
+//! dependency errors and slowness, deployments with defects, concurrency limits, demand, leaks, timeouts, poison,
+//! unusable encryption keys, connection limits, provider quotas, misconfigured names, scale-outs).
 
 /// An error a dependency starts returning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +83,34 @@ pub enum Effect {
     /// Database storage fills from the fault start until it is full at start + ramp.
     DiskFill {
         dep: usize,
+    },
+    /// The customer-managed KMS key encrypting table or bucket dependency `dep` can no longer be used (disabled,
+    /// or pending deletion); the strength is the share of calls whose cached data key has expired.
+    KeyUnusable {
+        dep: usize,
+        key_arn: String,
+        pending_deletion: bool,
+    },
+    /// The database dependency `dep` accepts at most `max_connections`; every running task keeps a pool of `pool`.
+    ConnectionCap {
+        dep: usize,
+        max_connections: u32,
+        pool: u32,
+    },
+    /// The ECS service runs `desired` tasks from the fault start (new tasks start over the next minutes).
+    ScaleOut {
+        desired: u32,
+    },
+    /// The provider behind HTTP dependency `dep` accepts `per_minute` calls per clock minute and answers 429 after.
+    RateLimit {
+        dep: usize,
+        per_minute: u32,
+    },
+    /// The workload addresses dependency `dep` by a wrong name (table name, queue URL or host) from its
+    /// configuration.
+    Misconfigured {
+        dep: usize,
+        value: String,
     },
 }
 

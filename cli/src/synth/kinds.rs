@@ -5,6 +5,7 @@ use super::clock;
 use super::cloudtrail::{Actor, Change};
 use super::errors::{CodeSite, Failure, describe};
 use super::faults::{DepError, Effect, Fault};
+use super::kinds_dependency;
 use super::knowledge;
 use super::model::{ApiKind, Compute, Dep, Needs, RouteKind, Template, Workload};
 use super::naming::camel;
@@ -29,11 +30,15 @@ pub fn plan_kind(kind: Kind, draft: &mut Draft, rng: &mut SimRng) -> Core {
         "planned-load-test" => planned_load_test(draft, rng),
         "bad-deploy-ecs" => bad_deploy_ecs(draft, rng),
         "dns-failure" => dns_failure(draft, rng),
+        "kms-key-disabled" => kinds_dependency::kms_key_disabled(draft, rng),
+        "db-connection-limit" => kinds_dependency::db_connection_limit(draft, rng),
+        "downstream-rate-limit" => kinds_dependency::downstream_rate_limit(draft, rng),
+        "env-var-misconfig" => kinds_dependency::env_var_misconfig(draft, rng),
         _ => tls_cert_expiry(draft, rng),
     }
 }
 
-fn answer(
+pub(super) fn answer(
     component: &str,
     aliases: Vec<String>,
     category: &'static str,
@@ -59,7 +64,7 @@ fn answer(
     }
 }
 
-fn core(
+pub(super) fn core(
     target: usize,
     answer: Answer,
     signals: Vec<Signal>,
@@ -70,7 +75,7 @@ fn core(
 }
 
 /// Signals that show server errors of a workload, whatever its entry point.
-fn error_signals(workload: &Workload) -> Vec<Signal> {
+pub(super) fn error_signals(workload: &Workload) -> Vec<Signal> {
     let mut signals = Vec::new();
     if workload.api().is_some() {
         signals.push(Signal::ApiServerErrors);
@@ -96,7 +101,7 @@ fn entry_label(workload: &Workload) -> String {
 }
 
 /// Names a report could reasonably use for a resource besides its physical name.
-fn logical_aliases(name: &str, logical: &str) -> Vec<String> {
+pub(super) fn logical_aliases(name: &str, logical: &str) -> Vec<String> {
     let mut aliases = Vec::new();
     if name.contains("Stack-") || name != logical {
         aliases.push(logical.to_string());
@@ -104,7 +109,7 @@ fn logical_aliases(name: &str, logical: &str) -> Vec<String> {
     aliases
 }
 
-fn who(draft: &Draft, actor: &Actor) -> String {
+pub(super) fn who(draft: &Draft, actor: &Actor) -> String {
     draft.actor_name(actor)
 }
 
@@ -120,11 +125,11 @@ fn site_for(draft: &Draft, workload: &Workload) -> CodeSite {
 }
 
 /// The workload under study carries real traffic (so one minute of errors is more than a handful).
-fn busy(draft: &mut Draft, rng: &mut SimRng, target: usize) {
+pub(super) fn busy(draft: &mut Draft, rng: &mut SimRng, target: usize) {
     draft.workload_mut(target).rate_per_min *= uniform(rng, 1.6, 2.4);
 }
 
-fn slack(text: &str) -> Option<String> {
+pub(super) fn slack(text: &str) -> Option<String> {
     Some(text.to_string())
 }
 
@@ -311,7 +316,7 @@ fn iam_policy_detach(draft: &mut Draft, rng: &mut SimRng) -> Core {
     )
 }
 
-fn healthy_blip(draft: &mut Draft, rng: &mut SimRng) -> Core {
+pub(super) fn healthy_blip(draft: &mut Draft, rng: &mut SimRng) -> Core {
     let template = if chance(rng, 0.7) { Template::ApiLambda } else { Template::AlbEcs };
     let target = draft.add(rng, template, Needs { table: template == Template::ApiLambda, ..Needs::default() });
     let workload = draft.workload(target).clone();
@@ -566,7 +571,7 @@ fn expired_credentials(draft: &mut Draft, rng: &mut SimRng) -> Core {
 }
 
 impl Core {
-    fn with_symptom_provider(mut self, provider: &str) -> Core {
+    pub(super) fn with_symptom_provider(mut self, provider: &str) -> Core {
         self.symptom = self.symptom.map(|s| s.replace("{provider}", provider));
         self
     }

@@ -2,7 +2,7 @@
 //! the system's own resources), most about other things (distractors about other services, past outages).
 
 use super::clock;
-use super::model::{HttpDep, Workload};
+use super::model::{Database, HttpDep, KmsKey, Workload};
 use super::naming::{DOMAINS, PROVIDERS};
 use super::random::{SimRng, chance, hex, pick, range_i64, weighted};
 use super::scenario::{Core, Draft};
@@ -209,6 +209,64 @@ pub fn internal_dns_runbook(draft: &Draft, zone: &str) -> Doc {
 }
 
 /// Documents about other things: past outages and runbooks that mention other services.
+pub fn kms_key_runbook(draft: &Draft, workload: &Workload, key: &KmsKey) -> Doc {
+    let what = if key.service == "s3" { "bucket" } else { "table" };
+    doc(
+        format!("runbook-kms-customer-managed-keys-{}.md", workload.domain.plural),
+        format!(
+            "# Runbook: customer-managed KMS keys of the {plural} data\n\n**Owner:** {team} · **Region:** {region}\n\nThe {what} `{resource}` is encrypted with `{alias}`. If the key is disabled or scheduled for deletion, every read and write of the {what} fails once the service's cached data key expires (a few minutes for DynamoDB, at once for S3). After 7 days without key access DynamoDB archives the table.\n\n## Symptoms\n- `KMS key disabled error` / `KMS key invalid state error` (DynamoDB, as `ValidationException`), `KMS.DisabledException` / `KMS.KMSInvalidStateException` (S3).\n- Failed `Decrypt` / `GenerateDataKey` calls in CloudTrail with `errorCode` `DisabledException` or `KMSInvalidStateException`.\n\n## Checks\n1. `aws kms describe-key --key-id {alias}`: `KeyState` must be `Enabled`.\n2. CloudTrail: `DisableKey`, `ScheduleKeyDeletion`, `PutKeyPolicy`, `RevokeGrant` on the key.\n\n## Mitigation\n`aws kms enable-key --key-id <key id>`, or `aws kms cancel-key-deletion --key-id <key id>` followed by `enable-key`.\nNever disable a key before checking `aws kms list-aliases` and the resources that use it.\n",
+            plural = workload.domain.plural,
+            team = team(workload),
+            region = draft.system().region,
+            resource = key.resource,
+            alias = key.alias,
+        ),
+    )
+}
+
+pub fn db_connections_runbook(draft: &Draft, workload: &Workload, db: &Database) -> Doc {
+    let _ = draft;
+    let (error, parameter) = if db.engine.is_postgres() {
+        (
+            "FATAL: sorry, too many clients already",
+            "max_connections (default LEAST({DBInstanceClassMemory/9531392}, 5000))",
+        )
+    } else {
+        ("Too many connections (1040)", "max_connections (default {DBInstanceClassMemory/12582880})")
+    };
+    doc(
+        format!("runbook-{}-database-connections.md", workload.domain.plural),
+        format!(
+            "# Runbook: connection limits of {id}\n\n**Owner:** {team}\n\nEvery task of the {plural} service keeps its own connection pool, so the connections the database sees are roughly tasks x pool size. The instance allows `{parameter}` minus a few reserved slots.\n\n## Symptoms\n- `{error}` in the application logs (and in the RDS log for PostgreSQL).\n- `DatabaseConnections` flat at its ceiling while requests fail.\n\n## Checks\n1. How many tasks are running, and did the desired count change (CloudTrail `UpdateService`, `RegisterScalableTarget`)?\n2. Pool size per task x tasks vs `max_connections` (`SHOW max_connections;`).\n\n## Mitigation\nScale the service back, lower the pool size per task, or put RDS Proxy in front of the instance. Raising `max_connections` needs a parameter group change and a reboot.\n",
+            id = db.id,
+            team = team(workload),
+            plural = workload.domain.plural,
+        ),
+    )
+}
+
+pub fn provider_rate_limit_runbook(draft: &Draft, workload: &Workload, http: &HttpDep) -> Doc {
+    doc(
+        format!("runbook-{}-rate-limits.md", http.name),
+        format!(
+            "# Runbook: {name} rate limits\n\n{function} calls the {name} API (`https://{host}`) with one API key for the whole {env} environment. The plan limits requests per minute per key; over the limit {name} answers `429 Too Many Requests` with a `Retry-After` header until the minute ends.\n\n- Our client does not retry 429s (the request fails with a 5xx to the caller).\n- Usage and the current plan limit are on the {name} dashboard (Billing -> Usage); plan changes are announced by email to the account owner.\n- If we are over the limit: enable request shedding for non-critical calls (`/{env}/{plural}/provider-shedding`) and contact {name} support.\n",
+            name = http.name,
+            function = workload.name(),
+            host = http.host,
+            env = draft.system().namer.style.env_word(),
+            plural = workload.domain.plural,
+        ),
+    )
+}
+
+pub fn lambda_configuration_runbook(draft: &Draft) -> Doc {
+    let _ = draft;
+    doc(
+        "runbook-lambda-configuration-changes.md".to_string(),
+        "# Runbook: Lambda configuration changes\n\nEnvironment variables hold table names, queue URLs and base URLs of the services a function calls. `UpdateFunctionConfiguration` replaces the whole set of variables and starts new execution environments at once, without a new code version.\n\n- CloudTrail records `UpdateFunctionConfiguration20150331v2` but omits the variable values; compare with `aws lambda get-function-configuration` and the values in the infrastructure code.\n- Typical errors after a wrong value: `ResourceNotFoundException` (table name), `QueueDoesNotExist` / `NonExistentQueue` (queue URL), `ENOTFOUND` / `Name or service not known` (base URL).\n- Roll back by re-applying the last known configuration from the infrastructure code.\n".to_string(),
+    )
+}
+
 fn distractor(rng: &mut SimRng, draft: &Draft, which: usize) -> Doc {
     let used: Vec<&str> = draft.system().workloads.iter().map(|w| w.domain.plural).collect();
     let other = loop {

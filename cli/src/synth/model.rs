@@ -461,6 +461,23 @@ impl Workload {
     }
 }
 
+/// A customer-managed KMS key that encrypts one table or bucket.
+#[derive(Debug, Clone)]
+pub struct KmsKey {
+    /// `alias/orders-table-key`
+    pub alias: String,
+    /// The key id (a UUID).
+    pub id: String,
+    pub arn: String,
+    /// The table or bucket it encrypts.
+    pub resource: String,
+    /// `dynamodb` or `s3`.
+    pub service: &'static str,
+    /// The role (and its session name) whose calls make the service use the key.
+    pub user_role: String,
+    pub user_session: String,
+}
+
 /// Everything about the simulated account.
 #[derive(Debug, Clone)]
 pub struct System {
@@ -472,6 +489,7 @@ pub struct System {
     pub workloads: Vec<Workload>,
     pub iac: &'static str,
     pub vpc_id: String,
+    pub kms_keys: Vec<KmsKey>,
 }
 
 impl System {
@@ -560,6 +578,7 @@ impl SystemBuilder {
                 workloads: Vec::new(),
                 iac,
                 vpc_id: format!("vpc-0{}", hex(rng, 16)),
+                kms_keys: Vec::new(),
             },
             used_domains: Vec::new(),
             next_domain: None,
@@ -1013,6 +1032,13 @@ pub fn architecture_text(rng: &mut SimRng, system: &System) -> String {
     let mut sentences: Vec<String> = Vec::new();
     for workload in &system.workloads {
         sentences.extend(describe_workload(rng, workload));
+    }
+    for key in &system.kms_keys {
+        let what = if key.service == "s3" { "S3 bucket" } else { "DynamoDB table" };
+        sentences.push(format!(
+            "The {what} {} is encrypted with the customer-managed KMS key {} ({}).",
+            key.resource, key.alias, key.id
+        ));
     }
     let closing = match system.iac {
         "CDK" => format!("Everything runs in {} in a single account managed with CDK.", system.region),

@@ -78,6 +78,22 @@ pub const KINDS: &[Kind] = &[
         name: "tls-cert-expiry",
         description: "a partner API's TLS certificate expired; every call fails the handshake",
     },
+    Kind {
+        name: "kms-key-disabled",
+        description: "the customer-managed KMS key of a table or bucket was disabled; every read or write fails",
+    },
+    Kind {
+        name: "db-connection-limit",
+        description: "an ECS service scaled out; its connection pools exceed the database's max_connections",
+    },
+    Kind {
+        name: "downstream-rate-limit",
+        description: "an external provider lowered its quota; part of the calls get 429 Too Many Requests",
+    },
+    Kind {
+        name: "env-var-misconfig",
+        description: "a Lambda environment variable got a wrong table, queue or host name; a route fails",
+    },
 ];
 
 pub fn find_kind(name: &str) -> Option<Kind> {

@@ -358,6 +358,8 @@ pub struct Sim<'a> {
     pub tables: BTreeMap<String, TableState>,
     pub minute: usize,
     pub cold_starts: Vec<(i64, usize)>,
+    /// Calls a rate-limited provider accepted per (workload, dependency): (clock minute, count).
+    pub quota_used: BTreeMap<(usize, usize), (i64, u32)>,
 }
 
 fn baseline_latency(rng: &mut SimRng, action: Action) -> f64 {
@@ -416,6 +418,7 @@ impl<'a> Sim<'a> {
             tables,
             minute: 0,
             cold_starts: Vec::new(),
+            quota_used: BTreeMap::new(),
         }
     }
 
@@ -671,7 +674,11 @@ impl<'a> Sim<'a> {
         let sys = self.sys;
         let Some(service) = sys.workloads[index].compute.ecs() else { return };
         let limit = f64::from(service.memory_mb);
-        let tasks_wanted = f64::from(service.tasks);
+        let desired = self.faults_at(index, t).find_map(|(fault, _)| match fault.effect {
+            Effect::ScaleOut { desired } => Some(desired),
+            _ => None,
+        });
+        let tasks_wanted = f64::from(desired.unwrap_or(service.tasks));
         let cpu_per_request = 900.0 / f64::from(service.cpu_units);
         let Some(ecs) = self.state[index].ecs.as_mut() else { return };
         let running: Vec<&Task> = ecs.tasks.iter().filter(|task| task.ready_ms <= t && task.stop_ms > t).collect();
@@ -703,18 +710,25 @@ impl<'a> Sim<'a> {
         let Some(db_state) = self.state[index].db.clone() else { return };
         let mut connect_block = 0.0;
         let mut fill: Option<&Fault> = None;
+        let mut max_connections: Option<u32> = None;
         for (fault, strength) in self.faults_at(index, t0 + 30_000) {
             match fault.effect {
                 Effect::DepError { error: DepError::ConnectTimeout, .. } => connect_block = strength,
                 Effect::DiskFill { .. } => fill = Some(fault),
+                Effect::ConnectionCap { max_connections: max, .. } => max_connections = Some(max),
                 _ => {}
             }
         }
-        let tasks = self.state[index]
-            .ecs
-            .as_ref()
-            .map_or(2.0, |ecs| ecs.tasks.iter().filter(|task| task.ready_ms <= t0 && task.stop_ms > t0).count() as f64);
-        let connections = (tasks * db_state.pool * (1.0 - connect_block) + uniform(&mut self.rng, 0.0, 3.0)).round();
+        let tasks = self.running_tasks(index, t0);
+        let wanted = tasks * db_state.pool * (1.0 - connect_block);
+        let connections = match max_connections {
+            // Pools fill every free slot; the reserved ones stay free for the administrators.
+            Some(max) if wanted >= f64::from(max.saturating_sub(RESERVED_CONNECTIONS)) => {
+                self.emit_db_refused_lines(index, db_state.dep, t0);
+                f64::from(max.saturating_sub(RESERVED_CONNECTIONS)) + uniform(&mut self.rng, 0.0, 2.0).round()
+            }
+            _ => (wanted + uniform(&mut self.rng, 0.0, 3.0)).round(),
+        };
         let free = match fill {
             Some(fault) => {
                 let progress = fault.strength(t0 + 30_000);
@@ -1075,6 +1089,11 @@ impl<'a> Sim<'a> {
             });
             return result;
         }
+        if let Some(failure) = self.unusable_dependency(index, op, dep, ti) {
+            result.duration_ms = uniform(&mut self.rng, 3.0, 12.0);
+            result.status = CallStatus::Failed(failure);
+            return result;
+        }
         // Under heavy demand everything downstream gets a little slower.
         let (demand, _) = self.demand(index, ti);
         let contention = 1.0 + 0.05 * (demand - 1.0);
@@ -1106,8 +1125,27 @@ impl<'a> Sim<'a> {
         match dep {
             Dep::Table(table) => self.table_call(index, &table.name, table.write_units, &mut result),
             Dep::Database(db) => {
+                let running_tasks = self.running_tasks(index, ti);
                 for (fault, strength) in self.faults_at(index, ti) {
                     match &fault.effect {
+                        Effect::ConnectionCap { dep, max_connections, pool }
+                            if *dep == op.dep && result.status == CallStatus::Ok =>
+                        {
+                            let wanted = running_tasks * f64::from(*pool);
+                            let slots = f64::from(max_connections.saturating_sub(RESERVED_CONNECTIONS));
+                            if wanted > slots && chance(&mut self.rng, 1.0 - slots / wanted) {
+                                let waited_ms =
+                                    if workload.compute.runtime() == Runtime::Java { HIKARI_WAIT_MS } else { 0 };
+                                result.duration_ms = f64::from(waited_ms) + uniform(&mut self.rng, 3.0, 25.0);
+                                result.status = CallStatus::Failed(Failure::TooManyConnections {
+                                    endpoint: db.endpoint.clone(),
+                                    ip: db.ip.clone(),
+                                    port: db.engine.port(),
+                                    engine: db.engine,
+                                    waited_ms,
+                                });
+                            }
+                        }
                         Effect::DepError { dep, error: DepError::ConnectTimeout, probability, .. }
                             if *dep == op.dep && chance(&mut self.rng, probability * strength) =>
                         {
@@ -1141,6 +1179,17 @@ impl<'a> Sim<'a> {
                 let mut timeout_ms = http.timeout_ms;
                 for (fault, strength) in self.faults_at(index, ti) {
                     match &fault.effect {
+                        Effect::RateLimit { dep, per_minute } if *dep == op.dep => {
+                            if let Some(retry_after_s) = self.over_quota(index, op.dep, *per_minute, ti) {
+                                result.duration_ms = uniform(&mut self.rng, 12.0, 60.0);
+                                result.status = CallStatus::Failed(Failure::RateLimited {
+                                    host: http.host.clone(),
+                                    path: http.path.to_string(),
+                                    retry_after_s,
+                                    body: rate_limit_body(*per_minute, retry_after_s),
+                                });
+                            }
+                        }
                         Effect::HttpTimeout { dep, timeout_ms: value } if *dep == op.dep => timeout_ms = *value,
                         Effect::DepSlow { dep, extra_median_ms } if *dep == op.dep => {
                             result.duration_ms += lognormal(&mut self.rng, extra_median_ms * strength, 0.45);
@@ -1194,6 +1243,73 @@ impl<'a> Sim<'a> {
             Dep::Bucket(_) | Dep::Secret(_) | Dep::Publish(_) => {}
         }
         result
+    }
+
+    /// A dependency the workload cannot use at all: a misconfigured name, or a KMS key it can no longer use.
+    fn unusable_dependency(&mut self, index: usize, op: Op, dep: &Dep, t: i64) -> Option<Failure> {
+        let operation = op.action.operation();
+        for (fault, strength) in self.faults_at(index, t) {
+            match &fault.effect {
+                Effect::Misconfigured { dep: target, value } if *target == op.dep => {
+                    return match dep {
+                        Dep::Table(_) => {
+                            Some(Failure::ResourceMissing { service: "dynamodb", operation, name: value.clone() })
+                        }
+                        Dep::Publish(_) => {
+                            Some(Failure::ResourceMissing { service: "sqs", operation, name: value.clone() })
+                        }
+                        Dep::Http(http) => {
+                            Some(Failure::DnsNotFound { host: value.clone(), path: http.path.to_string() })
+                        }
+                        _ => None,
+                    };
+                }
+                Effect::KeyUnusable { dep: target, key_arn, pending_deletion }
+                    if *target == op.dep && chance(&mut self.rng, strength) =>
+                {
+                    let (service, resource) = match dep {
+                        Dep::Table(table) => ("dynamodb", table.name.clone()),
+                        Dep::Bucket(bucket) => ("s3", bucket.clone()),
+                        _ => continue,
+                    };
+                    return Some(Failure::KeyUnusable {
+                        service,
+                        operation,
+                        resource,
+                        key_arn: key_arn.clone(),
+                        pending_deletion: *pending_deletion,
+                        kms_request_id: uuid(&mut self.rng),
+                    });
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Counts one call against the provider's per-minute quota; over it, the seconds until the window resets.
+    fn over_quota(&mut self, index: usize, dep: usize, per_minute: u32, t: i64) -> Option<u32> {
+        let window = t.div_euclid(60_000);
+        let used = self.quota_used.entry((index, dep)).or_insert((window, 0));
+        if window > used.0 {
+            *used = (window, 0);
+        } else if window < used.0 {
+            // A call that started in the previous window was counted there.
+            return None;
+        }
+        if used.1 >= per_minute {
+            return Some((((window + 1) * 60_000 - t + 999) / 1000).max(1) as u32);
+        }
+        used.1 += 1;
+        None
+    }
+
+    /// ECS tasks running at `t` (2 for other compute, whose connections the database barely notices).
+    fn running_tasks(&self, index: usize, t: i64) -> f64 {
+        self.state[index]
+            .ecs
+            .as_ref()
+            .map_or(2.0, |ecs| ecs.tasks.iter().filter(|task| task.ready_ms <= t && task.stop_ms > t).count() as f64)
     }
 
     fn table_call(&mut self, index: usize, table_name: &str, write_units: f64, result: &mut CallResult) {
@@ -1400,6 +1516,18 @@ const VALIDATION_ERRORS: &[&str] = &[
     "missing field: currency",
     "date must be in the future",
 ];
+
+/// Connection slots a database keeps for administrators (PostgreSQL's reserved slots, RDS's own sessions).
+const RESERVED_CONNECTIONS: u32 = 3;
+
+/// Hikari's default `connectionTimeout`.
+const HIKARI_WAIT_MS: u32 = 30_000;
+
+fn rate_limit_body(per_minute: u32, retry_after_s: u32) -> String {
+    format!(
+        "{{\"error\":\"rate_limit_exceeded\",\"message\":\"Rate limit of {per_minute} requests per minute exceeded for this API key. Retry after {retry_after_s} seconds.\"}}"
+    )
+}
 
 const UNAUTHORIZED_BODY: &str =
     "{\"error\":\"invalid_api_key\",\"message\":\"The API key provided is expired or has been revoked.\"}";
@@ -1646,6 +1774,25 @@ fn init_workload(
                     });
                 }
             }
+            // A scale-out starts the extra tasks one after another.
+            for fault in faults {
+                let Effect::ScaleOut { desired } = fault.effect else { continue };
+                for n in 0..desired.saturating_sub(service.tasks) {
+                    let ready = fault.start_ms + 45_000 + i64::from(n) * rng.random_range_i64(4_000, 15_000);
+                    tasks.push(Task {
+                        stream: format!("ecs/{}/{}", service.container, hex(rng, 32)),
+                        version: versions.iter().rposition(|v| v.live_from_ms <= ready).unwrap_or(0),
+                        ready_ms: ready,
+                        stop_ms: i64::MAX,
+                        memory_mb: base_memory,
+                        announced: false,
+                        host: ecs_host(rng),
+                        deregistered_ms: None,
+                        base_mb: base_memory,
+                        growth: None,
+                    });
+                }
+            }
             state.ecs = Some(EcsState { tasks, versions, next: 0, requests_this_minute: 0, ids });
         }
     }
@@ -1667,10 +1814,20 @@ fn init_workload(
     }
     if let Some((dep, db)) = workload.database() {
         let dims = [("DBInstanceIdentifier", db.id.as_str())];
+        // Drawn in this order whatever the faults, so other bundles keep their bytes.
+        let free_bytes = f64::from(db.allocated_gb) * 1.0e9 * uniform(rng, 0.25, 0.6);
+        let drawn_pool = f64::from(*pick(rng, &[5u32, 10, 10, 20]));
+        let pool = faults
+            .iter()
+            .find_map(|f| match f.effect {
+                Effect::ConnectionCap { pool, .. } => Some(f64::from(pool)),
+                _ => None,
+            })
+            .unwrap_or(drawn_pool);
         state.db = Some(DbState {
             dep,
-            free_bytes: f64::from(db.allocated_gb) * 1.0e9 * uniform(rng, 0.25, 0.6),
-            pool: f64::from(*pick(rng, &[5u32, 10, 10, 20])),
+            free_bytes,
+            pool,
             ids: DbIds {
                 connections: metrics.id("AWS/RDS", "DatabaseConnections", &dims, Stat::Average, "Count"),
                 cpu: metrics.id("AWS/RDS", "CPUUtilization", &dims, Stat::Average, "Percent"),

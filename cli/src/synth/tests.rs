@@ -230,3 +230,83 @@ fn scale_multiplies_volume_and_streams() {
     let on_disk = std::fs::read_to_string(temp.0.join("large").join("logs.jsonl")).unwrap().lines().count() as u64;
     assert_eq!(on_disk, large.log_lines);
 }
+
+/// Every text of a bundle an analyzer can read (not the answer).
+fn telemetry_text(dir: &Path) -> String {
+    let mut text = String::new();
+    for file in ["logs.jsonl", "metrics.jsonl", "cloudtrail.jsonl", "traces.jsonl", "environment.json", "input.json"] {
+        text.push_str(&std::fs::read_to_string(dir.join(file)).unwrap_or_default());
+    }
+    text
+}
+
+#[test]
+fn the_dependency_kinds_leave_their_cause_in_the_telemetry() {
+    let temp = TempDir::new("dependency-kinds");
+    for (name, evidence) in [
+        ("kms-key-disabled", ["kms.amazonaws.com", "KMS"]),
+        ("db-connection-limit", ["\"desiredCount\"", "DatabaseConnections"]),
+        ("downstream-rate-limit", ["429", "retry_after"]),
+        ("env-var-misconfig", ["UpdateFunctionConfiguration20150331v2", "\"environment\":{}"]),
+    ] {
+        let kind = find_kind(name).unwrap();
+        for index in 1..=3 {
+            let dir = temp.0.join(format!("{name}-{index}"));
+            generate(&dir, kind, bundle_seed(11, kind, index), 0.6, &Pins::default()).unwrap();
+            let answer = check_bundle(&dir);
+            let text = telemetry_text(&dir);
+            let component = answer["rootCause"]["component"].as_str().unwrap();
+            assert!(text.contains(component), "{name}: {component} appears nowhere");
+            for needle in evidence {
+                assert!(text.contains(needle), "{name}-{index}: no {needle}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_disabled_key_fails_the_calls_that_need_it() {
+    let temp = TempDir::new("kms");
+    let kind = find_kind("kms-key-disabled").unwrap();
+    let dir = temp.0.join("bundle");
+    generate(&dir, kind, 21, 0.5, &Pins::default()).unwrap();
+    let answer = check_bundle(&dir);
+    let key_id = answer["rootCause"]["aliases"][0].as_str().unwrap();
+    let trail = jsonl(&dir.join("cloudtrail.jsonl"));
+    let change = trail
+        .iter()
+        .find(|r| {
+            (r["eventName"] == "DisableKey" || r["eventName"] == "ScheduleKeyDeletion")
+                && r["requestParameters"]["keyId"] == key_id
+        })
+        .expect("key change");
+    let at = change["eventTime"].as_str().unwrap();
+    // The services' own KMS calls fail after the change, and only after it.
+    let failed: Vec<&Value> = trail.iter().filter(|r| r["errorCode"].is_string()).collect();
+    assert!(!failed.is_empty());
+    assert!(failed.iter().all(|r| r["eventTime"].as_str().unwrap() > at && r["eventSource"] == "kms.amazonaws.com"));
+    let logs = std::fs::read_to_string(dir.join("logs.jsonl")).unwrap();
+    assert!(logs.contains("is disabled") || logs.contains("is pending deletion"));
+}
+
+#[test]
+fn a_scale_out_pins_database_connections_at_the_ceiling() {
+    let temp = TempDir::new("connections");
+    let kind = find_kind("db-connection-limit").unwrap();
+    let dir = temp.0.join("bundle");
+    generate(&dir, kind, 5, 1.0, &Pins::default()).unwrap();
+    let answer = check_bundle(&dir);
+    let db = answer["rootCause"]["component"].as_str().unwrap();
+    let metrics = jsonl(&dir.join("metrics.jsonl"));
+    let series = metrics
+        .iter()
+        .find(|s| s["metricName"] == "DatabaseConnections" && s["dimensions"]["DBInstanceIdentifier"] == db)
+        .expect("DatabaseConnections");
+    let values: Vec<f64> = series["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let peak = values.iter().copied().fold(0.0, f64::max);
+    let at_peak = values.iter().filter(|v| **v >= peak - 2.0).count();
+    assert!(at_peak >= 10, "the ceiling holds for {at_peak} minutes only");
+    assert!(values[0] < peak * 0.7, "connections start at {} of {peak}", values[0]);
+    let logs = std::fs::read_to_string(dir.join("logs.jsonl")).unwrap();
+    assert!(logs.contains("too many clients") || logs.contains("Too many connections"));
+}

@@ -215,6 +215,10 @@ fn call_subsegment(rng: &mut SimRng, sys: &System, workload: &Workload, call: &C
                 Some(super::errors::Failure::HttpStatus { status, .. }) => {
                     value["http"]["response"] = json!({"status": status})
                 }
+                Some(super::errors::Failure::RateLimited { .. }) => {
+                    value["http"]["response"] = json!({"status": 429});
+                    value["throttle"] = json!(true);
+                }
                 Some(_) => {}
                 None => {
                     value["http"]["response"] =
@@ -243,6 +247,9 @@ fn call_subsegment(rng: &mut SimRng, sys: &System, workload: &Workload, call: &C
                 super::errors::Failure::Throttled { .. }
                     | super::errors::Failure::AccessDenied { .. }
                     | super::errors::Failure::HttpStatus { status: 400..=499, .. }
+                    | super::errors::Failure::RateLimited { .. }
+                    | super::errors::Failure::ResourceMissing { .. }
+                    | super::errors::Failure::KeyUnusable { .. }
             );
             sub[if client_side { "error" } else { "fault" }] = json!(true);
             sub["cause"] = json!({"exceptions": [exception(rng, &report.message, &report.short_type, true)]});
