@@ -465,7 +465,7 @@ impl Call<'_> {
             self.name == "PutParameter" && self.request.iter().any(|(p, v)| p == "type" && v == "SecureString");
         matches!(self.service, "secretsmanager" | "acm" | "acm-pca")
             || CREDENTIAL_NAME_PARTS.iter().any(|part| self.compact.contains(part))
-            || self.service == "kms" && !self.has("policy") && !self.has("grant")
+            || self.service == "kms" && !self.has("policy") && !self.has("grant") && !self.key_state_change()
             || secure_parameter
             || SECRET_PARAMETER_PARTS.iter().any(|part| self.key_contains(part))
     }
@@ -483,6 +483,14 @@ impl Call<'_> {
             || ["permission", "permissions", "grant", "authorizer"].iter().any(|w| self.has(w))
             || self.has("acl") && !self.has("network")
             || self.compact.contains("publicaccessblock")
+            || self.key_state_change()
+    }
+
+    /// Disabling a KMS key or scheduling its deletion (or undoing either) decides who can use the data it
+    /// encrypts: an access change, unlike rotating the key material.
+    fn key_state_change(&self) -> bool {
+        self.service == "kms"
+            && matches!(self.name, "DisableKey" | "EnableKey" | "ScheduleKeyDeletion" | "CancelKeyDeletion")
     }
 
     fn capacity(&self) -> Option<(ChangeKind, f64)> {
@@ -1012,6 +1020,9 @@ mod tests {
             ("ec2", "RevokeSecurityGroupIngress", json!({"groupId": "sg-1"}), "permission"),
             ("lambda", "RemovePermission20150331v2", json!({"functionName": "f"}), "permission"),
             ("kms", "PutKeyPolicy", json!({"keyId": "k"}), "permission"),
+            ("kms", "DisableKey", json!({"keyId": "k"}), "permission"),
+            ("kms", "ScheduleKeyDeletion", json!({"keyId": "k", "pendingWindowInDays": 7}), "permission"),
+            ("kms", "EnableKeyRotation", json!({"keyId": "k"}), "credential"),
             (
                 "sqs",
                 "SetQueueAttributes",

@@ -622,6 +622,11 @@ fn target_of(symptom: &Finding, category: Category, topology: &Topology) -> Stri
         Category::DependencyFailure | Category::Network => {
             remote_of(symptom, topology).unwrap_or_else(|| symptom.component.clone())
         }
+        // An outside provider answering 429 is the limit being hit; an AWS API's throttling is about our own
+        // resource (a table's capacity, a function's concurrency), which the symptom's component names.
+        Category::CapacityLimit => remote_of(symptom, topology)
+            .filter(|host| !host.ends_with("amazonaws.com") && symptom.attr(attr::ERROR_CLASS) == "throttling")
+            .unwrap_or_else(|| symptom.component.clone()),
         Category::CredentialExpiry => {
             let remote = remote_of(symptom, topology);
             // The credential store next to the failing component; of several, the one tied to the remote that
