@@ -147,8 +147,22 @@ fn metric_is_bad(finding: &Finding) -> bool {
         "queuedepth",
     ];
     const BAD_DOWN: [&str; 4] = ["free", "healthy", "available", "success"];
-    (up && BAD_UP.iter().any(|k| name.contains(k)) && !name.contains("4xx"))
+    (up && (BAD_UP.iter().any(|k| name.contains(k)) || is_connection_gauge(&name)) && !name.contains("4xx"))
         || (down && BAD_DOWN.iter().any(|k| name.contains(k)))
+}
+
+/// A cloud resource that is not there (`ResourceNotFoundException`, a queue or bucket that does not exist), as
+/// opposed to a record a client asked for.
+fn names_a_missing_resource(finding: &Finding) -> bool {
+    let text = raw_text_of(finding).to_ascii_lowercase();
+    ["resourcenotfound", "requested resource not found", "nonexistentqueue", "queuedoesnotexist", "nosuchbucket"]
+        .iter()
+        .any(|needle| text.contains(needle))
+}
+
+/// The number of connections a database or cache holds: at its ceiling, new clients are refused.
+fn is_connection_gauge(metric: &str) -> bool {
+    metric == "databaseconnections" || metric == "currconnections"
 }
 
 /// A demand metric (requests, invocations, messages in).
@@ -287,15 +301,20 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
         "permission" if on_network(change) => matches!(error_class, "connection" | "timeout"),
         "permission" => matches!(error_class, "accessDenied"),
         "capacity" => {
+            let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
             matches!(error_class, "throttling" | "limitExceeded")
-                || finding.attr(attr::METRIC_NAME).to_ascii_lowercase().contains("throttl")
+                || metric.contains("throttl")
+                || is_connection_gauge(&metric)
         }
         "credential" => matches!(error_class, "credential" | "accessDenied" | "tls"),
         "network" => matches!(error_class, "connection" | "dns" | "timeout" | "tls"),
         "deployment" => finding.kind == FindingKind::NewLogPattern || matches!(error_class, "exception" | "notFound"),
-        // A setting changes behaviour (timeouts, memory, limits, flags), not which records exist.
+        // A setting changes behaviour (timeouts, memory, limits, flags), not which records exist; but a setting
+        // that names a resource (a table, a queue) can name one that does not exist.
         "configuration" => {
-            (!error_class.is_empty() && error_class != "notFound") || finding.kind == FindingKind::MetricAnomaly
+            (!error_class.is_empty() && error_class != "notFound")
+                || finding.kind == FindingKind::MetricAnomaly
+                || error_class == "notFound" && names_a_missing_resource(finding)
         }
         _ => false,
     }
