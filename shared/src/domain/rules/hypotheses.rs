@@ -294,6 +294,13 @@ fn on_network(change: &Finding) -> bool {
         || ["SecurityGroup", "NetworkAcl", "Route", "Vpc"].iter().any(|k| change.attr(attr::EVENT_NAME).contains(k))
 }
 
+/// A resource known by a generated id (a KMS key's UUID, `sg-0a1b2c3d4e5f`), which symptoms rarely name: such a
+/// change is tied to the symptoms it promptly precedes.
+fn named_by_id(component: &str) -> bool {
+    let hex_run = component.split(|c: char| !c.is_ascii_hexdigit()).map(str::len).max().unwrap_or(0);
+    hex_run >= 8 && component.chars().filter(|c| c.is_ascii_digit()).count() >= 4
+}
+
 /// Symptom error classes a change of this kind would cause. A security group or network ACL is a permission on
 /// the network: removing a rule shows as timeouts and refused connections, not as access denied.
 fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
@@ -367,7 +374,7 @@ fn change_candidates(
             .iter()
             .copied()
             .filter(|s| consistent(change, s.attr(attr::ERROR_CLASS), s))
-            .filter(|s| named(s) || (on_network(change) && prompt(s)))
+            .filter(|s| named(s) || ((on_network(change) || named_by_id(&change.component)) && prompt(s)))
             // An error that names the remote it failed on is explained by a setting only if it names that setting too.
             .filter(|s| kind != "configuration" || mentions(s, change) || remote_of(s, topology).is_none())
             .collect();
