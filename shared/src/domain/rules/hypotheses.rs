@@ -636,8 +636,11 @@ fn remote_of(finding: &Finding, topology: &Topology) -> Option<String> {
     if let Some(remote) = edge_remote(finding) {
         return Some(remote);
     }
-    let mut hosts = hostnames_in_text(&raw_text_of(finding));
-    hosts.sort_by_key(|h| h.ends_with("amazonaws.com"));
+    let text = raw_text_of(finding);
+    let mut hosts = hostnames_in_text(&text);
+    // A URL's host is surely a host; a dotted word elsewhere may be a logger or module name (`app.routes`).
+    let lower = text.to_ascii_lowercase();
+    hosts.sort_by_key(|h| (!lower.contains(&format!("://{h}")), h.ends_with("amazonaws.com")));
     hosts.into_iter().next().or_else(|| topology.host_named_in(&text_of(finding), &finding.component))
 }
 
