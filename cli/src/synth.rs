@@ -12,6 +12,7 @@ mod input;
 mod json;
 mod kinds;
 mod kinds_dependency;
+mod kinds_infrastructure;
 mod knowledge;
 mod logs;
 mod metrics;

@@ -106,6 +106,24 @@ pub enum Change {
     UpdateFunctionEnvironment {
         function: String,
     },
+    /// A network ACL entry created (or an existing one replaced); the engineer first looks the ACL up.
+    NetworkAclEntry {
+        acl_id: String,
+        rule_number: u32,
+        deny: bool,
+        egress: bool,
+        cidr: String,
+        /// TCP port range; `None` is every protocol.
+        ports: Option<(u32, u32)>,
+        replace: bool,
+    },
+    /// A one-off ECS task started by hand or by a pipeline (a backfill, a migration).
+    RunTask {
+        cluster: String,
+        family: String,
+        revision: u32,
+        started_by: String,
+    },
 }
 
 /// What a KMS key management call does.
@@ -497,6 +515,22 @@ impl<'a> Trail<'a> {
                     None,
                 );
             }
+            Change::NetworkAclEntry { .. } => self.network_acl_change(rng, planned, identity, &person_agent),
+            Change::RunTask { cluster, family, revision, started_by } => {
+                let task_definition = sys.arn("ecs", &format!("task-definition/{family}:{revision}"));
+                let task_id = hex(rng, 32);
+                self.push(
+                    at,
+                    identity,
+                    "ecs.amazonaws.com",
+                    "RunTask",
+                    &person_agent("ecs.run-task"),
+                    json!({"cluster": cluster, "taskDefinition": format!("{family}:{revision}"), "count": 1, "launchType": "FARGATE", "startedBy": started_by, "networkConfiguration": {"awsvpcConfiguration": {"assignPublicIp": "DISABLED"}}}),
+                    json!({"tasks": [{"taskArn": sys.arn("ecs", &format!("task/{cluster}/{task_id}")), "clusterArn": sys.arn("ecs", &format!("cluster/{cluster}")), "taskDefinitionArn": task_definition, "lastStatus": "PROVISIONING", "desiredStatus": "RUNNING", "launchType": "FARGATE", "startedBy": started_by, "group": format!("family:{family}")}], "failures": []}),
+                    false,
+                    None,
+                );
+            }
             Change::PutParameter { name } => {
                 let agent = if matches!(planned.actor, Actor::Person(_)) {
                     "AWS Internal".to_string()
@@ -610,6 +644,41 @@ impl<'a> Trail<'a> {
             false,
             None,
         );
+    }
+
+    fn network_acl_change(
+        &mut self,
+        rng: &mut SimRng,
+        planned: &PlannedChange,
+        identity: Value,
+        agent: &dyn Fn(&str) -> String,
+    ) {
+        let Change::NetworkAclEntry { acl_id, rule_number, deny, egress, cidr, ports, replace } = &planned.change else {
+            return;
+        };
+        let at = planned.at_ms;
+        self.push(
+            at - range_i64(rng, 40_000, 240_000),
+            identity.clone(),
+            "ec2.amazonaws.com",
+            "DescribeNetworkAcls",
+            &agent("ec2.describe-network-acls"),
+            json!({"networkAclIdSet": {"items": [{"networkAclId": acl_id}]}, "filterSet": {}}),
+            Value::Null,
+            true,
+            None,
+        );
+        let (name, command) = if *replace {
+            ("ReplaceNetworkAclEntry", "ec2.replace-network-acl-entry")
+        } else {
+            ("CreateNetworkAclEntry", "ec2.create-network-acl-entry")
+        };
+        let mut request = json!({"networkAclId": acl_id, "ruleNumber": rule_number, "egress": egress, "ruleAction": if *deny { "deny" } else { "allow" }, "icmpTypeCode": {}, "aclProtocol": "-1", "cidrBlock": cidr});
+        if let Some((from, to)) = ports {
+            request["aclProtocol"] = json!("6");
+            request["portRange"] = json!({"from": from, "to": to});
+        }
+        self.push(at, identity, "ec2.amazonaws.com", name, &agent(command), request, json!({"requestId": uuid(rng), "_return": true}), false, None);
     }
 
     /// KMS calls the services make with a customer-managed key on the workload's behalf: DynamoDB refreshes its

@@ -3,6 +3,7 @@
 
 use super::clock;
 use super::errors::{CodeSite, Failure, describe};
+use super::faults::{Effect, Fault};
 use super::json::Field;
 use super::logs::{self, Access, Level, LineContext, Report};
 use super::model::{
@@ -710,6 +711,93 @@ impl Sim<'_> {
                 )
             };
             self.push_log(&group, &stream, at as f64, line);
+        }
+    }
+
+    /// What the database's own log shows of a failover that touches the minute starting at `t0`: a fast shutdown
+    /// (when the old primary could still stop cleanly) and the start of the new primary, with crash recovery
+    /// when it could not.
+    pub fn emit_db_failover_lines(&mut self, index: usize, dep: usize, fault: &Fault, t0: i64) {
+        let sys = self.sys;
+        let Some(Dep::Database(db)) = sys.workloads[index].deps.get(dep) else { return };
+        let Effect::DbFailover { outage_ms, graceful, .. } = fault.effect else { return };
+        let start = fault.start_ms;
+        let ready = start + outage_ms - 1_500;
+        if start >= t0 + 60_000 || ready < t0 {
+            return;
+        }
+        // Drawn from the event itself, so the lines are the same whichever minute asks for them.
+        let mut rng = <super::random::SimRng as rand::SeedableRng>::seed_from_u64(super::random::stable_hash(&[
+            &db.id,
+            &start.to_string(),
+        ]));
+        let mut lines: Vec<(i64, String)> = Vec::new();
+        if db.engine.is_postgres() {
+            let postmaster = rng.random_range_u32(380, 900);
+            let server = |at: i64, pid: u32, text: &str| (at, format!("{} UTC::@:[{pid}]:{text}", &clock::space_ms(at)[..19]));
+            if graceful {
+                lines.push(server(start, postmaster, "LOG:  received fast shutdown request"));
+                lines.push(server(start + 2, postmaster, "LOG:  aborting any active transactions"));
+                for n in 0..rng.random_range_u32(4, 12) {
+                    let at = start + 5 + i64::from(n) * 3;
+                    let stamp = clock::space_ms(at);
+                    lines.push((
+                        at,
+                        format!(
+                            "{} UTC:10.0.{}.{}({}):app@{}:[{}]:FATAL:  terminating connection due to administrator command",
+                            &stamp[..19],
+                            rng.random_range_u32(0, 64),
+                            rng.random_range_u32(4, 250),
+                            rng.random_range_u32(32768, 61000),
+                            db.db_name,
+                            rng.random_range_u32(1000, 30000)
+                        ),
+                    ));
+                }
+                let launcher = postmaster + rng.random_range_u32(8, 30);
+                lines.push(server(start + 60, postmaster, &format!("LOG:  background worker \"logical replication launcher\" (PID {launcher}) exited with exit code 1")));
+                lines.push(server(start + 80, postmaster + rng.random_range_u32(2, 6), "LOG:  shutting down"));
+                lines.push(server(start + 900, postmaster, "LOG:  database system is shut down"));
+            }
+            let new_postmaster = rng.random_range_u32(380, 900);
+            let boot = ready - rng.random_range_i64(4_000, 9_000);
+            let port = db.engine.port();
+            lines.push(server(boot, new_postmaster, "LOG:  starting PostgreSQL 16.4 on aarch64-unknown-linux-gnu, compiled by aarch64-unknown-linux-gnu-gcc (GCC) 9.5.0, 64-bit"));
+            lines.push(server(boot + 3, new_postmaster, &format!("LOG:  listening on IPv4 address \"0.0.0.0\", port {port}")));
+            lines.push(server(boot + 4, new_postmaster, &format!("LOG:  listening on IPv6 address \"::\", port {port}")));
+            lines.push(server(boot + 6, new_postmaster, &format!("LOG:  listening on Unix socket \"/tmp/.s.PGSQL.{port}\"")));
+            let startup = new_postmaster + 3;
+            if graceful {
+                lines.push(server(boot + 40, startup, &format!("LOG:  database system was shut down at {} UTC", &clock::space_ms(start + 900)[..19])));
+            } else {
+                let segment = rng.random_range_u32(0x20, 0x7f);
+                let lsn = rng.random_range_u32(0x1000_0000, 0x7fff_ffff);
+                lines.push(server(boot + 40, startup, &format!("LOG:  database system was interrupted; last known up at {} UTC", &clock::space_ms(start - rng.random_range_i64(20_000, 290_000))[..19])));
+                lines.push(server(boot + 300, startup, "LOG:  database system was not properly shut down; automatic recovery in progress"));
+                lines.push(server(boot + 320, startup, &format!("LOG:  redo starts at {segment:X}/{lsn:X}")));
+                let end_lsn = lsn + rng.random_range_u32(0x10_0000, 0x3f0_0000);
+                lines.push(server(ready - 900, startup, &format!("LOG:  invalid record length at {segment:X}/{end_lsn:X}: expected at least 24, got 0")));
+                lines.push(server(ready - 899, startup, &format!("LOG:  redo done at {segment:X}/{:X} system usage: CPU: user: 0.{:02} s, system: 0.{:02} s, elapsed: {}.{:02} s", end_lsn - 0x38, rng.random_range_u32(10, 99), rng.random_range_u32(10, 99), rng.random_range_u32(1, 4), rng.random_range_u32(0, 99))));
+                lines.push(server(ready - 880, startup + 1, "LOG:  checkpoint starting: end-of-recovery immediate wait"));
+            }
+            lines.push(server(ready, new_postmaster, "LOG:  database system is ready to accept connections"));
+        } else {
+            let server = |at: i64, text: &str| (at, format!("{} 0 {text}", clock::iso_ms(at)));
+            if graceful {
+                lines.push(server(start, "[System] [MY-013172] [Server] Received SHUTDOWN from user <via user signal>. Shutting down mysqld (Version: 8.0.39)."));
+                lines.push(server(start + 1_400, "[System] [MY-010910] [Server] /rdsdbbin/mysql/bin/mysqld: Shutdown complete (mysqld 8.0.39)  Source distribution."));
+            }
+            let boot = ready - rng.random_range_i64(5_000, 12_000);
+            lines.push(server(boot, &format!("[System] [MY-010116] [Server] /rdsdbbin/mysql/bin/mysqld (mysqld 8.0.39) starting as process {}", rng.random_range_u32(400, 900))));
+            lines.push(server(boot + 40, "[System] [MY-013576] [InnoDB] InnoDB initialization has started."));
+            lines.push(server(ready - 2_000, "[System] [MY-013577] [InnoDB] InnoDB initialization has ended."));
+            lines.push(server(ready, &format!("[System] [MY-010931] [Server] /rdsdbbin/mysql/bin/mysqld: ready for connections. Version: '8.0.39'  socket: '/tmp/mysql.sock'  port: {}  Source distribution.", db.engine.port())));
+        }
+        let group = super::model::rds_log_group(db);
+        for (at, line) in lines {
+            if (t0..t0 + 60_000).contains(&at) {
+                self.push_log(&group, &db.id, at as f64, line);
+            }
         }
     }
 

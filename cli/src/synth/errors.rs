@@ -84,6 +84,18 @@ pub enum Failure {
         retry_after_s: u32,
         body: String,
     },
+    /// The database went away under the application (a failover): statements in flight are cut (`in_flight`; by
+    /// a fast shutdown when `graceful`, else by the lost host), new connections are refused (Java's Hikari keeps
+    /// trying for `waited_ms` first).
+    DbFailover {
+        endpoint: String,
+        ip: String,
+        port: u32,
+        engine: DbEngine,
+        in_flight: bool,
+        graceful: bool,
+        waited_ms: u32,
+    },
     /// The table or queue the code addresses does not exist (`name` is the table name or queue URL).
     ResourceMissing {
         service: &'static str,
@@ -297,6 +309,10 @@ pub fn describe(failure: &Failure, site: &CodeSite) -> ErrorReport {
         }
         Failure::RateLimited { host, path, body, .. } => http_status(site, host, path, 429, body),
         Failure::ResourceMissing { service, operation, name } => resource_missing(site, service, operation, name),
+        Failure::DbFailover { endpoint, ip, port, engine, in_flight, graceful, waited_ms } => {
+            let refused = (!*in_flight).then_some(*waited_ms);
+            db_failover(site, endpoint, ip, *port, *engine, refused, *graceful)
+        }
     }
 }
 
@@ -769,6 +785,149 @@ fn too_many_connections(
             } else {
                 "Caused by: java.sql.SQLNonTransientConnectionException: Data source rejected establishment of connection,  message from server: \"Too many connections\"".to_string()
             }];
+            report
+        }
+    }
+}
+
+const PG_PROTOCOL_FRAMES: &[&str] = &[
+    "at Parser.parseErrorMessage (/app/node_modules/pg-protocol/dist/parser.js:283:98)",
+    "at Parser.handlePacket (/app/node_modules/pg-protocol/dist/parser.js:122:29)",
+    "at Parser.parse (/app/node_modules/pg-protocol/dist/parser.js:35:38)",
+    "at Socket.<anonymous> (/app/node_modules/pg-protocol/dist/index.js:11:42)",
+];
+
+const HIKARI_FRAMES: &[&str] = &[
+    "com.zaxxer.hikari.pool.HikariPool.createTimeoutException(HikariPool.java:686)",
+    "com.zaxxer.hikari.pool.HikariPool.getConnection(HikariPool.java:179)",
+    "com.zaxxer.hikari.HikariDataSource.getConnection(HikariDataSource.java:128)",
+];
+
+/// What the drivers raise while a database fails over: `refused` (with Hikari's wait) for new connections,
+/// otherwise a statement cut off on an open connection.
+fn db_failover(
+    site: &CodeSite,
+    endpoint: &str,
+    ip: &str,
+    port: u32,
+    engine: DbEngine,
+    refused: Option<u32>,
+    graceful: bool,
+) -> ErrorReport {
+    let postgres = engine.is_postgres();
+    let lines = |frames: &[&str]| frames.iter().map(|f| f.to_string()).collect::<Vec<String>>();
+    match (site.runtime, refused) {
+        (Runtime::Node, Some(_)) => {
+            let mut report = site.report(
+                "Error",
+                "Error",
+                format!("connect ECONNREFUSED {ip}:{port}"),
+                vec!["at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1607:16)".to_string()],
+            );
+            report.code = Some("ECONNREFUSED".to_string());
+            report
+        }
+        (Runtime::Node, None) if postgres && graceful => {
+            let mut report = site.report(
+                "error",
+                "error",
+                "terminating connection due to administrator command".to_string(),
+                lines(PG_PROTOCOL_FRAMES),
+            );
+            report.code = Some("57P01".to_string());
+            report
+        }
+        (Runtime::Node, None) if postgres => site.report(
+            "Error",
+            "Error",
+            "Connection terminated unexpectedly".to_string(),
+            vec![
+                "at Connection.<anonymous> (/app/node_modules/pg/lib/client.js:132:73)".to_string(),
+                "at Object.onceWrapper (node:events:632:28)".to_string(),
+                "at Connection.emit (node:events:518:28)".to_string(),
+                "at Socket.<anonymous> (/app/node_modules/pg/lib/connection.js:63:12)".to_string(),
+            ],
+        ),
+        (Runtime::Node, None) => {
+            let (message, code) = if graceful {
+                ("Server shutdown in progress", "ER_SERVER_SHUTDOWN")
+            } else {
+                ("Connection lost: The server closed the connection.", "PROTOCOL_CONNECTION_LOST")
+            };
+            let mut report = site.report(
+                "Error",
+                "Error",
+                message.to_string(),
+                vec![
+                    "at Socket.<anonymous> (/app/node_modules/mysql2/lib/base/connection.js:113:31)".to_string(),
+                    "at Socket.emit (node:events:518:28)".to_string(),
+                    "at TCP.<anonymous> (node:net:343:12)".to_string(),
+                ],
+            );
+            report.code = Some(code.to_string());
+            report
+        }
+        (Runtime::Python, refused) => {
+            let frames = site.python_frames("find", if postgres { "cur.execute(SQL, params)" } else { "cursor.execute(SQL, params)" });
+            let (class, message) = match (postgres, refused.is_some(), graceful) {
+                (true, true, _) => ("psycopg2.OperationalError", format!("connection to server at \"{endpoint}\" ({ip}), port {port} failed: Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?\n")),
+                (true, false, true) => ("psycopg2.OperationalError", "terminating connection due to administrator command\nSSL connection has been closed unexpectedly\n".to_string()),
+                (true, false, false) => ("psycopg2.OperationalError", "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n\tbefore or while processing the request.\n".to_string()),
+                (false, true, _) => ("pymysql.err.OperationalError", format!("(2003, \"Can't connect to MySQL server on '{endpoint}' ([Errno 111] Connection refused)\")")),
+                (false, false, true) => ("pymysql.err.OperationalError", "(1053, 'Server shutdown in progress')".to_string()),
+                (false, false, false) => ("pymysql.err.OperationalError", "(2013, 'Lost connection to MySQL server during query')".to_string()),
+            };
+            site.report("OperationalError", class, message, frames)
+        }
+        (Runtime::Java, Some(waited_ms)) => {
+            let mut frames = lines(HIKARI_FRAMES);
+            frames.extend(site.java_app_frames("find"));
+            let mut report = site.report(
+                "SQLTransientConnectionException",
+                "java.sql.SQLTransientConnectionException",
+                format!("HikariPool-1 - Connection is not available, request timed out after {waited_ms}ms (total=0, active=0, idle=0, waiting=9)"),
+                frames,
+            );
+            report.trailer = vec![if postgres {
+                format!("Caused by: org.postgresql.util.PSQLException: Connection to {endpoint}:{port} refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.\nCaused by: java.net.ConnectException: Connection refused")
+            } else {
+                "Caused by: com.mysql.cj.jdbc.exceptions.CommunicationsException: Communications link failure\n\nThe last packet sent successfully to the server was 0 milliseconds ago. The driver has not received any packets from the server.\nCaused by: java.net.ConnectException: Connection refused".to_string()
+            }];
+            report
+        }
+        (Runtime::Java, None) if postgres => {
+            let mut frames = lines(&[
+                "org.postgresql.core.v3.QueryExecutorImpl.execute(QueryExecutorImpl.java:395)",
+                "org.postgresql.jdbc.PgStatement.executeInternal(PgStatement.java:498)",
+                "org.postgresql.jdbc.PgPreparedStatement.executeQuery(PgPreparedStatement.java:134)",
+            ]);
+            frames.extend(site.java_app_frames("find"));
+            let message = if graceful {
+                "FATAL: terminating connection due to administrator command"
+            } else {
+                "An I/O error occurred while sending to the backend."
+            };
+            let mut report =
+                site.report("PSQLException", "org.postgresql.util.PSQLException", message.to_string(), frames);
+            if !graceful {
+                report.trailer = vec!["Caused by: java.io.EOFException".to_string()];
+            }
+            report
+        }
+        (Runtime::Java, None) => {
+            let mut frames = lines(&[
+                "com.mysql.cj.jdbc.exceptions.SQLError.createCommunicationsException(SQLError.java:174)",
+                "com.mysql.cj.jdbc.exceptions.SQLExceptionsMapping.translateException(SQLExceptionsMapping.java:64)",
+                "com.mysql.cj.jdbc.ClientPreparedStatement.executeInternal(ClientPreparedStatement.java:916)",
+            ]);
+            frames.extend(site.java_app_frames("find"));
+            let mut report = site.report(
+                "CommunicationsException",
+                "com.mysql.cj.jdbc.exceptions.CommunicationsException",
+                "Communications link failure\n\nThe last packet successfully received from the server was 1,204 milliseconds ago. The last packet sent successfully to the server was 1,205 milliseconds ago.".to_string(),
+                frames,
+            );
+            report.trailer = vec!["Caused by: java.io.EOFException: Can not read response from server. Expected to read 4 bytes, read 0 bytes before connection was unexpectedly lost.".to_string()];
             report
         }
     }

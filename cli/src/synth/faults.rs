@@ -1,6 +1,6 @@
 //! What a scenario injects into the simulation: timed effects on one workload (capacity cuts, denied actions,
 //! dependency errors and slowness, deployments with defects, concurrency limits, demand, leaks, timeouts, poison,
-//! unusable encryption keys, connection limits, provider quotas, misconfigured names, scale-outs).
+//! unusable encryption keys, connection limits, provider quotas, misconfigured names, scale-outs, database failovers).
 
 /// An error a dependency starts returning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +105,16 @@ pub enum Effect {
     RateLimit {
         dep: usize,
         per_minute: u32,
+    },
+    /// The database dependency `dep` fails over from the fault start: for `outage_ms` it is unreachable (statements
+    /// in flight during the first `cut_ms` are cut off, a fast shutdown when `graceful`), then it serves again
+    /// but slowly, from a cold buffer cache, for `warmup_ms`.
+    DbFailover {
+        dep: usize,
+        outage_ms: i64,
+        cut_ms: i64,
+        warmup_ms: i64,
+        graceful: bool,
     },
     /// The workload addresses dependency `dep` by a wrong name (table name, queue URL or host) from its
     /// configuration.

@@ -6,6 +6,7 @@ use super::cloudtrail::{Actor, Change};
 use super::errors::{CodeSite, Failure, describe};
 use super::faults::{DepError, Effect, Fault};
 use super::kinds_dependency;
+use super::kinds_infrastructure;
 use super::knowledge;
 use super::model::{ApiKind, Compute, Dep, Needs, RouteKind, Template, Workload};
 use super::naming::camel;
@@ -34,6 +35,8 @@ pub fn plan_kind(kind: Kind, draft: &mut Draft, rng: &mut SimRng) -> Core {
         "db-connection-limit" => kinds_dependency::db_connection_limit(draft, rng),
         "downstream-rate-limit" => kinds_dependency::downstream_rate_limit(draft, rng),
         "env-var-misconfig" => kinds_dependency::env_var_misconfig(draft, rng),
+        "nacl-deny" => kinds_infrastructure::nacl_deny(draft, rng),
+        "rds-failover" => kinds_infrastructure::rds_failover(draft, rng),
         _ => tls_cert_expiry(draft, rng),
     }
 }

@@ -267,6 +267,40 @@ pub fn lambda_configuration_runbook(draft: &Draft) -> Doc {
     )
 }
 
+pub fn network_acl_runbook(draft: &Draft, workload: &Workload, db: &Database, acl_id: &str) -> Doc {
+    doc(
+        format!("runbook-{}-network-acls.md", workload.domain.plural),
+        format!(
+            "# Runbook: network ACLs of the data subnets\n\n**Owner:** platform · **VPC:** {vpc}\n\nThe data subnets (RDS, ElastiCache) share the network ACL `{acl_id}`. Rules are evaluated in ascending rule number; the first match wins, and the application subnets are allowed from rule 100 on. Network ACLs are stateless: a DENY also cuts established connections (return traffic included).\n\n## Symptoms\n- Connection timeouts to `{endpoint}` from every task at once (`ETIMEDOUT`, `timeout expired`, `Communications link failure`), no errors in the database log.\n- `DatabaseConnections` falls to zero while the instance is healthy.\n\n## Checks\n1. `aws ec2 describe-network-acls --network-acl-ids {acl_id}`: look for DENY entries numbered below 100.\n2. CloudTrail: `CreateNetworkAclEntry`, `ReplaceNetworkAclEntry`, `DeleteNetworkAclEntry`, `ReplaceNetworkAclAssociation`.\n3. VPC Flow Logs show `REJECT` for the application subnets on port {port}.\n\n## Mitigation\n`aws ec2 delete-network-acl-entry --network-acl-id {acl_id} --rule-number <n> --ingress`, then fix the rule in {iac}.\n",
+            vpc = draft.system().vpc_id,
+            endpoint = db.endpoint,
+            port = db.engine.port(),
+            iac = draft.system().iac,
+        ),
+    )
+}
+
+pub fn database_failover_runbook(workload: &Workload, db: &Database) -> Doc {
+    let aurora = db.engine == super::model::DbEngine::AuroraPostgres;
+    let topology = if aurora {
+        "an Aurora cluster with one reader in another Availability Zone; the cluster endpoint follows the writer"
+    } else {
+        "a Multi-AZ instance: a synchronous standby in another Availability Zone takes over when the primary fails"
+    };
+    doc(
+        format!("runbook-{}-database-failover.md", workload.domain.plural),
+        format!(
+            "# Runbook: failover of {id}\n\n**Owner:** {team} · **Engine:** {engine}\n\n`{id}` is {topology}. A failover takes 30-120 s: the endpoint `{endpoint}` points at the new primary once DNS is updated (TTL 5 s).\n\n## Symptoms\n- A burst of connection errors in `{group}`: `Connection refused`, `server closed the connection unexpectedly`, `terminating connection due to administrator command`, `Communications link failure`.\n- `DatabaseConnections` drops to about zero for a minute or two, then recovers.\n- Higher query latency for several minutes afterwards (cold buffer cache), visible in `ReadIOPS` / `ReadLatency`.\n\n## Checks\n1. `aws rds describe-events --source-identifier {id} --source-type {source} --duration 120`: look for `Multi-AZ instance failover started/completed` or `Started cross AZ failover`.\n2. The database log group shows the shutdown and the start of the new primary.\n3. CloudTrail: a `RebootDBInstance` with `forceFailover` or a `FailoverDBCluster` means someone triggered it; otherwise it was AWS.\n\n## Mitigation\nNothing to undo once it recovered. Make sure the pools validate connections and retry; open an AWS support case for the root cause of the host failure.\n",
+            id = db.id,
+            team = team(workload),
+            engine = db.engine.label(),
+            endpoint = db.endpoint,
+            group = workload.log_group,
+            source = if aurora { "db-cluster" } else { "db-instance" },
+        ),
+    )
+}
+
 fn distractor(rng: &mut SimRng, draft: &Draft, which: usize) -> Doc {
     let used: Vec<&str> = draft.system().workloads.iter().map(|w| w.domain.plural).collect();
     let other = loop {

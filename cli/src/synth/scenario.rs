@@ -94,6 +94,14 @@ pub const KINDS: &[Kind] = &[
         name: "env-var-misconfig",
         description: "a Lambda environment variable got a wrong table, queue or host name; a route fails",
     },
+    Kind {
+        name: "rds-failover",
+        description: "an RDS/Aurora host fails; the database is unreachable for a minute, then slow from a cold cache",
+    },
+    Kind {
+        name: "nacl-deny",
+        description: "a DENY entry on the database subnets' network ACL cuts the service off; connections time out",
+    },
 ];
 
 pub fn find_kind(name: &str) -> Option<Kind> {

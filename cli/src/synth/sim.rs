@@ -711,6 +711,10 @@ impl<'a> Sim<'a> {
         let mut connect_block = 0.0;
         let mut fill: Option<&Fault> = None;
         let mut max_connections: Option<u32> = None;
+        // Looked up whether or not it started yet, so its read series cover the whole window.
+        let faults: &[Fault] = self.faults;
+        let failover =
+            faults.iter().find(|f| f.workload == index && matches!(f.effect, Effect::DbFailover { .. }));
         for (fault, strength) in self.faults_at(index, t0 + 30_000) {
             match fault.effect {
                 Effect::DepError { error: DepError::ConnectTimeout, .. } => connect_block = strength,
@@ -719,8 +723,24 @@ impl<'a> Sim<'a> {
                 _ => {}
             }
         }
+        // The share of the minute the database was unreachable, and how cold its cache still is (1 right after).
+        let (down, cold) = match failover.map(|f| (f.start_ms, &f.effect)) {
+            Some((start, Effect::DbFailover { outage_ms, warmup_ms, .. })) => {
+                let end = start + outage_ms;
+                let overlap = (end.min(t0 + 60_000) - start.max(t0)).max(0) as f64 / 60_000.0;
+                let cold = if t0 + 30_000 >= end { 1.0 - (t0 + 30_000 - end) as f64 / *warmup_ms as f64 } else { 0.0 };
+                (overlap, cold.clamp(0.0, 1.0))
+            }
+            _ => (0.0, 0.0),
+        };
+        if let Some(fault) = failover {
+            self.emit_db_failover_lines(index, db_state.dep, fault, t0);
+            self.db_cache_gauges(index, db_state.dep, down, cold);
+        }
         let tasks = self.running_tasks(index, t0);
-        let wanted = tasks * db_state.pool * (1.0 - connect_block);
+        // RDS samples its connections a few times a minute: a minute spent largely unreachable reads as empty.
+        let reachable = if down >= 0.25 { 0.0 } else { 1.0 - down };
+        let wanted = tasks * db_state.pool * (1.0 - connect_block) * reachable;
         let connections = match max_connections {
             // Pools fill every free slot; the reserved ones stay free for the administrators.
             Some(max) if wanted >= f64::from(max.saturating_sub(RESERVED_CONNECTIONS)) => {
@@ -740,7 +760,7 @@ impl<'a> Sim<'a> {
         let ids = db_state.ids;
         let minute = self.minute;
         self.metrics.add(ids.connections, minute, connections);
-        self.metrics.add(ids.cpu, minute, uniform(&mut self.rng, 4.0, 14.0));
+        self.metrics.add(ids.cpu, minute, uniform(&mut self.rng, 4.0, 14.0) * (1.0 - down) + 30.0 * cold);
         self.metrics.add(ids.free, minute, free.round());
         self.metrics.add(ids.write_latency, minute, uniform(&mut self.rng, 0.0012, 0.0035));
         if let Some(fault) = fill
@@ -748,6 +768,21 @@ impl<'a> Sim<'a> {
         {
             self.emit_db_full_lines(index, db_state.dep, t0);
         }
+    }
+
+    /// Read activity of a database after a failover: storage reads (and their latency) jump while the buffer cache
+    /// warms up. Only a failing-over database gets these series.
+    fn db_cache_gauges(&mut self, index: usize, dep: usize, down: f64, cold: f64) {
+        let sys = self.sys;
+        let Some(Dep::Database(db)) = sys.workloads[index].deps.get(dep) else { return };
+        let dims = [("DBInstanceIdentifier", db.id.as_str())];
+        let iops = self.metrics.id("AWS/RDS", "ReadIOPS", &dims, Stat::Average, "Count/Second");
+        let latency = self.metrics.id("AWS/RDS", "ReadLatency", &dims, Stat::Average, "Seconds");
+        let minute = self.minute;
+        let base_iops = uniform(&mut self.rng, 8.0, 40.0);
+        self.metrics.add(iops, minute, (base_iops + 900.0 * cold) * (1.0 - down));
+        let base_latency = uniform(&mut self.rng, 0.0006, 0.0014);
+        self.metrics.add(latency, minute, base_latency * (1.0 + 8.0 * cold) * (1.0 - down));
     }
 
     /// The version live at `t` (index into the state's version list).
@@ -1162,6 +1197,41 @@ impl<'a> Sim<'a> {
                                 engine: db.engine,
                                 timeout_ms,
                             });
+                        }
+                        Effect::DbFailover { dep, outage_ms, cut_ms, warmup_ms, graceful } if *dep == op.dep => {
+                            let since = ti - fault.start_ms;
+                            let java = workload.compute.runtime() == Runtime::Java;
+                            let in_flight = since < *cut_ms;
+                            let left = outage_ms - since;
+                            if since >= outage_ms + warmup_ms {
+                                continue;
+                            }
+                            if left <= 0 {
+                                // A cold buffer cache: reads go to storage until the working set is back in memory.
+                                let cold = 1.0 - (-left) as f64 / *warmup_ms as f64;
+                                result.duration_ms *= lognormal(&mut self.rng, 1.0 + 14.0 * cold, 0.6);
+                            } else if java && !in_flight && left < i64::from(HIKARI_WAIT_MS) {
+                                // Hikari keeps trying for its whole connectionTimeout: a short rest of the outage
+                                // only delays the request.
+                                result.duration_ms += left as f64 + uniform(&mut self.rng, 20.0, 250.0);
+                            } else {
+                                let waited_ms = if java && !in_flight { HIKARI_WAIT_MS } else { 0 };
+                                result.duration_ms = f64::from(waited_ms)
+                                    + if in_flight {
+                                        uniform(&mut self.rng, 2.0, 400.0)
+                                    } else {
+                                        uniform(&mut self.rng, 0.5, 4.0)
+                                    };
+                                result.status = CallStatus::Failed(Failure::DbFailover {
+                                    endpoint: db.endpoint.clone(),
+                                    ip: db.ip.clone(),
+                                    port: db.engine.port(),
+                                    engine: db.engine,
+                                    in_flight,
+                                    graceful: *graceful,
+                                    waited_ms,
+                                });
+                            }
                         }
                         Effect::DiskFill { dep } if *dep == op.dep && op.action.is_write() && strength >= 1.0 => {
                             result.duration_ms = uniform(&mut self.rng, 2.0, 9.0);

@@ -310,3 +310,89 @@ fn a_scale_out_pins_database_connections_at_the_ceiling() {
     let logs = std::fs::read_to_string(dir.join("logs.jsonl")).unwrap();
     assert!(logs.contains("too many clients") || logs.contains("Too many connections"));
 }
+
+#[test]
+fn the_infrastructure_kinds_leave_their_cause_in_the_telemetry() {
+    let temp = TempDir::new("infrastructure-kinds");
+    for (name, evidence) in [
+        ("rds-failover", ["DatabaseConnections", "ReadIOPS"]),
+        ("nacl-deny", ["\"ruleAction\":\"deny\"", "DescribeNetworkAcls"]),
+    ] {
+        let kind = find_kind(name).unwrap();
+        for index in 1..=3 {
+            let dir = temp.0.join(format!("{name}-{index}"));
+            generate(&dir, kind, bundle_seed(13, kind, index), 0.6, &Pins::default()).unwrap();
+            let answer = check_bundle(&dir);
+            assert_eq!(answer["status"], "root_cause_identified", "{name}");
+            let text = telemetry_text(&dir);
+            let component = answer["rootCause"]["component"].as_str().unwrap();
+            assert!(text.contains(component), "{name}: {component} appears nowhere");
+            for needle in evidence {
+                assert!(text.contains(needle), "{name}-{index}: no {needle}");
+            }
+        }
+    }
+}
+
+fn series_values(metrics: &[Value], name: &str, dimension: &str, value: &str) -> Vec<f64> {
+    metrics
+        .iter()
+        .find(|s| s["metricName"] == name && s["dimensions"][dimension] == value)
+        .map(|s| s["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_failover_empties_the_database_for_a_minute_and_changes_nothing() {
+    let temp = TempDir::new("failover");
+    let kind = find_kind("rds-failover").unwrap();
+    for seed in [3, 4] {
+        let dir = temp.0.join(format!("bundle-{seed}"));
+        generate(&dir, kind, seed, 1.0, &Pins::default()).unwrap();
+        let answer = check_bundle(&dir);
+        let db = answer["rootCause"]["component"].as_str().unwrap();
+        let metrics = jsonl(&dir.join("metrics.jsonl"));
+        let connections = series_values(&metrics, "DatabaseConnections", "DBInstanceIdentifier", db);
+        let typical = connections[connections.len() / 4];
+        let lowest = connections.iter().position(|v| *v < typical * 0.3).expect("connections never drop");
+        assert!(connections[lowest + 3..].iter().all(|v| *v > typical * 0.6), "connections do not come back");
+        let reads = series_values(&metrics, "ReadIOPS", "DBInstanceIdentifier", db);
+        assert!(reads[lowest + 2] > reads[lowest - 5] * 5.0, "no cold cache after the failover");
+        // An AWS-side event: nobody touched the database.
+        let trail = jsonl(&dir.join("cloudtrail.jsonl"));
+        assert!(!trail.iter().any(|r| r["eventSource"] == "rds.amazonaws.com" && r["readOnly"] == false));
+        let logs = std::fs::read_to_string(dir.join("logs.jsonl")).unwrap();
+        assert!(logs.contains("ready to accept connections") || logs.contains("ready for connections"));
+        assert!(logs.contains("ECONNREFUSED") || logs.contains("refused") || logs.contains("Connection refused"));
+    }
+}
+
+#[test]
+fn a_deny_entry_precedes_the_connection_timeouts() {
+    let temp = TempDir::new("nacl");
+    let kind = find_kind("nacl-deny").unwrap();
+    let dir = temp.0.join("bundle");
+    generate(&dir, kind, 17, 0.8, &Pins::default()).unwrap();
+    let answer = check_bundle(&dir);
+    let acl = answer["rootCause"]["component"].as_str().unwrap();
+    let trail = jsonl(&dir.join("cloudtrail.jsonl"));
+    let entry = trail
+        .iter()
+        .find(|r| r["eventName"].as_str().is_some_and(|n| n.ends_with("NetworkAclEntry")))
+        .expect("NetworkAclEntry record");
+    assert_eq!(entry["requestParameters"]["networkAclId"], acl);
+    assert_eq!(entry["requestParameters"]["ruleAction"], "deny");
+    let at = entry["eventTime"].as_str().unwrap();
+    let logs = jsonl(&dir.join("logs.jsonl"));
+    let timeouts: Vec<i64> = logs
+        .iter()
+        .filter(|e| {
+            let m = e["message"].as_str().unwrap();
+            m.contains("ETIMEDOUT") || m.contains("timeout expired") || m.contains("Connection is not available")
+        })
+        .map(|e| e["timestamp"].as_i64().unwrap())
+        .collect();
+    assert!(!timeouts.is_empty());
+    let first = crate::synth::clock::iso_s(*timeouts.iter().min().unwrap());
+    assert!(first.as_str() >= at, "timeouts from {first}, before the entry at {at}");
+}

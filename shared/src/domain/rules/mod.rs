@@ -384,6 +384,36 @@ mod tests {
     }
 
     #[test]
+    fn an_outside_providers_429s_blame_the_provider_named_in_the_url() {
+        let mut rejected = error_logs("shop-fn", 50, "throttling");
+        rejected.excerpt = "{\"logger\":\"app.routes\",\"event\":\"rates request failed: 429 Client Error: Too Many \
+            Requests for url: https://api.ratesdesk.example/v1/quote\"}"
+            .into();
+        let conclusion = conclude(&run(), &notebook(vec![rejected]));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("api.ratesdesk.example", Category::CapacityLimit));
+    }
+
+    #[test]
+    fn a_change_to_a_resource_known_by_id_explains_the_errors_right_after_it() {
+        let key = "0f2c9a4e-6b1d-4c3a-9e8f-2a7b5c1d3e4f";
+        let findings = vec![change(key, 48, "permission"), error_logs("shop-fn", 52, "accessDenied")];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), (key, Category::PermissionChange), "{top:?}");
+    }
+
+    #[test]
+    fn a_setting_can_name_a_resource_that_does_not_exist() {
+        let mut missing = error_logs("shop-fn", 51, "notFound");
+        missing.excerpt = "ResourceNotFoundException: Requested resource not found: Table: shop-tabel not found".into();
+        let findings = vec![change("shop-fn", 50, "configuration"), missing];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-fn", Category::ConfigurationChange), "{top:?}");
+    }
+
+    #[test]
     fn no_findings_is_inconclusive_and_says_what_is_missing() {
         let conclusion = conclude(&run(), &notebook(vec![]));
         assert_eq!(conclusion.status, Status::Inconclusive);
