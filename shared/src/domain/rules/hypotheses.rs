@@ -90,6 +90,12 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let candidates = fold_relayed_exhaustion(candidates, &topology);
     let mut candidates = fold_unspecific(candidates, &topology);
     attach_knowledge(&mut candidates, findings);
+    // What the alarm is about comes first: a suspect that touches neither the alarmed resources nor their
+    // neighbours counts half, when some suspect does.
+    let touches_alarm = |c: &Candidate| near_alarm(&c.component) || c.support.iter().any(|f| near_alarm(&f.component));
+    if !alarmed.is_empty() && candidates.iter().any(touches_alarm) {
+        candidates.iter_mut().filter(|c| !touches_alarm(c)).for_each(|c| c.score *= 0.5);
+    }
     candidates.retain(|c| c.score > 0.01);
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
     let strong_change = candidates
@@ -259,10 +265,12 @@ fn refine_error_classes(symptoms: Vec<&Finding>) -> Vec<Finding> {
 fn alarmed_components(run: &RunContext) -> Vec<String> {
     let mut names: Vec<String> =
         run.alarm.iter().flat_map(|a| a.metrics.iter().flat_map(|m| m.dimensions.values().cloned())).collect();
-    if let Some(description) = &run.trigger.description {
+    // An alarm's name and description say what it watches (`orders-api-5xx`, "5XX responses on orders-alb"),
+    // even when its dimensions are ids (an HTTP API's `ApiId`).
+    let texts = run.alarm.iter().flat_map(|a| [&a.name, &a.description]).chain(run.trigger.description.as_ref());
+    for text in texts {
         names.extend(
-            description
-                .split(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_')
+            text.split(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_')
                 .filter(|w| w.len() >= 4)
                 .map(String::from),
         );
