@@ -117,13 +117,6 @@ pub enum Change {
         ports: Option<(u32, u32)>,
         replace: bool,
     },
-    /// A one-off ECS task started by hand or by a pipeline (a backfill, a migration).
-    RunTask {
-        cluster: String,
-        family: String,
-        revision: u32,
-        started_by: String,
-    },
 }
 
 /// What a KMS key management call does.
@@ -516,21 +509,6 @@ impl<'a> Trail<'a> {
                 );
             }
             Change::NetworkAclEntry { .. } => self.network_acl_change(rng, planned, identity, &person_agent),
-            Change::RunTask { cluster, family, revision, started_by } => {
-                let task_definition = sys.arn("ecs", &format!("task-definition/{family}:{revision}"));
-                let task_id = hex(rng, 32);
-                self.push(
-                    at,
-                    identity,
-                    "ecs.amazonaws.com",
-                    "RunTask",
-                    &person_agent("ecs.run-task"),
-                    json!({"cluster": cluster, "taskDefinition": format!("{family}:{revision}"), "count": 1, "launchType": "FARGATE", "startedBy": started_by, "networkConfiguration": {"awsvpcConfiguration": {"assignPublicIp": "DISABLED"}}}),
-                    json!({"tasks": [{"taskArn": sys.arn("ecs", &format!("task/{cluster}/{task_id}")), "clusterArn": sys.arn("ecs", &format!("cluster/{cluster}")), "taskDefinitionArn": task_definition, "lastStatus": "PROVISIONING", "desiredStatus": "RUNNING", "launchType": "FARGATE", "startedBy": started_by, "group": format!("family:{family}")}], "failures": []}),
-                    false,
-                    None,
-                );
-            }
             Change::PutParameter { name } => {
                 let agent = if matches!(planned.actor, Actor::Person(_)) {
                     "AWS Internal".to_string()
@@ -653,7 +631,8 @@ impl<'a> Trail<'a> {
         identity: Value,
         agent: &dyn Fn(&str) -> String,
     ) {
-        let Change::NetworkAclEntry { acl_id, rule_number, deny, egress, cidr, ports, replace } = &planned.change else {
+        let Change::NetworkAclEntry { acl_id, rule_number, deny, egress, cidr, ports, replace } = &planned.change
+        else {
             return;
         };
         let at = planned.at_ms;
@@ -678,7 +657,17 @@ impl<'a> Trail<'a> {
             request["aclProtocol"] = json!("6");
             request["portRange"] = json!({"from": from, "to": to});
         }
-        self.push(at, identity, "ec2.amazonaws.com", name, &agent(command), request, json!({"requestId": uuid(rng), "_return": true}), false, None);
+        self.push(
+            at,
+            identity,
+            "ec2.amazonaws.com",
+            name,
+            &agent(command),
+            request,
+            json!({"requestId": uuid(rng), "_return": true}),
+            false,
+            None,
+        );
     }
 
     /// KMS calls the services make with a customer-managed key on the workload's behalf: DynamoDB refreshes its

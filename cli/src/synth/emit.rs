@@ -734,7 +734,8 @@ impl Sim<'_> {
         let mut lines: Vec<(i64, String)> = Vec::new();
         if db.engine.is_postgres() {
             let postmaster = rng.random_range_u32(380, 900);
-            let server = |at: i64, pid: u32, text: &str| (at, format!("{} UTC::@:[{pid}]:{text}", &clock::space_ms(at)[..19]));
+            let server =
+                |at: i64, pid: u32, text: &str| (at, format!("{} UTC::@:[{pid}]:{text}", &clock::space_ms(at)[..19]));
             if graceful {
                 lines.push(server(start, postmaster, "LOG:  received fast shutdown request"));
                 lines.push(server(start + 2, postmaster, "LOG:  aborting any active transactions"));
@@ -763,22 +764,57 @@ impl Sim<'_> {
             let boot = ready - rng.random_range_i64(4_000, 9_000);
             let port = db.engine.port();
             lines.push(server(boot, new_postmaster, "LOG:  starting PostgreSQL 16.4 on aarch64-unknown-linux-gnu, compiled by aarch64-unknown-linux-gnu-gcc (GCC) 9.5.0, 64-bit"));
-            lines.push(server(boot + 3, new_postmaster, &format!("LOG:  listening on IPv4 address \"0.0.0.0\", port {port}")));
-            lines.push(server(boot + 4, new_postmaster, &format!("LOG:  listening on IPv6 address \"::\", port {port}")));
-            lines.push(server(boot + 6, new_postmaster, &format!("LOG:  listening on Unix socket \"/tmp/.s.PGSQL.{port}\"")));
+            lines.push(server(
+                boot + 3,
+                new_postmaster,
+                &format!("LOG:  listening on IPv4 address \"0.0.0.0\", port {port}"),
+            ));
+            lines.push(server(
+                boot + 4,
+                new_postmaster,
+                &format!("LOG:  listening on IPv6 address \"::\", port {port}"),
+            ));
+            lines.push(server(
+                boot + 6,
+                new_postmaster,
+                &format!("LOG:  listening on Unix socket \"/tmp/.s.PGSQL.{port}\""),
+            ));
             let startup = new_postmaster + 3;
             if graceful {
-                lines.push(server(boot + 40, startup, &format!("LOG:  database system was shut down at {} UTC", &clock::space_ms(start + 900)[..19])));
+                lines.push(server(
+                    boot + 40,
+                    startup,
+                    &format!("LOG:  database system was shut down at {} UTC", &clock::space_ms(start + 900)[..19]),
+                ));
             } else {
                 let segment = rng.random_range_u32(0x20, 0x7f);
                 let lsn = rng.random_range_u32(0x1000_0000, 0x7fff_ffff);
-                lines.push(server(boot + 40, startup, &format!("LOG:  database system was interrupted; last known up at {} UTC", &clock::space_ms(start - rng.random_range_i64(20_000, 290_000))[..19])));
-                lines.push(server(boot + 300, startup, "LOG:  database system was not properly shut down; automatic recovery in progress"));
+                lines.push(server(
+                    boot + 40,
+                    startup,
+                    &format!(
+                        "LOG:  database system was interrupted; last known up at {} UTC",
+                        &clock::space_ms(start - rng.random_range_i64(20_000, 290_000))[..19]
+                    ),
+                ));
+                lines.push(server(
+                    boot + 300,
+                    startup,
+                    "LOG:  database system was not properly shut down; automatic recovery in progress",
+                ));
                 lines.push(server(boot + 320, startup, &format!("LOG:  redo starts at {segment:X}/{lsn:X}")));
                 let end_lsn = lsn + rng.random_range_u32(0x10_0000, 0x3f0_0000);
-                lines.push(server(ready - 900, startup, &format!("LOG:  invalid record length at {segment:X}/{end_lsn:X}: expected at least 24, got 0")));
+                lines.push(server(
+                    ready - 900,
+                    startup,
+                    &format!("LOG:  invalid record length at {segment:X}/{end_lsn:X}: expected at least 24, got 0"),
+                ));
                 lines.push(server(ready - 899, startup, &format!("LOG:  redo done at {segment:X}/{:X} system usage: CPU: user: 0.{:02} s, system: 0.{:02} s, elapsed: {}.{:02} s", end_lsn - 0x38, rng.random_range_u32(10, 99), rng.random_range_u32(10, 99), rng.random_range_u32(1, 4), rng.random_range_u32(0, 99))));
-                lines.push(server(ready - 880, startup + 1, "LOG:  checkpoint starting: end-of-recovery immediate wait"));
+                lines.push(server(
+                    ready - 880,
+                    startup + 1,
+                    "LOG:  checkpoint starting: end-of-recovery immediate wait",
+                ));
             }
             lines.push(server(ready, new_postmaster, "LOG:  database system is ready to accept connections"));
         } else {
@@ -788,7 +824,13 @@ impl Sim<'_> {
                 lines.push(server(start + 1_400, "[System] [MY-010910] [Server] /rdsdbbin/mysql/bin/mysqld: Shutdown complete (mysqld 8.0.39)  Source distribution."));
             }
             let boot = ready - rng.random_range_i64(5_000, 12_000);
-            lines.push(server(boot, &format!("[System] [MY-010116] [Server] /rdsdbbin/mysql/bin/mysqld (mysqld 8.0.39) starting as process {}", rng.random_range_u32(400, 900))));
+            lines.push(server(
+                boot,
+                &format!(
+                    "[System] [MY-010116] [Server] /rdsdbbin/mysql/bin/mysqld (mysqld 8.0.39) starting as process {}",
+                    rng.random_range_u32(400, 900)
+                ),
+            ));
             lines.push(server(boot + 40, "[System] [MY-013576] [InnoDB] InnoDB initialization has started."));
             lines.push(server(ready - 2_000, "[System] [MY-013577] [InnoDB] InnoDB initialization has ended."));
             lines.push(server(ready, &format!("[System] [MY-010931] [Server] /rdsdbbin/mysql/bin/mysqld: ready for connections. Version: '8.0.39'  socket: '/tmp/mysql.sock'  port: {}  Source distribution.", db.engine.port())));

@@ -684,11 +684,7 @@ fn db_connect(site: &CodeSite, endpoint: &str, ip: &str, port: u32, engine: DbEn
             )
         }
         (Runtime::Java, postgres) => {
-            let mut frames = vec![
-                "com.zaxxer.hikari.pool.HikariPool.createTimeoutException(HikariPool.java:686)".to_string(),
-                "com.zaxxer.hikari.pool.HikariPool.getConnection(HikariPool.java:179)".to_string(),
-                "com.zaxxer.hikari.HikariDataSource.getConnection(HikariDataSource.java:128)".to_string(),
-            ];
+            let mut frames: Vec<String> = HIKARI_FRAMES.iter().map(|f| f.to_string()).collect();
             frames.extend(site.java_app_frames("find"));
             let mut report = site.report(
                 "SQLTransientConnectionException",
@@ -721,12 +717,7 @@ fn too_many_connections(
                 "error",
                 "error",
                 "sorry, too many clients already".to_string(),
-                vec![
-                    "at Parser.parseErrorMessage (/app/node_modules/pg-protocol/dist/parser.js:283:98)".to_string(),
-                    "at Parser.handlePacket (/app/node_modules/pg-protocol/dist/parser.js:122:29)".to_string(),
-                    "at Parser.parse (/app/node_modules/pg-protocol/dist/parser.js:35:38)".to_string(),
-                    "at Socket.<anonymous> (/app/node_modules/pg-protocol/dist/index.js:11:42)".to_string(),
-                ],
+                PG_PROTOCOL_FRAMES.iter().map(|f| f.to_string()).collect(),
             );
             report.code = Some("53300".to_string());
             report
@@ -768,11 +759,7 @@ fn too_many_connections(
             )
         }
         Runtime::Java => {
-            let mut frames = vec![
-                "com.zaxxer.hikari.pool.HikariPool.createTimeoutException(HikariPool.java:686)".to_string(),
-                "com.zaxxer.hikari.pool.HikariPool.getConnection(HikariPool.java:179)".to_string(),
-                "com.zaxxer.hikari.HikariDataSource.getConnection(HikariDataSource.java:128)".to_string(),
-            ];
+            let mut frames: Vec<String> = HIKARI_FRAMES.iter().map(|f| f.to_string()).collect();
             frames.extend(site.java_app_frames("find"));
             let mut report = site.report(
                 "SQLTransientConnectionException",
@@ -868,7 +855,10 @@ fn db_failover(
             report
         }
         (Runtime::Python, refused) => {
-            let frames = site.python_frames("find", if postgres { "cur.execute(SQL, params)" } else { "cursor.execute(SQL, params)" });
+            let frames = site.python_frames(
+                "find",
+                if postgres { "cur.execute(SQL, params)" } else { "cursor.execute(SQL, params)" },
+            );
             let (class, message) = match (postgres, refused.is_some(), graceful) {
                 (true, true, _) => ("psycopg2.OperationalError", format!("connection to server at \"{endpoint}\" ({ip}), port {port} failed: Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?\n")),
                 (true, false, true) => ("psycopg2.OperationalError", "terminating connection due to administrator command\nSSL connection has been closed unexpectedly\n".to_string()),
@@ -889,7 +879,9 @@ fn db_failover(
                 frames,
             );
             report.trailer = vec![if postgres {
-                format!("Caused by: org.postgresql.util.PSQLException: Connection to {endpoint}:{port} refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.\nCaused by: java.net.ConnectException: Connection refused")
+                format!(
+                    "Caused by: org.postgresql.util.PSQLException: Connection to {endpoint}:{port} refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.\nCaused by: java.net.ConnectException: Connection refused"
+                )
             } else {
                 "Caused by: com.mysql.cj.jdbc.exceptions.CommunicationsException: Communications link failure\n\nThe last packet sent successfully to the server was 0 milliseconds ago. The driver has not received any packets from the server.\nCaused by: java.net.ConnectException: Connection refused".to_string()
             }];
@@ -942,12 +934,7 @@ fn disk_full(site: &CodeSite, engine: DbEngine, table: &str) -> ErrorReport {
                     "error",
                     "error",
                     pg_text.to_string(),
-                    vec![
-                        "at Parser.parseErrorMessage (/app/node_modules/pg-protocol/dist/parser.js:283:98)".to_string(),
-                        "at Parser.handlePacket (/app/node_modules/pg-protocol/dist/parser.js:122:29)".to_string(),
-                        "at Parser.parse (/app/node_modules/pg-protocol/dist/parser.js:35:38)".to_string(),
-                        "at Socket.<anonymous> (/app/node_modules/pg-protocol/dist/index.js:11:42)".to_string(),
-                    ],
+                    PG_PROTOCOL_FRAMES.iter().map(|f| f.to_string()).collect(),
                 );
                 report.code = Some("53100".to_string());
                 report

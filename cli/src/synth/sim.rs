@@ -713,8 +713,7 @@ impl<'a> Sim<'a> {
         let mut max_connections: Option<u32> = None;
         // Looked up whether or not it started yet, so its read series cover the whole window.
         let faults: &[Fault] = self.faults;
-        let failover =
-            faults.iter().find(|f| f.workload == index && matches!(f.effect, Effect::DbFailover { .. }));
+        let failover = faults.iter().find(|f| f.workload == index && matches!(f.effect, Effect::DbFailover { .. }));
         for (fault, strength) in self.faults_at(index, t0 + 30_000) {
             match fault.effect {
                 Effect::DepError { error: DepError::ConnectTimeout, .. } => connect_block = strength,
