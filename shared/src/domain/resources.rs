@@ -87,10 +87,41 @@ fn is_runtime(token: &str) -> bool {
 }
 
 /// Host names in `text` (`api.fxdesk.org`, `db.internal.example`, the host of a URL), in order of first appearance:
-/// at least two dot-separated labels, the last alphabetic (a TLD-like label, not a file extension of code).
+/// at least two dot-separated labels, the last a top-level domain (a country's two letters, a common generic one, or
+/// a private one like `internal`), not a file extension or a module path (`app.routes`).
 pub fn hostnames_in_text(text: &str) -> Vec<String> {
     const NOT_TLDS: [&str; 16] =
         ["js", "ts", "py", "java", "rb", "go", "rs", "json", "log", "txt", "md", "html", "zip", "jar", "exe", "class"];
+    const GENERIC_TLDS: [&str; 28] = [
+        "com",
+        "net",
+        "org",
+        "io",
+        "ai",
+        "co",
+        "dev",
+        "app",
+        "cloud",
+        "info",
+        "biz",
+        "tech",
+        "online",
+        "site",
+        "xyz",
+        "services",
+        "systems",
+        "network",
+        "global",
+        "example",
+        "internal",
+        "local",
+        "localhost",
+        "corp",
+        "lan",
+        "svc",
+        "test",
+        "aws",
+    ];
     let mut hosts: Vec<String> = Vec::new();
     for raw in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-')) {
         let raw = raw.trim_matches(|c: char| c == '.' || c == '-');
@@ -103,7 +134,7 @@ pub fn hostnames_in_text(text: &str) -> Vec<String> {
         let Some(last) = labels.last() else { continue };
         let plausible = labels.len() >= 2
             && labels.iter().all(|l| !l.is_empty() && l.len() <= 63)
-            && (2..=12).contains(&last.len())
+            && (last.len() == 2 || GENERIC_TLDS.contains(last))
             && last.chars().all(|c| c.is_ascii_lowercase())
             && !NOT_TLDS.contains(last)
             && labels[0].chars().any(|c| c.is_ascii_alphabetic())
@@ -199,8 +230,8 @@ mod tests {
         let text = "ERROR call to https://api.fxdesk.org/v1/rates failed: getaddrinfo ENOTFOUND db.internal.example \
             at Object.<anonymous> (/var/task/index.js:12:3) version 1.2.3";
         assert_eq!(hostnames_in_text(text), vec!["api.fxdesk.org", "db.internal.example"]);
-        let noise =
-            "java.net.http.HttpTimeoutException at com.example.Handler TLSSocket.emit ip-10-0-17-142.ec2.internal";
+        let noise = "java.net.http.HttpTimeoutException at com.example.Handler TLSSocket.emit ip-10-0-17-142.ec2.internal \
+             logger=app.routes module=billing.service";
         assert!(hostnames_in_text(noise).is_empty(), "{:?}", hostnames_in_text(noise));
     }
 

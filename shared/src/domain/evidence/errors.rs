@@ -3,7 +3,7 @@
 
 /// The class of error a text names, from a fixed vocabulary (see `attr::ERROR_CLASS`); the most specific first.
 pub fn error_class(text: &str) -> Option<&'static str> {
-    const CLASSES: [(&str, &[&str]); 14] = [
+    const CLASSES: [(&str, &[&str]); 15] = [
         (
             "credential",
             &[
@@ -91,6 +91,21 @@ pub fn error_class(text: &str) -> Option<&'static str> {
             ],
         ),
         ("tls", &["certificate", "handshake", "ssl", "x509", "cert_"]),
+        // A managed server going down or coming back (a database failover or host replacement), as the server
+        // logs it or its clients relay it.
+        (
+            "restart",
+            &[
+                "administrator command",
+                "database system is shut down",
+                "database system was shut down",
+                "database system is starting up",
+                "database system was interrupted",
+                "fast shutdown request",
+                "crash recovery",
+                "failover",
+            ],
+        ),
         ("timeout", &["timed out", "timeout", "etimedout", "deadline exceeded", "deadlineexceeded"]),
         (
             "connection",
@@ -167,6 +182,8 @@ mod tests {
             ("java.lang.OutOfMemoryError: Java heap space", Some("outOfMemory")),
             ("write failed: No space left on device", Some("diskFull")),
             ("connect ECONNREFUSED 10.0.0.1:5432", Some("connection")),
+            ("FATAL:  terminating connection due to administrator command", Some("restart")),
+            ("LOG:  database system is shut down", Some("restart")),
             ("getaddrinfo ENOTFOUND db.internal", Some("dns")),
             ("unable to verify the first certificate", Some("tls")),
             ("KeyError: 'id'", Some("exception")),

@@ -83,11 +83,11 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let ongoing: Vec<&Finding> = symptoms
         .iter()
         .copied()
-        .filter(|f| f.score >= STRONG && !recovered_blip(f) && near_alarm(&f.component))
+        .filter(|f| f.score >= STRONG && !recovered_blip(f) && !sporadic(f) && near_alarm(&f.component))
         .collect();
     let mut candidates = change_candidates(findings, &symptoms, onset, run.noticed_at, &topology, &alarmed);
     candidates.extend(symptom_candidates(&symptoms, &candidates, onset, &topology, &alarmed));
-    let candidates = fold_relayed_exhaustion(candidates, &topology);
+    let candidates = fold_into_failed_host(fold_relayed_exhaustion(candidates, &topology), &topology);
     let mut candidates = fold_unspecific(candidates, &topology);
     attach_knowledge(&mut candidates, findings);
     // What the alarm is about comes first: a suspect that touches neither the alarmed resources nor their
@@ -102,10 +102,11 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
         .iter()
         .any(|c| c.cause.is_some() && c.score >= 0.5 && c.support.iter().any(|f| near_alarm(&f.component)));
     let blips: Vec<Finding> = symptoms.iter().filter(|f| recovered_blip(f)).map(|f| (*f).clone()).collect();
-    // A process killed for want of memory or disk is never a false alarm, even once it was replaced.
-    let crashed = symptoms
-        .iter()
-        .any(|f| matches!(f.attr(attr::ERROR_CLASS), "outOfMemory" | "diskFull") && near_alarm(&f.component));
+    // A process killed for want of memory or disk, or a server that went down, is never a false alarm, even once
+    // it was replaced or came back.
+    let crashed = symptoms.iter().any(|f| {
+        matches!(f.attr(attr::ERROR_CLASS), "outOfMemory" | "diskFull" | "restart") && near_alarm(&f.component)
+    });
     let blip = (ongoing.is_empty() && !blips.is_empty() && !strong_change && !crashed).then_some(blips);
     Assessment { candidates, onset, blip, impact, sources }
 }
@@ -179,6 +180,15 @@ fn is_demand_metric(finding: &Finding) -> bool {
         && ["invocations", "count", "requestcount", "incomingmessages", "numberofmessagessent", "consumed"]
             .iter()
             .any(|k| name == *k || name.starts_with(k))
+}
+
+/// A handful of transient errors (a few connection resets or timeouts, a missing record): the background noise
+/// of any busy system, not an outage that goes on.
+fn sporadic(finding: &Finding) -> bool {
+    let transient =
+        matches!(finding.attr(attr::ERROR_CLASS), "" | "connection" | "timeout" | "throttling" | "notFound");
+    let is_log = matches!(finding.kind, FindingKind::NewLogPattern | FindingKind::LogRateChange);
+    is_log && transient && count(finding, attr::COUNT_AFTER) <= 4.0
 }
 
 /// Recovered within minutes, before the alarm's look at it.
@@ -450,6 +460,7 @@ fn symptom_category(finding: &Finding) -> Category {
         "credential" => Category::CredentialExpiry,
         "outOfMemory" | "diskFull" => Category::ResourceExhaustion,
         "dns" | "tls" => Category::Network,
+        "restart" => Category::InfrastructureFailure,
         "connection" | "timeout" => Category::DependencyFailure,
         "exception" | "notFound" => Category::CodeDefect,
         _ if metric.contains("throttl") => Category::CapacityLimit,
@@ -574,6 +585,30 @@ fn fold_relayed_exhaustion(candidates: Vec<Candidate>, topology: &Topology) -> V
     owners
 }
 
+/// Clients that lost their connections to a server that went down and came back (a failover) show a dependency
+/// failure on it; those candidates join the server's own infrastructure failure.
+fn fold_into_failed_host(candidates: Vec<Candidate>, topology: &Topology) -> Vec<Candidate> {
+    let (mut failed, others): (Vec<Candidate>, Vec<Candidate>) =
+        candidates.into_iter().partition(|c| c.cause.is_none() && c.category == Category::InfrastructureFailure);
+    let mut left = Vec::new();
+    for candidate in others {
+        let host = failed.iter_mut().find(|host| {
+            candidate.cause.is_none()
+                && candidate.category == Category::DependencyFailure
+                && topology.distance(&host.component, &candidate.component) <= 1
+        });
+        match host {
+            Some(host) => {
+                host.score += candidate.score;
+                host.support.extend(candidate.support);
+            }
+            None => left.push(candidate),
+        }
+    }
+    failed.extend(left);
+    failed
+}
+
 fn fold_unspecific(candidates: Vec<Candidate>, topology: &Topology) -> Vec<Candidate> {
     let (unspecific, mut specific): (Vec<Candidate>, Vec<Candidate>) =
         candidates.into_iter().partition(|c| c.cause.is_none() && c.category == Category::Unknown);
@@ -656,7 +691,7 @@ fn remote_of(finding: &Finding, topology: &Topology) -> Option<String> {
 /// the architecture says the component uses; otherwise the component that shows the symptom.
 fn target_of(symptom: &Finding, category: Category, topology: &Topology) -> String {
     match category {
-        Category::DependencyFailure | Category::Network => {
+        Category::DependencyFailure | Category::Network | Category::InfrastructureFailure => {
             remote_of(symptom, topology).unwrap_or_else(|| symptom.component.clone())
         }
         // An outside provider answering 429 is the limit being hit; an AWS API's throttling is about our own

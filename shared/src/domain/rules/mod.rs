@@ -414,6 +414,35 @@ mod tests {
     }
 
     #[test]
+    fn a_database_that_went_down_and_came_back_is_an_infrastructure_failure_not_a_false_alarm() {
+        let ended = crate::contract::format_time(&at(58));
+        let mut restart = error_logs("shop-table", 56, "restart");
+        restart.attrs.insert(attr::ENDED_AT.into(), ended.clone());
+        let mut refused = error_logs("shop-fn", 56, "connection");
+        refused.excerpt = "connection to server at \"shop-table.abc.eu-west-1.rds.amazonaws.com\" failed".into();
+        refused.attrs.insert(attr::ENDED_AT.into(), ended);
+        let findings = vec![metric("shop-api", "5XXError", 56, "spike", Some(58)), restart, refused];
+        let conclusion = conclude(&run(), &notebook(findings));
+        assert_ne!(conclusion.status, Status::Healthy);
+        let top = &conclusion.hypotheses[0];
+        // The database, by its name or its endpoint.
+        assert!(top.component.starts_with("shop-table"), "{top:?}");
+        assert_eq!(top.category, Category::InfrastructureFailure);
+        assert!(conclusion.hypotheses.iter().all(|h| h.category != Category::DependencyFailure), "joined the host");
+    }
+
+    #[test]
+    fn a_few_stray_connection_resets_do_not_make_a_blip_an_incident() {
+        let mut resets = error_logs("shop-fn", 40, "connection");
+        resets.attrs.insert(attr::COUNT_AFTER.into(), "3".into());
+        let findings = vec![metric("shop-api", "5XXError", 59, "spike", Some(60)), resets.clone()];
+        assert_eq!(conclude(&run(), &notebook(findings)).status, Status::Healthy);
+        resets.attrs.insert(attr::COUNT_AFTER.into(), "40".into());
+        let findings = vec![metric("shop-api", "5XXError", 59, "spike", Some(60)), resets];
+        assert_ne!(conclude(&run(), &notebook(findings)).status, Status::Healthy, "forty are not stray");
+    }
+
+    #[test]
     fn no_findings_is_inconclusive_and_says_what_is_missing() {
         let conclusion = conclude(&run(), &notebook(vec![]));
         assert_eq!(conclusion.status, Status::Inconclusive);
