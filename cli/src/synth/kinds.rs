@@ -8,7 +8,7 @@ use super::faults::{DepError, Effect, Fault};
 use super::kinds_dependency;
 use super::kinds_infrastructure;
 use super::knowledge;
-use super::model::{ApiKind, Compute, Dep, Needs, RouteKind, Template, Workload};
+use super::model::{ApiKind, Compute, Database, Dep, EcsService, Needs, RouteKind, Template, Workload};
 use super::naming::camel;
 use super::random::{SimRng, chance, hex, pick, range_i64, range_u32, uniform, upper_alnum};
 use super::scenario::{Answer, Core, Draft, Kind, Signal, busiest_route};
@@ -626,13 +626,27 @@ fn concurrency_throttle(draft: &mut Draft, rng: &mut SimRng) -> Core {
     )
 }
 
-fn security_group_revoke(draft: &mut Draft, rng: &mut SimRng) -> Core {
+/// A busy service on ECS behind a load balancer, with its database: what the database-side kinds break.
+pub(super) struct DatabaseService {
+    pub target: usize,
+    pub workload: Workload,
+    pub dep: usize,
+    pub db: Database,
+    pub service: EcsService,
+}
+
+/// Draws a busy ECS service with a database; `None` when the drawn system lacks one (the caller falls back).
+pub(super) fn busy_database_service(draft: &mut Draft, rng: &mut SimRng) -> Option<DatabaseService> {
     let target = draft.add(rng, Template::AlbEcs, Needs::default());
     busy(draft, rng, target);
     let workload = draft.workload(target).clone();
-    let (Some((dep, db)), Some(service)) =
-        (workload.database().map(|(d, db)| (d, db.clone())), workload.compute.ecs().cloned())
-    else {
+    let (dep, db) = workload.database().map(|(d, db)| (d, db.clone()))?;
+    let service = workload.compute.ecs().cloned()?;
+    Some(DatabaseService { target, workload, dep, db, service })
+}
+
+fn security_group_revoke(draft: &mut Draft, rng: &mut SimRng) -> Core {
+    let Some(DatabaseService { target, workload, dep, db, service }) = busy_database_service(draft, rng) else {
         return healthy_blip(draft, rng);
     };
     let at = draft.onset_ms - range_i64(rng, 5_000, 40_000);

@@ -5,7 +5,10 @@
 use super::clock;
 use super::cloudtrail::{Actor, Change, KeyAction};
 use super::faults::{Effect, Fault};
-use super::kinds::{answer, busy, core, error_signals, healthy_blip, logical_aliases, slack, who};
+use super::kinds::{
+    DatabaseService, answer, busy, busy_database_service, core, error_signals, healthy_blip, logical_aliases, slack,
+    who,
+};
 use super::knowledge;
 use super::model::{Action, Compute, Dep, KmsKey, Needs, Op, RouteKind, Template, Workload};
 use super::naming::{camel, title_case};
@@ -168,12 +171,7 @@ const INSTANCE_CLASSES: &[(&str, u32, u32)] =
     &[("db.t4g.micro", 81, 66), ("db.t4g.small", 189, 150), ("db.t4g.medium", 405, 312), ("db.m6g.large", 823, 648)];
 
 pub fn db_connection_limit(draft: &mut Draft, rng: &mut SimRng) -> Core {
-    let target = draft.add(rng, Template::AlbEcs, Needs::default());
-    busy(draft, rng, target);
-    let workload = draft.workload(target).clone();
-    let (Some((dep, db)), Some(service)) =
-        (workload.database().map(|(d, db)| (d, db.clone())), workload.compute.ecs().cloned())
-    else {
+    let Some(DatabaseService { target, workload, dep, db, service }) = busy_database_service(draft, rng) else {
         return healthy_blip(draft, rng);
     };
     let pool = *pick(rng, &[10u32, 15, 20, 25]);

@@ -5,19 +5,13 @@
 use super::clock;
 use super::cloudtrail::{Actor, Change};
 use super::faults::{DepError, Effect, Fault};
-use super::kinds::{answer, busy, core, healthy_blip, who};
+use super::kinds::{DatabaseService, answer, busy_database_service, core, healthy_blip, who};
 use super::knowledge;
-use super::model::{Needs, Template};
 use super::random::{SimRng, chance, hex, pick, range_i64};
 use super::scenario::{Core, Draft, Signal};
 
 pub fn nacl_deny(draft: &mut Draft, rng: &mut SimRng) -> Core {
-    let target = draft.add(rng, Template::AlbEcs, Needs::default());
-    busy(draft, rng, target);
-    let workload = draft.workload(target).clone();
-    let (Some((dep, db)), Some(service)) =
-        (workload.database().map(|(d, db)| (d, db.clone())), workload.compute.ecs().cloned())
-    else {
+    let Some(DatabaseService { target, workload, dep, db, service }) = busy_database_service(draft, rng) else {
         return healthy_blip(draft, rng);
     };
     let acl_id = format!("acl-0{}", hex(rng, 16));
@@ -90,10 +84,9 @@ pub fn nacl_deny(draft: &mut Draft, rng: &mut SimRng) -> Core {
 }
 
 pub fn rds_failover(draft: &mut Draft, rng: &mut SimRng) -> Core {
-    let target = draft.add(rng, Template::AlbEcs, Needs::default());
-    busy(draft, rng, target);
-    let workload = draft.workload(target).clone();
-    let Some((dep, db)) = workload.database().map(|(d, db)| (d, db.clone())) else { return healthy_blip(draft, rng) };
+    let Some(DatabaseService { target, workload, dep, db, .. }) = busy_database_service(draft, rng) else {
+        return healthy_blip(draft, rng);
+    };
     let outage_ms = range_i64(rng, 30, 120) * 1000;
     // A degraded host can still be stopped cleanly (fast shutdown); a lost one cannot.
     let graceful = chance(rng, 0.5);
