@@ -563,17 +563,43 @@ fn fold_relayed_exhaustion(candidates: Vec<Candidate>, topology: &Topology) -> V
     let classes = |c: &Candidate| -> Vec<String> {
         c.support.iter().map(|f| f.attr(attr::ERROR_CLASS).to_string()).filter(|k| specific_class(k)).collect()
     };
-    let (mut owners, others): (Vec<Candidate>, Vec<Candidate>) =
-        candidates.into_iter().partition(|c| exhausted(c) && gauge_ran_out(c));
+    fold_into(
+        candidates,
+        |c| exhausted(c) && gauge_ran_out(c),
+        |owner, c| {
+            exhausted(c)
+                && !gauge_ran_out(c)
+                && topology.distance(&owner.component, &c.component) == 1
+                && classes(c).iter().any(|k| classes(owner).contains(k))
+        },
+    )
+}
+
+/// Clients that lost their connections to a server that went down and came back (a failover) show a dependency
+/// failure on it; those candidates join the server's own infrastructure failure.
+fn fold_into_failed_host(candidates: Vec<Candidate>, topology: &Topology) -> Vec<Candidate> {
+    fold_into(
+        candidates,
+        |c| c.cause.is_none() && c.category == Category::InfrastructureFailure,
+        |host, c| {
+            c.cause.is_none()
+                && c.category == Category::DependencyFailure
+                && topology.distance(&host.component, &c.component) <= 1
+        },
+    )
+}
+
+/// Candidates that are another's effect join it: `owns` picks those others may join, `joins(owner, other)` says
+/// whether `other` is `owner`'s effect. The owner adds the other's score and support.
+fn fold_into(
+    candidates: Vec<Candidate>,
+    owns: impl Fn(&Candidate) -> bool,
+    joins: impl Fn(&Candidate, &Candidate) -> bool,
+) -> Vec<Candidate> {
+    let (mut owners, others): (Vec<Candidate>, Vec<Candidate>) = candidates.into_iter().partition(|c| owns(c));
     let mut left = Vec::new();
     for candidate in others {
-        let relayed = exhausted(&candidate) && !gauge_ran_out(&candidate);
-        let owner = owners.iter_mut().find(|owner| {
-            relayed
-                && topology.distance(&owner.component, &candidate.component) == 1
-                && classes(&candidate).iter().any(|k| classes(owner).contains(k))
-        });
-        match owner {
+        match owners.iter_mut().find(|owner| joins(owner, &candidate)) {
             Some(owner) => {
                 owner.score += candidate.score;
                 owner.support.extend(candidate.support);
@@ -583,30 +609,6 @@ fn fold_relayed_exhaustion(candidates: Vec<Candidate>, topology: &Topology) -> V
     }
     owners.extend(left);
     owners
-}
-
-/// Clients that lost their connections to a server that went down and came back (a failover) show a dependency
-/// failure on it; those candidates join the server's own infrastructure failure.
-fn fold_into_failed_host(candidates: Vec<Candidate>, topology: &Topology) -> Vec<Candidate> {
-    let (mut failed, others): (Vec<Candidate>, Vec<Candidate>) =
-        candidates.into_iter().partition(|c| c.cause.is_none() && c.category == Category::InfrastructureFailure);
-    let mut left = Vec::new();
-    for candidate in others {
-        let host = failed.iter_mut().find(|host| {
-            candidate.cause.is_none()
-                && candidate.category == Category::DependencyFailure
-                && topology.distance(&host.component, &candidate.component) <= 1
-        });
-        match host {
-            Some(host) => {
-                host.score += candidate.score;
-                host.support.extend(candidate.support);
-            }
-            None => left.push(candidate),
-        }
-    }
-    failed.extend(left);
-    failed
 }
 
 fn fold_unspecific(candidates: Vec<Candidate>, topology: &Topology) -> Vec<Candidate> {
