@@ -8,7 +8,10 @@
 //! 3. Symptoms no change explains become candidates of their own (throttling → capacity limit, out of memory →
 //!    resource exhaustion, connection errors → dependency failure, new exceptions with no change → code defect,
 //!    demand rising first → traffic surge), weighted by how early they moved.
-//! 4. A burst that recovered at once with nothing behind it is a false alarm (`healthy`).
+//! 4. Candidates that are another's effect join it (a client relaying a database's full disk, the clients of a
+//!    server that failed over), and suspects that touch the alarmed resources come before those that do not.
+//! 5. A burst that recovered at once with nothing behind it, at or next to the alarmed resources, is a false alarm
+//!    (`healthy`); never when a process was killed for memory or disk or a server restarted.
 
 use std::collections::BTreeMap;
 
