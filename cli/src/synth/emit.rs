@@ -9,7 +9,7 @@ use super::logs::{self, Access, Level, LineContext, Report};
 use super::model::{
     Action, ApiKind, Compute, Dep, EcsService, Entry, JobKind, LambdaFn, LogStyle, RouteKind, Runtime, Workload,
 };
-use super::random::{alnum, chance, uniform};
+use super::random::{SimRng, alnum, chance, uniform};
 use super::sim::{CallStatus, ClientReason, Execution, Outcome, RngRanges, Sim, Trigger};
 use super::traces;
 
@@ -692,15 +692,12 @@ impl Sim<'_> {
         for _ in 0..count {
             let at = t0 + self.rng.random_ms();
             let line = if db.engine.is_postgres() {
-                let stamp = clock::space_ms(at);
-                format!(
-                    "{} UTC:10.0.{}.{}({}):app@{}:[{}]:ERROR:  could not extend file \"base/16401/24577.3\": No space left on device\n\tHINT:  Check free disk space.",
-                    &stamp[..19],
-                    self.rng.random_range_u32(0, 4),
-                    self.rng.random_range_u32(4, 250),
-                    self.rng.random_range_u32(32768, 61000),
-                    db.db_name,
-                    self.rng.random_range_u32(1000, 30000)
+                pg_session_line(
+                    &mut self.rng,
+                    at,
+                    &db.db_name,
+                    4,
+                    "ERROR:  could not extend file \"base/16401/24577.3\": No space left on device\n\tHINT:  Check free disk space.",
                 )
             } else {
                 format!(
@@ -741,19 +738,8 @@ impl Sim<'_> {
                 lines.push(server(start + 2, postmaster, "LOG:  aborting any active transactions"));
                 for n in 0..rng.random_range_u32(4, 12) {
                     let at = start + 5 + i64::from(n) * 3;
-                    let stamp = clock::space_ms(at);
-                    lines.push((
-                        at,
-                        format!(
-                            "{} UTC:10.0.{}.{}({}):app@{}:[{}]:FATAL:  terminating connection due to administrator command",
-                            &stamp[..19],
-                            rng.random_range_u32(0, 64),
-                            rng.random_range_u32(4, 250),
-                            rng.random_range_u32(32768, 61000),
-                            db.db_name,
-                            rng.random_range_u32(1000, 30000)
-                        ),
-                    ));
+                    let text = "FATAL:  terminating connection due to administrator command";
+                    lines.push((at, pg_session_line(&mut rng, at, &db.db_name, 64, text)));
                 }
                 let launcher = postmaster + rng.random_range_u32(8, 30);
                 lines.push(server(start + 60, postmaster, &format!("LOG:  background worker \"logical replication launcher\" (PID {launcher}) exited with exit code 1")));
@@ -854,19 +840,19 @@ impl Sim<'_> {
         let group = super::model::rds_log_group(db);
         for _ in 0..self.rng.random_range_u32(3, 12) {
             let at = t0 + self.rng.random_ms();
-            let stamp = clock::space_ms(at);
-            let line = format!(
-                "{} UTC:10.0.{}.{}({}):app@{}:[{}]:FATAL:  sorry, too many clients already",
-                &stamp[..19],
-                self.rng.random_range_u32(0, 4),
-                self.rng.random_range_u32(4, 250),
-                self.rng.random_range_u32(32768, 61000),
-                db.db_name,
-                self.rng.random_range_u32(1000, 30000)
-            );
+            let line = pg_session_line(&mut self.rng, at, &db.db_name, 4, "FATAL:  sorry, too many clients already");
             self.push_log(&group, &db.id, at as f64, line);
         }
     }
+}
+
+/// A PostgreSQL log line of a client session, in RDS's `log_line_prefix` (`%t:%r:%u@%d:[%p]:`): the client's
+/// address in one of the first `subnets` 10.0.x subnets, its port and the backend's pid drawn in that order.
+fn pg_session_line(rng: &mut SimRng, at: i64, db_name: &str, subnets: u32, text: &str) -> String {
+    let stamp = clock::space_ms(at);
+    let (subnet, host) = (rng.random_range_u32(0, subnets), rng.random_range_u32(4, 250));
+    let (port, pid) = (rng.random_range_u32(32768, 61000), rng.random_range_u32(1000, 30000));
+    format!("{} UTC:10.0.{subnet}.{host}({port}):app@{db_name}:[{pid}]:{text}", &stamp[..19])
 }
 
 fn client_line(
