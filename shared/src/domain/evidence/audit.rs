@@ -567,8 +567,29 @@ fn about_logging(target: &str, request: &[(String, Value)]) -> bool {
         || request.iter().any(|(path, _)| split_words(path).iter().any(logging_word))
 }
 
-/// The name of the resource a call changed, from its request parameters, else the `resources` it lists.
+/// The name of the resource a call changed, from its request parameters, else the `resources` it lists. A resource
+/// the request names only by a generated id (an event source mapping's UUID) goes by the name its response gives
+/// (the function it feeds).
 fn target_of(record: &Value, params: &Value) -> String {
+    let requested = requested_target(record, params);
+    if !is_uuid_like(&requested) {
+        return requested;
+    }
+    let response = record.get("responseElements").unwrap_or(&Value::Null);
+    ["functionArn", "functionName", "name"]
+        .iter()
+        .find_map(|key| response.get(*key).and_then(Value::as_str))
+        .map(resource_name)
+        .filter(|name| !is_uuid_like(name))
+        .unwrap_or(requested)
+}
+
+/// A UUID or a bare hex id (`220d0d60-e7c6-…`, a KMS key id): a name nobody would recognise.
+fn is_uuid_like(name: &str) -> bool {
+    name.chars().all(|c| c.is_ascii_hexdigit() || c == '-') && name.chars().filter(char::is_ascii_hexdigit).count() >= 8
+}
+
+fn requested_target(record: &Value, params: &Value) -> String {
     let from_keys =
         TARGET_KEYS.iter().find_map(|key| params.get(*key).and_then(Value::as_str)).filter(|v| !v.is_empty());
     let found = from_keys
@@ -1080,10 +1101,24 @@ mod tests {
         let tags = event(31, "ec2", "CreateTags", "ana", json!({"resourcesSet": {"items": [{"resourceId": "vol-1"}]}}));
         let mut listed = event(32, "s3", "PutBucketVersioning", "ana", json!({}));
         listed["resources"] = json!([{"ARN": "arn:aws:s3:::exports"}]);
-        let digest = check(&[dns, tags, listed], &[]);
+        let mut mapping = event(
+            33,
+            "lambda",
+            "UpdateEventSourceMapping20150331",
+            "ana",
+            json!({"uUID": "220d0d60-e7c6-4506-8bd1-e5af64ae77de", "enabled": false}),
+        );
+        mapping["responseElements"] = json!({"uUID": "220d0d60-e7c6-4506-8bd1-e5af64ae77de",
+            "functionArn": "arn:aws:lambda:r:1:function:fulfillment-worker", "state": "Disabling"});
+        let key = event(34, "kms", "DisableKey", "ana", json!({"keyId": "8f6c0b52-1b3e-4c2a-9d7e-2f1a3b4c5d6e"}));
+        let digest = check(&[dns, tags, listed, mapping, key], &[]);
         let mut components: Vec<&str> = digest.findings.iter().map(|f| f.component.as_str()).collect();
         components.sort();
-        assert_eq!(components, ["api.example.com", "exports", "vol-1"]);
+        assert_eq!(
+            components,
+            ["8f6c0b52-1b3e-4c2a-9d7e-2f1a3b4c5d6e", "api.example.com", "exports", "fulfillment-worker", "vol-1"],
+            "a mapping known by its UUID goes by the function it feeds; a key with no name keeps its id"
+        );
     }
 
     #[test]

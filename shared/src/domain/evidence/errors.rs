@@ -119,6 +119,10 @@ pub fn error_class(text: &str) -> Option<&'static str> {
                 "connection reset",
                 "connection refused",
                 "connection closed",
+                "connection dropped",
+                "connection lost",
+                "connection aborted",
+                "no connection established",
                 "connection was closed",
                 "socket hang up",
                 "epipe",
@@ -153,12 +157,25 @@ fn contains_at_word_start(text: &str, lower: &str, needle: &str) -> bool {
 }
 
 /// An error type in (lower-cased) text: a word ending in `error` or `exception` with a prefix (`typeerror`,
-/// `keyerror`, `nullpointerexception`), as opposed to the plain word `error`.
+/// `keyerror`, `nullpointerexception`), as opposed to the plain word `error`. A field's name (`gwError=…`,
+/// `"lastError":…`) is not an error: its value says whether there was one.
 fn names_an_error_type(lower: &str) -> bool {
-    lower.split(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '.').any(|word| {
+    let in_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+    let mut rest = lower;
+    while let Some(start) = rest.find(in_word) {
+        let after_start = &rest[start..];
+        let end = after_start.find(|c: char| !in_word(c)).unwrap_or(after_start.len());
+        let (word, after) = after_start.split_at(end);
+        rest = after;
+        let field_name = after.starts_with('=') || after.starts_with("\":");
         let word = word.rsplit('.').next().unwrap_or(word);
-        ["error", "exception"].iter().any(|suffix| word.len() > suffix.len() && word.ends_with(suffix))
-    })
+        if !field_name
+            && ["error", "exception"].iter().any(|suffix| word.len() > suffix.len() && word.ends_with(suffix))
+        {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -186,6 +203,7 @@ mod tests {
             ("java.lang.OutOfMemoryError: Java heap space", Some("outOfMemory")),
             ("write failed: No space left on device", Some("diskFull")),
             ("connect ECONNREFUSED 10.0.0.1:5432", Some("connection")),
+            ("14 UNAVAILABLE: Connection dropped", Some("connection")),
             ("FATAL:  terminating connection due to administrator command", Some("restart")),
             ("LOG:  database system is shut down", Some("restart")),
             ("[Server] /rdsdbbin/mysql/bin/mysqld (mysqld 8.0.39) starting as process 588", Some("restart")),
@@ -195,6 +213,8 @@ mod tests {
             ("NullPointerException at Foo.bar", Some("exception")),
             ("ResourceNotFoundException: Requested resource not found", Some("notFound")),
             ("request completed", None),
+            ("reqId=<*> status=<*> gwError=<*>", None),
+            (r#"{"status":200,"lastError":null}"#, None),
             ("an error happened", None),
         ];
         for (text, class) in cases {

@@ -243,8 +243,15 @@ impl<'e> LogBook<'e> {
                     text => text.to_string(),
                 };
                 let level = miner.level(stats.id);
-                let error_class = error_class(&clip(&template, CLASSIFIED_CHARS))
-                    .or_else(|| error_class(&clip(first_message, CLASSIFIED_CHARS)));
+                // Masking can hide what the error was (`gwError=<*>` for "Too Many Requests"): an example's
+                // specific class beats the template's generic one.
+                let error_class = match (
+                    error_class(&clip(&template, CLASSIFIED_CHARS)),
+                    error_class(&clip(first_message, CLASSIFIED_CHARS)),
+                ) {
+                    (Some("exception"), Some(specific)) => Some(specific),
+                    (from_template, from_example) => from_template.or(from_example),
+                };
                 let problem = level.is_problem() || error_class.is_some();
                 Pattern { stats, template, level, error_class, problem }
             })

@@ -161,6 +161,37 @@ fn metric_is_bad(finding: &Finding) -> bool {
         || (down && BAD_DOWN.iter().any(|k| name.contains(k)))
 }
 
+/// A symptom of a limit being hit: throttling, a limit exceeded, a throttle metric or a connection count at its
+/// ceiling.
+fn hits_a_limit(finding: &Finding) -> bool {
+    let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
+    matches!(finding.attr(attr::ERROR_CLASS), "throttling" | "limitExceeded")
+        || metric.contains("throttl")
+        || is_connection_gauge(&metric)
+}
+
+/// An AWS service acting for the account (a service-linked role, or the service itself): scaling, replacing
+/// targets, rotation steps. These follow load and events; a person or a pipeline decides the changes that break
+/// things.
+fn aws_acting_on_its_own(actor: &str) -> bool {
+    actor.starts_with("AWSServiceRoleFor") || actor.ends_with(".amazonaws.com")
+}
+
+/// A call to a remote that failed because the remote did not answer (refused, reset, timed out), as the symptom
+/// or its siblings of the same class on the same resource say (a request log line rarely names the remote).
+fn remote_failing(symptom: &Finding, symptoms: &[&Finding], topology: &Topology) -> bool {
+    let class = symptom.attr(attr::ERROR_CLASS);
+    matches!(class, "connection" | "timeout")
+        && symptoms.iter().any(|s| {
+            s.component == symptom.component && s.attr(attr::ERROR_CLASS) == class && remote_of(s, topology).is_some()
+        })
+}
+
+/// Text about TLS certificates (a handshake, an expired or rejected certificate).
+fn about_certificates(lower: &str) -> bool {
+    ["certificate", "cert", "x509", "ssl", "tls", "handshake", "acm"].iter().any(|word| same_resource(lower, word))
+}
+
 /// A cloud resource that is not there (`ResourceNotFoundException`, a queue or bucket that does not exist), as
 /// opposed to a record a client asked for.
 fn names_a_missing_resource(finding: &Finding) -> bool {
@@ -239,14 +270,26 @@ fn authentication_failure(finding: &Finding) -> bool {
         .any(|word| same_resource(&text, word))
 }
 
-/// The error class each symptom really shows. A 401 is an authentication failure (`credential`). A generic
-/// exception, or an error with no class, that starts within minutes of a specific error on the same resource is
-/// that error surfacing through the code (a stack trace wrapping a TLS failure, an error response logged after a
+/// A TLS failure where the far end rejected our (client) certificate as expired: it sent an alert
+/// ("Received fatal alert: certificate_expired", "remote error: tls: expired certificate"). When our side finds the
+/// server's certificate expired, the remote is at fault instead.
+fn own_certificate_expired(finding: &Finding) -> bool {
+    let text = text_of(finding);
+    let from_peer = ["alert", "remote error"].iter().any(|w| text.contains(w));
+    from_peer && ["certificate_expired", "certificate expired", "expired certificate"].iter().any(|w| text.contains(w))
+}
+
+/// The error class each symptom really shows. A 401 is an authentication failure (`credential`), and so is our own
+/// certificate rejected as expired. A generic exception, or an error with no class, that starts within minutes of
+/// a specific error on the same resource is that error surfacing through the code (a stack trace wrapping a TLS failure, an error response logged after a
 /// timeout), so it takes the specific class.
 fn refine_error_classes(symptoms: Vec<&Finding>) -> Vec<Finding> {
     let mut refined: Vec<Finding> = symptoms.into_iter().cloned().collect();
     for finding in refined.iter_mut() {
-        if finding.attr(attr::ERROR_CLASS) == "accessDenied" && authentication_failure(finding) {
+        let class = finding.attr(attr::ERROR_CLASS);
+        if (class == "accessDenied" && authentication_failure(finding))
+            || (class == "tls" && own_certificate_expired(finding))
+        {
             finding.attrs.insert(attr::ERROR_CLASS.into(), "credential".into());
         }
     }
@@ -328,15 +371,25 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
     match change.attr(attr::CHANGE_KIND) {
         "permission" if on_network(change) => matches!(error_class, "connection" | "timeout"),
         "permission" => matches!(error_class, "accessDenied"),
+        // Less capacity shows as throttling and limits, and, where it removes servers, as errors, latency and
+        // stopped processes (a service scaled to zero), which metrics and traces show; not as new log errors.
         "capacity" => {
-            let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
-            matches!(error_class, "throttling" | "limitExceeded")
-                || metric.contains("throttl")
-                || is_connection_gauge(&metric)
+            hits_a_limit(finding)
+                || error_class == "restart"
+                || matches!(finding.kind, FindingKind::MetricAnomaly | FindingKind::TraceAnomaly)
         }
-        "credential" => matches!(error_class, "credential" | "accessDenied" | "tls"),
+        // A rotated password does not break a TLS handshake; a replaced certificate does.
+        "credential" => {
+            matches!(error_class, "credential" | "accessDenied" | "tls")
+                && (!about_certificates(&text_of(finding)) || about_certificates(&text_of(change)))
+        }
         "network" => matches!(error_class, "connection" | "dns" | "timeout" | "tls"),
-        "deployment" => finding.kind == FindingKind::NewLogPattern || matches!(error_class, "exception" | "notFound"),
+        // New code throws new errors; throttling, limits, credentials, a full disk or a restarting server are
+        // mechanisms of their own.
+        "deployment" => {
+            !matches!(error_class, "throttling" | "limitExceeded" | "credential" | "restart" | "diskFull")
+                && (finding.kind == FindingKind::NewLogPattern || matches!(error_class, "exception" | "notFound"))
+        }
         // A setting changes behaviour (timeouts, memory, limits, flags), not which records exist; but a setting
         // that names a resource (a table, a queue) can name one that does not exist.
         "configuration" => {
@@ -390,14 +443,20 @@ fn change_candidates(
         // neighbouring resource, or named in the symptom's text) or, for a change to the network path whose target
         // is an id, by following it within minutes.
         let named = |s: &Finding| topology.distance(&change.component, &s.component) <= 1 || mentions(s, change);
-        let prompt = |s: &Finding| s.time.is_some_and(|t| t >= time && t - time <= Duration::minutes(10));
+        // A metric's datapoint covers its minute, so its onset may read up to a minute before the change.
+        let prompt = |s: &Finding| {
+            let slack = if s.kind == FindingKind::MetricAnomaly { Duration::minutes(1) } else { Duration::zero() };
+            s.time.is_some_and(|t| t + slack >= time && t - time <= Duration::minutes(10))
+        };
         let related: Vec<&Finding> = symptoms
             .iter()
             .copied()
             .filter(|s| consistent(change, s.attr(attr::ERROR_CLASS), s))
             .filter(|s| named(s) || ((on_network(change) || named_by_id(&change.component)) && prompt(s)))
-            // An error that names the remote it failed on is explained by a setting only if it names that setting too.
+            // An error that names the remote it failed on is explained by a setting only if it names that setting
+            // too, and by new code only if it is not the remote failing (refused, reset, timed out).
             .filter(|s| kind != "configuration" || mentions(s, change) || remote_of(s, topology).is_none())
+            .filter(|s| kind != "deployment" || !remote_failing(s, symptoms, topology))
             .collect();
         let after = |s: &&Finding| s.time.is_none_or(|t| t >= time - Duration::minutes(1));
         let explained: Vec<&Finding> = related.iter().copied().filter(after).collect();
@@ -427,6 +486,8 @@ fn change_candidates(
         };
         // Effects that were all over well before the alarm are not what the alarm is about.
         let stale = !explained.is_empty() && explained.iter().all(|s| over_before(s, noticed));
+        // An autoscaler adding tasks, or a load balancer dropping a stopped target, reacts to what happens.
+        let reaction = if aws_acting_on_its_own(change.attr(attr::ACTOR)) { 0.3 } else { 1.0 };
         let score = base
             * timing
             * reach
@@ -434,7 +495,14 @@ fn change_candidates(
             * (0.35 + 0.65 * corroboration)
             * if preexisting { 0.5 } else { 1.0 }
             * if stale { 0.4 } else { 1.0 }
+            * reaction
             + 0.1 * change.score;
+        // Capacity taken away where no limit is hit (a service scaled to zero) is a setting that broke things.
+        let category = if kind == "capacity" && !explained.is_empty() && !explained.iter().any(|s| hits_a_limit(s)) {
+            Category::ConfigurationChange
+        } else {
+            category
+        };
         let mut support: Vec<Finding> = explained.into_iter().cloned().collect();
         support.sort_by(|a, b| b.score.total_cmp(&a.score));
         let key = (change.component.to_ascii_lowercase(), category);

@@ -474,4 +474,59 @@ mod tests {
         assert!(setting < 0.5, "the setting is not blamed with confidence: {ranked:?}");
         assert_ne!(conclusion.status, Status::RootCauseIdentified);
     }
+
+    #[test]
+    fn a_deployment_does_not_explain_its_calls_to_a_failing_remote() {
+        let mut refused = error_logs("shop-fn", 50, "connection");
+        refused.excerpt = "reserve failed: connect ECONNREFUSED stock.shop.internal:50051".into();
+        let findings = vec![
+            change("shop-fn", 30, "deployment"),
+            refused,
+            // The request log line of the same failures names no remote; it takes the refused calls' class.
+            error_logs("shop-fn", 50, ""),
+            metric("shop-api", "5XXError", 50, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("stock.shop.internal", Category::DependencyFailure));
+    }
+
+    #[test]
+    fn capacity_taken_away_without_a_limit_hit_is_a_configuration_change_and_autoscaling_is_a_reaction() {
+        let mut scaled_in = change("shop-fn", 21, "capacity");
+        scaled_in.attrs.insert(attr::ACTOR.into(), "ana".into());
+        let mut scaled_out = change("shop-fn", 50, "capacity");
+        scaled_out
+            .attrs
+            .insert(attr::ACTOR.into(), "AWSServiceRoleForApplicationAutoScaling_ECSService/scaling".into());
+        let findings = vec![
+            scaled_out,
+            scaled_in,
+            metric("shop-api", "5XXError", 51, "levelShiftUp", None),
+            metric("shop-fn", "Errors", 51, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-fn", Category::ConfigurationChange));
+        let cause = top.evidence.iter().find(|e| e.source == EvidenceSource::Audit).map(|e| e.reference.as_str());
+        assert_eq!(cause, Some("ref-shop-fn-21"), "the person's change, not the autoscaler's closer one");
+    }
+
+    #[test]
+    fn our_client_certificate_rejected_as_expired_blames_the_certificate_not_a_rotated_password() {
+        let mut run = run();
+        run.architecture.push_str(
+            " shop-fn calls the bank https://api.bank.example over mutual TLS with the client certificate stored in \
+             the secret shop/bank-client-cert. Its database password shop/db-credentials rotates monthly.",
+        );
+        let mut rejected = error_logs("shop-fn", 50, "tls");
+        rejected.excerpt =
+            "POST https://api.bank.example/transfers failed: javax.net.ssl.SSLHandshakeException: Received fatal \
+             alert: certificate_expired"
+                .into();
+        let findings = vec![change("shop/db-credentials", 30, "credential"), rejected];
+        let conclusion = conclude(&run, &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop/bank-client-cert", Category::CredentialExpiry));
+    }
 }

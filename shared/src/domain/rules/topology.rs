@@ -17,6 +17,8 @@ pub struct Topology {
     hosts: Vec<(String, bool)>,
     /// Names the architecture describes as credentials ("the API key read from the secret refunds/geonova").
     credentials: BTreeSet<usize>,
+    /// Pairs of names for one resource: a name and the id the architecture gives it ("prod-api (id a1b2c3d4e5)").
+    aliases: BTreeSet<(usize, usize)>,
 }
 
 /// Words that mark a resource as a credential store, in its name or just before it in a sentence.
@@ -74,6 +76,11 @@ impl Topology {
                 named.insert(0, previous);
             }
             previous_subject = named.first().cloned();
+            for (name, id) in ids_given_in(sentence) {
+                let (a, b) = (topology.intern(&name), topology.intern(&id));
+                topology.aliases.insert((a.min(b), a.max(b)));
+                named.push(id);
+            }
             let names: Vec<usize> = named.iter().chain(&hosts).map(|n| topology.intern(n)).collect();
             for (i, a) in names.iter().enumerate() {
                 for b in &names[i + 1..] {
@@ -177,6 +184,9 @@ impl Topology {
             return 1;
         }
         let (Some(ia), Some(ib)) = (self.index(a), self.index(b)) else { return 3 };
+        if self.aliases.contains(&(ia.min(ib), ia.max(ib))) {
+            return 0;
+        }
         if self.linked(ia, ib) {
             return 1;
         }
@@ -204,6 +214,32 @@ fn stems_related(a: &str, b: &str) -> bool {
     }
     let shared = ta.intersection(&tb).count();
     shared * 2 >= ta.len().min(tb.len()).max(1) && shared > 0 && (shared == ta.len() || shared == tb.len())
+}
+
+/// The ids a sentence gives the names before them, as (name, id): "the REST API orders-api (stage v1, id
+/// k3x9q2w7ab)". Calls that change a resource often name it by its id alone.
+fn ids_given_in(sentence: &str) -> Vec<(String, String)> {
+    let words: Vec<&str> = sentence
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '"' | '\'' | '`'))
+        .map(|w| w.trim_matches(|c: char| matches!(c, '.' | '!' | '?')))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let looks_like_id = |w: &str| {
+        w.len() >= 5
+            && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && w.chars().any(|c| c.is_ascii_alphabetic())
+    };
+    let mut given = Vec::new();
+    let mut last_name: Option<&str> = None;
+    for (i, word) in words.iter().enumerate() {
+        let is_id_word = matches!(word.trim_end_matches(':').to_ascii_lowercase().as_str(), "id" | "ids");
+        if is_id_word && let (Some(name), Some(id)) = (last_name, words.get(i + 1).filter(|w| looks_like_id(w))) {
+            given.push((name.to_string(), id.to_string()));
+        } else if !names_in_text(word).is_empty() {
+            last_name = Some(word);
+        }
+    }
+    given
 }
 
 /// Names the sentence gives to credentials: the name right after a credential word ("the secret
@@ -267,6 +303,18 @@ mod tests {
         assert_eq!(topology.distance("shop-web", "catalog-db"), 1, "'It' is the previous sentence's subject");
         assert_eq!(topology.distance("shop-web", "web-task-role"), 1, "so is 'The task'");
         assert_eq!(topology.distance("catalog-db", "billing-sync"), 3);
+    }
+
+    #[test]
+    fn an_id_the_architecture_gives_a_resource_is_that_resource() {
+        let topology = Topology::from_architecture(
+            "Partners call the REST API partner-api (API Gateway, stage v1, id qytoiptzxz), which proxies to the \
+             function orders-fn. A job, billing-sync, runs every minute.",
+        );
+        assert_eq!(topology.distance("qytoiptzxz", "partner-api"), 0);
+        assert_eq!(topology.distance("qytoiptzxz", "orders-fn"), 1, "named in the same sentence");
+        assert_eq!(topology.distance("qytoiptzxz", "billing-sync"), 3);
+        assert!(ids_given_in("the function orders-fn (id of the team)").is_empty(), "not an id");
     }
 
     #[test]
