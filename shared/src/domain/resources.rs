@@ -194,6 +194,19 @@ pub fn same_resource(a: &str, b: &str) -> bool {
     !a.is_empty() && !b.is_empty() && (contains_whole_word(&a, &b) || contains_whole_word(&b, &a))
 }
 
+/// Whether a metric's dimension value is the resource `name`: the same, or the name wrapped the way AWS writes it
+/// in dimensions: a load balancer or target group (`app/NAME/50dc6c495c0c9188`), a cache node (`NAME-001`,
+/// `NAME-0001-002`).
+pub fn dimension_names(value: &str, name: &str) -> bool {
+    if value.eq_ignore_ascii_case(name) || value.split('/').any(|segment| segment.eq_ignore_ascii_case(name)) {
+        return true;
+    }
+    let (value, name) = (value.to_ascii_lowercase(), name.to_ascii_lowercase());
+    value.strip_prefix(&name).and_then(|rest| rest.strip_prefix('-')).is_some_and(|node| {
+        !node.is_empty() && node.split('-').all(|part| part.len() >= 3 && part.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
 fn contains_whole_word(haystack: &str, word: &str) -> bool {
     let (Some(word_first), Some(word_last)) = (word.chars().next(), word.chars().next_back()) else { return false };
     let glued =
@@ -215,6 +228,19 @@ fn contains_whole_word(haystack: &str, word: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dimension_values_name_resources_as_aws_writes_them() {
+        use super::dimension_names;
+        assert!(dimension_names("orders-fn", "ORDERS-FN"));
+        assert!(dimension_names("app/shop-alb/50dc6c495c0c9188", "shop-alb"));
+        assert!(dimension_names("targetgroup/shop-tg/73e2d6bc24d8a067", "shop-tg"));
+        assert!(dimension_names("carts-cache-001", "carts-cache"));
+        assert!(dimension_names("carts-cache-0001-002", "carts-cache"));
+        assert!(!dimension_names("carts-cache-dlq", "carts-cache"));
+        assert!(!dimension_names("carts-cache-v2", "carts-cache"));
+        assert!(!dimension_names("orders-2", "orders"), "a short number is part of a name");
+    }
+
     use super::*;
 
     #[test]

@@ -22,6 +22,7 @@ use serde_json::Value;
 use self::jsonl::read_jsonl;
 use crate::config::json_type;
 use crate::contract::{MetricRef, Window};
+use crate::domain::resources::dimension_names;
 use crate::error::{Fa2Error, Result};
 use crate::ports::{
     ChangeLog, ChangeQueryResult, KnowledgeBase, LogEvent, LogQuery, LogQueryResult, LogSearch, MetricFilter,
@@ -331,7 +332,7 @@ impl MetricSource for BundleTelemetry {
                     || series
                         .dimensions
                         .values()
-                        .any(|v| filter.dimension_values.iter().any(|w| w.eq_ignore_ascii_case(v))))
+                        .any(|v| filter.dimension_values.iter().any(|w| dimension_names(v, w))))
         };
         // ListMetrics names a metric once, whatever statistics were recorded for it.
         let mut seen = BTreeSet::new();

@@ -568,19 +568,24 @@ fn about_logging(target: &str, request: &[(String, Value)]) -> bool {
 }
 
 /// The name of the resource a call changed, from its request parameters, else the `resources` it lists. A resource
-/// the request names only by a generated id (an event source mapping's UUID) goes by the name its response gives
-/// (the function it feeds).
+/// the request names only by an id (an event source mapping's UUID, a usage plan's or AppConfig profile's id) goes
+/// by the name its response gives (the function the mapping feeds, the plan's or profile's name).
 fn target_of(record: &Value, params: &Value) -> String {
+    const RESPONSE_NAMES: [&str; 5] = ["functionArn", "functionName", "name", "configurationName", "applicationName"];
     let requested = requested_target(record, params);
-    if !is_uuid_like(&requested) {
+    let given_as_id = leaves(params).iter().any(|(path, value)| {
+        let key = path.rsplit('.').next().unwrap_or(path);
+        (key.ends_with("Id") || key.ends_with("ID") || key == "uUID") && value.as_str() == Some(requested.as_str())
+    });
+    if !given_as_id && !is_uuid_like(&requested) {
         return requested;
     }
     let response = record.get("responseElements").unwrap_or(&Value::Null);
-    ["functionArn", "functionName", "name"]
+    RESPONSE_NAMES
         .iter()
         .find_map(|key| response.get(*key).and_then(Value::as_str))
         .map(resource_name)
-        .filter(|name| !is_uuid_like(name))
+        .filter(|name| !name.is_empty() && !is_uuid_like(name))
         .unwrap_or(requested)
 }
 
@@ -1111,13 +1116,28 @@ mod tests {
         mapping["responseElements"] = json!({"uUID": "220d0d60-e7c6-4506-8bd1-e5af64ae77de",
             "functionArn": "arn:aws:lambda:r:1:function:fulfillment-worker", "state": "Disabling"});
         let key = event(34, "kms", "DisableKey", "ana", json!({"keyId": "8f6c0b52-1b3e-4c2a-9d7e-2f1a3b4c5d6e"}));
-        let digest = check(&[dns, tags, listed, mapping, key], &[]);
+        let mut flags = event(
+            35,
+            "appconfig",
+            "StartDeployment",
+            "ana",
+            json!({"applicationId": "lu40ate", "configurationProfileId": "jyzzvrj", "configurationVersion": "7"}),
+        );
+        flags["responseElements"] = json!({"applicationId": "lu40ate", "configurationName": "shop-feature-flags"});
+        let digest = check(&[dns, tags, listed, mapping, key, flags], &[]);
         let mut components: Vec<&str> = digest.findings.iter().map(|f| f.component.as_str()).collect();
         components.sort();
         assert_eq!(
             components,
-            ["8f6c0b52-1b3e-4c2a-9d7e-2f1a3b4c5d6e", "api.example.com", "exports", "fulfillment-worker", "vol-1"],
-            "a mapping known by its UUID goes by the function it feeds; a key with no name keeps its id"
+            [
+                "8f6c0b52-1b3e-4c2a-9d7e-2f1a3b4c5d6e",
+                "api.example.com",
+                "exports",
+                "fulfillment-worker",
+                "shop-feature-flags",
+                "vol-1"
+            ],
+            "a mapping or a profile known by its id goes by the name in the response; a key with no name keeps its id"
         );
     }
 

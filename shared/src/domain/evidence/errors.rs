@@ -75,6 +75,8 @@ pub fn error_class(text: &str) -> Option<&'static str> {
                 "oomkilled",
                 "signal: killed",
                 "cannot allocate memory",
+                // Redis refusing writes at its memory limit.
+                "oom command not allowed",
             ],
         ),
         ("diskFull", &["no space left", "enospc", "disk full", "disk quota"]),
@@ -201,6 +203,7 @@ mod tests {
             ("The security token included in the request is expired (ExpiredTokenException)", Some("credential")),
             ("Task timed out after 3.00 seconds", Some("timeout")),
             ("java.lang.OutOfMemoryError: Java heap space", Some("outOfMemory")),
+            ("ReplyError: OOM command not allowed when used memory > 'maxmemory'.", Some("outOfMemory")),
             ("write failed: No space left on device", Some("diskFull")),
             ("connect ECONNREFUSED 10.0.0.1:5432", Some("connection")),
             ("14 UNAVAILABLE: Connection dropped", Some("connection")),

@@ -323,7 +323,9 @@ fn estimate_onset(patterns: &[Pattern<'_>], timeline: &Timeline) -> Onset {
     let recent = ten_minutes.max(noticed_bucket / 4);
     let baseline_end = noticed_bucket.saturating_sub(recent);
     let mut excess = vec![0.0; noticed_bucket + 1];
-    for pattern in patterns.iter().filter(|p| p.problem) {
+    // Which patterns rose in each bucket, so that a rise extends back only through its own patterns.
+    let mut risers: Vec<Vec<usize>> = vec![Vec::new(); noticed_bucket + 1];
+    for (index, pattern) in patterns.iter().enumerate().filter(|(_, p)| p.problem) {
         let histogram = &pattern.stats.histogram;
         // A pattern that first appeared late in the baseline, after a long silence, is the start of something
         // new (an error that recurs every few minutes), not background.
@@ -338,6 +340,7 @@ fn estimate_onset(patterns: &[Pattern<'_>], timeline: &Timeline) -> Onset {
         for (bucket, &count) in histogram.iter().enumerate().take(noticed_bucket + 1) {
             if f64::from(count) >= threshold {
                 excess[bucket] += (f64::from(count) - baseline_rate) * pattern.onset_weight();
+                risers[bucket].push(index);
             }
         }
     }
@@ -347,10 +350,16 @@ fn estimate_onset(patterns: &[Pattern<'_>], timeline: &Timeline) -> Onset {
         let bucket = noticed_bucket.saturating_sub(recent / 2);
         return Onset { time: timeline.bucket_start(bucket).max(timeline.start), bucket, found: false };
     };
-    // Sparse errors (one every few minutes) are one rise too: the tolerated gap grows with the recent part.
+    // Sparse errors (one every few minutes) are one rise too: the tolerated gap grows with the recent part. A
+    // lone stray error of another kind just before is not part of it.
     let gap = ONSET_GAP_BUCKETS.max(recent / 3);
-    while let Some(earlier) = (onset_bucket.saturating_sub(gap + 1)..onset_bucket).find(|&b| active(b)) {
+    let mut rising: Vec<usize> = (onset_bucket..=noticed_bucket).flat_map(|b| risers[b].iter().copied()).collect();
+    let joins = |bucket: usize, rising: &[usize]| {
+        active(bucket) && (excess[bucket] >= 2.0 || risers[bucket].iter().any(|p| rising.contains(p)))
+    };
+    while let Some(earlier) = (onset_bucket.saturating_sub(gap + 1)..onset_bucket).find(|&b| joins(b, &rising)) {
         onset_bucket = earlier;
+        rising.extend(risers[earlier].iter().copied());
     }
     let bucket_start = timeline.bucket_start(onset_bucket);
     let bucket_end = bucket_start + timeline.bucket_ms;
@@ -994,6 +1003,20 @@ mod tests {
         let digest = super::digest(&quiet, &frame(55), "blob");
         assert!(digest.text.contains("no clear rise"), "{}", digest.text);
         assert!(digest.findings.iter().all(|f| f.score < 0.3), "{:?}", digest.findings);
+    }
+
+    #[test]
+    fn a_lone_stray_error_minutes_before_does_not_pull_the_onset_back() {
+        let mut events = traffic("/ecs/reviews", "task/1", 0..65);
+        events.push(event("/ecs/reviews", "task/1", at(45, 0), "ERROR read ECONNRESET"));
+        let failing = |m: i64, s: i64| event("/ecs/reviews", "task/1", at(m, s), "ERROR TypeError: x is undefined");
+        events.extend((49..65).flat_map(|m| (0..4).map(move |s| failing(m, s * 13))));
+        let digest = digest(&events, &frame(58), "blob");
+        assert!(digest.text.contains("Estimated onset 14:49:00"), "{}", digest.text);
+        // The same error a few minutes earlier is the rise's forerunner.
+        events.push(failing(45, 0));
+        let digest = super::digest(&events, &frame(58), "blob");
+        assert!(digest.text.contains("Estimated onset 14:45:00"), "{}", digest.text);
     }
 
     #[test]

@@ -140,7 +140,7 @@ fn metric_is_bad(finding: &Finding) -> bool {
     let shape = finding.attr(attr::SHAPE);
     let up = matches!(shape, "spike" | "levelShiftUp" | "trendUp");
     let down = matches!(shape, "levelShiftDown" | "dropToZero" | "flatline");
-    const BAD_UP: [&str; 14] = [
+    const BAD_UP: [&str; 15] = [
         "error",
         "fault",
         "5xx",
@@ -155,8 +155,10 @@ fn metric_is_bad(finding: &Finding) -> bool {
         "timeout",
         "deadletter",
         "queuedepth",
+        // A cache evicting keys is out of memory.
+        "eviction",
     ];
-    const BAD_DOWN: [&str; 4] = ["free", "healthy", "available", "success"];
+    const BAD_DOWN: [&str; 5] = ["free", "healthy", "available", "success", "hitrate"];
     (up && (BAD_UP.iter().any(|k| name.contains(k)) || is_connection_gauge(&name)) && !name.contains("4xx"))
         || (down && BAD_DOWN.iter().any(|k| name.contains(k)))
 }
@@ -199,6 +201,16 @@ fn names_a_missing_resource(finding: &Finding) -> bool {
     ["resourcenotfound", "requested resource not found", "nonexistentqueue", "queuedoesnotexist", "nosuchbucket"]
         .iter()
         .any(|needle| text.contains(needle))
+}
+
+/// A utilisation gauge in percent (CPU, memory) that rose but peaked well below 100%.
+fn short_of_ceiling(finding: &Finding) -> bool {
+    const CEILING_NEAR: f64 = 85.0;
+    let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
+    let percent = (metric.contains("cpu") || metric.contains("memory"))
+        && (metric.contains("utilization") || metric.contains("percent"));
+    let peak = finding.attr(attr::PEAK).parse::<f64>().ok();
+    finding.kind == FindingKind::MetricAnomaly && percent && peak.is_some_and(|p| p < CEILING_NEAR)
 }
 
 /// The number of connections a database or cache holds: at its ceiling, new clients are refused.
@@ -293,9 +305,11 @@ fn refine_error_classes(symptoms: Vec<&Finding>) -> Vec<Finding> {
             finding.attrs.insert(attr::ERROR_CLASS.into(), "credential".into());
         }
     }
+    // A stray error (a single reset) lends its class to nothing: only a strong one does.
     let specific: Vec<(String, Option<DateTime<Utc>>, f64, String)> = refined
         .iter()
         .filter(|f| f.kind != FindingKind::MetricAnomaly && specific_class(f.attr(attr::ERROR_CLASS)))
+        .filter(|f| f.score >= STRONG)
         .map(|f| (f.component.clone(), f.time, f.score, f.attr(attr::ERROR_CLASS).to_string()))
         .collect();
     for finding in refined.iter_mut().filter(|f| f.kind != FindingKind::MetricAnomaly) {
@@ -443,11 +457,10 @@ fn change_candidates(
         // neighbouring resource, or named in the symptom's text) or, for a change to the network path whose target
         // is an id, by following it within minutes.
         let named = |s: &Finding| topology.distance(&change.component, &s.component) <= 1 || mentions(s, change);
-        // A metric's datapoint covers its minute, so its onset may read up to a minute before the change.
-        let prompt = |s: &Finding| {
-            let slack = if s.kind == FindingKind::MetricAnomaly { Duration::minutes(1) } else { Duration::zero() };
-            s.time.is_some_and(|t| t + slack >= time && t - time <= Duration::minutes(10))
-        };
+        // A metric's datapoint covers its minute, and a log pattern's first line may be a stray error just before
+        // its burst: either may read up to a minute before the change.
+        let prompt =
+            |s: &Finding| s.time.is_some_and(|t| t + Duration::minutes(1) >= time && t - time <= Duration::minutes(10));
         let related: Vec<&Finding> = symptoms
             .iter()
             .copied()
@@ -535,7 +548,9 @@ fn symptom_category(finding: &Finding) -> Category {
         "connection" | "timeout" => Category::DependencyFailure,
         "exception" | "notFound" => Category::CodeDefect,
         _ if metric.contains("throttl") => Category::CapacityLimit,
-        _ if ["memory", "cpu", "disk", "free"].iter().any(|k| metric.contains(k)) => Category::ResourceExhaustion,
+        _ if ["memory", "cpu", "disk", "free", "eviction"].iter().any(|k| metric.contains(k)) => {
+            Category::ResourceExhaustion
+        }
         _ if finding.kind == FindingKind::TraceAnomaly => Category::DependencyFailure,
         _ => Category::Unknown,
     }
@@ -593,7 +608,15 @@ fn symptom_candidates(
             };
             // "Not found" is mostly clients asking for what does not exist: a weak sign of a defect.
             let only_not_found = group.iter().all(|f| f.attr(attr::ERROR_CLASS) == "notFound");
-            let specificity = if category == Category::Unknown || only_not_found { 0.5 } else { 1.0 };
+            // A busier CPU or fuller memory that stayed well short of its ceiling ran out of nothing.
+            let headroom_left = category == Category::ResourceExhaustion && group.iter().all(|f| short_of_ceiling(f));
+            let specificity = if headroom_left {
+                0.3
+            } else if category == Category::Unknown || only_not_found {
+                0.5
+            } else {
+                1.0
+            };
             let score = 0.55 * strength * earliness * specificity * relation(&component, symptoms, topology, alarmed);
             Candidate { component, category, score, cause: None, support: group.into_iter().cloned().collect() }
         })
@@ -623,16 +646,25 @@ fn symptom_candidates(
 /// web service too) belongs to the component whose own gauge ran out (free storage, memory): the client's
 /// candidate joins that one.
 fn fold_relayed_exhaustion(candidates: Vec<Candidate>, topology: &Topology) -> Vec<Candidate> {
+    const MEMORY_GAUGES: [&str; 2] = ["memory", "eviction"];
+    const DISK_GAUGES: [&str; 3] = ["free", "disk", "storage"];
     let exhausted = |c: &Candidate| c.cause.is_none() && c.category == Category::ResourceExhaustion;
-    let gauge_ran_out = |c: &Candidate| {
+    let has_gauge = |c: &Candidate, words: &[&str]| {
         c.support.iter().any(|f| {
             let metric = f.attr(attr::METRIC_NAME).to_ascii_lowercase();
-            f.kind == FindingKind::MetricAnomaly
-                && ["free", "memory", "disk", "storage"].iter().any(|k| metric.contains(k))
+            f.kind == FindingKind::MetricAnomaly && words.iter().any(|k| metric.contains(k))
         })
     };
+    let gauge_ran_out = |c: &Candidate| has_gauge(c, &MEMORY_GAUGES) || has_gauge(c, &DISK_GAUGES);
     let classes = |c: &Candidate| -> Vec<String> {
         c.support.iter().map(|f| f.attr(attr::ERROR_CLASS).to_string()).filter(|k| specific_class(k)).collect()
+    };
+    // The owner ran out of what the client's errors say ran out: it logged the same error, or its gauge for it
+    // moved (a cache's memory when its clients are refused for memory).
+    let ran_out_of = |owner: &Candidate, class: &str| {
+        classes(owner).iter().any(|k| k == class)
+            || (class == "outOfMemory" && has_gauge(owner, &MEMORY_GAUGES))
+            || (class == "diskFull" && has_gauge(owner, &DISK_GAUGES))
     };
     fold_into(
         candidates,
@@ -641,7 +673,7 @@ fn fold_relayed_exhaustion(candidates: Vec<Candidate>, topology: &Topology) -> V
             exhausted(c)
                 && !gauge_ran_out(c)
                 && topology.distance(&owner.component, &c.component) == 1
-                && classes(c).iter().any(|k| classes(owner).contains(k))
+                && classes(c).iter().any(|k| ran_out_of(owner, k))
         },
     )
 }

@@ -384,6 +384,22 @@ mod tests {
     }
 
     #[test]
+    fn a_cache_refusing_writes_for_memory_is_the_caches_exhaustion_not_its_clients() {
+        let mut run = run();
+        run.architecture.push_str(" shop-fn caches lookups in the Redis cluster shop-cache.");
+        let mut refused = error_logs("shop-fn", 51, "outOfMemory");
+        refused.excerpt = "cache write failed: OOM command not allowed when used memory > 'maxmemory'.".into();
+        let findings = vec![
+            metric("shop-cache-001", "Evictions", 50, "levelShiftUp", None),
+            refused,
+            metric("shop-api", "5XXError", 51, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run, &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-cache-001", Category::ResourceExhaustion));
+    }
+
+    #[test]
     fn an_outside_providers_429s_blame_the_provider_named_in_the_url() {
         let mut rejected = error_logs("shop-fn", 50, "throttling");
         rejected.excerpt = "{\"logger\":\"app.routes\",\"event\":\"rates request failed: 429 Client Error: Too Many \
@@ -528,5 +544,20 @@ mod tests {
         let conclusion = conclude(&run, &notebook(findings));
         let top = &conclusion.hypotheses[0];
         assert_eq!((top.component.as_str(), top.category), ("shop/bank-client-cert", Category::CredentialExpiry));
+    }
+
+    #[test]
+    fn a_busier_cpu_with_headroom_left_is_not_exhaustion() {
+        let busy = |peak: &str| {
+            let mut cpu = metric("shop-table", "CPUUtilization", 50, "levelShiftUp", None);
+            cpu.attrs.insert(attr::PEAK.into(), peak.into());
+            conclude(&run(), &notebook(vec![cpu]))
+        };
+        let saturated = busy("99.5");
+        assert_eq!(saturated.hypotheses[0].category, Category::ResourceExhaustion);
+        assert!(saturated.hypotheses[0].confidence >= 0.5, "{}", saturated.hypotheses[0].confidence);
+        let headroom = busy("72");
+        assert!(headroom.hypotheses.iter().all(|h| h.confidence < 0.5), "{:?}", headroom.hypotheses);
+        assert_ne!(headroom.status, Status::RootCauseIdentified);
     }
 }

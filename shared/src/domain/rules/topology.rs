@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::domain::evidence::terms::name_tokens;
+use crate::domain::evidence::terms::{name_tokens, stem};
 use crate::domain::resources::{hostnames_in_text, names_in_text, same_resource};
 
 /// Resource names and which pairs are related.
@@ -199,13 +199,18 @@ impl Topology {
     }
 }
 
+/// A (stemmed) name token too generic to relate names: `servic` is `service`.
+fn is_generic(token: &str) -> bool {
+    GENERIC_TOKENS.iter().any(|generic| stem(generic) == token)
+}
+
 /// Two names share their distinctive stem (`orders-api-role` and `orders-api`, `OrdersTable` and `orders`).
 fn stems_related(a: &str, b: &str) -> bool {
     let distinctive = |name: &str| -> BTreeSet<String> {
         name_tokens(name)
             .into_iter()
             // Tokens with digits are ids and hashes, not stems.
-            .filter(|t| t.len() >= 3 && !GENERIC_TOKENS.contains(&t.as_str()) && !t.chars().any(|c| c.is_ascii_digit()))
+            .filter(|t| t.len() >= 3 && !is_generic(t) && !t.chars().any(|c| c.is_ascii_digit()))
             .collect()
     };
     let (ta, tb) = (distinctive(a), distinctive(b));
@@ -295,6 +300,11 @@ mod tests {
         assert_eq!(topology.distance("orders-fn-role", "orders-fn"), 0, "one contains the other as a whole word");
         assert_eq!(topology.distance("billing-sync", "orders-api"), 3);
         assert_eq!(topology.distance("orders-fn", "ORDERS-FN"), 0);
+        assert_eq!(
+            topology.distance("/prod/reviews/feature-flags/tax", "prod-reviews-service"),
+            1,
+            "service is generic"
+        );
 
         let topology = Topology::from_architecture(
             "The web service shop-web runs on ECS behind the load balancer shop-alb. It stores data in the database \

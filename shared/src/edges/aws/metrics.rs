@@ -17,6 +17,7 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::sdk_error;
 use crate::contract::{MetricRef, Window};
+use crate::domain::resources::dimension_names;
 use crate::error::Result;
 use crate::ports::{MetricFilter, MetricSeries, MetricSource};
 
@@ -354,7 +355,7 @@ fn has_wanted_dimension(metric: &Metric, wanted_values: &[String]) -> bool {
             .dimensions()
             .iter()
             .filter_map(Dimension::value)
-            .any(|value| wanted_values.iter().any(|wanted| wanted.eq_ignore_ascii_case(value)))
+            .any(|value| wanted_values.iter().any(|wanted| dimension_names(value, wanted)))
 }
 
 fn metric_ref(metric: &Metric, listed_namespace: &str) -> Option<MetricRef> {
