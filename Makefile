@@ -12,7 +12,7 @@ test: lint validate-asl emulator
 	FA2_REQUIRE_EMULATOR=1 cargo test --workspace
 	cargo test --quiet --workspace --test integration e2e::eval_scores_every_example -- --nocapture
 
-# Score the analyzer on the shared development incidents and a fresh synthetic corpus (17 kinds x 4).
+# Score the analyzer on the shared development incidents and a fresh synthetic corpus (32 kinds x 4).
 eval:
 	cargo run --quiet --release -p fa2 -- eval ../shared/incidents
 	rm -rf target/corpus && cargo run --quiet --release -p fa2 -- synth --out target/corpus --kind all --count 4 --seed 1000

@@ -11,6 +11,8 @@ mod faults;
 mod input;
 mod json;
 mod kinds;
+mod kinds_compute;
+mod kinds_data;
 mod kinds_dependency;
 mod kinds_infrastructure;
 mod knowledge;
@@ -21,6 +23,7 @@ mod naming;
 mod random;
 mod scenario;
 mod sim;
+mod sim_compute;
 mod traces;
 
 #[cfg(test)]
@@ -195,6 +198,9 @@ pub fn generate(dir: &Path, kind: Kind, seed: u64, scale: f64, pins: &Pins) -> R
     let mut trail = cloudtrail::Trail::new(&plan.system, rng.random());
     for change in &plan.changes {
         trail.change(&mut rng, change);
+    }
+    for reaction in &plan.aftermath {
+        trail.change(&mut rng, reaction);
     }
     let end_ms = plan.start_ms + plan.minutes as i64 * 60_000;
     trail.noise(&mut rng, plan.start_ms, end_ms, plan.onset_ms, &summary.cold_starts);

@@ -117,6 +117,67 @@ pub enum Change {
         ports: Option<(u32, u32)>,
         replace: bool,
     },
+    /// A bucket policy replaced (the engineer reads the old one first).
+    PutBucketPolicy {
+        bucket: String,
+        policy: Value,
+    },
+    /// A Secrets Manager rotation through its rotation function; `scheduled` rotations start without an API call.
+    SecretRotation {
+        secret: String,
+        arn: String,
+        rotation_function: String,
+        /// The new version's id (the rotation's client request token).
+        version: String,
+        scheduled: bool,
+    },
+    /// A new hosted configuration version of an AppConfig profile, deployed to an environment.
+    AppConfigDeployment {
+        application_id: String,
+        environment_id: String,
+        profile: String,
+        profile_id: String,
+        version: u32,
+        strategy_id: String,
+        description: Option<String>,
+    },
+    /// One parameter of an RDS parameter group changed.
+    ModifyDbParameterGroup {
+        group: String,
+        parameter: String,
+        value: String,
+    },
+    /// The shard count of a Kinesis data stream changed (after a look at the stream's summary).
+    UpdateShardCount {
+        stream: String,
+        from: u32,
+        to: u32,
+    },
+    /// A setting of an RDS instance that only applies later (its backup window).
+    ModifyDbInstance {
+        db: String,
+        backup_window: String,
+    },
+    /// An inbound rule for a CIDR range added to a security group.
+    AuthorizeIngress {
+        group_id: String,
+        cidr: String,
+        port: u32,
+        description: String,
+    },
+    /// An Auto Scaling group replacing instances that failed their EC2 health checks, on its own: it terminates
+    /// them, may fail to launch in the impaired zone first, then launches in the other zones.
+    AsgReplace {
+        asg: String,
+        instance_type: &'static str,
+        terminated: Vec<String>,
+        /// The zone a first launch failed in for want of capacity.
+        failed_zone: Option<String>,
+        /// (instance id, zone, private address) of each replacement.
+        launched: Vec<(String, String, String)>,
+        /// The group's zones, for the capacity error's advice.
+        zones: Vec<String>,
+    },
 }
 
 /// What a KMS key management call does.
@@ -509,6 +570,14 @@ impl<'a> Trail<'a> {
                 );
             }
             Change::NetworkAclEntry { .. } => self.network_acl_change(rng, planned, identity, &person_agent),
+            Change::PutBucketPolicy { .. }
+            | Change::SecretRotation { .. }
+            | Change::AppConfigDeployment { .. }
+            | Change::ModifyDbParameterGroup { .. } => self.data_change(rng, planned, identity, &person_agent),
+            Change::UpdateShardCount { .. }
+            | Change::ModifyDbInstance { .. }
+            | Change::AuthorizeIngress { .. }
+            | Change::AsgReplace { .. } => self.compute_change(rng, planned, identity, &person_agent),
             Change::PutParameter { name } => {
                 let agent = if matches!(planned.actor, Actor::Person(_)) {
                     "AWS Internal".to_string()
@@ -986,6 +1055,352 @@ impl<'a> Trail<'a> {
     pub fn finish(mut self) -> Vec<Value> {
         self.records.sort_by_key(|(at, _)| *at);
         self.records.into_iter().map(|(_, record)| record).collect()
+    }
+}
+
+const LAMBDA_BOTO_AGENT: &str = "Boto3/1.34.145 md/Botocore#1.34.145 ua/2.0 os/linux#5.10.227-239.884.amzn2.x86_64 md/arch#x86_64 lang/python#3.12.7 md/pyimpl#CPython exec-env/AWS_Lambda_python3.12 cfg/retry-mode#legacy Botocore/1.34.145";
+
+/// Bucket policies, secret rotations, AppConfig deployments and parameter groups.
+impl Trail<'_> {
+    fn data_change(
+        &mut self,
+        rng: &mut SimRng,
+        planned: &PlannedChange,
+        identity: Value,
+        agent: &dyn Fn(&str) -> String,
+    ) {
+        let at = planned.at_ms;
+        let sys = self.sys;
+        match &planned.change {
+            Change::PutBucketPolicy { bucket, policy } => {
+                let host = format!("{bucket}.s3.{}.amazonaws.com", sys.region);
+                let resources = json!([{"accountId": sys.account, "type": "AWS::S3::Bucket", "ARN": format!("arn:aws:s3:::{bucket}")}]);
+                self.push(
+                    at - range_i64(rng, 40_000, 300_000),
+                    identity.clone(),
+                    "s3.amazonaws.com",
+                    "GetBucketPolicy",
+                    &agent("s3api.get-bucket-policy"),
+                    json!({"bucketName": bucket, "Host": host, "policy": ""}),
+                    Value::Null,
+                    true,
+                    Some(resources.clone()),
+                );
+                let text = policy.to_string();
+                self.push(
+                    at,
+                    identity,
+                    "s3.amazonaws.com",
+                    "PutBucketPolicy",
+                    &agent("s3api.put-bucket-policy"),
+                    json!({"bucketPolicy": policy, "bucketName": bucket, "Host": host, "policy": ""}),
+                    Value::Null,
+                    false,
+                    Some(resources),
+                );
+                if let Some((_, record)) = self.records.last_mut() {
+                    record["additionalEventData"] = json!({"SignatureVersion": "SigV4", "CipherSuite": "TLS_AES_128_GCM_SHA256", "bytesTransferredIn": text.len(), "AuthenticationMethod": "AuthHeader", "x-amz-id-2": format!("{}=", super::random::alnum(rng, 75)), "bytesTransferredOut": 0});
+                }
+            }
+            Change::SecretRotation { secret, arn, rotation_function, version, scheduled } => {
+                let resources = json!([{"accountId": sys.account, "type": "AWS::SecretsManager::Secret", "ARN": arn}]);
+                if !scheduled {
+                    self.push(
+                        at,
+                        identity,
+                        "secretsmanager.amazonaws.com",
+                        "RotateSecret",
+                        &agent("secretsmanager.rotate-secret"),
+                        json!({"secretId": secret}),
+                        json!({"aRN": arn, "name": secret, "versionId": version}),
+                        false,
+                        Some(resources.clone()),
+                    );
+                }
+                self.service_event(
+                    at + 300,
+                    "secretsmanager.amazonaws.com",
+                    "RotationStarted",
+                    json!({"SecretId": arn}),
+                );
+                // The rotation function's own calls, step by step (createSecret, setSecret, testSecret, finishSecret).
+                let role = format!("{rotation_function}-role");
+                let previous = uuid(rng);
+                let calls: [(i64, &str, Value, bool); 10] = [
+                    (500, "DescribeSecret", json!({"secretId": arn}), true),
+                    (700, "GetSecretValue", json!({"secretId": arn, "versionStage": "AWSCURRENT"}), true),
+                    (
+                        800,
+                        "GetRandomPassword",
+                        json!({"excludeCharacters": ":/@\"'\\", "excludePunctuation": false}),
+                        true,
+                    ),
+                    (
+                        1_000,
+                        "PutSecretValue",
+                        json!({"secretId": arn, "clientRequestToken": version, "versionStages": ["AWSPENDING"]}),
+                        false,
+                    ),
+                    (2_000, "DescribeSecret", json!({"secretId": arn}), true),
+                    (
+                        2_100,
+                        "GetSecretValue",
+                        json!({"secretId": arn, "versionId": version, "versionStage": "AWSPENDING"}),
+                        true,
+                    ),
+                    (
+                        3_600,
+                        "GetSecretValue",
+                        json!({"secretId": arn, "versionId": version, "versionStage": "AWSPENDING"}),
+                        true,
+                    ),
+                    (4_400, "DescribeSecret", json!({"secretId": arn}), true),
+                    (
+                        4_500,
+                        "UpdateSecretVersionStage",
+                        json!({"secretId": arn, "versionStage": "AWSCURRENT", "moveToVersionId": version, "removeFromVersionId": previous}),
+                        false,
+                    ),
+                    (4_600, "DescribeSecret", json!({"secretId": arn}), true),
+                ];
+                for (offset, name, request, read_only) in calls {
+                    let identity = self.role_identity(rng, &role, rotation_function, at + offset);
+                    let response = match name {
+                        "PutSecretValue" => {
+                            json!({"aRN": arn, "name": secret, "versionId": version, "versionStages": ["AWSPENDING"]})
+                        }
+                        "UpdateSecretVersionStage" => json!({"aRN": arn, "name": secret}),
+                        _ => Value::Null,
+                    };
+                    self.push(
+                        at + offset,
+                        identity,
+                        "secretsmanager.amazonaws.com",
+                        name,
+                        LAMBDA_BOTO_AGENT,
+                        request,
+                        response,
+                        read_only,
+                        Some(resources.clone()),
+                    );
+                }
+                self.service_event(
+                    at + 4_900,
+                    "secretsmanager.amazonaws.com",
+                    "RotationSucceeded",
+                    json!({"SecretId": arn}),
+                );
+            }
+            Change::AppConfigDeployment {
+                application_id,
+                environment_id,
+                profile,
+                profile_id,
+                version,
+                strategy_id,
+                description,
+            } => {
+                let created = at - range_i64(rng, 60_000, 360_000);
+                self.push(
+                    created,
+                    identity.clone(),
+                    "appconfig.amazonaws.com",
+                    "CreateHostedConfigurationVersion",
+                    &agent("appconfig.create-hosted-configuration-version"),
+                    json!({"applicationId": application_id, "configurationProfileId": profile_id, "content": "HIDDEN_DUE_TO_SECURITY_REASONS", "contentType": "application/json", "latestVersionNumber": version - 1}),
+                    json!({"applicationId": application_id, "configurationProfileId": profile_id, "versionNumber": version, "contentType": "application/json"}),
+                    false,
+                    None,
+                );
+                let (duration, growth, bake) = match strategy_id.as_str() {
+                    "AppConfig.AllAtOnce" => (0, 100.0, 10),
+                    "AppConfig.Linear50PercentEvery30Seconds" => (1, 50.0, 1),
+                    _ => (10, 20.0, 5),
+                };
+                let mut request = json!({"applicationId": application_id, "environmentId": environment_id, "deploymentStrategyId": strategy_id, "configurationProfileId": profile_id, "configurationVersion": version.to_string()});
+                if let Some(text) = description {
+                    request["description"] = json!(text);
+                }
+                self.push(
+                    at,
+                    identity,
+                    "appconfig.amazonaws.com",
+                    "StartDeployment",
+                    &agent("appconfig.start-deployment"),
+                    request,
+                    json!({"applicationId": application_id, "environmentId": environment_id, "deploymentStrategyId": strategy_id, "configurationProfileId": profile_id, "deploymentNumber": range_i64(rng, 3, 80), "configurationName": profile, "configurationLocationUri": "hosted", "configurationVersion": version.to_string(), "deploymentDurationInMinutes": duration, "growthType": "LINEAR", "growthFactor": growth, "finalBakeTimeInMinutes": bake, "state": "DEPLOYING", "percentageComplete": 0.0, "startedAt": clock::console_date(at)}),
+                    false,
+                    None,
+                );
+            }
+            Change::ModifyDbParameterGroup { group, parameter, value } => {
+                self.push(
+                    at,
+                    identity,
+                    "rds.amazonaws.com",
+                    "ModifyDBParameterGroup",
+                    &agent("rds.modify-db-parameter-group"),
+                    json!({"dBParameterGroupName": group, "parameters": [{"parameterName": parameter, "parameterValue": value, "applyMethod": "immediate"}]}),
+                    json!({"dBParameterGroupName": group}),
+                    false,
+                    None,
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// A record of something a service did by itself (no caller, no TLS session).
+    fn service_event(&mut self, at_ms: i64, source: &str, name: &str, details: Value) {
+        let identity = json!({"accountId": self.sys.account, "invokedBy": source});
+        self.push(at_ms, identity, source, name, source, Value::Null, Value::Null, false, None);
+        if let Some((_, record)) = self.records.last_mut() {
+            record["eventType"] = json!("AwsServiceEvent");
+            record["additionalEventData"] = details;
+            if let Some(fields) = record.as_object_mut() {
+                fields.remove("tlsDetails");
+            }
+        }
+    }
+}
+
+/// Kinesis shard counts, RDS instance settings, security group rules and Auto Scaling replacements.
+impl Trail<'_> {
+    fn compute_change(
+        &mut self,
+        rng: &mut SimRng,
+        planned: &PlannedChange,
+        identity: Value,
+        agent: &dyn Fn(&str) -> String,
+    ) {
+        let sys = self.sys;
+        let at = planned.at_ms;
+        match &planned.change {
+            Change::UpdateShardCount { stream, from, to } => {
+                let arn = sys.arn("kinesis", &format!("stream/{stream}"));
+                let resources = json!([{"accountId": sys.account, "type": "AWS::Kinesis::Stream", "ARN": arn}]);
+                self.push(
+                    at - range_i64(rng, 45_000, 240_000),
+                    identity.clone(),
+                    "kinesis.amazonaws.com",
+                    "DescribeStreamSummary",
+                    &agent("kinesis.describe-stream-summary"),
+                    json!({"streamName": stream}),
+                    Value::Null,
+                    true,
+                    Some(resources.clone()),
+                );
+                self.push(
+                    at,
+                    identity,
+                    "kinesis.amazonaws.com",
+                    "UpdateShardCount",
+                    &agent("kinesis.update-shard-count"),
+                    json!({"streamName": stream, "targetShardCount": to, "scalingType": "UNIFORM_SCALING"}),
+                    json!({"streamName": stream, "currentShardCount": from, "targetShardCount": to, "streamARN": arn}),
+                    false,
+                    Some(resources),
+                );
+            }
+            Change::ModifyDbInstance { db, backup_window } => {
+                let arn = sys.arn("rds", &format!("db:{db}"));
+                self.push(
+                    at,
+                    identity,
+                    "rds.amazonaws.com",
+                    "ModifyDBInstance",
+                    &agent("rds.modify-db-instance"),
+                    json!({"dBInstanceIdentifier": db, "preferredBackupWindow": backup_window, "applyImmediately": false}),
+                    json!({"dBInstanceIdentifier": db, "dBInstanceArn": arn, "dBInstanceStatus": "available", "preferredBackupWindow": backup_window, "pendingModifiedValues": {}, "multiAZ": true}),
+                    false,
+                    Some(json!([{"accountId": sys.account, "type": "AWS::RDS::DBInstance", "ARN": arn}])),
+                );
+            }
+            Change::AuthorizeIngress { group_id, cidr, port, description } => {
+                let permission = json!({"ipProtocol": "tcp", "fromPort": port, "toPort": port, "groups": {}, "ipRanges": {"items": [{"cidrIp": cidr, "description": description}]}, "ipv6Ranges": {}, "prefixListIds": {}});
+                self.push(
+                    at,
+                    identity,
+                    "ec2.amazonaws.com",
+                    "AuthorizeSecurityGroupIngress",
+                    &agent("ec2.authorize-security-group-ingress"),
+                    json!({"groupId": group_id, "ipPermissions": {"items": [permission]}}),
+                    json!({"requestId": uuid(rng), "_return": true, "securityGroupRuleSet": {"items": [{"groupOwnerId": sys.account, "groupId": group_id, "securityGroupRuleId": format!("sgr-0{}", hex(rng, 16)), "isEgress": false, "ipProtocol": "tcp", "fromPort": port, "toPort": port, "cidrIpv4": cidr, "description": description}]}}),
+                    false,
+                    Some(json!([{"accountId": sys.account, "type": "AWS::EC2::SecurityGroup", "ARN": sys.arn("ec2", &format!("security-group/{group_id}"))}])),
+                );
+            }
+            Change::AsgReplace { .. } => self.asg_replacement(rng, planned),
+            _ => {}
+        }
+    }
+
+    /// What Amazon EC2 Auto Scaling records when it replaces unhealthy instances with its service-linked role.
+    fn asg_replacement(&mut self, rng: &mut SimRng, planned: &PlannedChange) {
+        let Change::AsgReplace { asg, instance_type, terminated, failed_zone, launched, zones } = &planned.change
+        else {
+            return;
+        };
+        let at = planned.at_ms;
+        let service = "autoscaling.amazonaws.com";
+        let mut identity = self.role_identity(rng, "AWSServiceRoleForAutoScaling", "AutoScaling", at);
+        identity["invokedBy"] = json!(service);
+        let items: Vec<Value> = terminated
+            .iter()
+            .map(|id| json!({"instanceId": id, "currentState": {"code": 32, "name": "shutting-down"}, "previousState": {"code": 16, "name": "running"}}))
+            .collect();
+        let request: Vec<Value> = terminated.iter().map(|id| json!({"instanceId": id})).collect();
+        self.push(
+            at,
+            identity.clone(),
+            "ec2.amazonaws.com",
+            "TerminateInstances",
+            service,
+            json!({"instancesSet": {"items": request}}),
+            json!({"requestId": uuid(rng), "instancesSet": {"items": items}}),
+            false,
+            None,
+        );
+        let template = format!("lt-0{}", hex(rng, 16));
+        let run_request = |zone: &str| json!({"instancesSet": {"items": [{"minCount": 1, "maxCount": 1}]}, "launchTemplate": {"launchTemplateId": template, "version": "$Default"}, "availabilityZone": zone, "tagSpecificationSet": {"items": [{"resourceType": "instance", "tags": [{"key": "aws:autoscaling:groupName", "value": asg}]}]}});
+        let mut t = at + range_i64(rng, 3_000, 9_000);
+        if let Some(zone) = failed_zone {
+            self.push(
+                t,
+                identity.clone(),
+                "ec2.amazonaws.com",
+                "RunInstances",
+                service,
+                run_request(zone),
+                Value::Null,
+                false,
+                None,
+            );
+            let others: Vec<&str> = zones.iter().map(String::as_str).filter(|z| z != zone).collect();
+            if let Some((_, record)) = self.records.last_mut() {
+                record["errorCode"] = json!("Server.InsufficientInstanceCapacity");
+                record["errorMessage"] = json!(format!(
+                    "We currently do not have sufficient {instance_type} capacity in the Availability Zone you requested ({zone}). Our system will be working on provisioning additional capacity. You can currently get {instance_type} capacity by not specifying an Availability Zone in your request or choosing {}.",
+                    others.join(", ")
+                ));
+            }
+            t += range_i64(rng, 8_000, 25_000);
+        }
+        for (id, zone, address) in launched {
+            let response = json!({"requestId": uuid(rng), "reservationId": format!("r-0{}", hex(rng, 16)), "ownerId": self.sys.account, "instancesSet": {"items": [{"instanceId": id, "imageId": format!("ami-0{}", hex(rng, 16)), "currentState": {"code": 0, "name": "pending"}, "privateIpAddress": address, "instanceType": instance_type, "placement": {"availabilityZone": zone, "tenancy": "default"}, "launchTime": clock::console_date(t)}]}});
+            self.push(
+                t,
+                identity.clone(),
+                "ec2.amazonaws.com",
+                "RunInstances",
+                service,
+                run_request(zone),
+                response,
+                false,
+                None,
+            );
+            t += range_i64(rng, 1_000, 4_000);
+        }
     }
 }
 

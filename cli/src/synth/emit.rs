@@ -7,7 +7,8 @@ use super::faults::{Effect, Fault};
 use super::json::Field;
 use super::logs::{self, Access, Level, LineContext, Report};
 use super::model::{
-    Action, ApiKind, Compute, Dep, EcsService, Entry, JobKind, LambdaFn, LogStyle, RouteKind, Runtime, Workload,
+    Action, ApiKind, Compute, Database, Dep, EcsService, Entry, JobKind, LambdaFn, LogStyle, RouteKind, Runtime,
+    Workload,
 };
 use super::random::{SimRng, alnum, chance, uniform};
 use super::sim::{CallStatus, ClientReason, Execution, Outcome, RngRanges, Sim, Trigger};
@@ -143,7 +144,7 @@ impl Sim<'_> {
         let report = logs::lambda_report(&Report {
             request_id: &execution.request_id,
             duration_ms: execution.duration_ms,
-            memory_mb: function.memory_mb,
+            memory_mb: self.lambda_memory(execution.workload, execution.arrival_ms, function.memory_mb),
             max_memory_mb: execution.memory_used_mb,
             init_ms: execution.cold_init_ms,
             status: report_status,
@@ -311,6 +312,9 @@ impl Sim<'_> {
                             ),
                         ));
                     }
+                    (Entry::Schedule(schedule), Outcome::Ok) if matches!(schedule.job, JobKind::Report { .. }) => {
+                        lines.extend(self.report_lines(workload, schedule.job, execution, ctx));
+                    }
                     (_, Outcome::Ok) => {
                         lines.push((start, logs::app_line(ctx, start as i64, Level::Info, "run started", &[], None)));
                         let fields = [
@@ -358,11 +362,32 @@ impl Sim<'_> {
                         ctx,
                         at as i64,
                         Level::Warn,
-                        "DynamoDB request throttled, succeeded after retries",
+                        if call.op.action == Action::PutRecord {
+                            "Kinesis PutRecord throttled, succeeded after retries"
+                        } else {
+                            "DynamoDB request throttled, succeeded after retries"
+                        },
                         &fields,
                         None,
                     ),
                 ));
+            }
+            if call.op.action == Action::CacheSet
+                && let CallStatus::Failed(failure) = &call.status
+            {
+                let site = self.code_site(workload);
+                // Updates keep the customer's recent items; lookups cache what they read.
+                let key = match execution.route(workload).map(|route| route.kind) {
+                    Some(RouteKind::Update) => format!(
+                        "{}:recent:{}",
+                        workload.domain.singular,
+                        execution.path.rsplit('/').next().unwrap_or_default()
+                    ),
+                    _ => format!("cache{}", execution.path.replace('/', ":")),
+                };
+                let fields = [("key", Field::Str(key)), ("error", Field::Str(describe(failure, &site).message))];
+                let line = logs::app_line(ctx, at as i64, Level::Warn, "cache write failed, continuing", &fields, None);
+                lines.push((at, line));
             }
             if call.op.action == Action::HttpCall
                 && let Some(Dep::Http(http)) = workload.deps.get(call.op.dep)
@@ -417,7 +442,10 @@ impl Sim<'_> {
                 format!("{} fetched", domain.singular),
                 vec![
                     ("id", Field::str(id)),
-                    ("cache", Field::str(if chance(&mut self.rng, 0.3) { "hit" } else { "miss" })),
+                    (
+                        "cache",
+                        Field::str(if cache_hit(execution, chance(&mut self.rng, 0.3)) { "hit" } else { "miss" }),
+                    ),
                 ],
             ),
             RouteKind::Create => (
@@ -543,7 +571,8 @@ impl Sim<'_> {
             }
             Entry::Alb(_) => {
                 let reached_target =
-                    !matches!(execution.outcome, Outcome::Unavailable | Outcome::Killed | Outcome::Refused);
+                    !matches!(execution.outcome, Outcome::Unavailable | Outcome::Killed | Outcome::Refused)
+                        && !self.compute.gave_up(execution);
                 if reached_target {
                     self.metrics.add(ids.client_errors, minute, if (400..500).contains(&status) { 1.0 } else { 0.0 });
                     self.metrics.add(ids.server_errors, minute, if status >= 500 { 1.0 } else { 0.0 });
@@ -555,6 +584,7 @@ impl Sim<'_> {
                     self.metrics.add(ids.latency_p99, minute, seconds);
                 } else if let Some(elb) = ids.elb_errors {
                     self.metrics.add(elb, minute, 1.0);
+                    self.count_elb_error(execution);
                 }
             }
             _ => {}
@@ -846,6 +876,181 @@ impl Sim<'_> {
     }
 }
 
+/// Queries of a daily report job, in the order it runs them.
+const REPORT_QUERIES: &[&str] = &[
+    "daily_totals",
+    "revenue_by_region",
+    "status_breakdown",
+    "top_customers",
+    "refund_ratio",
+    "sla_breaches",
+    "cohort_retention",
+    "late_items",
+];
+
+/// Lines of daily report runs, of the rotation of database passwords and of the logins they refuse.
+impl Sim<'_> {
+    /// What a daily report job logs: the run, its queries one after another, the upload and the summary.
+    fn report_lines(
+        &mut self,
+        workload: &Workload,
+        job: JobKind,
+        execution: &Execution,
+        ctx: &LineContext,
+    ) -> Vec<(f64, String)> {
+        let JobKind::Report { at_min, .. } = job else { return Vec::new() };
+        let start = execution.exec_start_ms + 0.5;
+        let end = execution.end_ms();
+        let cron = format!("cron({} {} * * ? *)", at_min % 60, at_min / 60);
+        let fields = [
+            ("report", Field::Str(format!("daily-{}", workload.domain.plural))),
+            ("reportDate", Field::Str(clock::ymd(execution.arrival_ms - 86_400_000))),
+            ("schedule", Field::Str(cron)),
+        ];
+        let mut lines =
+            vec![(start, logs::app_line(ctx, start as i64, Level::Info, "report run started", &fields, None))];
+        let upload = execution.calls.iter().find(|call| call.op.action == Action::PutObject);
+        let queries_end = upload.map_or(end - 5.0, |call| call.start_ms - 5.0);
+        let count = self.rng.random_range_u32(4, 8);
+        let mut previous = start;
+        let mut total_rows = 0;
+        for n in 0..count {
+            let at =
+                start + (queries_end - start) * (f64::from(n) + uniform(&mut self.rng, 0.7, 1.0)) / f64::from(count);
+            let rows = i64::from(self.rng.random_range_u32(200, 250_000));
+            total_rows += rows;
+            let fields = [
+                ("query", Field::str(REPORT_QUERIES[n as usize % REPORT_QUERIES.len()])),
+                ("rows", Field::Int(rows)),
+                ("duration_ms", Field::Int((at - previous).round() as i64)),
+            ];
+            lines.push((at, logs::app_line(ctx, at as i64, Level::Info, "query finished", &fields, None)));
+            previous = at;
+        }
+        if let Some(call) = upload
+            && call.status == CallStatus::Ok
+        {
+            let at = call.start_ms + call.duration_ms;
+            let bucket = workload.deps.get(call.op.dep).map(|dep| dep.name().to_string()).unwrap_or_default();
+            let fields = [
+                ("bucket", Field::Str(bucket)),
+                (
+                    "key",
+                    Field::Str(format!(
+                        "daily/{}/{}.csv.gz",
+                        clock::ymd(execution.arrival_ms - 86_400_000),
+                        workload.domain.plural
+                    )),
+                ),
+                ("bytes", Field::Int(i64::from(self.rng.random_range_u32(400_000, 9_000_000)))),
+            ];
+            lines.push((at, logs::app_line(ctx, at as i64, Level::Info, "report uploaded", &fields, None)));
+        }
+        let fields = [("rows", Field::Int(total_rows)), ("duration_ms", Field::Int((end - start).round() as i64))];
+        lines.push((end - 0.5, logs::app_line(ctx, end as i64, Level::Info, "report run finished", &fields, None)));
+        lines
+    }
+
+    /// The rotation function's four invocations (createSecret, setSecret, testSecret, finishSecret), as the AWS
+    /// single-user rotation template logs them, where they fall in the minute starting at `t0`.
+    pub fn emit_rotation_lines(&mut self, index: usize, fault: &Fault, t0: i64) {
+        let sys = self.sys;
+        let workload = &sys.workloads[index];
+        let Effect::StaleCredentials { dep, credentials, rotation_ms, version } = &fault.effect else { return };
+        let (Some(Dep::Database(db)), Some(Dep::Credentials(secret))) =
+            (workload.deps.get(*dep), workload.deps.get(*credentials))
+        else {
+            return;
+        };
+        if *rotation_ms >= t0 + 60_000 || rotation_ms + 10_000 < t0 {
+            return;
+        }
+        // Drawn from the rotation itself, so the lines are the same whichever minute asks for them.
+        let mut rng = <SimRng as rand::SeedableRng>::seed_from_u64(super::random::stable_hash(&[
+            &secret.name,
+            &rotation_ms.to_string(),
+        ]));
+        let group = format!("/aws/lambda/{}", secret.rotation_function);
+        let stream = format!("{}/[$LATEST]{}", clock::date_path(*rotation_ms), super::random::hex(&mut rng, 32));
+        let engine = if db.engine.is_postgres() { "PostgreSQL" } else { "MySQL" };
+        let arn = &secret.arn;
+        let steps = [
+            (400, 850.0, format!("createSecret: Successfully put secret for ARN {arn} and version {version}.")),
+            (
+                1_900,
+                1_150.0,
+                format!("setSecret: Successfully set password for user app in {engine} DB for secret arn {arn}."),
+            ),
+            (3_500, 310.0, format!("testSecret: Successfully signed into {engine} DB for secret arn {arn}.")),
+            (
+                4_300,
+                240.0,
+                format!("finishSecret: Successfully set AWSCURRENT stage to version {version} for secret {arn}."),
+            ),
+        ];
+        let mut lines: Vec<(i64, String)> = Vec::new();
+        for (n, (offset, millis, message)) in steps.into_iter().enumerate() {
+            let at = rotation_ms + offset;
+            let request_id = super::random::uuid(&mut rng);
+            let init_ms = (n == 0).then(|| uniform(&mut rng, 380.0, 520.0));
+            let duration_ms = millis * uniform(&mut rng, 0.8, 1.25);
+            let begin = at + init_ms.unwrap_or(0.0) as i64;
+            let done = begin + duration_ms as i64;
+            lines.push((begin, logs::lambda_start(&request_id, "$LATEST")));
+            lines.push((done - 3, format!("[INFO]\t{}\t{request_id}\t{message}", clock::iso_ms(done - 3))));
+            lines.push((done, logs::lambda_end(&request_id)));
+            let report = logs::lambda_report(&Report {
+                request_id: &request_id,
+                duration_ms,
+                memory_mb: 128,
+                max_memory_mb: rng.random_range_u32(74, 86),
+                init_ms,
+                status: None,
+                xray: None,
+            });
+            lines.push((done + 1, report));
+        }
+        for (at, line) in lines {
+            if (t0..t0 + 60_000).contains(&at) {
+                self.push_log(&group, &stream, at as f64, line);
+            }
+        }
+    }
+
+    /// PostgreSQL logs every login it refuses; MySQL's error log stays quiet at the default verbosity.
+    pub fn emit_auth_failed_line(&mut self, db: &Database, t: i64, client_ip: &str) {
+        if !db.engine.is_postgres() {
+            return;
+        }
+        let at = t + self.rng.random_range_i64(2, 9);
+        let (port, pid) = (self.rng.random_range_u32(32768, 61000), self.rng.random_range_u32(1000, 30000));
+        let prefix = format!("{} UTC:{client_ip}({port}):app@{}:[{pid}]:", &clock::space_ms(at)[..19], db.db_name);
+        let group = super::model::rds_log_group(db);
+        self.push_log(
+            &group,
+            &db.id,
+            at as f64,
+            format!("{prefix}FATAL:  password authentication failed for user \"app\""),
+        );
+        self.push_log(
+            &group,
+            &db.id,
+            at as f64,
+            format!("{prefix}DETAIL:  Connection matched file \"/rdsdbdata/config/pg_hba.conf\" line 13: \"host\tall\tall\t0.0.0.0/0\tmd5\""),
+        );
+    }
+}
+
+/// Whether a lookup was answered from a cache: the workload's Redis when it called one, otherwise what the
+/// application's in-process cache did (`drawn`).
+fn cache_hit(execution: &Execution, drawn: bool) -> bool {
+    execution
+        .calls
+        .iter()
+        .find(|call| call.op.action == Action::CacheGet)
+        .map_or(drawn, |call| call.status == CallStatus::Ok)
+}
+
 /// A PostgreSQL log line of a client session, in RDS's `log_line_prefix` (`%t:%r:%u@%d:[%p]:`): the client's
 /// address in one of the first `subnets` 10.0.x subnets, its port and the backend's pid drawn in that order.
 fn pg_session_line(rng: &mut SimRng, at: i64, db_name: &str, subnets: u32, text: &str) -> String {
@@ -918,6 +1123,10 @@ fn failure_lead(
             "DynamoDB throughput exceeded, giving up after retries".to_string(),
             vec![("table", Field::str(table.clone())), ("operation", Field::str(*operation))],
         )),
+        Failure::StreamThrottled { stream, shard, .. } => Some((
+            format!("could not publish {} event to Kinesis", workload.domain.singular),
+            vec![("stream", Field::str(stream.clone())), ("shardId", Field::str(shard.clone()))],
+        )),
         Failure::RateLimited { retry_after_s, .. } => {
             let provider = failing_provider(workload, execution)?;
             Some((
@@ -952,7 +1161,7 @@ fn failing_provider(workload: &Workload, execution: &Execution) -> Option<String
 
 /// `failed to save order`, named after what the failing call was doing.
 fn failure_message(workload: &Workload, execution: &Execution, failure: &Failure) -> String {
-    if matches!(failure, Failure::CodeDefect { .. } | Failure::ConnReset { .. }) {
+    if matches!(failure, Failure::CodeDefect { .. } | Failure::ConnReset { .. } | Failure::FlagPath { .. }) {
         return "unhandled error in handler".to_string();
     }
     let singular = workload.domain.singular;
@@ -961,7 +1170,9 @@ fn failure_message(workload: &Workload, execution: &Execution, failure: &Failure
         Some((Action::HttpCall, Some(Dep::Http(http)))) => format!("{} request failed", http.name),
         Some((Action::GetSecretValue, _)) => "failed to load secret".to_string(),
         Some((Action::PutObject, _)) => format!("failed to store {singular} document"),
-        Some((Action::SendMessage, _)) => format!("failed to publish {singular} event"),
+        Some((Action::GetObject, _)) => format!("failed to load {singular} document"),
+        Some((Action::CacheLock, _)) => format!("could not reserve the idempotency key of the {singular}"),
+        Some((Action::SendMessage | Action::PutRecord, _)) => format!("failed to publish {singular} event"),
         Some((action, _)) if action.is_write() => format!("failed to save {singular}"),
         _ => format!("failed to load {singular}"),
     }

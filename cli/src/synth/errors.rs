@@ -102,6 +102,37 @@ pub enum Failure {
         operation: &'static str,
         name: String,
     },
+    /// Redis refuses a write: the node is at `maxmemory` and has nothing left it may evict.
+    CacheOom {
+        command: &'static str,
+    },
+    /// An explicit Deny in the bucket policy; S3 names the kind of policy that denied.
+    PolicyDenied {
+        action: String,
+        resource: String,
+        principal: String,
+        operation: &'static str,
+    },
+    /// The database rejects the password a new connection presents (`client_ip` is the application's address;
+    /// Java's Hikari keeps trying for `waited_ms` first).
+    AuthFailed {
+        endpoint: String,
+        ip: String,
+        port: u32,
+        engine: DbEngine,
+        client_ip: String,
+        waited_ms: u32,
+    },
+    /// The code path a feature flag switched on throws; `variant` picks the feature ([`feature_flag`]).
+    FlagPath {
+        variant: usize,
+    },
+    /// Kinesis rejected a record after the SDK's retries: the shard's write throughput was exceeded.
+    StreamThrottled {
+        stream: String,
+        shard: String,
+        account: String,
+    },
 }
 
 /// How an exception prints in one runtime.
@@ -313,6 +344,29 @@ pub fn describe(failure: &Failure, site: &CodeSite) -> ErrorReport {
             let refused = (!*in_flight).then_some(*waited_ms);
             db_failover(site, endpoint, ip, *port, *engine, refused, *graceful)
         }
+        Failure::CacheOom { command } => cache_oom(site, command),
+        Failure::PolicyDenied { action, resource, principal, operation } => {
+            let text = format!(
+                "User: {principal} is not authorized to perform: {action} on resource: \"{resource}\" with an explicit deny in a resource-based policy"
+            );
+            let mut report =
+                aws_error(site, &ApiError::generic("s3", "AccessDenied"), &text, operation, resource, None);
+            // S3 answers an authorization failure with 403 Forbidden.
+            report.message = report.message.replace("Status Code: 400", "Status Code: 403");
+            report
+        }
+        Failure::AuthFailed { endpoint, ip, port, engine, client_ip, waited_ms } => {
+            auth_failed(site, endpoint, ip, *port, *engine, client_ip, *waited_ms)
+        }
+        Failure::FlagPath { variant } => flag_path(site, *variant),
+        Failure::StreamThrottled { stream, shard, account } => aws_error(
+            site,
+            &ApiError::modeled("kinesis", "ProvisionedThroughputExceededException", None),
+            &format!("Rate exceeded for shard {shard} in stream {stream} under account {account}."),
+            "PutRecord",
+            stream,
+            Some(4),
+        ),
     }
 }
 
@@ -363,8 +417,14 @@ fn aws_error(
             let message = format!("An error occurred ({code}) when calling the {operation} operation{retries}: {text}");
             let call = match service {
                 "dynamodb" => format!("table.{}(Item=item)", snake(operation)),
+                "s3" if operation == "GetObject" => {
+                    "s3.get_object(Bucket=BUCKET, Key=key)[\"Body\"].read()".to_string()
+                }
                 "s3" => format!("s3.put_object(Bucket=BUCKET, Key=key, Body=body)  # {resource}"),
                 "sqs" => "sqs.send_message(QueueUrl=QUEUE_URL, MessageBody=json.dumps(event))".to_string(),
+                "kinesis" => {
+                    "kinesis.put_record(StreamName=STREAM_NAME, Data=json.dumps(event), PartitionKey=key)".to_string()
+                }
                 _ => "secrets.get_secret_value(SecretId=SECRET_ID)".to_string(),
             };
             let mut frames = site.python_frames(&snake(&verb_for(operation)), &call);
@@ -449,6 +509,7 @@ fn java_service_label(service: &str) -> &'static str {
         "dynamodb" => "DynamoDb",
         "s3" => "S3",
         "sqs" => "Sqs",
+        "kinesis" => "Kinesis",
         _ => "SecretsManager",
     }
 }
@@ -460,7 +521,7 @@ fn verb_for(operation: &str) -> String {
         "UpdateItem" | "UPDATE" => "Update".to_string(),
         "GetItem" | "Query" | "SELECT" => "Find".to_string(),
         "PutObject" => "Upload".to_string(),
-        "SendMessage" => "Publish".to_string(),
+        "SendMessage" | "PutRecord" => "Publish".to_string(),
         _ => "Load".to_string(),
     }
 }
@@ -1140,6 +1201,214 @@ fn poison(site: &CodeSite, variant: usize) -> ErrorReport {
                 "InvalidFormatException",
                 "com.fasterxml.jackson.databind.exc.InvalidFormatException",
                 "Cannot deserialize value of type `java.math.BigDecimal` from String \"12,50\": not a valid representation".to_string(),
+                frames,
+            )
+        }
+    }
+}
+
+const OOM_TEXT: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/// Redis's refusal of a write at `maxmemory`, as ioredis, redis-py and Lettuce (through Spring Data) report it.
+fn cache_oom(site: &CodeSite, command: &str) -> ErrorReport {
+    match site.runtime {
+        Runtime::Node => {
+            let modules = if site.on_ecs { "/app/node_modules" } else { "/var/task/node_modules" };
+            site.report(
+                "ReplyError",
+                "ReplyError",
+                OOM_TEXT.to_string(),
+                vec![
+                    format!("at parseError ({modules}/redis-parser/lib/parser.js:179:12)"),
+                    format!("at parseType ({modules}/redis-parser/lib/parser.js:302:14)"),
+                    format!("at JavascriptRedisParser.execute ({modules}/redis-parser/lib/parser.js:563:20)"),
+                    format!("at Socket.<anonymous> ({modules}/ioredis/built/redis/event_handler.js:214:20)"),
+                ],
+            )
+        }
+        Runtime::Python => {
+            let packages = if site.on_ecs { "/usr/local/lib/python3.12/site-packages" } else { "/var/task" };
+            let (function, call) = if command == "SET NX" {
+                (
+                    "reserve_idempotency_key",
+                    "if not cache.set(idempotency_key, request_id, nx=True, ex=IDEMPOTENCY_TTL):",
+                )
+            } else {
+                ("cache_put", "cache.set(cache_key, payload, ex=CACHE_TTL)")
+            };
+            let mut frames = site.python_frames(function, call);
+            frames.push(format!(
+                "File \"{packages}/redis/commands/core.py\", line 2341, in set\n    return self.execute_command(\"SET\", *pieces, **options)"
+            ));
+            frames.push(format!(
+                "File \"{packages}/redis/connection.py\", line 666, in read_response\n    raise response"
+            ));
+            site.report("OutOfMemoryError", "redis.exceptions.OutOfMemoryError", OOM_TEXT.to_string(), frames)
+        }
+        Runtime::Java => {
+            let lettuce = "io.lettuce.core.RedisCommandExecutionException";
+            let lettuce_frames =
+                ["io.lettuce.core.internal.ExceptionFactory.createExecutionException(ExceptionFactory.java:147)"];
+            let mut frames: Vec<String> = Vec::new();
+            if site.on_ecs {
+                frames.push("org.springframework.data.redis.connection.lettuce.LettuceExceptionConverter.convert(LettuceExceptionConverter.java:52)".to_string());
+                frames.push("org.springframework.data.redis.connection.lettuce.LettuceConnection.convertLettuceAccessException(LettuceConnection.java:302)".to_string());
+            } else {
+                frames.extend(lettuce_frames.iter().map(|f| f.to_string()));
+            }
+            frames.extend(site.java_app_frames("cache"));
+            let mut report = if site.on_ecs {
+                site.report(
+                    "RedisSystemException",
+                    "org.springframework.data.redis.RedisSystemException",
+                    "Error in execution".to_string(),
+                    frames,
+                )
+            } else {
+                site.report("RedisCommandExecutionException", lettuce, OOM_TEXT.to_string(), frames)
+            };
+            if site.on_ecs {
+                report.trailer = vec![format!("Caused by: {lettuce}: {OOM_TEXT}\n\tat {}", lettuce_frames[0])];
+            }
+            report
+        }
+    }
+}
+
+/// A new connection refused because the password is wrong: PostgreSQL's `28P01`, MySQL's error 1045.
+fn auth_failed(
+    site: &CodeSite,
+    endpoint: &str,
+    ip: &str,
+    port: u32,
+    engine: DbEngine,
+    client_ip: &str,
+    waited_ms: u32,
+) -> ErrorReport {
+    let postgres = engine.is_postgres();
+    let mysql_text = format!("Access denied for user 'app'@'{client_ip}' (using password: YES)");
+    match site.runtime {
+        Runtime::Node if postgres => {
+            let mut report = site.report(
+                "error",
+                "error",
+                "password authentication failed for user \"app\"".to_string(),
+                PG_PROTOCOL_FRAMES.iter().map(|f| f.to_string()).collect(),
+            );
+            report.code = Some("28P01".to_string());
+            report
+        }
+        Runtime::Node => {
+            let mut report = site.report(
+                "Error",
+                "Error",
+                mysql_text,
+                vec![
+                    "at Packet.asError (/app/node_modules/mysql2/lib/packets/packet.js:740:17)".to_string(),
+                    "at ClientHandshake.execute (/app/node_modules/mysql2/lib/commands/command.js:29:26)".to_string(),
+                    "at PoolConnection.handlePacket (/app/node_modules/mysql2/lib/connection.js:481:34)".to_string(),
+                ],
+            );
+            report.code = Some("ER_ACCESS_DENIED_ERROR".to_string());
+            report
+        }
+        Runtime::Python if postgres => {
+            let mut frames = site.python_frames("find", "conn = pool.getconn()");
+            frames.push("File \"/usr/local/lib/python3.12/site-packages/psycopg2/__init__.py\", line 122, in connect\n    conn = _connect(dsn, connection_factory=connection_factory, **kwasync)".to_string());
+            site.report(
+                "OperationalError",
+                "psycopg2.OperationalError",
+                format!(
+                    "connection to server at \"{endpoint}\" ({ip}), port {port} failed: FATAL:  password authentication failed for user \"app\"\n"
+                ),
+                frames,
+            )
+        }
+        Runtime::Python => {
+            let mut frames = site.python_frames("find", "conn = pool.connection()");
+            frames.push("File \"/usr/local/lib/python3.12/site-packages/pymysql/connections.py\", line 361, in __init__\n    self.connect()".to_string());
+            site.report("OperationalError", "pymysql.err.OperationalError", format!("(1045, \"{mysql_text}\")"), frames)
+        }
+        Runtime::Java => {
+            let mut frames: Vec<String> = HIKARI_FRAMES.iter().map(|f| f.to_string()).collect();
+            frames.extend(site.java_app_frames("find"));
+            let mut report = site.report(
+                "SQLTransientConnectionException",
+                "java.sql.SQLTransientConnectionException",
+                format!("HikariPool-1 - Connection is not available, request timed out after {waited_ms}ms (total=0, active=0, idle=0, waiting=6)"),
+                frames,
+            );
+            report.trailer = vec![if postgres {
+                "Caused by: org.postgresql.util.PSQLException: FATAL: password authentication failed for user \"app\""
+                    .to_string()
+            } else {
+                format!("Caused by: java.sql.SQLException: {mysql_text}")
+            }];
+            report
+        }
+    }
+}
+
+/// Features released dark behind a flag: (flag, the property the new code reads, the type it expects it on).
+const FEATURE_FLAGS: &[(&str, &str, &str)] = &[
+    ("dynamic-pricing", "multiplier", "PriceRule"),
+    ("loyalty-discounts", "tier", "LoyaltyProfile"),
+    ("split-shipments", "warehouseId", "StockLocation"),
+    ("new-tax-engine", "jurisdiction", "TaxContext"),
+    ("smart-routing", "region", "RoutingHint"),
+    ("bundle-offers", "bundleId", "OfferLine"),
+];
+
+/// The flag name of a feature variant.
+pub fn feature_flag(variant: usize) -> &'static str {
+    FEATURE_FLAGS[variant % FEATURE_FLAGS.len()].0
+}
+
+/// The new code path of a flagged feature meets data it did not expect (a value the old path never needed).
+fn flag_path(site: &CodeSite, variant: usize) -> ErrorReport {
+    let (flag, field, owner) = FEATURE_FLAGS[variant % FEATURE_FLAGS.len()];
+    let feature = super::naming::camel(flag);
+    match site.runtime {
+        Runtime::Node => {
+            let root = if site.on_ecs { "/app/src" } else { "/var/task/src" };
+            site.report(
+                "TypeError",
+                "TypeError",
+                format!("Cannot read properties of undefined (reading '{field}')"),
+                vec![
+                    format!("at apply{feature} ({root}/features/{flag}.js:48:37)"),
+                    format!("at Array.map (<anonymous>)"),
+                    site.node_app_frame(&format!("price{}", site.entity), 112),
+                ],
+            )
+        }
+        Runtime::Python => {
+            let module = flag.replace('-', "_");
+            let key = snake(field);
+            let root = if site.on_ecs { format!("/app/{}", site.module) } else { "/var/task".to_string() };
+            let mut frames = site.python_frames(
+                &format!("price_{}", snake(&site.entity)),
+                &format!("line = {module}.apply(line, context)"),
+            );
+            frames.push(format!(
+                "File \"{root}/features/{module}.py\", line 41, in apply\n    value = context[\"{}\"][\"{key}\"]",
+                snake(owner)
+            ));
+            site.report("KeyError", "KeyError", format!("'{key}'"), frames)
+        }
+        Runtime::Java => {
+            let getter = format!("get{}", super::naming::title_case(field));
+            let variable = lower_first(owner);
+            let mut frames =
+                vec![format!("{}.{}.features.{feature}.apply({feature}.java:57)", site.package, site.module)];
+            frames.extend(site.java_app_frames("price"));
+            site.report(
+                "NullPointerException",
+                "java.lang.NullPointerException",
+                format!(
+                    "Cannot invoke \"{}.{}.model.{owner}.{getter}()\" because \"{variable}\" is null",
+                    site.package, site.module
+                ),
                 frames,
             )
         }

@@ -1,6 +1,8 @@
 //! What a scenario injects into the simulation: timed effects on one workload (capacity cuts, denied actions,
 //! dependency errors and slowness, deployments with defects, concurrency limits, demand, leaks, timeouts, poison,
-//! unusable encryption keys, connection limits, provider quotas, misconfigured names, scale-outs, database failovers).
+//! unusable encryption keys, connection limits, provider quotas, misconfigured names, scale-outs, database failovers,
+//! full caches, busy databases, denying bucket policies, rotated passwords, feature flags, CPU-heavy code paths,
+//! impaired Availability Zones, stream shard counts and consumer costs, Lambda handler profiles and memory sizes).
 
 /// An error a dependency starts returning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +123,81 @@ pub enum Effect {
     Misconfigured {
         dep: usize,
         value: String,
+    },
+    /// The cache dependency `dep` fills from its usual memory use at the fault start to full at start + ramp;
+    /// then Redis evicts keys that have a TTL, and once those are gone (`drain_ms` later) it refuses writes.
+    CacheFill {
+        dep: usize,
+        drain_ms: i64,
+    },
+    /// The database dependency `dep` is busy with other work: its CPU rises by `cpu` points and reads take about
+    /// `1 + slowdown` times as long (writes a third of that).
+    DbLoad {
+        dep: usize,
+        cpu: f64,
+        slowdown: f64,
+    },
+    /// The policy of bucket dependency `dep` explicitly denies these S3 actions to the workload.
+    BucketDeny {
+        dep: usize,
+        actions: Vec<String>,
+    },
+    /// The password of database dependency `dep` changed at the fault start (the rotation behind it began at
+    /// `rotation_ms` and wrote the secret `credentials` as `version`); as pooled connections are replaced over
+    /// the ramp, new ones fail authentication.
+    StaleCredentials {
+        dep: usize,
+        credentials: usize,
+        rotation_ms: i64,
+        version: String,
+    },
+    /// A feature flag switched on a code path of `route` that fails for `share` of its requests.
+    FlagPath {
+        route: usize,
+        variant: usize,
+        share: f64,
+    },
+    /// `share` of the requests to `route` take a code path that needs `cpu_ms` of CPU time (on one vCPU) at full
+    /// strength; an ECS task's vCPUs run the requests' CPU bursts one after another.
+    CpuHeavy {
+        route: usize,
+        share: f64,
+        cpu_ms: f64,
+    },
+    /// The Availability Zone `zone` (index into the service's EC2 capacity zones) is impaired from the fault start:
+    /// a request or health check reaching an instance there fails with probability `severity`. At `replace_ms`
+    /// the Auto Scaling group terminates those instances; each replacement (in another zone) runs a task from its
+    /// ready time.
+    AzImpaired {
+        zone: usize,
+        severity: f64,
+        replace_ms: i64,
+        replacements: Vec<(super::model::Instance, i64)>,
+    },
+    /// Stream dependency `dep` has `shards` open shards from the fault start (pairs of its shards merged).
+    ShardCount {
+        dep: usize,
+        shards: u32,
+    },
+    /// A stream consumer spends `ms_per_record` on each record; its event source mapping hands it at most
+    /// `max_batch` records per invocation.
+    RecordCost {
+        ms_per_record: f64,
+        max_batch: u32,
+    },
+    /// What a Lambda handler needs besides waiting on its calls: `cpu_ms` of CPU time per request on a full vCPU
+    /// (1,769 MB), and a typical peak memory of `peak_mb` (runtime included, what REPORT calls Max Memory Used);
+    /// requests to `heavy_route` need `heavy_cpu` times the CPU and `heavy_memory` times the memory.
+    HandlerProfile {
+        cpu_ms: f64,
+        peak_mb: f64,
+        heavy_route: usize,
+        heavy_cpu: f64,
+        heavy_memory: f64,
+    },
+    /// The function's memory size becomes `mb`, and its share of CPU shrinks with it.
+    MemorySize {
+        mb: u32,
     },
 }
 

@@ -127,6 +127,72 @@ fn coordinates(signal: Signal, workload: &Workload) -> Option<Coordinates> {
                 }
             }
         }
+        Signal::CacheEvictions => {
+            let cache = workload.deps.iter().find_map(|dep| match dep {
+                super::model::Dep::Cache(cache) => Some(cache),
+                _ => None,
+            })?;
+            Coordinates {
+                namespace: "AWS/ElastiCache",
+                name: "Evictions",
+                dimensions: vec![("CacheClusterId", cache.primary.clone())],
+                stat: Stat::Sum,
+                what: format!("Keys evicted from the ElastiCache node {}.", cache.primary),
+            }
+        }
+        Signal::DbCpu => {
+            let (_, db) = workload.database()?;
+            Coordinates {
+                namespace: "AWS/RDS",
+                name: "CPUUtilization",
+                dimensions: vec![("DBInstanceIdentifier", db.id.clone())],
+                stat: Stat::Average,
+                what: format!("CPU utilization of the RDS instance {}.", db.id),
+            }
+        }
+        Signal::EcsCpu => {
+            let service = workload.compute.ecs()?;
+            Coordinates {
+                namespace: "AWS/ECS",
+                name: "CPUUtilization",
+                dimensions: vec![("ClusterName", service.cluster.clone()), ("ServiceName", service.service.clone())],
+                stat: Stat::Average,
+                what: format!("CPU utilization of the {} service.", service.service),
+            }
+        }
+        Signal::AlbUnhealthyHosts => {
+            let alb = workload.alb()?;
+            Coordinates {
+                namespace: "AWS/ApplicationELB",
+                name: "UnHealthyHostCount",
+                dimensions: vec![("TargetGroup", alb.target_group.clone()), ("LoadBalancer", alb.dimension.clone())],
+                stat: Stat::Maximum,
+                what: format!("Unhealthy targets behind {}.", alb.name),
+            }
+        }
+        Signal::KinesisWriteThrottles | Signal::StreamIteratorAge => {
+            let stream = workload.deps.iter().find_map(|dep| match dep {
+                super::model::Dep::Stream(stream) => Some(stream),
+                _ => None,
+            })?;
+            if signal == Signal::KinesisWriteThrottles {
+                Coordinates {
+                    namespace: "AWS/Kinesis",
+                    name: "WriteProvisionedThroughputExceeded",
+                    dimensions: vec![("StreamName", stream.name.clone())],
+                    stat: Stat::Sum,
+                    what: format!("Records Kinesis rejected on {} (write throughput exceeded).", stream.name),
+                }
+            } else {
+                Coordinates {
+                    namespace: "AWS/Kinesis",
+                    name: "GetRecords.IteratorAgeMilliseconds",
+                    dimensions: vec![("StreamName", stream.name.clone())],
+                    stat: Stat::Maximum,
+                    what: format!("How far the consumers of {} are behind.", stream.name),
+                }
+            }
+        }
     })
 }
 
@@ -140,6 +206,12 @@ fn alarm_name(rng: &mut SimRng, system: &System, workload: &Workload, signal: Si
         Signal::EcsMemory => "memory-high",
         Signal::QueueAge => "oldest-message-age",
         Signal::DlqVisible => "dlq-not-empty",
+        Signal::CacheEvictions => "cache-evictions",
+        Signal::DbCpu => "db-cpu-high",
+        Signal::EcsCpu => "cpu-high",
+        Signal::AlbUnhealthyHosts => "unhealthy-hosts",
+        Signal::KinesisWriteThrottles => "kinesis-write-throttled",
+        Signal::StreamIteratorAge => "stream-iterator-age",
     };
     let plural = workload.domain.plural;
     match &system.namer.style {

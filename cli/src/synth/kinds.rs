@@ -5,6 +5,8 @@ use super::clock;
 use super::cloudtrail::{Actor, Change};
 use super::errors::{CodeSite, Failure, describe};
 use super::faults::{DepError, Effect, Fault};
+use super::kinds_compute;
+use super::kinds_data;
 use super::kinds_dependency;
 use super::kinds_infrastructure;
 use super::knowledge;
@@ -37,6 +39,15 @@ pub fn plan_kind(kind: Kind, draft: &mut Draft, rng: &mut SimRng) -> Core {
         "env-var-misconfig" => kinds_dependency::env_var_misconfig(draft, rng),
         "nacl-deny" => kinds_infrastructure::nacl_deny(draft, rng),
         "rds-failover" => kinds_infrastructure::rds_failover(draft, rng),
+        "cache-maxmemory" => kinds_data::cache_maxmemory(draft, rng),
+        "bucket-policy-deny" => kinds_data::bucket_policy_deny(draft, rng),
+        "secret-rotation-mismatch" => kinds_data::secret_rotation_mismatch(draft, rng),
+        "feature-flag-flip" => kinds_data::feature_flag_flip(draft, rng),
+        "healthy-batch-spike" => kinds_data::healthy_batch_spike(draft, rng),
+        "cpu-saturation" => kinds_compute::cpu_saturation(draft, rng),
+        "kinesis-throughput-exceeded" => kinds_compute::kinesis_throughput_exceeded(draft, rng),
+        "az-impairment" => kinds_compute::az_impairment(draft, rng),
+        "lambda-memory-lowered" => kinds_compute::lambda_memory_lowered(draft, rng),
         _ => tls_cert_expiry(draft, rng),
     }
 }

@@ -39,7 +39,7 @@ fn new_key(draft: &Draft, rng: &mut SimRng, workload: &Workload, resource: &str,
 }
 
 /// Gives the workload a document bucket written on every create and update (or consumed message).
-fn ensure_bucket(draft: &mut Draft, target: usize) -> (usize, String) {
+pub(super) fn ensure_bucket(draft: &mut Draft, target: usize) -> (usize, String) {
     let company = draft.system().company.slug;
     let env = draft.system().namer.style.env_word();
     let workload = draft.workload_mut(target);

@@ -1,6 +1,5 @@
-//! Kind planners for incidents below the application: a database failover on a failed host, a Kinesis stream
-//! with too few shards for a burst of records, a CPU-bound code path pinning a service, and a network ACL entry
-//! that cuts the application off from its database.
+//! Kind planners for incidents below the application: a database failover on a failed host, and a network ACL
+//! entry that cuts the application off from its database.
 
 use super::clock;
 use super::cloudtrail::{Actor, Change};

@@ -2,7 +2,7 @@
 //! the system's own resources), most about other things (distractors about other services, past outages).
 
 use super::clock;
-use super::model::{Database, HttpDep, KmsKey, Workload};
+use super::model::{Cache, Database, DbCredentials, HttpDep, KmsKey, Workload};
 use super::naming::{DOMAINS, PROVIDERS};
 use super::random::{SimRng, chance, hex, pick, range_i64, weighted};
 use super::scenario::{Core, Draft};
@@ -297,6 +297,176 @@ pub fn database_failover_runbook(workload: &Workload, db: &Database) -> Doc {
             endpoint = db.endpoint,
             group = workload.log_group,
             source = if aurora { "db-cluster" } else { "db-instance" },
+        ),
+    )
+}
+
+pub fn redis_memory_runbook(workload: &Workload, cache: &Cache, db: &Database) -> Doc {
+    doc(
+        format!("runbook-{}-redis-cache.md", workload.domain.plural),
+        format!(
+            "# Runbook: {id} (ElastiCache for Redis OSS)\n\n**Owner:** {team} · **Node type:** {node} · **Parameter group:** default.redis7 (`maxmemory-policy volatile-lru`)\n\n`{service}` keeps lookups in the cache (cache-aside, keys with a TTL of 5-15 minutes) and the idempotency keys of create requests (`SET NX EX 86400`). Reads fall back to `{db}` on a miss.\n\n## Symptoms of a full node\n- `DatabaseMemoryUsagePercentage` at 100%, `Evictions` above zero, `CacheHitRate` falling.\n- Writes refused with `OOM command not allowed when used memory > 'maxmemory'.` (ioredis `ReplyError`, redis-py `OutOfMemoryError`, Lettuce `RedisCommandExecutionException`).\n- More load and latency on `{db}` as lookups miss.\n\n## Checks\n1. `INFO memory` and `INFO keyspace` on `{endpoint}`: `used_memory` against `maxmemory`, `expires` against `keys`. Under volatile-lru only keys with a TTL can be evicted.\n2. `redis-cli --bigkeys`, or `SCAN` with `TTL` per key pattern, to find what is stored without expiry.\n\n## Mitigation\nScale the node up (`aws elasticache modify-replication-group --replication-group-id {id} --cache-node-type <larger> --apply-immediately`) or `UNLINK` the keys without a TTL by pattern, then fix the code path that writes them.\n",
+            id = cache.id,
+            team = team(workload),
+            node = cache.node_type,
+            service = workload.name(),
+            db = db.id,
+            endpoint = cache.endpoint,
+        ),
+    )
+}
+
+pub fn bucket_policy_runbook(draft: &Draft, workload: &Workload, bucket: &str, endpoint_id: &str) -> Doc {
+    doc(
+        format!("runbook-{bucket}-access.md"),
+        format!(
+            "# Runbook: access to {bucket}\n\n**Owner:** {team} · **Bucket policy:** managed in {iac}\n\n`{function}` reads and writes the bucket from the VPC `{vpc}` through the S3 gateway endpoint `{endpoint_id}`. The bucket policy denies requests without TLS. An explicit Deny in a bucket policy wins over every Allow of an IAM policy.\n\n## Symptoms\n- `AccessDenied` with `... with an explicit deny in a resource-based policy`: a bucket policy statement denies (an IAM problem reads `because no identity-based policy allows ...` instead).\n\n## Checks\n1. `aws s3api get-bucket-policy --bucket {bucket}`\n2. CloudTrail: `PutBucketPolicy`, `DeleteBucketPolicy`, `PutPublicAccessBlock` on the bucket.\n3. Conditions must match how we call S3: `aws:SourceVpce` = `{endpoint_id}`, function roles present in `aws:PrincipalArn` lists, no encryption header required that the SDK does not send.\n\n## Mitigation\nRe-apply the policy from {iac}, or remove the faulty statement with `aws s3api put-bucket-policy`.\n",
+            team = team(workload),
+            iac = draft.system().iac,
+            function = workload.name(),
+            vpc = draft.system().vpc_id,
+        ),
+    )
+}
+
+pub fn db_credentials_runbook(workload: &Workload, db: &Database, credentials: &DbCredentials) -> Doc {
+    let error = if db.engine.is_postgres() {
+        "`password authentication failed for user \"app\"` (SQLSTATE 28P01)"
+    } else {
+        "`Access denied for user 'app'@'<address>' (using password: YES)` (error 1045)"
+    };
+    doc(
+        format!("runbook-{}-database-credentials.md", workload.domain.plural),
+        format!(
+            "# Runbook: database credentials of {service}\n\n**Owner:** {team}\n\nThe `{service}` tasks connect to `{db}` as the user `app`. Its password is kept in Secrets Manager (`{secret}`) and injected into the containers when a task starts (the task definition's `secrets`). Rotation: every 30 days, by the single-user rotation function `{function}` (createSecret, setSecret, testSecret, finishSecret).\n\nRunning tasks keep the password they started with, and their connection pools keep working connections open. After every rotation the service needs a new deployment (`aws ecs update-service --cluster <cluster> --service {service} --force-new-deployment`); this step is still manual.\n\n## Symptoms of a stale password\n- {error} in `{group}`, growing as the pools replace their connections.\n- `DatabaseConnections` falling while the instance is healthy.\n\n## Checks\nCloudTrail: `RotateSecret`, `RotationStarted`, `PutSecretValue`, `UpdateSecretVersionStage`, `RotationSucceeded` on the secret; the log group `/aws/lambda/{function}`.\n",
+            service = workload.name(),
+            team = team(workload),
+            db = db.id,
+            secret = credentials.name,
+            function = credentials.rotation_function,
+            group = workload.log_group,
+        ),
+    )
+}
+
+/// Where a workload's feature flags live and how they are switched, in the team's words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagStore {
+    /// `SSM Parameter Store under /prod/orders/feature-flags/`
+    pub place: String,
+    /// How long the application caches what it read, seconds.
+    pub cache_s: u32,
+    /// How to switch a flag off.
+    pub switch_off: String,
+    /// The CloudTrail events that record a change.
+    pub audit: &'static str,
+}
+
+pub fn feature_flag_runbook(workload: &Workload, store: &FlagStore) -> Doc {
+    doc(
+        format!("runbook-{}-feature-flags.md", workload.domain.plural),
+        format!(
+            "# Runbook: feature flags of {service}\n\n**Owner:** {team}\n\nFlags live in {place}. `{service}` reads them at run time and caches them for {cache_s} s, so a change takes effect within minutes, without a deployment. New features ship dark and are switched on by the product team.\n\n- Switching a flag on is a production change: announce it in #releases and watch the 5XX rate for 15 minutes.\n- Switching a flag off: {switch_off}.\n- Who changed what and when: CloudTrail ({audit}).\n",
+            service = workload.name(),
+            team = team(workload),
+            place = store.place,
+            cache_s = store.cache_s,
+            switch_off = store.switch_off,
+            audit = store.audit,
+        ),
+    )
+}
+
+/// A daily report job's page in the knowledge base: when it runs and what it does to the database every day.
+pub fn report_job_runbook(workload: &Workload, job: &Workload, db: &Database, at_min: u32) -> Doc {
+    let rule = match &job.entry {
+        super::model::Entry::Schedule(schedule) => schedule.rule.clone(),
+        _ => String::new(),
+    };
+    let time = |minutes: u32| format!("{:02}:{:02}", minutes / 60 % 24, minutes % 60);
+    doc(
+        format!("runbook-{}-daily-report.md", workload.domain.plural),
+        format!(
+            "# Runbook: daily {plural} report\n\n**Owner:** {team} (data) · **Schedule:** every day at {start} UTC (EventBridge Scheduler `{rule}`)\n\nThe Lambda function `{job}` runs the report's aggregate queries directly on the primary `{db}` (there is no read replica yet) for 6-15 minutes, then uploads the result to S3.\n\n**Expected while it runs:** `CPUUtilization` of `{db}` at 50-85% and slower responses from `{service}` (p99 up to about a second). The single-datapoint alarms on the database CPU and on the `{service}` latency fire on some days between {start} and {until} UTC. This is known and needs no action as long as errors stay at their usual level and everything is back to normal by {until}. Moving the report to a read replica is planned.\n\nPage the owner only if a run takes longer than 30 minutes or 5XX responses rise.\n",
+            plural = workload.domain.plural,
+            team = team(workload),
+            start = time(at_min),
+            until = time(at_min + 20),
+            job = job.name(),
+            db = db.id,
+            service = workload.name(),
+        ),
+    )
+}
+
+pub fn cpu_saturation_runbook(workload: &Workload, service: &super::model::EcsService) -> Doc {
+    let runtime_sign = match service.style.runtime() {
+        super::model::Runtime::Java => "`HikariPool-1 - Thread starvation or clock leap detected` warnings",
+        super::model::Runtime::Python => "asyncio `Executing <Task ...> took N seconds` warnings",
+        super::model::Runtime::Node => "`event loop blocked` warnings",
+    };
+    doc(
+        format!("runbook-{}-service-cpu.md", workload.domain.plural),
+        format!(
+            "# Runbook: CPU of {name}\n\n**Owner:** {team} · **Cluster:** {cluster} · **Tasks:** {tasks} x {cpu} CPU units, fixed desired count (no service auto scaling yet)\n\n## Symptoms\n- `CPUUtilization` of the service (AWS/ECS, ClusterName/ServiceName) near 100%, `TargetResponseTime` climbing.\n- Targets failing the load balancer health check (`UnHealthyHostCount`); ECS stops them (\"Task failed ELB health checks\") and starts new tasks, which fill up again.\n- `HTTPCode_ELB_5XX_Count` (502/503/504) while no healthy target is left; {runtime_sign} in `{group}`.\n\n## Checks\n1. Was anything deployed? CloudTrail `RegisterTaskDefinition` / `UpdateService`. A climb without a deployment usually means a code path got expensive for some data.\n2. Which requests are slow? The service logs a warning with the path and duration of requests slower than a second.\n3. Is the database slow instead? Compare `TargetResponseTime` with the database's `ReadLatency` and `CPUUtilization`.\n\n## Mitigation\nScale out first: `aws ecs update-service --cluster {cluster} --service {name} --desired-count <n>` (or a bigger task size), then fix the hot path and add target tracking on CPU.\n",
+            name = service.service,
+            team = team(workload),
+            cluster = service.cluster,
+            tasks = service.tasks,
+            cpu = service.cpu_units,
+            group = workload.log_group,
+        ),
+    )
+}
+
+/// `peak_percent`: how much of the stream's write capacity its usual peak takes.
+pub fn kinesis_runbook(
+    draft: &Draft,
+    stream: &super::model::KinesisStream,
+    producer: &str,
+    consumer: &str,
+    peak_percent: f64,
+) -> Doc {
+    doc(
+        "runbook-kinesis-domain-events.md".to_string(),
+        format!(
+            "# Runbook: the Kinesis stream {name}\n\n**Owner:** platform · **Mode:** provisioned, {shards} shards · **Region:** {region}\n\nEvery service publishes its domain events to `{name}`; `{consumer}` (and the analytics export) read it. A shard takes at most 1,000 records or 1 MiB per second of writes and 2 MiB per second of reads; peak traffic uses about {peak:.0}% of the current shards.\n\n## Symptoms\n- `WriteProvisionedThroughputExceeded` above zero; writers (`{producer}`, ...) log `ProvisionedThroughputExceededException: Rate exceeded for shard shardId-... in stream {name} under account ...` once the SDK's retries are used up.\n- `GetRecords.IteratorAgeMilliseconds` and the consumer's Lambda `IteratorAge` growing: the event source mapping processes one batch per shard at a time, so fewer shards also means less consumer parallelism.\n\n## Checks\n1. `aws kinesis describe-stream-summary --stream-name {name}`: `OpenShardCount`, `StreamStatus`.\n2. CloudTrail: `UpdateShardCount`, `MergeShards`, `SplitShard`, `UpdateStreamMode` on the stream.\n3. `IncomingRecords` / `IncomingBytes` (Sum per minute) against shards x 60,000 records or 60 MiB.\n\n## Mitigation\n`aws kinesis update-shard-count --stream-name {name} --target-shard-count <n> --scaling-type UNIFORM_SCALING` (at most double or half per call; takes a few minutes), or switch the stream to on-demand mode. Do not lower the shard count without checking the peak of `IncomingRecords`.\n",
+            name = stream.name,
+            shards = stream.shards,
+            region = draft.system().region,
+            peak = (peak_percent / 5.0).round() * 5.0,
+        ),
+    )
+}
+
+pub fn zone_impairment_runbook(
+    workload: &Workload,
+    service: &super::model::EcsService,
+    capacity: &super::model::Ec2Capacity,
+    load_balancer: &str,
+) -> Doc {
+    let zones: Vec<String> = capacity.zones.iter().map(|(zone, id)| format!("{zone} ({id})")).collect();
+    doc(
+        format!("runbook-{}-availability-zones.md", workload.domain.plural),
+        format!(
+            "# Runbook: losing an Availability Zone under {name}\n\n**Owner:** {team} · **Capacity:** Auto Scaling group `{asg}` ({instance_type}, EC2 health checks) in {zones}, behind `{lb}`\n\n## Symptoms\n- `UnHealthyHostCount` of the target group for one `AvailabilityZone` only; `HTTPCode_ELB_502_Count` / `HTTPCode_ELB_504_Count` on the load balancer (the target did not answer within the 10 s connect timeout).\n- `StatusCheckFailed_System` = 1 (AWS/EC2, per `InstanceId`) on the instances of that zone: a problem of the AWS host or network, not of our code.\n- The AWS Health Dashboard names zone ids (`{first_id}`), not zone names: map them with `aws ec2 describe-availability-zones`.\n\n## Checks\n1. Are all failing instances in one zone? `aws ec2 describe-instance-status --include-all-instances --filters Name=availability-zone,Values=<zone>`.\n2. Did the group replace them? CloudTrail `TerminateInstances` / `RunInstances` by `autoscaling.amazonaws.com`; a launch may fail with `InsufficientInstanceCapacity` in the impaired zone.\n3. Compare the zones: when only one zone's targets fail, check AWS Health before our own changes.\n\n## Mitigation\nShift traffic away from the zone: `aws arc-zonal-shift start-zonal-shift --resource-identifier <load balancer ARN> --away-from <zone id> --expires-in 3h --comment \"AZ impairment\"`, and suspend the group's `AZRebalance` process until AWS resolves the event.\n",
+            name = service.service,
+            team = team(workload),
+            asg = capacity.asg,
+            instance_type = capacity.instance_type,
+            zones = zones.join(", "),
+            lb = load_balancer,
+            first_id = capacity.zones.first().map_or("use1-az1", |(_, id)| id.as_str()),
+        ),
+    )
+}
+
+pub fn lambda_memory_runbook(draft: &Draft) -> Doc {
+    doc(
+        "runbook-lambda-memory-settings.md".to_string(),
+        format!(
+            "# Runbook: Lambda memory settings\n\nMemory size also sets a function's CPU: 1,769 MB is one full vCPU, 128 MB about a fourteenth of one. Lowering memory makes handlers and cold starts slower, not only tighter on memory.\n\n- Every invocation's `REPORT` line shows `Memory Size` and `Max Memory Used`. `Max Memory Used` is sampled and misses short peaks: keep 30-50% headroom over the highest value seen.\n- An invocation that runs out of memory ends with `Error: Runtime exited with error: signal: killed` / `Runtime.ExitError`; its `REPORT` shows `Max Memory Used` equal to `Memory Size` and `Error Type: Runtime.OutOfMemory`.\n- Less CPU shows as a higher `Duration` and as `Task timed out after N seconds`.\n- History: CloudTrail `UpdateFunctionConfiguration20150331v2` with `memorySize` in the request parameters. Memory changes go through {iac}; cost reviews use Lambda Power Tuning, not the console.\n",
+            iac = draft.system().iac,
         ),
     )
 }

@@ -77,6 +77,29 @@ pub struct EcsService {
     pub task_role: String,
     pub port: u32,
     pub app_sg_id: String,
+    /// EC2 container instances the tasks run on (`None`: Fargate).
+    pub capacity: Option<Ec2Capacity>,
+}
+
+/// The Auto Scaling group of EC2 container instances an ECS service runs on, one task per instance.
+#[derive(Debug, Clone)]
+pub struct Ec2Capacity {
+    pub asg: String,
+    pub instance_type: &'static str,
+    /// Availability Zones of the group (`eu-west-1a`), with their zone ids (`euw1-az2`).
+    pub zones: Vec<(String, String)>,
+    /// The instances at the window's start, in the order of the service's tasks.
+    pub instances: Vec<Instance>,
+}
+
+/// One EC2 instance of an Auto Scaling group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instance {
+    pub id: String,
+    /// Index into the group's zones.
+    pub zone: usize,
+    /// Private DNS name (`ip-10-0-17-23.ec2.internal`), the host the task's logs and traces name.
+    pub host: String,
 }
 
 #[derive(Debug, Clone)]
@@ -165,6 +188,8 @@ pub enum JobKind {
     Reconcile,
     /// Pulls from an on-premises ERP host that never answers (a chronic, known failure).
     ErpSync,
+    /// A daily report run at `at_min` minutes past midnight UTC, querying for about `run_s` seconds.
+    Report { at_min: u32, run_s: u32 },
 }
 
 #[derive(Debug, Clone)]
@@ -260,6 +285,31 @@ pub struct Secret {
     pub arn: String,
 }
 
+/// An ElastiCache (Redis OSS) replication group without cluster mode: a primary and one replica.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    /// The replication group id (`orders-cache`).
+    pub id: String,
+    /// The primary node's cache cluster id (`orders-cache-001`), the `CacheClusterId` metric dimension.
+    pub primary: String,
+    pub endpoint: String,
+    pub node_type: &'static str,
+    /// `maxmemory` of a node, bytes.
+    pub maxmemory_bytes: f64,
+    /// Share of lookups answered from the cache while it works normally.
+    pub hit_ratio: f64,
+    /// Memory in use at the start of the window, percent of `maxmemory`.
+    pub used_percent: f64,
+}
+
+/// The Secrets Manager secret holding the database user's password, which a rotation function rotates.
+#[derive(Debug, Clone)]
+pub struct DbCredentials {
+    pub name: String,
+    pub arn: String,
+    pub rotation_function: String,
+}
+
 #[derive(Debug, Clone)]
 pub enum Dep {
     Table(Table),
@@ -268,6 +318,25 @@ pub enum Dep {
     Bucket(String),
     Secret(Secret),
     Publish(String),
+    Cache(Cache),
+    Credentials(DbCredentials),
+    Stream(KinesisStream),
+}
+
+/// A Kinesis data stream the workload writes to, shared with producers outside the simulated system.
+#[derive(Debug, Clone)]
+pub struct KinesisStream {
+    pub name: String,
+    /// Open shards at the window's start.
+    pub shards: u32,
+    /// Number in the id of the first open shard (`shardId-000000000004` after an earlier resharding).
+    pub first_shard: u32,
+    /// Records per second all producers together write at the window's start.
+    pub records_per_s: f64,
+    /// Average size of a record, bytes.
+    pub record_bytes: f64,
+    /// Who else writes to it, for the architecture notes.
+    pub other_producers: String,
 }
 
 impl Dep {
@@ -278,6 +347,9 @@ impl Dep {
             Dep::Http(http) => &http.name,
             Dep::Bucket(name) | Dep::Publish(name) => name,
             Dep::Secret(secret) => &secret.name,
+            Dep::Cache(cache) => &cache.id,
+            Dep::Credentials(credentials) => &credentials.name,
+            Dep::Stream(stream) => &stream.name,
         }
     }
 }
@@ -298,6 +370,15 @@ pub enum Action {
     PutObject,
     GetSecretValue,
     SendMessage,
+    GetObject,
+    /// A cache lookup (Redis `GET`); a hit answers the request's reads.
+    CacheGet,
+    /// A best-effort cache write (`SET ... EX`): the application logs a failure and carries on.
+    CacheSet,
+    /// A cache write the request depends on (`SET ... NX EX`, an idempotency key): a failure fails the request.
+    CacheLock,
+    /// One record written to a Kinesis data stream.
+    PutRecord,
 }
 
 impl Action {
@@ -312,6 +393,9 @@ impl Action {
                 | Action::SqlUpdate
                 | Action::PutObject
                 | Action::SendMessage
+                | Action::CacheSet
+                | Action::CacheLock
+                | Action::PutRecord
         )
     }
 
@@ -331,6 +415,11 @@ impl Action {
             Action::PutObject => "PutObject",
             Action::GetSecretValue => "GetSecretValue",
             Action::SendMessage => "SendMessage",
+            Action::GetObject => "GetObject",
+            Action::CacheGet => "GET",
+            Action::CacheSet => "SET",
+            Action::CacheLock => "SET NX",
+            Action::PutRecord => "PutRecord",
         }
     }
 
@@ -343,9 +432,10 @@ impl Action {
             | Action::UpdateItem
             | Action::TransactWriteItems
             | Action::BatchWriteItem => "dynamodb",
-            Action::PutObject => "s3",
+            Action::PutObject | Action::GetObject => "s3",
             Action::GetSecretValue => "secretsmanager",
             Action::SendMessage => "sqs",
+            Action::PutRecord => "kinesis",
             _ => return None,
         };
         // TransactWriteItems is authorised per contained write.
@@ -506,6 +596,11 @@ impl System {
         for workload in &self.workloads {
             if let Some((_, db)) = workload.database() {
                 groups.push(rds_log_group(db));
+            }
+            for dep in &workload.deps {
+                if let Dep::Credentials(credentials) = dep {
+                    groups.push(format!("/aws/lambda/{}", credentials.rotation_function));
+                }
             }
         }
         groups.sort();
@@ -703,6 +798,7 @@ fn ecs_service(rng: &mut SimRng, system: &System, domain: &Domain, runtime: Runt
         cluster,
         service,
         container,
+        capacity: None,
     }
 }
 
@@ -1071,6 +1167,9 @@ fn describe_workload(rng: &mut SimRng, workload: &Workload) -> Vec<String> {
                 workload.domain.plural, api.name, api.stage
             ));
         }
+        Entry::Alb(alb) if workload.compute.ecs().is_some_and(|s| s.capacity.is_some()) => {
+            out.extend(workload.compute.ecs().and_then(|s| describe_ec2_service(workload, s, alb)));
+        }
         Entry::Alb(alb) => {
             let (cluster, service) = workload.compute.ecs().map(|s| (s.cluster.as_str(), s.service.as_str())).unwrap_or_default();
             out.push(format!(
@@ -1097,6 +1196,13 @@ fn describe_workload(rng: &mut SimRng, workload: &Workload) -> Vec<String> {
                 "A scheduled Lambda function, {name}, runs every {} minute{} (EventBridge rule {}).",
                 schedule.every_min,
                 plural_s(schedule.every_min),
+                schedule.rule
+            )),
+            JobKind::Report { at_min, .. } => out.push(format!(
+                "A scheduled Lambda function, {name}, builds the daily {} report every day at {:02}:{:02} UTC (EventBridge Scheduler schedule {}).",
+                workload.domain.plural,
+                at_min / 60,
+                at_min % 60,
                 schedule.rule
             )),
         },
@@ -1142,6 +1248,18 @@ fn describe_workload(rng: &mut SimRng, workload: &Workload) -> Vec<String> {
             Dep::Bucket(bucket) => out.push(format!("It writes documents to the S3 bucket {bucket}.")),
             Dep::Publish(queue) => out.push(format!("It publishes events to the SQS queue {queue}.")),
             Dep::Secret(_) => {}
+            Dep::Cache(cache) => out.push(format!(
+                "It caches {} in the ElastiCache for Redis OSS replication group {} ({}, primary endpoint {}).",
+                workload.domain.plural, cache.id, cache.node_type, cache.endpoint
+            )),
+            Dep::Credentials(credentials) => out.push(format!(
+                "Its database password lives in the Secrets Manager secret {} (rotated by the Lambda function {}); the tasks receive it as an environment variable when they start.",
+                credentials.name, credentials.rotation_function
+            )),
+            Dep::Stream(stream) => out.push(format!(
+                "{name} publishes an event to the Kinesis data stream {} ({} shards, provisioned mode) for every {} it creates or updates; {} write to the same stream.",
+                stream.name, stream.shards, workload.domain.singular, stream.other_producers
+            )),
         }
     }
     if chance(rng, 0.35) {
@@ -1151,6 +1269,27 @@ fn describe_workload(rng: &mut SimRng, workload: &Workload) -> Vec<String> {
         );
     }
     out
+}
+
+/// The sentence about an ECS service whose tasks run on the EC2 instances of an Auto Scaling group.
+fn describe_ec2_service(workload: &Workload, service: &EcsService, alb: &Alb) -> Option<String> {
+    let capacity = service.capacity.as_ref()?;
+    let zones: Vec<&str> = capacity.zones.iter().map(|(zone, _)| zone.as_str()).collect();
+    let zones = match zones.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => zones.join(""),
+    };
+    Some(format!(
+        "The {} service {} runs on ECS (cluster {}, {} tasks of {}, one per container instance) on EC2 {} instances of the Auto Scaling group {} spread over {zones}, behind the Application Load Balancer {}.",
+        workload.domain.plural,
+        service.service,
+        service.cluster,
+        service.tasks,
+        runtime_label(service.style.runtime()),
+        capacity.instance_type,
+        capacity.asg,
+        alb.name
+    ))
 }
 
 pub fn runtime_label(runtime: Runtime) -> &'static str {

@@ -102,6 +102,42 @@ pub const KINDS: &[Kind] = &[
         name: "nacl-deny",
         description: "a DENY entry on the database subnets' network ACL cuts the service off; connections time out",
     },
+    Kind {
+        name: "cache-maxmemory",
+        description: "an ElastiCache Redis node fills up; evictions, then OOM-refused writes and slower reads",
+    },
+    Kind {
+        name: "bucket-policy-deny",
+        description: "a bucket policy statement explicitly denies the function; S3 calls fail with AccessDenied",
+    },
+    Kind {
+        name: "secret-rotation-mismatch",
+        description: "a database password is rotated; tasks holding the old one fail to open new connections",
+    },
+    Kind {
+        name: "feature-flag-flip",
+        description: "a feature flag in Parameter Store or AppConfig is switched on; its code path fails for a share",
+    },
+    Kind {
+        name: "healthy-batch-spike",
+        description: "the daily report job loads the database as every day; a single-datapoint alarm fires",
+    },
+    Kind {
+        name: "cpu-saturation",
+        description: "a code path got CPU-heavy under normal traffic; an ECS service pins its CPU, health checks fail",
+    },
+    Kind {
+        name: "kinesis-throughput-exceeded",
+        description: "a Kinesis stream's shards were halved (or its traffic doubled); writes throttle, consumers lag",
+    },
+    Kind {
+        name: "az-impairment",
+        description: "EC2 instances in one Availability Zone fail status checks; their targets time out, ELB 502/504",
+    },
+    Kind {
+        name: "lambda-memory-lowered",
+        description: "a function's memory size was lowered; invocations are OOM-killed or time out on less CPU",
+    },
 ];
 
 pub fn find_kind(name: &str) -> Option<Kind> {
@@ -121,6 +157,18 @@ pub enum Signal {
     EcsMemory,
     QueueAge,
     DlqVisible,
+    /// Keys the workload's ElastiCache node evicted.
+    CacheEvictions,
+    /// CPU of the workload's RDS instance.
+    DbCpu,
+    /// CPU of the workload's ECS service.
+    EcsCpu,
+    /// Targets of the workload's load balancer that fail their health checks.
+    AlbUnhealthyHosts,
+    /// Records Kinesis rejected on the stream the workload writes to.
+    KinesisWriteThrottles,
+    /// How far the consumers of the workload's stream are behind.
+    StreamIteratorAge,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -175,6 +223,8 @@ pub struct Plan {
     pub onset_ms: i64,
     pub faults: Vec<Fault>,
     pub changes: Vec<PlannedChange>,
+    /// What AWS itself does in reaction to the incident (recorded in CloudTrail after the onset).
+    pub aftermath: Vec<PlannedChange>,
     pub trigger: TriggerSpec,
     pub answer: Answer,
     pub knowledge: Vec<Doc>,
@@ -187,6 +237,8 @@ pub struct Draft {
     pub builder: SystemBuilder,
     pub faults: Vec<Fault>,
     pub changes: Vec<PlannedChange>,
+    /// AWS's own reactions after the onset (not causes: they may follow it).
+    pub aftermath: Vec<PlannedChange>,
     pub start_ms: i64,
     pub minutes: usize,
     pub onset_ms: i64,
@@ -311,7 +363,16 @@ pub fn plan(kind: Kind, rng: &mut SimRng, scale: f64, pins: &Pins) -> Plan {
         start_ms += shift;
         onset_ms += shift;
     }
-    let mut draft = Draft { builder, faults: Vec::new(), changes: Vec::new(), start_ms, minutes, onset_ms, scale };
+    let mut draft = Draft {
+        builder,
+        faults: Vec::new(),
+        changes: Vec::new(),
+        aftermath: Vec::new(),
+        start_ms,
+        minutes,
+        onset_ms,
+        scale,
+    };
     let mut core = kinds::plan_kind(kind, &mut draft, rng);
     add_background(&mut draft, rng, core.target);
     size_tables(&mut draft, rng);
@@ -341,6 +402,7 @@ pub fn plan(kind: Kind, rng: &mut SimRng, scale: f64, pins: &Pins) -> Plan {
         onset_ms: draft.onset_ms,
         faults: draft.faults,
         changes: draft.changes,
+        aftermath: draft.aftermath,
         trigger,
         answer: core.answer,
         knowledge,
@@ -553,6 +615,13 @@ pub fn signal_fits(signal: Signal, workload: &Workload) -> bool {
         Signal::LambdaErrors | Signal::LambdaThrottles => workload.compute.lambda().is_some(),
         Signal::AlbTarget5xx | Signal::AlbElb5xx | Signal::EcsMemory => workload.alb().is_some(),
         Signal::QueueAge | Signal::DlqVisible => workload.queue().is_some(),
+        Signal::CacheEvictions => workload.deps.iter().any(|dep| matches!(dep, super::model::Dep::Cache(_))),
+        Signal::DbCpu => workload.database().is_some(),
+        Signal::EcsCpu => workload.compute.ecs().is_some(),
+        Signal::AlbUnhealthyHosts => workload.alb().is_some(),
+        Signal::KinesisWriteThrottles | Signal::StreamIteratorAge => {
+            workload.deps.iter().any(|dep| matches!(dep, super::model::Dep::Stream(_)))
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use super::faults::{DepError, Effect, Fault};
 use super::json::JsonlWriter;
 use super::logs::LogEvent;
 use super::metrics::{Metrics, SeriesId, Stat};
-use super::model::{Action, Compute, Dep, Entry, JobKind, Op, RouteKind, Runtime, System, Workload};
+use super::model::{Action, Cache, Compute, Database, Dep, Entry, JobKind, Op, RouteKind, Runtime, System, Workload};
 use super::naming::USER_AGENTS;
 use super::random::{SimRng, chance, hex, lognormal, pick, poisson, public_ip, uniform, uuid};
 
@@ -40,6 +40,7 @@ pub fn simulate(config: &SimConfig, rng: SimRng, dir: &Path, xray: bool) -> Resu
     let logs = JsonlWriter::create(&dir.join("logs.jsonl"))?;
     let traces = if xray { Some(JsonlWriter::create(&dir.join("traces.jsonl"))?) } else { None };
     let mut sim = Sim::new(config, rng, logs, traces);
+    sim.init_compute();
     for minute in 0..config.minutes {
         sim.run_minute(minute)?;
     }
@@ -360,6 +361,8 @@ pub struct Sim<'a> {
     pub cold_starts: Vec<(i64, usize)>,
     /// Calls a rate-limited provider accepted per (workload, dependency): (clock minute, count).
     pub quota_used: BTreeMap<(usize, usize), (i64, u32)>,
+    /// Load balancer targets, streams and their consumers of the compute-side faults.
+    pub compute: super::sim_compute::ComputeState,
 }
 
 fn baseline_latency(rng: &mut SimRng, action: Action) -> f64 {
@@ -377,6 +380,10 @@ fn baseline_latency(rng: &mut SimRng, action: Action) -> f64 {
         Action::PutObject => (32.0, 0.35),
         Action::GetSecretValue => (24.0, 0.3),
         Action::SendMessage => (11.0, 0.3),
+        Action::GetObject => (28.0, 0.35),
+        Action::CacheGet => (0.6, 0.35),
+        Action::CacheSet | Action::CacheLock => (0.7, 0.35),
+        Action::PutRecord => (18.0, 0.35),
     };
     lognormal(rng, median, sigma)
 }
@@ -419,6 +426,7 @@ impl<'a> Sim<'a> {
             minute: 0,
             cold_starts: Vec::new(),
             quota_used: BTreeMap::new(),
+            compute: super::sim_compute::ComputeState::default(),
         }
     }
 
@@ -431,7 +439,7 @@ impl<'a> Sim<'a> {
         })
     }
 
-    fn demand(&self, workload: usize, t: i64) -> (f64, f64) {
+    pub(super) fn demand(&self, workload: usize, t: i64) -> (f64, f64) {
         let mut multiplier = 1.0;
         let mut synthetic_share = 0.0;
         for (fault, strength) in self.faults_at(workload, t) {
@@ -514,7 +522,12 @@ impl<'a> Sim<'a> {
                 }
             }
             Entry::Schedule(schedule) => {
-                if (minute as u32).is_multiple_of(schedule.every_min.max(1)) {
+                let due = match schedule.job {
+                    // A daily job runs in the minute of its schedule, when the window covers it.
+                    JobKind::Report { at_min, .. } => t0.div_euclid(60_000).rem_euclid(1440) == i64::from(at_min),
+                    _ => (minute as u32).is_multiple_of(schedule.every_min.max(1)),
+                };
+                if due {
                     out.push((t0 + self.state[index].job_offset_s * 1000 + self.rng.random_range_ms(0, 400), index, 4));
                 }
             }
@@ -538,6 +551,9 @@ impl<'a> Sim<'a> {
             1 => self.produce_message(index, t),
             2 => self.poll_queue(index, t),
             3 => {
+                if self.consume_stream(index, t) {
+                    return;
+                }
                 let sys = self.sys;
                 let workload = &sys.workloads[index];
                 let shards = match &workload.entry {
@@ -667,6 +683,8 @@ impl<'a> Sim<'a> {
             }
             self.ecs_gauges(index, t_mid);
             self.db_gauges(index, t0);
+            self.cache_gauges(index, t0);
+            self.compute_gauges(index, t0);
         }
     }
 
@@ -682,7 +700,7 @@ impl<'a> Sim<'a> {
         let cpu_per_request = 900.0 / f64::from(service.cpu_units);
         let Some(ecs) = self.state[index].ecs.as_mut() else { return };
         let running: Vec<&Task> = ecs.tasks.iter().filter(|task| task.ready_ms <= t && task.stop_ms > t).collect();
-        let healthy = running.len() as f64;
+        let healthy = running.len() as f64 - self.compute.unhealthy_targets(index, &ecs.tasks, t);
         let jitter: Vec<f64> = running.iter().map(|_| uniform(&mut self.rng, -0.012, 0.012)).collect();
         let memory: Vec<f64> = running
             .iter()
@@ -699,8 +717,10 @@ impl<'a> Sim<'a> {
             self.metrics.add(ids.memory, minute, average);
             self.metrics.add(ids.memory_max, minute, max);
             let cpu = 6.0 + requests * cpu_per_request / healthy.max(1.0) / 60.0 + uniform(&mut self.rng, 0.0, 4.0);
+            let (cpu, cpu_max) =
+                self.compute.cpu_utilisation(index, minute, cpu, cpu * uniform(&mut self.rng, 1.1, 1.6));
             self.metrics.add(ids.cpu, minute, cpu.min(100.0));
-            self.metrics.add(ids.cpu_max, minute, (cpu * uniform(&mut self.rng, 1.1, 1.6)).min(100.0));
+            self.metrics.add(ids.cpu_max, minute, cpu_max.min(100.0));
         }
         self.metrics.add(ids.healthy, minute, healthy.min(tasks_wanted));
         self.metrics.add(ids.unhealthy, minute, (tasks_wanted - healthy).max(0.0));
@@ -714,9 +734,19 @@ impl<'a> Sim<'a> {
         // Looked up whether or not it started yet, so its read series cover the whole window.
         let faults: &[Fault] = self.faults;
         let failover = faults.iter().find(|f| f.workload == index && matches!(f.effect, Effect::DbFailover { .. }));
+        if let Some(rotation) =
+            faults.iter().find(|f| f.workload == index && matches!(f.effect, Effect::StaleCredentials { .. }))
+        {
+            self.emit_rotation_lines(index, rotation, t0);
+        }
+        let mut load_cpu = 0.0;
         for (fault, strength) in self.faults_at(index, t0 + 30_000) {
             match fault.effect {
-                Effect::DepError { error: DepError::ConnectTimeout, .. } => connect_block = strength,
+                // Pools lose the connections they cannot replace, as they do when the database is unreachable.
+                Effect::DepError { error: DepError::ConnectTimeout, .. } | Effect::StaleCredentials { .. } => {
+                    connect_block = strength
+                }
+                Effect::DbLoad { cpu, .. } => load_cpu += cpu * strength,
                 Effect::DiskFill { .. } => fill = Some(fault),
                 Effect::ConnectionCap { max_connections: max, .. } => max_connections = Some(max),
                 _ => {}
@@ -759,7 +789,7 @@ impl<'a> Sim<'a> {
         let ids = db_state.ids;
         let minute = self.minute;
         self.metrics.add(ids.connections, minute, connections);
-        self.metrics.add(ids.cpu, minute, uniform(&mut self.rng, 4.0, 14.0) * (1.0 - down) + 30.0 * cold);
+        self.metrics.add(ids.cpu, minute, uniform(&mut self.rng, 4.0, 14.0) * (1.0 - down) + 30.0 * cold + load_cpu);
         self.metrics.add(ids.free, minute, free.round());
         self.metrics.add(ids.write_latency, minute, uniform(&mut self.rng, 0.0012, 0.0035));
         if let Some(fault) = fill
@@ -789,7 +819,7 @@ impl<'a> Sim<'a> {
         versions.iter().rposition(|v| v.live_from_ms <= t).unwrap_or(0)
     }
 
-    fn run_lambda(&mut self, index: usize, t: i64, trigger: Trigger) -> Execution {
+    pub(super) fn run_lambda(&mut self, index: usize, t: i64, trigger: Trigger) -> Execution {
         let sys = self.sys;
         let workload = &sys.workloads[index];
         let Compute::Lambda(function) = &workload.compute else {
@@ -816,7 +846,8 @@ impl<'a> Sim<'a> {
             _ => uuid(&mut self.rng),
         };
         let path = self.concrete_path(index, &trigger);
-        let memory_size = f64::from(function.memory_mb);
+        let memory_size = f64::from(self.lambda_memory(index, t, function.memory_mb));
+        let init_slowdown = self.init_slowdown(index, t, function.memory_mb);
         let date_path = super::clock::date_path(t);
         let uses_alias = function.alias.is_some();
         let runtime = function.runtime;
@@ -876,7 +907,10 @@ impl<'a> Sim<'a> {
                     version,
                     memory_mb: base_memory,
                 });
-                execution.cold_init_ms = Some(init_duration(&mut self.rng, runtime));
+                let init = init_duration(&mut self.rng, runtime);
+                // Less memory, less CPU: a cold start takes longer (Lambda stops an init phase at ten seconds).
+                execution.cold_init_ms =
+                    Some(init_slowdown.map_or(init, |slowdown| (init * slowdown).min(9_600.0 + init % 397.0)));
                 execution.new_instance = true;
                 lambda.containers.len() - 1
             }
@@ -911,6 +945,8 @@ impl<'a> Sim<'a> {
         if execution.outcome == Outcome::Ok {
             elapsed = self.execute_trigger(index, &mut execution, elapsed);
         }
+        elapsed += self.handler_cpu(index, t, &execution.trigger, memory_size);
+        let peak_memory = self.handler_peak_memory(index, t, &execution.trigger);
         let duration = elapsed + uniform(&mut self.rng, 0.2, 1.5);
         execution.duration_ms = duration;
         if duration > timeout_s * 1000.0 {
@@ -922,15 +958,22 @@ impl<'a> Sim<'a> {
         let Some(lambda) = self.state[index].lambda.as_mut() else { return execution };
         let container = &mut lambda.containers[container_index];
         container.memory_mb += leak + uniform(&mut self.rng, 0.0, 0.08);
-        if container.memory_mb >= memory_size {
+        let used_mb = peak_memory.map_or(container.memory_mb, |peak| container.memory_mb.max(peak));
+        if used_mb >= memory_size {
             execution.outcome = Outcome::OutOfMemory;
             execution.memory_used_mb = memory_size as u32;
             container.busy_until = f64::MAX / 4.0;
             container.last_used = f64::MAX / 4.0;
+            if peak_memory.is_some() {
+                // A killed environment frees its concurrency at once (left as it was for the kinds before, so
+                // their bundles keep their bytes).
+                container.busy_until = execution.end_ms();
+                container.last_used = execution.end_ms();
+            }
             // The environment is gone: it will be reaped, the next request cold-starts.
             container.version = usize::MAX;
         } else {
-            execution.memory_used_mb = container.memory_mb.round() as u32;
+            execution.memory_used_mb = used_mb.round() as u32;
             container.busy_until = execution.exec_start_ms + execution.duration_ms;
             container.last_used = container.busy_until;
         }
@@ -965,11 +1008,15 @@ impl<'a> Sim<'a> {
                     }
                     return elapsed;
                 }
-                if let Some(variant) = self.defect_for(index, route, execution.version_live_from) {
+                let broken = self
+                    .defect_for(index, route, execution.version_live_from)
+                    .map(|variant| Failure::CodeDefect { variant })
+                    .or_else(|| self.flag_failure(index, route, start as i64));
+                if let Some(failure) = broken {
                     let ops: Vec<Op> = route_def.ops.iter().filter(|op| !op.action.is_write()).copied().collect();
                     elapsed = self.run_ops(index, execution, &ops, start + elapsed, elapsed);
                     if execution.outcome == Outcome::Ok {
-                        execution.outcome = Outcome::Failed(Failure::CodeDefect { variant });
+                        execution.outcome = Outcome::Failed(failure);
                     }
                     return elapsed;
                 }
@@ -1012,6 +1059,12 @@ impl<'a> Sim<'a> {
                     let failure = Failure::HttpTimeout { host: schedule.erp_host.clone(), timeout_ms: 10_000 };
                     execution.outcome = Outcome::Failed(failure);
                     return elapsed + 10_000.0 + uniform(&mut self.rng, 5.0, 400.0);
+                }
+                if let Entry::Schedule(schedule) = &workload.entry
+                    && let JobKind::Report { run_s, .. } = schedule.job
+                {
+                    // The report's queries: their load on the database is planned as a fault of its owner.
+                    elapsed += f64::from(run_s) * 1000.0 * uniform(&mut self.rng, 0.97, 1.03);
                 }
                 let ops = workload.routes.first().map(|r| r.ops.clone()).unwrap_or_default();
                 elapsed += uniform(&mut self.rng, 20.0, 90.0);
@@ -1056,9 +1109,16 @@ impl<'a> Sim<'a> {
                 CallStatus::Failed(failure) => Some(failure.clone()),
                 _ => None,
             };
+            // A cache hit answers the request's reads; a failed best-effort cache write is logged and passed over.
+            let hit = op.action == Action::CacheGet && call.status == CallStatus::Ok;
             execution.calls.push(call);
-            if let Some(failure) = failure {
+            if let Some(failure) = failure
+                && op.action != Action::CacheSet
+            {
                 execution.outcome = Outcome::Failed(failure);
+                break;
+            }
+            if hit {
                 break;
             }
         }
@@ -1232,6 +1292,18 @@ impl<'a> Sim<'a> {
                                 });
                             }
                         }
+                        Effect::DbLoad { dep, slowdown, .. } if *dep == op.dep => {
+                            let weight = if op.action.is_write() { 1.0 / 3.0 } else { 1.0 };
+                            result.duration_ms *= 1.0 + lognormal(&mut self.rng, slowdown * strength * weight, 0.5);
+                        }
+                        Effect::StaleCredentials { dep, .. }
+                            if *dep == op.dep && result.status == CallStatus::Ok && chance(&mut self.rng, strength) =>
+                        {
+                            result.status = CallStatus::Failed(self.refused_login(index, db, ti));
+                            if let CallStatus::Failed(Failure::AuthFailed { waited_ms, .. }) = &result.status {
+                                result.duration_ms = f64::from(*waited_ms) + uniform(&mut self.rng, 4.0, 30.0);
+                            }
+                        }
                         Effect::DiskFill { dep } if *dep == op.dep && op.action.is_write() && strength >= 1.0 => {
                             result.duration_ms = uniform(&mut self.rng, 2.0, 9.0);
                             result.status = CallStatus::Failed(Failure::DiskFull {
@@ -1309,7 +1381,9 @@ impl<'a> Sim<'a> {
                     result.status = CallStatus::Failed(Failure::HttpTimeout { host: http.host.clone(), timeout_ms });
                 }
             }
-            Dep::Bucket(_) | Dep::Secret(_) | Dep::Publish(_) => {}
+            Dep::Cache(cache) => self.cache_call(index, cache, &mut result),
+            Dep::Stream(_) => self.put_record(index, op.dep, &mut result),
+            Dep::Bucket(_) | Dep::Secret(_) | Dep::Publish(_) | Dep::Credentials(_) => {}
         }
         result
     }
@@ -1332,6 +1406,21 @@ impl<'a> Sim<'a> {
                         }
                         _ => None,
                     };
+                }
+                Effect::BucketDeny { dep: target, actions } if *target == op.dep => {
+                    let (Some(action), Dep::Bucket(bucket)) = (op.action.iam_action(), dep) else { continue };
+                    if !actions.contains(&action) {
+                        continue;
+                    }
+                    let plural = self.sys.workloads[index].domain.plural;
+                    let key =
+                        format!("{plural}/{}/{}.pdf", super::clock::ymd(t), super::random::alnum(&mut self.rng, 14));
+                    return Some(Failure::PolicyDenied {
+                        action,
+                        resource: format!("arn:aws:s3:::{bucket}/{key}"),
+                        principal: self.principal(index),
+                        operation,
+                    });
                 }
                 Effect::KeyUnusable { dep: target, key_arn, pending_deletion }
                     if *target == op.dep && chance(&mut self.rng, strength) =>
@@ -1495,11 +1584,13 @@ impl<'a> Sim<'a> {
         };
         let Some(service) = workload.compute.ecs() else { return execution };
         let limit = f64::from(service.memory_mb);
+        self.advance_targets(index, t);
         let Some(ecs) = self.state[index].ecs.as_mut() else { return execution };
         let routable = |task: &Task| {
             task.ready_ms <= t && (task.stop_ms > t || task.deregistered_ms.is_some_and(|until| t < until))
         };
         let alive: Vec<usize> = (0..ecs.tasks.len()).filter(|i| routable(&ecs.tasks[*i])).collect();
+        let alive = self.compute.routable(index, alive);
         if alive.is_empty() {
             execution.outcome = Outcome::Unavailable;
             execution.sampled = false;
@@ -1520,9 +1611,10 @@ impl<'a> Sim<'a> {
         execution.host = task.host.clone();
         execution.version_label = ecs.versions[task.version].label.clone();
         execution.version_live_from = ecs.versions[task.version].live_from_ms;
+        let Some(extra) = self.admit_to_target(index, task_index, &mut execution) else { return execution };
         let elapsed = uniform(&mut self.rng, 1.0, 5.0);
         let elapsed = self.execute_trigger(index, &mut execution, elapsed);
-        execution.duration_ms = elapsed;
+        execution.duration_ms = elapsed + extra;
         let Some(ecs) = self.state[index].ecs.as_mut() else { return execution };
         let task = &mut ecs.tasks[task_index];
         if let Some((since, fill_ms)) = task.growth {
@@ -1625,7 +1717,7 @@ fn hex_session(name: &str) -> String {
     format!("{}-{:08x}", name.to_lowercase(), super::random::stable_hash(&[name]) as u32)
 }
 
-fn ecs_host(rng: &mut SimRng) -> String {
+pub(super) fn ecs_host(rng: &mut SimRng) -> String {
     format!("ip-10-0-{}-{}.ec2.internal", rng.random_range_u32(0, 63), rng.random_range_u32(4, 250))
 }
 
@@ -1941,5 +2033,160 @@ impl RngRanges for SimRng {
 
     fn random_index(&mut self, len: usize) -> usize {
         self.random_range_usize(0, len)
+    }
+}
+
+/// Behaviour of caches, rotated passwords and feature flags.
+impl Sim<'_> {
+    /// One Redis command: hits and misses while the node has room; once it is full, evictions of keys with a TTL,
+    /// and refused writes when none are left.
+    fn cache_call(&mut self, index: usize, cache: &Cache, result: &mut CallResult) {
+        let (full, drained) = self.cache_pressure(index, result.op.dep, result.start_ms as i64);
+        let dims = [("CacheClusterId", cache.primary.as_str())];
+        let minute = self.minute;
+        if result.op.action == Action::CacheGet {
+            let gets = self.metrics.id("AWS/ElastiCache", "GetTypeCmds", &dims, Stat::Sum, "Count");
+            self.metrics.add(gets, minute, 1.0);
+            // Evictions take the keys with a TTL first, and those are the cached lookups.
+            let hit = chance(&mut self.rng, cache.hit_ratio * (1.0 - 0.85 * drained));
+            let name = if hit { "CacheHits" } else { "CacheMisses" };
+            let id = self.metrics.id("AWS/ElastiCache", name, &dims, Stat::Sum, "Count");
+            self.metrics.add(id, minute, 1.0);
+            if !hit {
+                result.status = CallStatus::NotFound;
+            }
+            return;
+        }
+        let sets = self.metrics.id("AWS/ElastiCache", "SetTypeCmds", &dims, Stat::Sum, "Count");
+        self.metrics.add(sets, minute, 1.0);
+        if full && chance(&mut self.rng, 0.95 * drained) {
+            result.status = CallStatus::Failed(Failure::CacheOom { command: result.op.action.operation() });
+        } else if full {
+            let evictions = self.metrics.id("AWS/ElastiCache", "Evictions", &dims, Stat::Sum, "Count");
+            let evicted = uniform(&mut self.rng, 1.0, 3.0).round();
+            self.metrics.add(evictions, minute, evicted);
+        }
+    }
+
+    /// Whether cache dependency `dep` is at `maxmemory` at `t`, and how far the keys it may evict are used up (0-1).
+    fn cache_pressure(&self, index: usize, dep: usize, t: i64) -> (bool, f64) {
+        self.faults
+            .iter()
+            .filter(|fault| fault.workload == index)
+            .find_map(|fault| match fault.effect {
+                Effect::CacheFill { dep: filled, drain_ms } if filled == dep => {
+                    let full_at = fault.start_ms + fault.ramp_ms;
+                    Some((t >= full_at, ((t - full_at) as f64 / drain_ms.max(1) as f64).clamp(0.0, 1.0)))
+                }
+                _ => None,
+            })
+            .unwrap_or((false, 0.0))
+    }
+
+    /// ElastiCache's per-minute view of a workload's caches: memory, items, hit rate, engine CPU and connections.
+    fn cache_gauges(&mut self, index: usize, t0: i64) {
+        let sys = self.sys;
+        let t = t0 + 30_000;
+        for (dep, entry) in sys.workloads[index].deps.iter().enumerate() {
+            let Dep::Cache(cache) = entry else { continue };
+            // Looked up whether or not it started yet: memory climbs towards the limit from the window's start.
+            let progress = self
+                .faults
+                .iter()
+                .find(|f| f.workload == index && matches!(f.effect, Effect::CacheFill { dep: d, .. } if d == dep))
+                .map_or(0.0, |f| ((t - f.start_ms) as f64 / f.ramp_ms.max(1) as f64).clamp(0.0, 1.0));
+            let (full, drained) = self.cache_pressure(index, dep, t);
+            let percent = if full {
+                uniform(&mut self.rng, 99.6, 100.2)
+            } else {
+                cache.used_percent + (100.0 - cache.used_percent) * progress + uniform(&mut self.rng, -0.05, 0.05)
+            };
+            let bytes = cache.maxmemory_bytes * percent / 100.0;
+            let dims = [("CacheClusterId", cache.primary.as_str())];
+            let minute = self.minute;
+            // Commands of the minute (zero when there were none), and everything counted so far.
+            let mut counted = [0.0; 5];
+            for (n, name) in ["CacheHits", "CacheMisses", "GetTypeCmds", "SetTypeCmds", "Evictions"].iter().enumerate()
+            {
+                let id = self.metrics.id("AWS/ElastiCache", name, &dims, Stat::Sum, "Count");
+                self.metrics.add(id, minute, 0.0);
+                let points = self.metrics.datapoints(id);
+                counted[n] = if n < 2 {
+                    points.iter().find(|p| p.0 == t0).map_or(0.0, |p| p.1)
+                } else {
+                    points.iter().map(|p| p.1).sum()
+                };
+            }
+            let [hits, misses, _, sets, evicted] = counted;
+            // The lists without a TTL grow in size, not in number; most writes replace or refresh a key.
+            let items = (cache.maxmemory_bytes * cache.used_percent / 100.0 / 1900.0 + 0.2 * sets - evicted).round();
+            let evicting = if full { 3.0 + 6.0 * (1.0 - drained) } else { 0.0 };
+            let cpu = uniform(&mut self.rng, 1.5, 4.5) + evicting;
+            let connections = self.running_tasks(index, t) * 2.0 + uniform(&mut self.rng, 2.0, 5.0).round();
+            let gauges = [
+                ("DatabaseMemoryUsagePercentage", "Percent", percent),
+                ("BytesUsedForCache", "Bytes", bytes.round()),
+                ("CurrItems", "Count", items),
+                ("EngineCPUUtilization", "Percent", cpu),
+                ("CurrConnections", "Count", connections),
+            ];
+            for (name, unit, value) in gauges {
+                let id = self.metrics.id("AWS/ElastiCache", name, &dims, Stat::Average, unit);
+                self.metrics.add(id, minute, value);
+            }
+            if hits + misses > 0.0 {
+                let id = self.metrics.id("AWS/ElastiCache", "CacheHitRate", &dims, Stat::Average, "Percent");
+                self.metrics.add(id, minute, 100.0 * hits / (hits + misses));
+            }
+        }
+    }
+
+    /// The failure a feature flag's code path raises on this request of `route`, if the flag reached it.
+    fn flag_failure(&mut self, index: usize, route: usize, t: i64) -> Option<Failure> {
+        let mut failure = None;
+        for (fault, strength) in self.faults_at(index, t) {
+            if let Effect::FlagPath { route: flagged, variant, share } = fault.effect
+                && flagged == route
+                && chance(&mut self.rng, share * strength)
+            {
+                failure = Some(Failure::FlagPath { variant });
+            }
+        }
+        failure
+    }
+
+    /// A new connection presenting the old password: the driver's error, and PostgreSQL's log line of it.
+    fn refused_login(&mut self, index: usize, db: &Database, t: i64) -> Failure {
+        let client_ip = self.task_ip(index, t);
+        self.emit_auth_failed_line(db, t, &client_ip);
+        let java = self.sys.workloads[index].compute.runtime() == Runtime::Java;
+        Failure::AuthFailed {
+            endpoint: db.endpoint.clone(),
+            ip: db.ip.clone(),
+            port: db.engine.port(),
+            engine: db.engine,
+            client_ip,
+            waited_ms: if java { HIKARI_WAIT_MS } else { 0 },
+        }
+    }
+
+    /// The private address of one of the workload's running tasks (another address of the app subnets otherwise).
+    fn task_ip(&mut self, index: usize, t: i64) -> String {
+        let hosts: Vec<String> = self.state[index]
+            .ecs
+            .as_ref()
+            .map(|ecs| {
+                ecs.tasks
+                    .iter()
+                    .filter(|task| task.ready_ms <= t && task.stop_ms > t)
+                    .map(|task| task.host.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let host = match hosts.get(self.rng.random_index(hosts.len())) {
+            Some(host) => host.clone(),
+            None => ecs_host(&mut self.rng),
+        };
+        host.trim_start_matches("ip-").split('.').next().unwrap_or_default().replace('-', ".")
     }
 }

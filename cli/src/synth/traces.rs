@@ -228,7 +228,7 @@ fn call_subsegment(rng: &mut SimRng, sys: &System, workload: &Workload, call: &C
             value
         }
         Dep::Bucket(bucket) => {
-            json!({"id": id, "name": "S3", "namespace": "aws", "start_time": start, "end_time": end, "aws": {"operation": "PutObject", "region": sys.region, "bucket_name": bucket, "request_id": call.aws_request_id}})
+            json!({"id": id, "name": "S3", "namespace": "aws", "start_time": start, "end_time": end, "aws": {"operation": call.op.action.operation(), "region": sys.region, "bucket_name": bucket, "request_id": call.aws_request_id}})
         }
         Dep::Secret(secret) => {
             json!({"id": id, "name": "SecretsManager", "namespace": "aws", "start_time": start, "end_time": end, "aws": {"operation": "GetSecretValue", "region": sys.region, "resource_names": [secret.name], "request_id": call.aws_request_id}})
@@ -236,6 +236,18 @@ fn call_subsegment(rng: &mut SimRng, sys: &System, workload: &Workload, call: &C
         Dep::Publish(queue) => {
             json!({"id": id, "name": "SQS", "namespace": "aws", "start_time": start, "end_time": end, "aws": {"operation": "SendMessage", "region": sys.region, "queue_url": format!("https://sqs.{}.amazonaws.com/{}/{queue}", sys.region, sys.account), "request_id": call.aws_request_id}})
         }
+        Dep::Cache(cache) => {
+            let hit = (call.op.action == Action::CacheGet).then_some(call.status == CallStatus::Ok);
+            json!({"id": id, "name": cache.endpoint, "namespace": "remote", "start_time": start, "end_time": end, "metadata": {"default": {"db.system": "redis", "db.operation": call.op.action.operation(), "cache.hit": hit}}})
+        }
+        Dep::Credentials(secret) => {
+            json!({"id": id, "name": "SecretsManager", "namespace": "aws", "start_time": start, "end_time": end, "aws": {"operation": "GetSecretValue", "region": sys.region, "resource_names": [secret.name], "request_id": call.aws_request_id}})
+        }
+        Dep::Stream(stream) => json!({
+            "id": id, "name": "Kinesis", "namespace": "aws", "start_time": start, "end_time": end,
+            "aws": {"operation": "PutRecord", "region": sys.region, "stream_name": stream.name, "resource_names": [stream.name], "request_id": call.aws_request_id, "retries": call.retries},
+            "http": {"response": {"status": if failure.is_some() { 400 } else { 200 }}},
+        }),
     };
     if call.throttled {
         sub["throttle"] = json!(true);
@@ -250,6 +262,8 @@ fn call_subsegment(rng: &mut SimRng, sys: &System, workload: &Workload, call: &C
                     | super::errors::Failure::RateLimited { .. }
                     | super::errors::Failure::ResourceMissing { .. }
                     | super::errors::Failure::KeyUnusable { .. }
+                    | super::errors::Failure::PolicyDenied { .. }
+                    | super::errors::Failure::StreamThrottled { .. }
             );
             sub[if client_side { "error" } else { "fault" }] = json!(true);
             sub["cause"] = json!({"exceptions": [exception(rng, &report.message, &report.short_type, true)]});
