@@ -21,7 +21,7 @@ use super::topology::Topology;
 use crate::contract::{Category, EvidenceSource, Finding, FindingKind, RunContext};
 use crate::domain::evidence::attr;
 use crate::domain::evidence::terms::name_tokens;
-use crate::domain::resources::{hostnames_in_text, same_resource};
+use crate::domain::resources::{component_of_log_group, hostnames_in_text, same_resource};
 
 /// A symptom weaker than this does not set the onset or count as ongoing.
 const STRONG: f64 = 0.3;
@@ -88,7 +88,8 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
         .copied()
         .filter(|f| f.score >= STRONG && !recovered_blip(f) && !sporadic(f) && near_alarm(&f.component))
         .collect();
-    let mut candidates = change_candidates(findings, &symptoms, onset, run.noticed_at, &topology, &alarmed);
+    let logging: Vec<String> = run.log_groups.iter().map(|group| component_of_log_group(group)).collect();
+    let mut candidates = change_candidates(findings, &symptoms, onset, run.noticed_at, &topology, &alarmed, &logging);
     candidates.extend(symptom_candidates(&symptoms, &candidates, onset, &topology, &alarmed));
     let candidates = fold_into_failed_host(fold_relayed_exhaustion(candidates, &topology), &topology);
     let mut candidates = fold_unspecific(candidates, &topology);
@@ -140,7 +141,7 @@ fn metric_is_bad(finding: &Finding) -> bool {
     let shape = finding.attr(attr::SHAPE);
     let up = matches!(shape, "spike" | "levelShiftUp" | "trendUp");
     let down = matches!(shape, "levelShiftDown" | "dropToZero" | "flatline");
-    const BAD_UP: [&str; 15] = [
+    const BAD_UP: [&str; 17] = [
         "error",
         "fault",
         "5xx",
@@ -157,10 +158,12 @@ fn metric_is_bad(finding: &Finding) -> bool {
         "queuedepth",
         // A cache evicting keys is out of memory.
         "eviction",
+        "unhealthy",
+        "statuscheckfailed",
     ];
     const BAD_DOWN: [&str; 5] = ["free", "healthy", "available", "success", "hitrate"];
     (up && (BAD_UP.iter().any(|k| name.contains(k)) || is_connection_gauge(&name)) && !name.contains("4xx"))
-        || (down && BAD_DOWN.iter().any(|k| name.contains(k)))
+        || (down && BAD_DOWN.iter().any(|k| name.contains(k)) && !name.contains("unhealthy"))
 }
 
 /// A symptom of a limit being hit: throttling, a limit exceeded, a throttle metric or a connection count at its
@@ -175,7 +178,7 @@ fn hits_a_limit(finding: &Finding) -> bool {
 /// An AWS service acting for the account (a service-linked role, or the service itself): scaling, replacing
 /// targets, rotation steps. These follow load and events; a person or a pipeline decides the changes that break
 /// things.
-fn aws_acting_on_its_own(actor: &str) -> bool {
+pub(super) fn aws_acting_on_its_own(actor: &str) -> bool {
     actor.starts_with("AWSServiceRoleFor") || actor.ends_with(".amazonaws.com")
 }
 
@@ -201,6 +204,10 @@ fn names_a_missing_resource(finding: &Finding) -> bool {
     ["resourcenotfound", "requested resource not found", "nonexistentqueue", "queuedoesnotexist", "nosuchbucket"]
         .iter()
         .any(|needle| text.contains(needle))
+}
+
+fn is_log(finding: &Finding) -> bool {
+    matches!(finding.kind, FindingKind::NewLogPattern | FindingKind::LogRateChange)
 }
 
 /// A utilisation gauge in percent (CPU, memory) that rose but peaked well below 100%.
@@ -233,8 +240,7 @@ fn is_demand_metric(finding: &Finding) -> bool {
 fn sporadic(finding: &Finding) -> bool {
     let transient =
         matches!(finding.attr(attr::ERROR_CLASS), "" | "connection" | "timeout" | "throttling" | "notFound");
-    let is_log = matches!(finding.kind, FindingKind::NewLogPattern | FindingKind::LogRateChange);
-    is_log && transient && count(finding, attr::COUNT_AFTER) <= 4.0
+    is_log(finding) && transient && count(finding, attr::COUNT_AFTER) <= 4.0
 }
 
 /// Recovered within minutes, before the alarm's look at it.
@@ -447,6 +453,7 @@ fn change_candidates(
     noticed: DateTime<Utc>,
     topology: &Topology,
     alarmed: &[String],
+    logging: &[String],
 ) -> Vec<Candidate> {
     let mut by_target: BTreeMap<(String, Category), Candidate> = BTreeMap::new();
     for change in findings.iter().filter(|f| f.kind == FindingKind::Change) {
@@ -470,6 +477,16 @@ fn change_candidates(
             // too, and by new code only if it is not the remote failing (refused, reset, timed out).
             .filter(|s| kind != "configuration" || mentions(s, change) || remote_of(s, topology).is_none())
             .filter(|s| kind != "deployment" || !remote_failing(s, symptoms, topology))
+            // New code that logs logs its errors itself: another service's log lines are its own unless they name
+            // it. A deployed configuration (a flag profile) logs nothing; its consumers' errors are its effects.
+            .filter(|s| {
+                let logs_itself = logging.iter().any(|c| topology.distance(&change.component, c) == 0);
+                kind != "deployment"
+                    || !is_log(s)
+                    || !logs_itself
+                    || topology.distance(&change.component, &s.component) == 0
+                    || mentions(s, change)
+            })
             .collect();
         let after = |s: &&Finding| s.time.is_none_or(|t| t >= time - Duration::minutes(1));
         let explained: Vec<&Finding> = related.iter().copied().filter(after).collect();
@@ -545,6 +562,8 @@ fn symptom_category(finding: &Finding) -> Category {
         "outOfMemory" | "diskFull" => Category::ResourceExhaustion,
         "dns" | "tls" => Category::Network,
         "restart" => Category::InfrastructureFailure,
+        // A host failing its system status check is AWS's hardware or network under it.
+        _ if metric.contains("statuscheckfailed_system") => Category::InfrastructureFailure,
         "connection" | "timeout" => Category::DependencyFailure,
         "exception" | "notFound" => Category::CodeDefect,
         _ if metric.contains("throttl") => Category::CapacityLimit,

@@ -16,6 +16,7 @@ use crate::contract::{
     Action, Conclusion, Decision, Finding, FindingKind, Notebook, Observation, RunContext, ToolCall, ToolName,
     ToolOutcome,
 };
+use crate::domain::evidence::attr;
 
 pub use hypotheses::{Assessment, assess};
 pub use topology::Topology;
@@ -61,13 +62,10 @@ fn follow_ups(run: &RunContext, notebook: &Notebook) -> Vec<ToolCall> {
     let assessment = assess(run, &findings);
     let mut calls = Vec::new();
     let examined: Vec<String> = metric_components(&findings);
-    let implicated: Vec<String> = assessment
-        .candidates
-        .iter()
-        .take(3)
-        .map(|c| c.component.clone())
-        .filter(|c| !examined.iter().any(|e| crate::domain::resources::same_resource(e, c)))
-        .collect();
+    let mut implicated: Vec<String> = assessment.candidates.iter().take(3).map(|c| c.component.clone()).collect();
+    implicated.extend(taken_out_by_aws(&findings));
+    implicated.retain(|c| !examined.iter().any(|e| crate::domain::resources::same_resource(e, c)));
+    implicated.dedup();
     if !implicated.is_empty() {
         calls.push(call(ToolName::Metrics, json!({"resources": implicated})));
     }
@@ -86,6 +84,18 @@ fn follow_ups(run: &RunContext, notebook: &Notebook) -> Vec<ToolCall> {
         calls.push(call(ToolName::Kb, json!({"query": narrative::knowledge_query(top)})));
     }
     calls
+}
+
+/// What AWS itself took out of service (instances an Auto Scaling group terminated, targets it stopped): where
+/// hosts failed, which the architecture rarely names.
+fn taken_out_by_aws(findings: &[&Finding]) -> Vec<String> {
+    const TAKING_OUT: [&str; 4] = ["Terminate", "Stop", "Reboot", "Replace"];
+    findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Change && hypotheses::aws_acting_on_its_own(f.attr(attr::ACTOR)))
+        .filter(|f| TAKING_OUT.iter().any(|verb| f.attr(attr::EVENT_NAME).starts_with(verb)))
+        .map(|f| f.component.clone())
+        .collect()
 }
 
 fn metric_components(findings: &[&Finding]) -> Vec<String> {
@@ -559,5 +569,39 @@ mod tests {
         let headroom = busy("72");
         assert!(headroom.hypotheses.iter().all(|h| h.confidence < 0.5), "{:?}", headroom.hypotheses);
         assert_ne!(headroom.status, Status::RootCauseIdentified);
+    }
+
+    #[test]
+    fn hosts_aws_took_out_are_examined_and_a_failed_system_check_is_an_infrastructure_failure() {
+        let mut terminated = change("i-0a1b2c3d4e5f60718", 62, "capacity");
+        terminated.attrs.insert(attr::ACTOR.into(), "AWSServiceRoleForAutoScaling/AutoScaling".into());
+        terminated.attrs.insert(attr::EVENT_NAME.into(), "TerminateInstances".into());
+        let first = notebook(vec![terminated.clone(), metric("shop-api", "5XXError", 50, "levelShiftUp", None)]);
+        let asked = plan(&run(), &first);
+        let metrics = asked.calls.iter().find(|c| c.tool == ToolName::Metrics).map(|c| c.args["resources"].clone());
+        assert!(metrics.is_some_and(|r| r.to_string().contains("i-0a1b2c3d4e5f60718")), "{:?}", asked.calls);
+
+        let failed = metric("i-0a1b2c3d4e5f60718", "StatusCheckFailed_System", 50, "levelShiftUp", None);
+        let conclusion = conclude(
+            &run(),
+            &notebook(vec![terminated, failed, metric("shop-api", "5XXError", 50, "levelShiftUp", None)]),
+        );
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("i-0a1b2c3d4e5f60718", Category::InfrastructureFailure));
+    }
+
+    #[test]
+    fn a_deployment_does_not_own_the_new_errors_another_service_logs() {
+        let findings = || vec![change("shop-api", 30, "deployment"), error_logs("shop-fn", 50, "exception")];
+        let mut run = run();
+        run.log_groups.push("/ecs/shop-api".into());
+        let conclusion = conclude(&run, &notebook(findings()));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-fn", Category::CodeDefect));
+        // Deployed configuration that logs nothing of its own (a flag profile) is behind its consumer's errors.
+        run.log_groups.pop();
+        let conclusion = conclude(&run, &notebook(findings()));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-api", Category::Deployment));
     }
 }
