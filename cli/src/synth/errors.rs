@@ -250,6 +250,13 @@ impl CodeSite {
         ]
     }
 
+    /// A `NullPointerException` thrown at `frame`, below the application's frames from `method` up.
+    fn java_null_pointer(&self, frame: String, method: &str, message: String) -> ErrorReport {
+        let mut frames = vec![frame];
+        frames.extend(self.java_app_frames(method));
+        self.report("NullPointerException", "java.lang.NullPointerException", message, frames)
+    }
+
     fn report(&self, short: &str, qualified: &str, message: String, frames: Vec<String>) -> ErrorReport {
         ErrorReport {
             short_type: short.to_string(),
@@ -763,6 +770,7 @@ fn db_connect(site: &CodeSite, endpoint: &str, ip: &str, port: u32, engine: DbEn
     }
 }
 
+/// Every connection slot of the database is taken: PostgreSQL's `53300`, MySQL's error 1040.
 fn too_many_connections(
     site: &CodeSite,
     endpoint: &str,
@@ -771,53 +779,84 @@ fn too_many_connections(
     engine: DbEngine,
     waited_ms: u32,
 ) -> ErrorReport {
+    let pg_text = "sorry, too many clients already";
+    connection_refused(
+        site,
+        engine,
+        &ConnectionRefusal {
+            pg_text,
+            pg_code: "53300",
+            psycopg_message: format!("connection to server at \"{endpoint}\" ({ip}), port {port} failed: FATAL:  {pg_text}"),
+            psycopg_call: "async with pool.acquire() as conn:",
+            mysql_text: "Too many connections".to_string(),
+            mysql_code: "ER_CON_COUNT_ERROR",
+            pymysql_message: "(1040, 'Too many connections')".to_string(),
+            mysql_cause: "Caused by: java.sql.SQLNonTransientConnectionException: Data source rejected establishment of connection,  message from server: \"Too many connections\"".to_string(),
+            waited_ms,
+            waiting: 4,
+        },
+    )
+}
+
+/// How each database client reports a server that refuses a new connection; the parts that differ by reason.
+struct ConnectionRefusal {
+    /// PostgreSQL's message, as node-postgres prints it and as the JDBC driver quotes it after `FATAL:`.
+    pg_text: &'static str,
+    /// The SQLSTATE node-postgres sets as the error's `code`.
+    pg_code: &'static str,
+    /// psycopg2's whole message (it names the server it tried).
+    psycopg_message: String,
+    /// The application's line that asked the pool for a connection, in Python with PostgreSQL.
+    psycopg_call: &'static str,
+    mysql_text: String,
+    /// The `code` mysql2 sets on the error.
+    mysql_code: &'static str,
+    /// PyMySQL's message: the error number and MySQL's text.
+    pymysql_message: String,
+    /// The `Caused by:` line Hikari's timeout carries with MySQL.
+    mysql_cause: String,
+    /// Java's Hikari retries for this long, with this many threads waiting, before it gives up.
+    waited_ms: u32,
+    waiting: u32,
+}
+
+/// A refused connection in node-postgres or mysql2, psycopg2 or PyMySQL, and Hikari with either driver.
+fn connection_refused(site: &CodeSite, engine: DbEngine, refusal: &ConnectionRefusal) -> ErrorReport {
     let postgres = engine.is_postgres();
     match site.runtime {
         Runtime::Node if postgres => {
             let mut report = site.report(
                 "error",
                 "error",
-                "sorry, too many clients already".to_string(),
+                refusal.pg_text.to_string(),
                 PG_PROTOCOL_FRAMES.iter().map(|f| f.to_string()).collect(),
             );
-            report.code = Some("53300".to_string());
+            report.code = Some(refusal.pg_code.to_string());
             report
         }
         Runtime::Node => {
             let mut report = site.report(
                 "Error",
                 "Error",
-                "Too many connections".to_string(),
+                refusal.mysql_text.clone(),
                 vec![
                     "at Packet.asError (/app/node_modules/mysql2/lib/packets/packet.js:740:17)".to_string(),
                     "at ClientHandshake.execute (/app/node_modules/mysql2/lib/commands/command.js:29:26)".to_string(),
                     "at PoolConnection.handlePacket (/app/node_modules/mysql2/lib/connection.js:481:34)".to_string(),
                 ],
             );
-            report.code = Some("ER_CON_COUNT_ERROR".to_string());
+            report.code = Some(refusal.mysql_code.to_string());
             report
         }
         Runtime::Python if postgres => {
-            let mut frames = site.python_frames("find", "async with pool.acquire() as conn:");
+            let mut frames = site.python_frames("find", refusal.psycopg_call);
             frames.push("File \"/usr/local/lib/python3.12/site-packages/psycopg2/__init__.py\", line 122, in connect\n    conn = _connect(dsn, connection_factory=connection_factory, **kwasync)".to_string());
-            site.report(
-                "OperationalError",
-                "psycopg2.OperationalError",
-                format!(
-                    "connection to server at \"{endpoint}\" ({ip}), port {port} failed: FATAL:  sorry, too many clients already"
-                ),
-                frames,
-            )
+            site.report("OperationalError", "psycopg2.OperationalError", refusal.psycopg_message.clone(), frames)
         }
         Runtime::Python => {
             let mut frames = site.python_frames("find", "conn = pool.connection()");
             frames.push("File \"/usr/local/lib/python3.12/site-packages/pymysql/connections.py\", line 361, in __init__\n    self.connect()".to_string());
-            site.report(
-                "OperationalError",
-                "pymysql.err.OperationalError",
-                "(1040, 'Too many connections')".to_string(),
-                frames,
-            )
+            site.report("OperationalError", "pymysql.err.OperationalError", refusal.pymysql_message.clone(), frames)
         }
         Runtime::Java => {
             let mut frames: Vec<String> = HIKARI_FRAMES.iter().map(|f| f.to_string()).collect();
@@ -825,13 +864,16 @@ fn too_many_connections(
             let mut report = site.report(
                 "SQLTransientConnectionException",
                 "java.sql.SQLTransientConnectionException",
-                format!("HikariPool-1 - Connection is not available, request timed out after {waited_ms}ms (total=0, active=0, idle=0, waiting=4)"),
+                format!(
+                    "HikariPool-1 - Connection is not available, request timed out after {}ms (total=0, active=0, idle=0, waiting={})",
+                    refusal.waited_ms, refusal.waiting
+                ),
                 frames,
             );
             report.trailer = vec![if postgres {
-                "Caused by: org.postgresql.util.PSQLException: FATAL: sorry, too many clients already".to_string()
+                format!("Caused by: org.postgresql.util.PSQLException: FATAL: {}", refusal.pg_text)
             } else {
-                "Caused by: java.sql.SQLNonTransientConnectionException: Data source rejected establishment of connection,  message from server: \"Too many connections\"".to_string()
+                refusal.mysql_cause.clone()
             }];
             report
         }
@@ -1137,14 +1179,10 @@ fn code_defect(site: &CodeSite, variant: usize) -> ErrorReport {
         }
         Runtime::Java => {
             let getter = format!("get{}", super::naming::title_case(field));
-            let mut frames =
-                vec![format!("{}.{}.web.{entity}Mapper.toResponse({entity}Mapper.java:57)", site.package, site.module)];
-            frames.extend(site.java_app_frames("find"));
-            site.report(
-                "NullPointerException",
-                "java.lang.NullPointerException",
+            site.java_null_pointer(
+                format!("{}.{}.web.{entity}Mapper.toResponse({entity}Mapper.java:57)", site.package, site.module),
+                "find",
                 format!("Cannot invoke \"String.trim()\" because the return value of \"{}.{}.model.{entity}.{getter}()\" is null", site.package, site.module),
-                frames,
             )
         }
     }
@@ -1285,68 +1323,27 @@ fn auth_failed(
     client_ip: &str,
     waited_ms: u32,
 ) -> ErrorReport {
-    let postgres = engine.is_postgres();
+    let pg_text = "password authentication failed for user \"app\"";
     let mysql_text = format!("Access denied for user 'app'@'{client_ip}' (using password: YES)");
-    match site.runtime {
-        Runtime::Node if postgres => {
-            let mut report = site.report(
-                "error",
-                "error",
-                "password authentication failed for user \"app\"".to_string(),
-                PG_PROTOCOL_FRAMES.iter().map(|f| f.to_string()).collect(),
-            );
-            report.code = Some("28P01".to_string());
-            report
-        }
-        Runtime::Node => {
-            let mut report = site.report(
-                "Error",
-                "Error",
-                mysql_text,
-                vec![
-                    "at Packet.asError (/app/node_modules/mysql2/lib/packets/packet.js:740:17)".to_string(),
-                    "at ClientHandshake.execute (/app/node_modules/mysql2/lib/commands/command.js:29:26)".to_string(),
-                    "at PoolConnection.handlePacket (/app/node_modules/mysql2/lib/connection.js:481:34)".to_string(),
-                ],
-            );
-            report.code = Some("ER_ACCESS_DENIED_ERROR".to_string());
-            report
-        }
-        Runtime::Python if postgres => {
-            let mut frames = site.python_frames("find", "conn = pool.getconn()");
-            frames.push("File \"/usr/local/lib/python3.12/site-packages/psycopg2/__init__.py\", line 122, in connect\n    conn = _connect(dsn, connection_factory=connection_factory, **kwasync)".to_string());
-            site.report(
-                "OperationalError",
-                "psycopg2.OperationalError",
-                format!(
-                    "connection to server at \"{endpoint}\" ({ip}), port {port} failed: FATAL:  password authentication failed for user \"app\"\n"
-                ),
-                frames,
-            )
-        }
-        Runtime::Python => {
-            let mut frames = site.python_frames("find", "conn = pool.connection()");
-            frames.push("File \"/usr/local/lib/python3.12/site-packages/pymysql/connections.py\", line 361, in __init__\n    self.connect()".to_string());
-            site.report("OperationalError", "pymysql.err.OperationalError", format!("(1045, \"{mysql_text}\")"), frames)
-        }
-        Runtime::Java => {
-            let mut frames: Vec<String> = HIKARI_FRAMES.iter().map(|f| f.to_string()).collect();
-            frames.extend(site.java_app_frames("find"));
-            let mut report = site.report(
-                "SQLTransientConnectionException",
-                "java.sql.SQLTransientConnectionException",
-                format!("HikariPool-1 - Connection is not available, request timed out after {waited_ms}ms (total=0, active=0, idle=0, waiting=6)"),
-                frames,
-            );
-            report.trailer = vec![if postgres {
-                "Caused by: org.postgresql.util.PSQLException: FATAL: password authentication failed for user \"app\""
-                    .to_string()
-            } else {
-                format!("Caused by: java.sql.SQLException: {mysql_text}")
-            }];
-            report
-        }
-    }
+    connection_refused(
+        site,
+        engine,
+        &ConnectionRefusal {
+            pg_text,
+            pg_code: "28P01",
+            // psycopg2 keeps the newline the server's message ends with.
+            psycopg_message: format!(
+                "connection to server at \"{endpoint}\" ({ip}), port {port} failed: FATAL:  {pg_text}\n"
+            ),
+            psycopg_call: "conn = pool.getconn()",
+            pymysql_message: format!("(1045, \"{mysql_text}\")"),
+            mysql_cause: format!("Caused by: java.sql.SQLException: {mysql_text}"),
+            mysql_text,
+            mysql_code: "ER_ACCESS_DENIED_ERROR",
+            waited_ms,
+            waiting: 6,
+        },
+    )
 }
 
 /// Features released dark behind a flag: (flag, the property the new code reads, the type it expects it on).
@@ -1399,17 +1396,13 @@ fn flag_path(site: &CodeSite, variant: usize) -> ErrorReport {
         Runtime::Java => {
             let getter = format!("get{}", super::naming::title_case(field));
             let variable = lower_first(owner);
-            let mut frames =
-                vec![format!("{}.{}.features.{feature}.apply({feature}.java:57)", site.package, site.module)];
-            frames.extend(site.java_app_frames("price"));
-            site.report(
-                "NullPointerException",
-                "java.lang.NullPointerException",
+            site.java_null_pointer(
+                format!("{}.{}.features.{feature}.apply({feature}.java:57)", site.package, site.module),
+                "price",
                 format!(
                     "Cannot invoke \"{}.{}.model.{owner}.{getter}()\" because \"{variable}\" is null",
                     site.package, site.module
                 ),
-                frames,
             )
         }
     }

@@ -78,6 +78,16 @@ pub(super) fn answer(
     }
 }
 
+/// The answer of a healthy bundle: no root cause, and the components an analyzer must not blame.
+pub(super) fn healthy_answer(notes: String, forbidden: Vec<String>) -> Answer {
+    Answer { healthy: true, forbidden, ..answer("", Vec::new(), "unknown", &["unknown"], &[], notes) }
+}
+
+/// The names of the system's workloads other than `workload` (the innocent bystanders of a healthy bundle).
+pub(super) fn other_workload_names(draft: &Draft, workload: &Workload) -> Vec<String> {
+    draft.system().workloads.iter().filter(|w| w.name() != workload.name()).map(|w| w.name().to_string()).collect()
+}
+
 pub(super) fn core(
     target: usize,
     answer: Answer,
@@ -367,14 +377,10 @@ pub(super) fn healthy_blip(draft: &mut Draft, rng: &mut SimRng) -> Core {
     if workload.compute.lambda().is_some_and(|f| f.errors_propagate) {
         signals.push(Signal::LambdaErrors);
     }
-    let others: Vec<String> =
-        draft.system().workloads.iter().filter(|w| w.name() != workload.name()).map(|w| w.name().to_string()).collect();
-    let mut healthy = answer("", Vec::new(), "unknown", &["unknown"], &[], notes);
-    healthy.healthy = true;
-    healthy.forbidden = others;
+    let others = other_workload_names(draft, &workload);
     Core {
         target,
-        answer: healthy,
+        answer: healthy_answer(notes, others),
         signals,
         symptom: None,
         relevant_doc: None,
@@ -881,14 +887,10 @@ fn planned_load_test(draft: &mut Draft, rng: &mut SimRng) -> Core {
         clock::iso_s(draft.onset_ms),
         length / 60_000
     );
-    let others: Vec<String> =
-        draft.system().workloads.iter().filter(|w| w.name() != workload.name()).map(|w| w.name().to_string()).collect();
-    let mut healthy = answer("", Vec::new(), "unknown", &["unknown"], &[], notes);
-    healthy.healthy = true;
-    healthy.forbidden = others;
+    let others = other_workload_names(draft, &workload);
     Core {
         target,
-        answer: healthy,
+        answer: healthy_answer(notes, others),
         signals: vec![Signal::LatencyP99, Signal::ApiRequests],
         symptom: None,
         relevant_doc: Some(doc),

@@ -9,7 +9,8 @@ use super::cloudtrail::{Actor, Change};
 use super::errors::feature_flag;
 use super::faults::{Effect, Fault};
 use super::kinds::{
-    DatabaseService, answer, busy, busy_database_service, core, error_signals, healthy_blip, slack, who,
+    DatabaseService, answer, busy, busy_database_service, core, error_signals, healthy_answer, healthy_blip,
+    other_workload_names, slack, who,
 };
 use super::kinds_dependency::ensure_bucket;
 use super::knowledge::{self, FlagStore};
@@ -615,15 +616,11 @@ pub fn healthy_batch_spike(draft: &mut Draft, rng: &mut SimRng) -> Core {
         service.service,
         doc.file_name,
     );
-    let mut forbidden: Vec<String> =
-        draft.system().workloads.iter().filter(|w| w.name() != workload.name()).map(|w| w.name().to_string()).collect();
+    let mut forbidden = other_workload_names(draft, &workload);
     forbidden.push(db.id.clone());
-    let mut healthy = answer("", Vec::new(), "unknown", &["unknown"], &[], notes);
-    healthy.healthy = true;
-    healthy.forbidden = forbidden;
     Core {
         target,
-        answer: healthy,
+        answer: healthy_answer(notes, forbidden),
         signals: vec![Signal::DbCpu, Signal::LatencyP99],
         symptom: None,
         relevant_doc: Some(doc),

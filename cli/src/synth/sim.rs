@@ -238,6 +238,24 @@ pub struct Task {
     pub growth: Option<(i64, f64)>,
 }
 
+impl Task {
+    /// A task that starts serving at `ready_ms` and runs until stopped, its memory steady at `base_mb`.
+    pub fn started(stream: String, version: usize, ready_ms: i64, host: String, base_mb: f64) -> Task {
+        Task {
+            stream,
+            version,
+            ready_ms,
+            stop_ms: i64::MAX,
+            memory_mb: base_mb,
+            announced: false,
+            host,
+            deregistered_ms: None,
+            base_mb,
+            growth: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct EcsState {
     pub tasks: Vec<Task>,
@@ -1635,16 +1653,8 @@ impl<'a> Sim<'a> {
             let container = service.container.clone();
             let host = ecs_host(&mut self.rng);
             ecs.tasks.push(Task {
-                stream: format!("ecs/{container}/{id}"),
-                version,
-                ready_ms: died + restart_delay,
-                stop_ms: i64::MAX,
-                memory_mb: base_mb,
-                announced: false,
-                host,
-                deregistered_ms: None,
-                base_mb,
                 growth,
+                ..Task::started(format!("ecs/{container}/{id}"), version, died + restart_delay, host, base_mb)
             });
         }
         execution
@@ -1902,16 +1912,15 @@ fn init_workload(
                     )
                 });
                 tasks.push(Task {
-                    stream: format!("ecs/{}/{id}", service.container),
-                    version: 0,
-                    ready_ms: config.start_ms - rng.random_range_i64(3_600_000, 40 * 3_600_000),
-                    stop_ms: i64::MAX,
-                    memory_mb: base_memory + spread,
                     announced: true,
-                    host: ecs_host(rng),
-                    deregistered_ms: None,
-                    base_mb: base_memory + spread,
                     growth: task_growth,
+                    ..Task::started(
+                        format!("ecs/{}/{id}", service.container),
+                        0,
+                        config.start_ms - rng.random_range_i64(3_600_000, 40 * 3_600_000),
+                        ecs_host(rng),
+                        base_memory + spread,
+                    )
                 });
             }
             // Rolling deployments: each new-revision task replaces one old task.
@@ -1921,18 +1930,13 @@ fn init_workload(
                     let ready = version.live_from_ms + 40_000 + n as i64 * 35_000 + rng.random_range_i64(0, 10_000);
                     tasks[old_index].stop_ms = ready + 15_000;
                     let id = hex(rng, 32);
-                    tasks.push(Task {
-                        stream: format!("ecs/{}/{id}", service.container),
-                        version: version_index,
-                        ready_ms: ready,
-                        stop_ms: i64::MAX,
-                        memory_mb: base_memory,
-                        announced: false,
-                        host: ecs_host(rng),
-                        deregistered_ms: None,
-                        base_mb: base_memory,
-                        growth: None,
-                    });
+                    tasks.push(Task::started(
+                        format!("ecs/{}/{id}", service.container),
+                        version_index,
+                        ready,
+                        ecs_host(rng),
+                        base_memory,
+                    ));
                 }
             }
             // A scale-out starts the extra tasks one after another.
@@ -1940,18 +1944,13 @@ fn init_workload(
                 let Effect::ScaleOut { desired } = fault.effect else { continue };
                 for n in 0..desired.saturating_sub(service.tasks) {
                     let ready = fault.start_ms + 45_000 + i64::from(n) * rng.random_range_i64(4_000, 15_000);
-                    tasks.push(Task {
-                        stream: format!("ecs/{}/{}", service.container, hex(rng, 32)),
-                        version: versions.iter().rposition(|v| v.live_from_ms <= ready).unwrap_or(0),
-                        ready_ms: ready,
-                        stop_ms: i64::MAX,
-                        memory_mb: base_memory,
-                        announced: false,
-                        host: ecs_host(rng),
-                        deregistered_ms: None,
-                        base_mb: base_memory,
-                        growth: None,
-                    });
+                    tasks.push(Task::started(
+                        format!("ecs/{}/{}", service.container, hex(rng, 32)),
+                        versions.iter().rposition(|v| v.live_from_ms <= ready).unwrap_or(0),
+                        ready,
+                        ecs_host(rng),
+                        base_memory,
+                    ));
                 }
             }
             state.ecs = Some(EcsState { tasks, versions, next: 0, requests_this_minute: 0, ids });

@@ -302,18 +302,13 @@ impl Sim<'_> {
         let base_mb = ecs.tasks.first().map_or(256.0, |task| task.base_mb);
         for (instance, ready_ms) in replacements {
             let version = ecs.versions.iter().rposition(|v| v.live_from_ms <= *ready_ms).unwrap_or(0);
-            ecs.tasks.push(Task {
-                stream: format!("ecs/{}/{}", service.container, hex(&mut self.rng, 32)),
+            ecs.tasks.push(Task::started(
+                format!("ecs/{}/{}", service.container, hex(&mut self.rng, 32)),
                 version,
-                ready_ms: *ready_ms,
-                stop_ms: i64::MAX,
-                memory_mb: base_mb,
-                announced: false,
-                host: instance.host.clone(),
-                deregistered_ms: None,
+                *ready_ms,
+                instance.host.clone(),
                 base_mb,
-                growth: None,
-            });
+            ));
             // Booting, joining the cluster and starting the task take about two and a half minutes.
             placed.insert(ecs.tasks.len() - 1, (instance.clone(), ready_ms - 150_000));
         }
@@ -452,18 +447,7 @@ impl Sim<'_> {
         let Some(task) = ecs.tasks.get_mut(task_index) else { return };
         task.stop_ms = task.stop_ms.min(stop);
         let (stream, old_host, version, base_mb) = (task.stream.clone(), task.host.clone(), task.version, task.base_mb);
-        ecs.tasks.push(Task {
-            stream: format!("ecs/{}/{id}", service.container),
-            version,
-            ready_ms: ready,
-            stop_ms: i64::MAX,
-            memory_mb: base_mb,
-            announced: false,
-            host,
-            deregistered_ms: None,
-            base_mb,
-            growth: None,
-        });
+        ecs.tasks.push(Task::started(format!("ecs/{}/{id}", service.container), version, ready, host, base_mb));
         self.shutdown_lines(workload, service, &stream, &old_host, stop);
     }
 

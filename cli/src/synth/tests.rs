@@ -168,6 +168,51 @@ fn check_bundle(dir: &Path) -> Value {
     answer
 }
 
+/// Generates a bundle of the kind named `kind` in a folder of its own under `temp`, checks it against the spec
+/// and returns the folder and the answer.
+fn checked_bundle(temp: &TempDir, kind: &str, seed: u64, scale: f64) -> (PathBuf, Value) {
+    let dir = temp.0.join(format!("{kind}-{seed}"));
+    generate(&dir, find_kind(kind).unwrap(), seed, scale, &Pins::default()).unwrap();
+    let answer = check_bundle(&dir);
+    (dir, answer)
+}
+
+fn trail_records(dir: &Path) -> Vec<Value> {
+    jsonl(&dir.join("cloudtrail.jsonl"))
+}
+
+fn metric_series(dir: &Path) -> Vec<Value> {
+    jsonl(&dir.join("metrics.jsonl"))
+}
+
+/// The values of one series.
+fn values_of(series: &Value) -> Vec<f64> {
+    series["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()
+}
+
+/// The sum of every value of the series `keep` selects.
+fn total(metrics: &[Value], keep: impl Fn(&Value) -> bool) -> f64 {
+    metrics.iter().filter(|s| keep(s)).flat_map(values_of).sum()
+}
+
+/// The record of `event` whose request names `value` as `parameter`; panics when there is none.
+fn change_record<'a>(trail: &'a [Value], event: &str, parameter: &str, value: &str) -> &'a Value {
+    trail
+        .iter()
+        .find(|r| r["eventName"] == event && r["requestParameters"][parameter] == value)
+        .unwrap_or_else(|| panic!("no {event} on {value}"))
+}
+
+/// Whether an epoch-ms timestamp falls at or after a CloudTrail `eventTime` (both compare as ISO text).
+fn at_or_after(timestamp_ms: i64, event_time: &str) -> bool {
+    crate::synth::clock::iso_s(timestamp_ms).as_str() >= event_time
+}
+
+/// Nobody in the account changed anything through `source`: the cause was on AWS's side or in the code.
+fn assert_no_change_through(trail: &[Value], source: &str) {
+    assert!(!trail.iter().any(|r| r["eventSource"] == source && r["readOnly"] == false), "a change through {source}");
+}
+
 #[test]
 fn every_kind_writes_a_spec_valid_bundle() {
     let temp = TempDir::new("kinds");
@@ -201,19 +246,12 @@ fn a_seed_always_gives_the_same_bundle() {
 #[test]
 fn the_capacity_cut_shows_in_metrics_and_audit() {
     let temp = TempDir::new("capacity");
-    let kind = find_kind("ddb-capacity-cut").unwrap();
-    let dir = temp.0.join("bundle");
-    generate(&dir, kind, 7, 0.5, &Pins::default()).unwrap();
-    let answer = check_bundle(&dir);
+    let (dir, answer) = checked_bundle(&temp, "ddb-capacity-cut", 7, 0.5);
     let table = answer["rootCause"]["component"].as_str().unwrap();
-    let trail = jsonl(&dir.join("cloudtrail.jsonl"));
-    assert!(trail.iter().any(|r| r["eventName"] == "UpdateTable" && r["requestParameters"]["tableName"] == table));
-    let metrics = jsonl(&dir.join("metrics.jsonl"));
-    let throttled: f64 = metrics
-        .iter()
-        .filter(|s| s["metricName"] == "ThrottledRequests" && s["dimensions"]["TableName"] == table)
-        .flat_map(|s| s["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect::<Vec<_>>())
-        .sum();
+    change_record(&trail_records(&dir), "UpdateTable", "tableName", table);
+    let throttled = total(&metric_series(&dir), |s| {
+        s["metricName"] == "ThrottledRequests" && s["dimensions"]["TableName"] == table
+    });
     assert!(throttled > 0.0, "no throttling recorded on {table}");
     let logs = std::fs::read_to_string(dir.join("logs.jsonl")).unwrap();
     assert!(logs.contains("ProvisionedThroughputExceededException"));
@@ -240,20 +278,14 @@ fn telemetry_text(dir: &Path) -> String {
     text
 }
 
-#[test]
-fn the_dependency_kinds_leave_their_cause_in_the_telemetry() {
-    let temp = TempDir::new("dependency-kinds");
-    for (name, evidence) in [
-        ("kms-key-disabled", ["kms.amazonaws.com", "KMS"]),
-        ("db-connection-limit", ["\"desiredCount\"", "DatabaseConnections"]),
-        ("downstream-rate-limit", ["429", "retry_after"]),
-        ("env-var-misconfig", ["UpdateFunctionConfiguration20150331v2", "\"environment\":{}"]),
-    ] {
+/// `bundles` bundles of each kind find a root cause whose component, and the kind's two pieces of evidence,
+/// appear somewhere in the telemetry.
+fn assert_kinds_leave_their_cause(temp: &TempDir, kinds: &[(&str, [&str; 2])], seed: u64, bundles: u32, scale: f64) {
+    for (name, evidence) in kinds {
         let kind = find_kind(name).unwrap();
-        for index in 1..=3 {
-            let dir = temp.0.join(format!("{name}-{index}"));
-            generate(&dir, kind, bundle_seed(11, kind, index), 0.6, &Pins::default()).unwrap();
-            let answer = check_bundle(&dir);
+        for index in 1..=bundles {
+            let (dir, answer) = checked_bundle(temp, name, bundle_seed(seed, kind, index), scale);
+            assert_eq!(answer["status"], "root_cause_identified", "{name}");
             let text = telemetry_text(&dir);
             let component = answer["rootCause"]["component"].as_str().unwrap();
             assert!(text.contains(component), "{name}: {component} appears nowhere");
@@ -265,14 +297,22 @@ fn the_dependency_kinds_leave_their_cause_in_the_telemetry() {
 }
 
 #[test]
+fn the_dependency_kinds_leave_their_cause_in_the_telemetry() {
+    let kinds = [
+        ("kms-key-disabled", ["kms.amazonaws.com", "KMS"]),
+        ("db-connection-limit", ["\"desiredCount\"", "DatabaseConnections"]),
+        ("downstream-rate-limit", ["429", "retry_after"]),
+        ("env-var-misconfig", ["UpdateFunctionConfiguration20150331v2", "\"environment\":{}"]),
+    ];
+    assert_kinds_leave_their_cause(&TempDir::new("dependency-kinds"), &kinds, 11, 3, 0.6);
+}
+
+#[test]
 fn a_disabled_key_fails_the_calls_that_need_it() {
     let temp = TempDir::new("kms");
-    let kind = find_kind("kms-key-disabled").unwrap();
-    let dir = temp.0.join("bundle");
-    generate(&dir, kind, 21, 0.5, &Pins::default()).unwrap();
-    let answer = check_bundle(&dir);
+    let (dir, answer) = checked_bundle(&temp, "kms-key-disabled", 21, 0.5);
     let key_id = answer["rootCause"]["aliases"][0].as_str().unwrap();
-    let trail = jsonl(&dir.join("cloudtrail.jsonl"));
+    let trail = trail_records(&dir);
     let change = trail
         .iter()
         .find(|r| {
@@ -292,17 +332,9 @@ fn a_disabled_key_fails_the_calls_that_need_it() {
 #[test]
 fn a_scale_out_pins_database_connections_at_the_ceiling() {
     let temp = TempDir::new("connections");
-    let kind = find_kind("db-connection-limit").unwrap();
-    let dir = temp.0.join("bundle");
-    generate(&dir, kind, 5, 1.0, &Pins::default()).unwrap();
-    let answer = check_bundle(&dir);
+    let (dir, answer) = checked_bundle(&temp, "db-connection-limit", 5, 1.0);
     let db = answer["rootCause"]["component"].as_str().unwrap();
-    let metrics = jsonl(&dir.join("metrics.jsonl"));
-    let series = metrics
-        .iter()
-        .find(|s| s["metricName"] == "DatabaseConnections" && s["dimensions"]["DBInstanceIdentifier"] == db)
-        .expect("DatabaseConnections");
-    let values: Vec<f64> = series["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let values = series_values(&metric_series(&dir), "DatabaseConnections", "DBInstanceIdentifier", db);
     let peak = values.iter().copied().fold(0.0, f64::max);
     let at_peak = values.iter().filter(|v| **v >= peak - 2.0).count();
     assert!(at_peak >= 10, "the ceiling holds for {at_peak} minutes only");
@@ -313,45 +345,28 @@ fn a_scale_out_pins_database_connections_at_the_ceiling() {
 
 #[test]
 fn the_infrastructure_kinds_leave_their_cause_in_the_telemetry() {
-    let temp = TempDir::new("infrastructure-kinds");
-    for (name, evidence) in [
+    let kinds = [
         ("rds-failover", ["DatabaseConnections", "ReadIOPS"]),
         ("nacl-deny", ["\"ruleAction\":\"deny\"", "DescribeNetworkAcls"]),
-    ] {
-        let kind = find_kind(name).unwrap();
-        for index in 1..=3 {
-            let dir = temp.0.join(format!("{name}-{index}"));
-            generate(&dir, kind, bundle_seed(13, kind, index), 0.6, &Pins::default()).unwrap();
-            let answer = check_bundle(&dir);
-            assert_eq!(answer["status"], "root_cause_identified", "{name}");
-            let text = telemetry_text(&dir);
-            let component = answer["rootCause"]["component"].as_str().unwrap();
-            assert!(text.contains(component), "{name}: {component} appears nowhere");
-            for needle in evidence {
-                assert!(text.contains(needle), "{name}-{index}: no {needle}");
-            }
-        }
-    }
+    ];
+    assert_kinds_leave_their_cause(&TempDir::new("infrastructure-kinds"), &kinds, 13, 3, 0.6);
 }
 
 fn series_values(metrics: &[Value], name: &str, dimension: &str, value: &str) -> Vec<f64> {
     metrics
         .iter()
         .find(|s| s["metricName"] == name && s["dimensions"][dimension] == value)
-        .map(|s| s["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect())
+        .map(values_of)
         .unwrap_or_default()
 }
 
 #[test]
 fn a_failover_empties_the_database_for_a_minute_and_changes_nothing() {
     let temp = TempDir::new("failover");
-    let kind = find_kind("rds-failover").unwrap();
     for seed in [3, 4] {
-        let dir = temp.0.join(format!("bundle-{seed}"));
-        generate(&dir, kind, seed, 1.0, &Pins::default()).unwrap();
-        let answer = check_bundle(&dir);
+        let (dir, answer) = checked_bundle(&temp, "rds-failover", seed, 1.0);
         let db = answer["rootCause"]["component"].as_str().unwrap();
-        let metrics = jsonl(&dir.join("metrics.jsonl"));
+        let metrics = metric_series(&dir);
         let connections = series_values(&metrics, "DatabaseConnections", "DBInstanceIdentifier", db);
         let typical = connections[connections.len() / 4];
         let lowest = connections.iter().position(|v| *v < typical * 0.3).expect("connections never drop");
@@ -359,8 +374,7 @@ fn a_failover_empties_the_database_for_a_minute_and_changes_nothing() {
         let reads = series_values(&metrics, "ReadIOPS", "DBInstanceIdentifier", db);
         assert!(reads[lowest + 2] > reads[lowest - 5] * 5.0, "no cold cache after the failover");
         // An AWS-side event: nobody touched the database.
-        let trail = jsonl(&dir.join("cloudtrail.jsonl"));
-        assert!(!trail.iter().any(|r| r["eventSource"] == "rds.amazonaws.com" && r["readOnly"] == false));
+        assert_no_change_through(&trail_records(&dir), "rds.amazonaws.com");
         let logs = std::fs::read_to_string(dir.join("logs.jsonl")).unwrap();
         assert!(logs.contains("ready to accept connections") || logs.contains("ready for connections"));
         assert!(logs.contains("ECONNREFUSED") || logs.contains("refused") || logs.contains("Connection refused"));
@@ -370,12 +384,9 @@ fn a_failover_empties_the_database_for_a_minute_and_changes_nothing() {
 #[test]
 fn a_deny_entry_precedes_the_connection_timeouts() {
     let temp = TempDir::new("nacl");
-    let kind = find_kind("nacl-deny").unwrap();
-    let dir = temp.0.join("bundle");
-    generate(&dir, kind, 17, 0.8, &Pins::default()).unwrap();
-    let answer = check_bundle(&dir);
+    let (dir, answer) = checked_bundle(&temp, "nacl-deny", 17, 0.8);
     let acl = answer["rootCause"]["component"].as_str().unwrap();
-    let trail = jsonl(&dir.join("cloudtrail.jsonl"));
+    let trail = trail_records(&dir);
     let entry = trail
         .iter()
         .find(|r| r["eventName"].as_str().is_some_and(|n| n.ends_with("NetworkAclEntry")))
@@ -392,9 +403,8 @@ fn a_deny_entry_precedes_the_connection_timeouts() {
         })
         .map(|e| e["timestamp"].as_i64().unwrap())
         .collect();
-    assert!(!timeouts.is_empty());
-    let first = crate::synth::clock::iso_s(*timeouts.iter().min().unwrap());
-    assert!(first.as_str() >= at, "timeouts from {first}, before the entry at {at}");
+    let first = *timeouts.iter().min().expect("no timeouts");
+    assert!(at_or_after(first, at), "timeouts from {}, before the entry at {at}", crate::synth::clock::iso_s(first));
 }
 
 /// Log events whose message contains `needle`, as (timestamp, message).
@@ -411,13 +421,10 @@ fn log_events_with(dir: &Path, needle: &str) -> Vec<(i64, String)> {
 #[test]
 fn a_full_cache_evicts_at_its_limit_then_refuses_writes() {
     let temp = TempDir::new("cache");
-    let kind = find_kind("cache-maxmemory").unwrap();
     for seed in [2, 3] {
-        let dir = temp.0.join(format!("bundle-{seed}"));
-        generate(&dir, kind, seed, 0.8, &Pins::default()).unwrap();
-        let answer = check_bundle(&dir);
+        let (dir, answer) = checked_bundle(&temp, "cache-maxmemory", seed, 0.8);
         let node = answer["rootCause"]["aliases"][0].as_str().unwrap();
-        let metrics = jsonl(&dir.join("metrics.jsonl"));
+        let metrics = metric_series(&dir);
         let memory = series_values(&metrics, "DatabaseMemoryUsagePercentage", "CacheClusterId", node);
         let evictions = series_values(&metrics, "Evictions", "CacheClusterId", node);
         assert_eq!(memory.len(), evictions.len(), "seed {seed}: one value per minute in both");
@@ -429,25 +436,18 @@ fn a_full_cache_evicts_at_its_limit_then_refuses_writes() {
         let refusals = log_events_with(&dir, "OOM command not allowed when used memory > 'maxmemory'.");
         assert!(!refusals.is_empty(), "seed {seed}: no refused writes");
         // Nothing was changed on the cache.
-        let trail = jsonl(&dir.join("cloudtrail.jsonl"));
-        assert!(!trail.iter().any(|r| r["eventSource"] == "elasticache.amazonaws.com" && r["readOnly"] == false));
+        assert_no_change_through(&trail_records(&dir), "elasticache.amazonaws.com");
     }
 }
 
 #[test]
 fn a_bucket_policy_deny_refuses_the_function_only_after_the_change() {
     let temp = TempDir::new("bucket-policy");
-    let kind = find_kind("bucket-policy-deny").unwrap();
     for seed in [4, 5] {
-        let dir = temp.0.join(format!("bundle-{seed}"));
-        generate(&dir, kind, seed, 0.6, &Pins::default()).unwrap();
-        let answer = check_bundle(&dir);
+        let (dir, answer) = checked_bundle(&temp, "bucket-policy-deny", seed, 0.6);
         let bucket = answer["rootCause"]["component"].as_str().unwrap();
-        let trail = jsonl(&dir.join("cloudtrail.jsonl"));
-        let put = trail
-            .iter()
-            .find(|r| r["eventName"] == "PutBucketPolicy" && r["requestParameters"]["bucketName"] == bucket)
-            .expect("PutBucketPolicy on the bucket");
+        let trail = trail_records(&dir);
+        let put = change_record(&trail, "PutBucketPolicy", "bucketName", bucket);
         let statements = put["requestParameters"]["bucketPolicy"]["Statement"].as_array().unwrap();
         assert!(statements.iter().any(|s| s["Effect"] == "Deny" && s["Sid"] != "DenyInsecureTransport"));
         let at = put["eventTime"].as_str().unwrap();
@@ -455,7 +455,7 @@ fn a_bucket_policy_deny_refuses_the_function_only_after_the_change() {
         assert!(!refusals.is_empty(), "seed {seed}: no AccessDenied");
         for (timestamp, message) in &refusals {
             assert!(message.contains(&format!("arn:aws:s3:::{bucket}/")), "{message}");
-            assert!(crate::synth::clock::iso_s(*timestamp).as_str() >= at, "denied before the policy changed");
+            assert!(at_or_after(*timestamp, at), "denied before the policy changed");
         }
         // The role's identity policies were not what denied.
         assert!(log_events_with(&dir, "because no identity-based policy allows").is_empty());
@@ -465,28 +465,21 @@ fn a_bucket_policy_deny_refuses_the_function_only_after_the_change() {
 #[test]
 fn a_rotated_password_refuses_new_connections_after_the_rotation() {
     let temp = TempDir::new("rotation");
-    let kind = find_kind("secret-rotation-mismatch").unwrap();
     for seed in [6, 7] {
-        let dir = temp.0.join(format!("bundle-{seed}"));
-        generate(&dir, kind, seed, 0.8, &Pins::default()).unwrap();
-        let answer = check_bundle(&dir);
+        let (dir, answer) = checked_bundle(&temp, "secret-rotation-mismatch", seed, 0.8);
         let secret_arn = answer["rootCause"]["aliases"][0].as_str().unwrap();
-        let trail = jsonl(&dir.join("cloudtrail.jsonl"));
-        let put = trail
-            .iter()
-            .find(|r| r["eventName"] == "PutSecretValue" && r["requestParameters"]["secretId"] == secret_arn)
-            .expect("PutSecretValue by the rotation function");
+        let trail = trail_records(&dir);
+        let put = change_record(&trail, "PutSecretValue", "secretId", secret_arn);
         assert!(trail.iter().any(|r| r["eventName"] == "RotationSucceeded" && r["eventType"] == "AwsServiceEvent"));
         let at = put["eventTime"].as_str().unwrap();
         let mut refusals = log_events_with(&dir, "password authentication failed for user \"app\"");
         refusals.extend(log_events_with(&dir, "Access denied for user 'app'@"));
         assert!(!refusals.is_empty(), "seed {seed}: no refused logins");
-        assert!(refusals.iter().all(|(t, _)| crate::synth::clock::iso_s(*t).as_str() >= at), "refused before");
+        assert!(refusals.iter().all(|(t, _)| at_or_after(*t, at)), "refused before");
         assert!(!log_events_with(&dir, "setSecret: Successfully set password for user app").is_empty());
         // The pools shrink: some database ends the window with far fewer connections than it started with.
-        let metrics = jsonl(&dir.join("metrics.jsonl"));
-        assert!(metrics.iter().filter(|s| s["metricName"] == "DatabaseConnections").any(|s| {
-            let values: Vec<f64> = s["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        assert!(metric_series(&dir).iter().filter(|s| s["metricName"] == "DatabaseConnections").any(|s| {
+            let values = values_of(s);
             values.last().is_some_and(|last| *last < values[0] * 0.5)
         }));
     }
@@ -497,12 +490,10 @@ fn a_feature_flag_breaks_its_code_path_only_once_switched_on() {
     let temp = TempDir::new("flag");
     let kind = find_kind("feature-flag-flip").unwrap();
     for index in 1..=4 {
-        let dir = temp.0.join(format!("bundle-{index}"));
-        generate(&dir, kind, bundle_seed(17, kind, index), 0.8, &Pins::default()).unwrap();
-        let answer = check_bundle(&dir);
+        let (dir, answer) = checked_bundle(&temp, kind.name, bundle_seed(17, kind, index), 0.8);
         let component = answer["rootCause"]["component"].as_str().unwrap();
         let flag = answer["rootCause"]["aliases"][0].as_str().unwrap();
-        let trail = jsonl(&dir.join("cloudtrail.jsonl"));
+        let trail = trail_records(&dir);
         let change = trail
             .iter()
             .find(|r| {
@@ -520,24 +511,21 @@ fn a_feature_flag_breaks_its_code_path_only_once_switched_on() {
                 .flat_map(|needle| log_events_with(&dir, needle))
                 .collect();
         assert!(!failures.is_empty(), "bundle {index}: the flag's code path never failed");
-        assert!(failures.iter().all(|(t, _)| crate::synth::clock::iso_s(*t).as_str() >= at), "failed before {at}");
+        assert!(failures.iter().all(|(t, _)| at_or_after(*t, at)), "failed before {at}");
     }
 }
 
 #[test]
 fn the_daily_report_spike_is_healthy_and_passes_by_itself() {
     let temp = TempDir::new("batch");
-    let kind = find_kind("healthy-batch-spike").unwrap();
     for seed in [8, 9] {
-        let dir = temp.0.join(format!("bundle-{seed}"));
-        generate(&dir, kind, seed, 0.8, &Pins::default()).unwrap();
-        let answer = check_bundle(&dir);
+        let (dir, answer) = checked_bundle(&temp, "healthy-batch-spike", seed, 0.8);
         assert_eq!(answer["status"], "healthy");
         let started = log_events_with(&dir, "report run started");
         let finished = log_events_with(&dir, "report run finished");
         assert_eq!((started.len(), finished.len()), (1, 1), "seed {seed}: one run");
         let (run_start, run_end) = (started[0].0, finished[0].0);
-        let metrics = jsonl(&dir.join("metrics.jsonl"));
+        let metrics = metric_series(&dir);
         let db = answer["forbiddenComponents"]
             .as_array()
             .unwrap()
@@ -562,11 +550,7 @@ fn the_daily_report_spike_is_healthy_and_passes_by_itself() {
         assert!(during > before * 2.5, "seed {seed}: CPU {during} during the run vs {before} before");
         assert!(after <= before + 1.0, "seed {seed}: CPU {after} after the run vs {before} before");
         // Errors stay at their background level.
-        let errors: f64 = metrics
-            .iter()
-            .filter(|s| s["metricName"] == "HTTPCode_Target_5XX_Count")
-            .flat_map(|s| s["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect::<Vec<_>>())
-            .sum();
+        let errors = total(&metrics, |s| s["metricName"] == "HTTPCode_Target_5XX_Count");
         assert!(errors <= 4.0, "seed {seed}: {errors} server errors");
         assert!(
             std::fs::read_dir(dir.join("knowledge"))
@@ -603,27 +587,13 @@ fn split_at(metrics: &[Value], name: &str, dimension: &str, value: &str, at: i64
 
 #[test]
 fn the_compute_kinds_leave_their_cause_in_the_telemetry() {
-    let temp = TempDir::new("compute-kinds");
-    for (name, evidence) in [
+    let kinds = [
         ("cpu-saturation", ["\"CPUUtilization\"", "duration_ms"]),
         ("kinesis-throughput-exceeded", ["WriteProvisionedThroughputExceeded", "GetRecords.IteratorAgeMilliseconds"]),
         ("az-impairment", ["StatusCheckFailed_System", "\"AvailabilityZone\""]),
         ("lambda-memory-lowered", ["\"memorySize\"", "Runtime exited with error: signal: killed"]),
-    ] {
-        let kind = find_kind(name).unwrap();
-        for index in 1..=2 {
-            let dir = temp.0.join(format!("{name}-{index}"));
-            generate(&dir, kind, bundle_seed(17, kind, index), 0.4, &Pins::default()).unwrap();
-            let answer = check_bundle(&dir);
-            assert_eq!(answer["status"], "root_cause_identified", "{name}");
-            let text = telemetry_text(&dir);
-            let component = answer["rootCause"]["component"].as_str().unwrap();
-            assert!(text.contains(component), "{name}: {component} appears nowhere");
-            for needle in evidence {
-                assert!(text.contains(needle), "{name}-{index}: no {needle}");
-            }
-        }
-    }
+    ];
+    assert_kinds_leave_their_cause(&TempDir::new("compute-kinds"), &kinds, 17, 2, 0.4);
 }
 
 #[test]
@@ -631,18 +601,16 @@ fn a_cpu_heavy_path_pins_the_service_without_any_change() {
     let temp = TempDir::new("cpu");
     let (seed, scale) = (8, 0.5);
     let plan = plan_of("cpu-saturation", seed, scale);
-    let dir = temp.0.join("bundle");
-    generate(&dir, find_kind("cpu-saturation").unwrap(), seed, scale, &Pins::default()).unwrap();
-    let answer = check_bundle(&dir);
+    let (dir, answer) = checked_bundle(&temp, "cpu-saturation", seed, scale);
     let service = answer["rootCause"]["component"].as_str().unwrap();
-    let metrics = jsonl(&dir.join("metrics.jsonl"));
+    let metrics = metric_series(&dir);
     let cpu = metrics
         .iter()
         .find(|s| {
             s["metricName"] == "CPUUtilization" && s["dimensions"]["ServiceName"] == service && s["stat"] == "Maximum"
         })
         .expect("CPU of the service");
-    let values: Vec<f64> = cpu["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let values = values_of(cpu);
     let onset_minute = ((plan.onset_ms - plan.start_ms) / 60_000) as usize;
     assert!(values[..onset_minute - 15].iter().all(|v| *v < 40.0), "busy long before the onset");
     assert!(values[onset_minute + 3..].iter().filter(|v| **v >= 99.0).count() >= 5, "never pinned");
@@ -657,8 +625,7 @@ fn a_cpu_heavy_path_pins_the_service_without_any_change() {
         .expect("the load balancer answered 5XX");
     assert!(elb["timestamps"][0].as_i64().unwrap() >= plan.onset_ms - 300_000, "ELB errors before the onset");
     // No deployment and no change to the service: the cause is in the code path, not in CloudTrail.
-    let trail = jsonl(&dir.join("cloudtrail.jsonl"));
-    assert!(!trail.iter().any(|r| r["eventSource"] == "ecs.amazonaws.com" && r["readOnly"] == false));
+    assert_no_change_through(&trail_records(&dir), "ecs.amazonaws.com");
 }
 
 #[test]
@@ -673,16 +640,14 @@ fn halved_shards_throttle_writes_and_the_consumer_falls_behind() {
             plan.changes.iter().any(|c| matches!(c.change, super::cloudtrail::Change::UpdateShardCount { .. }))
         })
         .expect("no seed with a shard cut");
-    let dir = temp.0.join("bundle");
-    generate(&dir, kind, seed, scale, &Pins::default()).unwrap();
-    let answer = check_bundle(&dir);
+    let (dir, answer) = checked_bundle(&temp, kind.name, seed, scale);
     let stream = answer["rootCause"]["component"].as_str().unwrap();
-    let trail = jsonl(&dir.join("cloudtrail.jsonl"));
+    let trail = trail_records(&dir);
     let update = trail.iter().find(|r| r["eventName"] == "UpdateShardCount").expect("UpdateShardCount");
     assert_eq!(update["requestParameters"]["streamName"], stream);
     let from = update["responseElements"]["currentShardCount"].as_i64().unwrap();
     assert_eq!(update["requestParameters"]["targetShardCount"].as_i64().unwrap() * 2, from);
-    let metrics = jsonl(&dir.join("metrics.jsonl"));
+    let metrics = metric_series(&dir);
     let (before, after) = split_at(&metrics, "WriteProvisionedThroughputExceeded", "StreamName", stream, plan.onset_ms);
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
     assert!(mean(&after[3..]) > 10.0 * mean(&before).max(1.0), "{} vs {}", mean(&after), mean(&before));
@@ -705,15 +670,13 @@ fn update_ms(record: &Value) -> i64 {
 #[test]
 fn an_impaired_zone_fails_its_own_instances_and_the_group_replaces_them() {
     let temp = TempDir::new("zone");
-    let dir = temp.0.join("bundle");
-    generate(&dir, find_kind("az-impairment").unwrap(), 6, 0.5, &Pins::default()).unwrap();
-    let answer = check_bundle(&dir);
+    let (dir, answer) = checked_bundle(&temp, "az-impairment", 6, 0.5);
     let aliases: Vec<&str> =
         answer["rootCause"]["aliases"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
     let zone = aliases[0];
     let lost: Vec<&str> = aliases.iter().copied().filter(|a| a.starts_with("i-")).collect();
     assert!(!lost.is_empty());
-    let metrics = jsonl(&dir.join("metrics.jsonl"));
+    let metrics = metric_series(&dir);
     let failed: Vec<&str> = metrics
         .iter()
         .filter(|s| s["metricName"] == "StatusCheckFailed_System")
@@ -731,7 +694,7 @@ fn an_impaired_zone_fails_its_own_instances_and_the_group_replaces_them() {
         assert_eq!(unhealthy, series["dimensions"]["AvailabilityZone"] == zone, "{series}");
     }
     // AWS replaced them; nobody in the account touched them.
-    let trail = jsonl(&dir.join("cloudtrail.jsonl"));
+    let trail = trail_records(&dir);
     let terminate = trail.iter().find(|r| r["eventName"] == "TerminateInstances").expect("TerminateInstances");
     assert_eq!(terminate["userIdentity"]["invokedBy"], "autoscaling.amazonaws.com");
     let terminated: Vec<&str> = terminate["requestParameters"]["instancesSet"]["items"]
@@ -749,18 +712,10 @@ fn an_impaired_zone_fails_its_own_instances_and_the_group_replaces_them() {
 #[test]
 fn lowered_memory_kills_invocations_only_after_the_change() {
     let temp = TempDir::new("lambda-memory");
-    let dir = temp.0.join("bundle");
-    generate(&dir, find_kind("lambda-memory-lowered").unwrap(), 4, 0.6, &Pins::default()).unwrap();
-    let answer = check_bundle(&dir);
+    let (dir, answer) = checked_bundle(&temp, "lambda-memory-lowered", 4, 0.6);
     let function = answer["rootCause"]["component"].as_str().unwrap();
-    let trail = jsonl(&dir.join("cloudtrail.jsonl"));
-    let change = trail
-        .iter()
-        .find(|r| {
-            r["eventName"] == "UpdateFunctionConfiguration20150331v2"
-                && r["requestParameters"]["functionName"] == function
-        })
-        .expect("the memory change");
+    let trail = trail_records(&dir);
+    let change = change_record(&trail, "UpdateFunctionConfiguration20150331v2", "functionName", function);
     let memory = change["requestParameters"]["memorySize"].as_i64().unwrap();
     let at = update_ms(change);
     let group = format!("/aws/lambda/{function}");
