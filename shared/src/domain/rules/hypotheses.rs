@@ -752,7 +752,16 @@ fn fold_unspecific(candidates: Vec<Candidate>, topology: &Topology) -> Vec<Candi
             let mut involved =
                 candidate.support.iter().map(|f| f.component.as_str()).chain([candidate.component.as_str()]);
             let near = involved.any(|name| group.support.iter().any(|s| topology.distance(name, &s.component) <= 1));
-            !candidate.support.is_empty() && in_time && near
+            // The hosts under a service (instances, a zone) are rarely named anywhere: their failure explains the
+            // faults that start with it.
+            let host_failed_then = candidate.category == Category::InfrastructureFailure
+                && match (began, first) {
+                    (Some(began), Some(first)) => {
+                        first >= began - Duration::minutes(3) && first <= began + Duration::minutes(5)
+                    }
+                    _ => false,
+                };
+            !candidate.support.is_empty() && in_time && (near || host_failed_then)
         };
         match specific.iter_mut().filter(|c| explains(c)).max_by(|a, b| a.score.total_cmp(&b.score)) {
             Some(explainer) => {

@@ -582,12 +582,16 @@ mod tests {
         assert!(metrics.is_some_and(|r| r.to_string().contains("i-0a1b2c3d4e5f60718")), "{:?}", asked.calls);
 
         let failed = metric("i-0a1b2c3d4e5f60718", "StatusCheckFailed_System", 50, "levelShiftUp", None);
-        let conclusion = conclude(
-            &run(),
-            &notebook(vec![terminated, failed, metric("shop-api", "5XXError", 50, "levelShiftUp", None)]),
-        );
+        let findings = vec![
+            terminated,
+            failed,
+            metric("shop-api", "5XXError", 50, "levelShiftUp", None),
+            metric("shop-api", "UnHealthyHostCount", 51, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
         let top = &conclusion.hypotheses[0];
         assert_eq!((top.component.as_str(), top.category), ("i-0a1b2c3d4e5f60718", Category::InfrastructureFailure));
+        assert!(top.evidence.iter().any(|e| e.reference == "ref-shop-api-50"), "the faults it explains: {top:?}");
     }
 
     #[test]
