@@ -4,12 +4,16 @@
 //!    faults); their earliest strong onset is the incident's onset.
 //! 2. Every change (CloudTrail) is a candidate cause, scored by its kind, how shortly it preceded the onset, how close
 //!    it is to the symptomatic resources in the topology, and whether the symptoms are the kind it would cause
-//!    (a permission change → access denied, a capacity cut → throttling, a deployment → new errors in that code).
+//!    (a permission change → access denied, a capacity cut → throttling, a deployment → new errors in the code it
+//!    deployed, not calls to a remote that stopped answering). Changes AWS makes on its own (scaling, replacing
+//!    hosts) are reactions and count less.
 //! 3. Symptoms no change explains become candidates of their own (throttling → capacity limit, out of memory →
 //!    resource exhaustion, connection errors → dependency failure, new exceptions with no change → code defect,
-//!    demand rising first → traffic surge), weighted by how early they moved.
-//! 4. Candidates that are another's effect join it (a client relaying a database's full disk, the clients of a
-//!    server that failed over), and suspects that touch the alarmed resources come before those that do not.
+//!    demand rising first → traffic surge, a failed host check → infrastructure failure), weighted by how early
+//!    they moved; a gauge that stayed well short of its ceiling ran out of nothing.
+//! 4. Candidates that are another's effect join it (a client relaying a database's full disk or a cache's memory,
+//!    the clients of a server that failed over, the faults that start with a failed host), and suspects that touch
+//!    the alarmed resources come before those that do not.
 //! 5. A burst that recovered at once with nothing behind it, at or next to the alarmed resources, is a false alarm
 //!    (`healthy`); never when a process was killed for memory or disk or a server restarted.
 
