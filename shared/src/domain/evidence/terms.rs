@@ -151,7 +151,11 @@ fn looks_generated(segment: &str) -> bool {
         .zip(segment.chars().skip(1))
         .filter(|(a, b)| a.is_lowercase() && b.is_uppercase() || a.is_uppercase() && b.is_lowercase())
         .count();
-    digits >= 2 || case_flips * 3 > length
+    // CamelCase words flip case twice each (`CartsApi`); an id's case flips come with one-letter runs.
+    let mut words = Vec::new();
+    split_camel(segment, &mut words);
+    let camel_words = words.iter().all(|w| w.len() >= 2 && w.chars().all(char::is_alphabetic));
+    digits >= 2 || (case_flips * 3 > length && !camel_words)
 }
 
 /// CDK appends 8 upper-case hex digits to logical ids (`ReportsTableFC66D572`); strips them when a word precedes.
@@ -203,6 +207,8 @@ mod tests {
         assert_eq!(name_tokens("orders-api-role"), ["api", "order", "role"]);
         assert_eq!(name_tokens("vol-0cf510ba414fb4850"), ["vol"]);
         assert_eq!(name_tokens("billing-v2"), ["bill", "v2"]);
+        assert_eq!(name_tokens("CartsApi"), ["api", "cart"], "CamelCase words are words, not an id");
+        assert_eq!(name_tokens("Stack-hHvZrVbKtpzX"), ["stack"]);
     }
 
     #[test]

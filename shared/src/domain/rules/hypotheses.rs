@@ -145,7 +145,7 @@ fn metric_is_bad(finding: &Finding) -> bool {
     let shape = finding.attr(attr::SHAPE);
     let up = matches!(shape, "spike" | "levelShiftUp" | "trendUp");
     let down = matches!(shape, "levelShiftDown" | "dropToZero" | "flatline");
-    const BAD_UP: [&str; 17] = [
+    const BAD_UP: [&str; 18] = [
         "error",
         "fault",
         "5xx",
@@ -164,6 +164,8 @@ fn metric_is_bad(finding: &Finding) -> bool {
         "eviction",
         "unhealthy",
         "statuscheckfailed",
+        // Kinesis's WriteProvisionedThroughputExceeded: records refused at the shard limit.
+        "exceeded",
     ];
     const BAD_DOWN: [&str; 5] = ["free", "healthy", "available", "success", "hitrate"];
     (up && (BAD_UP.iter().any(|k| name.contains(k)) || is_connection_gauge(&name)) && !name.contains("4xx"))
@@ -176,6 +178,7 @@ fn hits_a_limit(finding: &Finding) -> bool {
     let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
     matches!(finding.attr(attr::ERROR_CLASS), "throttling" | "limitExceeded")
         || metric.contains("throttl")
+        || metric.contains("exceeded")
         || is_connection_gauge(&metric)
 }
 
@@ -394,7 +397,14 @@ fn named_by_id(component: &str) -> bool {
 fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
     match change.attr(attr::CHANGE_KIND) {
         "permission" if on_network(change) => matches!(error_class, "connection" | "timeout"),
-        "permission" => matches!(error_class, "accessDenied"),
+        // AWS says which policy denied: a resource's own (a bucket or key policy) or the caller's identity policies.
+        "permission" => {
+            let text = text_of(finding);
+            let iam = change.attr(attr::EVENT_SOURCE).starts_with("iam.");
+            error_class == "accessDenied"
+                && !(iam && text.contains("resource-based policy"))
+                && !(!iam && text.contains("no identity-based policy"))
+        }
         // Less capacity shows as throttling and limits, and, where it removes servers, as errors, latency and
         // stopped processes (a service scaled to zero), which metrics and traces show; not as new log errors.
         "capacity" => {
@@ -475,11 +485,20 @@ fn change_candidates(
         let related: Vec<&Finding> = symptoms
             .iter()
             .copied()
-            .filter(|s| consistent(change, s.attr(attr::ERROR_CLASS), s))
+            // An error that names the very resource changed, by its id, is that change's effect whatever its class
+            // ("…key/f9ccd6cb-… is disabled" wrapped in a generic exception).
+            .filter(|s| {
+                consistent(change, s.attr(attr::ERROR_CLASS), s)
+                    || (named_by_id(&change.component) && is_log(s) && mentions(s, change))
+            })
             .filter(|s| named(s) || ((on_network(change) || named_by_id(&change.component)) && prompt(s)))
             // An error that names the remote it failed on is explained by a setting only if it names that setting
             // too, and by new code only if it is not the remote failing (refused, reset, timed out).
             .filter(|s| kind != "configuration" || mentions(s, change) || remote_of(s, topology).is_none())
+            // A setting does not lower another resource's limit: throttling there is that resource's own.
+            .filter(|s| {
+                kind != "configuration" || !hits_a_limit(s) || topology.distance(&change.component, &s.component) == 0
+            })
             .filter(|s| kind != "deployment" || !remote_failing(s, symptoms, topology))
             // New code that logs logs its errors itself: another service's log lines are its own unless they name
             // it. A deployed configuration (a flag profile) logs nothing; its consumers' errors are its effects.
@@ -570,7 +589,7 @@ fn symptom_category(finding: &Finding) -> Category {
         _ if metric.contains("statuscheckfailed_system") => Category::InfrastructureFailure,
         "connection" | "timeout" => Category::DependencyFailure,
         "exception" | "notFound" => Category::CodeDefect,
-        _ if metric.contains("throttl") => Category::CapacityLimit,
+        _ if metric.contains("throttl") || metric.contains("exceeded") => Category::CapacityLimit,
         _ if ["memory", "cpu", "disk", "free", "eviction"].iter().any(|k| metric.contains(k)) => {
             Category::ResourceExhaustion
         }

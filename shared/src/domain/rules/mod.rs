@@ -608,4 +608,42 @@ mod tests {
         let top = &conclusion.hypotheses[0];
         assert_eq!((top.component.as_str(), top.category), ("shop-api", Category::Deployment));
     }
+
+    #[test]
+    fn an_error_naming_the_changed_resource_by_id_is_its_effect_whatever_its_class() {
+        let key = "f9ccd6cb-f62b-4c0d-b91f-6a6908e54841";
+        let mut wrapped = error_logs("shop-fn", 51, "exception");
+        wrapped.excerpt =
+            format!("S3Exception: arn:aws:kms:r:1:key/{key} is disabled. (Service: S3, Status Code: 400)");
+        let conclusion = conclude(&run(), &notebook(vec![change(key, 50, "permission"), wrapped]));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), (key, Category::PermissionChange));
+    }
+
+    #[test]
+    fn a_denial_by_a_resource_policy_is_not_blamed_on_the_callers_role() {
+        let mut role = change("shop-fn-role", 45, "permission");
+        role.attrs.insert(attr::EVENT_SOURCE.into(), "iam.amazonaws.com".into());
+        let mut bucket = change("shop-table", 40, "permission");
+        bucket.attrs.insert(attr::EVENT_SOURCE.into(), "s3.amazonaws.com".into());
+        let mut denied = error_logs("shop-fn", 50, "accessDenied");
+        denied.excerpt =
+            "AccessDenied: User: arn:aws:sts::1:assumed-role/shop-fn-role/x is not authorized to perform: \
+            s3:GetObject on resource: arn:aws:s3:::shop-table/k with an explicit deny in a resource-based policy"
+                .into();
+        let conclusion = conclude(&run(), &notebook(vec![role, bucket, denied]));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-table", Category::PermissionChange));
+    }
+
+    #[test]
+    fn a_setting_does_not_lower_another_resources_limit() {
+        let findings = vec![
+            change("shop-fn", 45, "configuration"),
+            metric("shop-table", "WriteProvisionedThroughputExceeded", 52, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-table", Category::CapacityLimit));
+    }
 }
