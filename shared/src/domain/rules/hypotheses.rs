@@ -401,9 +401,9 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
         "permission" => {
             let text = text_of(finding);
             let iam = change.attr(attr::EVENT_SOURCE).starts_with("iam.");
-            error_class == "accessDenied"
-                && !(iam && text.contains("resource-based policy"))
-                && !(!iam && text.contains("no identity-based policy"))
+            // A role's change cannot be a resource policy's deny, nor a resource's change a missing identity grant.
+            let other_policy = if iam { "resource-based policy" } else { "no identity-based policy" };
+            error_class == "accessDenied" && !text.contains(other_policy)
         }
         // Less capacity shows as throttling and limits, and, where it removes servers, as errors, latency and
         // stopped processes (a service scaled to zero), which metrics and traces show; not as new log errors.
