@@ -182,7 +182,7 @@ fn read_change(record: &Value) -> Result<Option<Change>, Noise> {
     let response_leaves = leaves(record.get("responseElements").unwrap_or(&absent));
     let direction = direction_of(&request_leaves, &response_leaves);
     let (kind, mut strength) = classify(&service, &name, &request_leaves, direction);
-    let target = target_of(record, params);
+    let target = target_of(record, params, &request_leaves);
     if kind == ChangeKind::Configuration && about_logging(&target, &request_leaves) {
         strength *= 0.5;
     }
@@ -570,10 +570,10 @@ fn about_logging(target: &str, request: &[(String, Value)]) -> bool {
 /// The name of the resource a call changed, from its request parameters, else the `resources` it lists. A resource
 /// the request names only by an id (an event source mapping's UUID, a usage plan's or AppConfig profile's id) goes
 /// by the name its response gives (the function the mapping feeds, the plan's or profile's name).
-fn target_of(record: &Value, params: &Value) -> String {
+fn target_of(record: &Value, params: &Value, request: &[(String, Value)]) -> String {
     const RESPONSE_NAMES: [&str; 5] = ["functionArn", "functionName", "name", "configurationName", "applicationName"];
     let requested = requested_target(record, params);
-    let given_as_id = leaves(params).iter().any(|(path, value)| {
+    let given_as_id = request.iter().any(|(path, value)| {
         let key = path.rsplit('.').next().unwrap_or(path);
         (key.ends_with("Id") || key.ends_with("ID") || key == "uUID") && value.as_str() == Some(requested.as_str())
     });

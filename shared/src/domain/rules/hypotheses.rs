@@ -177,9 +177,14 @@ fn metric_is_bad(finding: &Finding) -> bool {
 fn hits_a_limit(finding: &Finding) -> bool {
     let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
     matches!(finding.attr(attr::ERROR_CLASS), "throttling" | "limitExceeded")
-        || metric.contains("throttl")
-        || metric.contains("exceeded")
+        || is_limit_metric(&metric)
         || is_connection_gauge(&metric)
+}
+
+/// A (lower-case) metric that counts requests refused at a limit (`ThrottledRequests`,
+/// `WriteProvisionedThroughputExceeded`).
+fn is_limit_metric(metric: &str) -> bool {
+    metric.contains("throttl") || metric.contains("exceeded")
 }
 
 /// An AWS service acting for the account (a service-linked role, or the service itself): scaling, replacing
@@ -482,6 +487,7 @@ fn change_candidates(
         // its burst: either may read up to a minute before the change.
         let prompt =
             |s: &Finding| s.time.is_some_and(|t| t + Duration::minutes(1) >= time && t - time <= Duration::minutes(10));
+        let logs_itself = logging.iter().any(|c| topology.distance(&change.component, c) == 0);
         let related: Vec<&Finding> = symptoms
             .iter()
             .copied()
@@ -503,7 +509,6 @@ fn change_candidates(
             // New code that logs logs its errors itself: another service's log lines are its own unless they name
             // it. A deployed configuration (a flag profile) logs nothing; its consumers' errors are its effects.
             .filter(|s| {
-                let logs_itself = logging.iter().any(|c| topology.distance(&change.component, c) == 0);
                 kind != "deployment"
                     || !is_log(s)
                     || !logs_itself
@@ -589,7 +594,7 @@ fn symptom_category(finding: &Finding) -> Category {
         _ if metric.contains("statuscheckfailed_system") => Category::InfrastructureFailure,
         "connection" | "timeout" => Category::DependencyFailure,
         "exception" | "notFound" => Category::CodeDefect,
-        _ if metric.contains("throttl") || metric.contains("exceeded") => Category::CapacityLimit,
+        _ if is_limit_metric(&metric) => Category::CapacityLimit,
         _ if ["memory", "cpu", "disk", "free", "eviction"].iter().any(|k| metric.contains(k)) => {
             Category::ResourceExhaustion
         }
