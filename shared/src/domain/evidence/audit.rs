@@ -24,6 +24,8 @@ const TIME_DECAY_MINUTES: f64 = 40.0;
 const AFTER_NOTICED_FACTOR: f64 = 0.2;
 /// A call that failed changed nothing.
 const FAILED_CALL_FACTOR: f64 = 0.15;
+/// A modification queued for the next maintenance window (`applyImmediately=false`) has not happened yet.
+const DEFERRED_FACTOR: f64 = 0.15;
 /// How much a change unrelated to any resource in play keeps of its score (network changes hit everything).
 const UNRELATED_FACTOR: f64 = 0.35;
 const UNRELATED_NETWORK_FACTOR: f64 = 0.6;
@@ -185,6 +187,9 @@ fn read_change(record: &Value) -> Result<Option<Change>, Noise> {
     let target = target_of(record, params, &request_leaves);
     if kind == ChangeKind::Configuration && about_logging(&target, &request_leaves) {
         strength *= 0.5;
+    }
+    if deferred(&request_leaves) {
+        strength *= DEFERRED_FACTOR;
     }
     let failed = record.get("errorCode").and_then(Value::as_str).filter(|c| !c.is_empty()).map(str::to_string);
     let mut excerpt = format!("{name} {}", describe_parameters(&request_leaves, &response_leaves));
@@ -565,6 +570,11 @@ fn about_logging(target: &str, request: &[(String, Value)]) -> bool {
         |w: &String| matches!(w.as_str(), "log" | "logs" | "logging" | "loglevel" | "verbose" | "verbosity" | "debug");
     split_words(target).iter().any(logging_word)
         || request.iter().any(|(path, _)| split_words(path).iter().any(logging_word))
+}
+
+/// RDS and ElastiCache modifications asked not to apply immediately wait for the maintenance window.
+fn deferred(request: &[(String, Value)]) -> bool {
+    request.iter().any(|(path, value)| path.eq_ignore_ascii_case("applyImmediately") && value.as_bool() == Some(false))
 }
 
 /// The name of the resource a call changed, from its request parameters, else the `resources` it lists. A resource
@@ -1266,5 +1276,18 @@ mod tests {
         let rotated = digest.findings.iter().find(|f| f.attr(attr::EVENT_NAME) == "ModifyDBInstance").unwrap();
         assert_eq!(rotated.attr(attr::CHANGE_KIND), "credential");
         assert!(rotated.excerpt.contains("masterUserPassword=***") && !rotated.excerpt.contains("hunter2"));
+    }
+
+    #[test]
+    fn modifications_left_for_the_maintenance_window_are_weak() {
+        let modify = |minute, apply: bool| {
+            let request = json!({"dBInstanceIdentifier": "orders-db", "dBInstanceClass": "db.r6g.large",
+                "applyImmediately": apply});
+            event(minute, "rds", "ModifyDBInstance", "ana", request)
+        };
+        let now = check(&[modify(38, true)], &["orders-db"]);
+        let later = check(&[modify(38, false)], &["orders-db"]);
+        let (now, later) = (&now.findings[0], &later.findings[0]);
+        assert!(later.score < now.score * 0.2, "now {now:?}\nlater {later:?}");
     }
 }
