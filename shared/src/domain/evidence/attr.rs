@@ -36,6 +36,9 @@ pub const ERROR_CLASS: &str = "errorClass";
 pub const LEVEL: &str = "level";
 /// For traces: the calling service and the remote it called (`edge` = "caller -> remote").
 pub const EDGE: &str = "edge";
+/// For traces: where server-side failures came from when not the location's own work: `below` (passed up from
+/// a call it made) or `remote` (the called dependency failed to serve).
+pub const FAULT_ORIGIN: &str = "faultOrigin";
 /// Fault/error/throttle rates before and after, as fractions.
 pub const RATE_BEFORE: &str = "rateBefore";
 pub const RATE_AFTER: &str = "rateAfter";

@@ -653,6 +653,8 @@ struct Side {
     calls: usize,
     failed: usize,
     origins: usize,
+    /// Failures that were server-side (a fault, a 5XX, a throttle), not the caller's bad request.
+    severe: usize,
     durations: Vec<f64>,
     classes: BTreeMap<&'static str, usize>,
 }
@@ -664,6 +666,7 @@ impl Side {
         if let Some(failure) = &visit.failure {
             self.failed += 1;
             self.origins += usize::from(visit.origin);
+            self.severe += usize::from(failure.severity == Severity::Severe);
             *self.classes.entry(failure.class).or_default() += 1;
         }
     }
@@ -815,6 +818,9 @@ impl LocationStats {
         } else if slowdown.is_some() && (self.after.classes.contains_key("timeout") || self.hits_ceiling()) {
             attrs.insert(attr::ERROR_CLASS.to_string(), "timeout".to_string());
         }
+        if let Some(origin) = self.fault_origin(location).filter(|_| failing) {
+            attrs.insert(attr::FAULT_ORIGIN.to_string(), origin.to_string());
+        }
         if let Some(ended) = onset.ended.and_then(time_of) {
             attrs.insert(attr::ENDED_AT.to_string(), ended.to_rfc3339());
         }
@@ -838,6 +844,20 @@ impl LocationStats {
             reference,
             attrs,
         })
+    }
+
+    /// Where server-side failures came from, when not from this service's own work: passed up from a call
+    /// below it (`below`), or a remote that failed to serve its caller (`remote`).
+    fn fault_origin(&self, location: &Location) -> Option<&'static str> {
+        let after = &self.after;
+        if after.severe * 2 < after.failed {
+            return None;
+        }
+        match location {
+            Location::Service(_) if after.origins * 2 < after.failed => Some("below"),
+            Location::Edge { .. } if after.origins * 2 >= after.failed => Some("remote"),
+            _ => None,
+        }
     }
 
     fn summary(&self, location: &Location, onset: &Onset, class: Option<&str>, slowdown: Option<f64>) -> String {
@@ -1142,6 +1162,10 @@ mod tests {
         let propagated: Vec<&Finding> = digest.findings.iter().skip(1).collect();
         assert!(propagated.iter().any(|f| f.component == "shop-api" && f.score < finding.score));
         assert!(propagated.iter().any(|f| f.attr(attr::EDGE) == "orders-api" && f.score < finding.score));
+        // Where the failures began: the table failed its caller; the function passed them up.
+        assert_eq!(finding.attr(attr::FAULT_ORIGIN), "remote");
+        let function = propagated.iter().find(|f| f.attr(attr::EDGE) == "orders-api").expect("function finding");
+        assert_eq!(function.attr(attr::FAULT_ORIGIN), "below");
         assert!(digest.text.contains("Failures rose at 10:50:00"), "{}", digest.text);
         assert_eq!(digest.records, 120);
     }
@@ -1154,6 +1178,7 @@ mod tests {
         assert_eq!(finding.attr(attr::EDGE), "orders-api");
         assert_eq!(finding.attr(attr::ERROR_CLASS), "exception");
         assert!(finding.summary.contains("starts here"), "{}", finding.summary);
+        assert_eq!(finding.attr(attr::FAULT_ORIGIN), "");
     }
 
     #[test]
@@ -1164,6 +1189,8 @@ mod tests {
         assert_eq!(finding.attr(attr::EDGE), "orders-api -> DynamoDB:orders-table");
         assert_eq!(finding.attr(attr::ERROR_CLASS), "accessDenied");
         assert!(finding.excerpt.contains("AccessDeniedException: User: arn:aws:sts::1:assumed-role/orders-api-role"));
+        // A refused request is the caller's, not a remote failing to serve.
+        assert_eq!(finding.attr(attr::FAULT_ORIGIN), "");
     }
 
     #[test]

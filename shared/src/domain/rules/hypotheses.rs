@@ -506,6 +506,13 @@ fn change_candidates(
                 kind != "configuration" || !hits_a_limit(s) || topology.distance(&change.component, &s.component) == 0
             })
             .filter(|s| kind != "deployment" || !remote_failing(s, symptoms, topology))
+            // Traces say where a server-side failure began: failures a service passed up from its calls are not its
+            // code's, and a remote that failed its callers is not explained by new code in a caller.
+            .filter(|s| match s.attr(attr::FAULT_ORIGIN) {
+                "below" => kind != "deployment",
+                "remote" => kind != "deployment" || topology.distance(&change.component, &s.component) == 0,
+                _ => true,
+            })
             // New code that logs logs its errors itself: another service's log lines are its own unless they name
             // it. A deployed configuration (a flag profile) logs nothing; its consumers' errors are its effects.
             .filter(|s| {

@@ -518,6 +518,31 @@ mod tests {
     }
 
     #[test]
+    fn a_deployment_does_not_explain_faults_its_traces_place_below_it() {
+        let trace = |component: &str, edge: &str, origin: &str| {
+            let attrs = [(attr::EDGE, edge), (attr::ERROR_CLASS, "exception"), (attr::FAULT_ORIGIN, origin)];
+            finding(EvidenceSource::Traces, FindingKind::TraceAnomaly, component, 50, 0.6, &attrs)
+        };
+        let findings = vec![
+            change("shop-fn", 30, "deployment"),
+            trace("shop-table", "shop-fn -> DynamoDB:shop-table", "remote"),
+            trace("shop-fn", "shop-fn", "below"),
+            metric("shop-api", "5XXError", 50, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings.clone()));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!(top.component, "shop-table", "{:?}", conclusion.hypotheses);
+        // The same faults starting in the function's own code are the deployment's.
+        let mut own = findings;
+        own[1].attrs.remove(attr::FAULT_ORIGIN);
+        own[2].attrs.remove(attr::FAULT_ORIGIN);
+        own.remove(1);
+        let conclusion = conclude(&run(), &notebook(own));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-fn", Category::Deployment));
+    }
+
+    #[test]
     fn capacity_taken_away_without_a_limit_hit_is_a_configuration_change_and_autoscaling_is_a_reaction() {
         let mut scaled_in = change("shop-fn", 21, "capacity");
         scaled_in.attrs.insert(attr::ACTOR.into(), "ana".into());
