@@ -525,7 +525,9 @@ fn change_candidates(
             .collect();
         let after = |s: &&Finding| s.time.is_none_or(|t| t >= time - Duration::minutes(1));
         let explained: Vec<&Finding> = related.iter().copied().filter(after).collect();
-        let preexisting = related.iter().any(|s| s.score >= STRONG && !after(s));
+        // Trouble that was already there and still going when the change came shows the change did not start it;
+        // an episode over well before the change says nothing about it.
+        let preexisting = related.iter().any(|s| s.score >= STRONG && !after(s) && !over_before(s, time));
         let corroboration = explained.iter().map(|s| s.score).fold(0.0, f64::max).min(1.0);
         let first_effect = explained.iter().filter(|s| s.score >= STRONG).filter_map(|s| s.time).min();
         let timing = match first_effect {

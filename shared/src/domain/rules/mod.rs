@@ -543,6 +543,25 @@ mod tests {
     }
 
     #[test]
+    fn an_episode_over_long_before_a_change_does_not_make_its_effects_preexisting() {
+        let findings = vec![
+            change("shop-fn", 50, "capacity"),
+            metric("shop-fn", "Throttles", 51, "levelShiftUp", None),
+            metric("shop-api", "5XXError", 51, "levelShiftUp", None),
+        ];
+        let mut with_old_spike = findings.clone();
+        with_old_spike.push(metric("shop-api", "Latency", 10, "spike", Some(12)));
+        let confidence = |findings: Vec<Finding>| {
+            let conclusion = conclude(&run(), &notebook(findings));
+            let top = &conclusion.hypotheses[0];
+            assert_eq!((top.component.as_str(), top.category), ("shop-fn", Category::CapacityLimit));
+            top.confidence
+        };
+        let (with, without) = (confidence(with_old_spike), confidence(findings));
+        assert!(with > 0.85 && with <= without, "{with} vs {without}");
+    }
+
+    #[test]
     fn capacity_taken_away_without_a_limit_hit_is_a_configuration_change_and_autoscaling_is_a_reaction() {
         let mut scaled_in = change("shop-fn", 21, "capacity");
         scaled_in.attrs.insert(attr::ACTOR.into(), "ana".into());
