@@ -46,12 +46,14 @@ const GENERIC_NAME_WORDS: [&str; 40] = [
 const TARGET_KEYS: [&str; 57] = [
     "functionName", "tableName", "roleName", "userName", "bucketName", "queueUrl", "queueName", "topicArn",
     "stateMachineArn", "service", "serviceName", "autoScalingGroupName", "dBInstanceIdentifier", "dBClusterIdentifier",
-    "cacheClusterId", "replicationGroupId", "secretId", "stackName", "ruleName", "eventBusName", "streamName",
+    "cacheClusterId", "replicationGroupId", "secretId", "stackName", "ruleName", "streamName",
     "deliveryStreamName", "domainName", "repositoryName", "applicationName", "restApiId", "apiId", "loadBalancerArn",
     "targetGroupArn", "listenerArn", "routeTableId", "networkAclId", "vpcEndpointId", "natGatewayId", "subnetId",
     "vpcId", "groupId", "groupName", "keyId", "targetKeyId", "aliasName", "certificateArn", "policyArn", "policyName",
     "name", "family", "taskDefinition", "cluster", "resourceId", "resource", "resourceArn", "arn", "logGroupName",
     "alarmName", "uUID", "parameterName", "identifier",
+    // An EventBridge call names its rule `name`; the bus is where the rule lives.
+    "eventBusName",
 ];
 
 /// The category of a change (`attr::CHANGE_KIND`).
@@ -179,7 +181,12 @@ fn read_change(record: &Value) -> Result<Option<Change>, Noise> {
         return Ok(None);
     };
     let absent = Value::Null;
-    let params = record.get("requestParameters").filter(|p| p.is_object()).unwrap_or(&absent);
+    // What AWS did by itself (`AwsServiceEvent`) is described in `serviceEventDetails` instead of a request.
+    let params = record
+        .get("requestParameters")
+        .filter(|p| p.is_object())
+        .or_else(|| record.get("serviceEventDetails").filter(|p| p.is_object()))
+        .unwrap_or(&absent);
     let request_leaves = leaves(params);
     let response_leaves = leaves(record.get("responseElements").unwrap_or(&absent));
     let direction = direction_of(&request_leaves, &response_leaves);
@@ -462,6 +469,11 @@ impl Call<'_> {
         {
             return Some((ChangeKind::Deployment, 1.0));
         }
+        // Images deleted from a repository, by hand or by a lifecycle policy expiring them, are gone for the next
+        // task that pulls them: the deployed artifact changed.
+        if self.service == "ecr" && matches!(self.name, "BatchDeleteImage" | "PolicyExecutionEvent") {
+            return Some((ChangeKind::Deployment, 0.9));
+        }
         STAGING_EVENTS.contains(&self.name).then_some((ChangeKind::Deployment, 0.45))
     }
 
@@ -713,7 +725,12 @@ fn actor_of(record: &Value) -> String {
         "Root" => "root".into(),
         "AWSService" => text_at(identity, "invokedBy").to_string(),
         _ if !arn.is_empty() => arn.rsplit('/').next().unwrap_or(arn).to_string(),
-        _ => text_at(identity, "principalId").to_string(),
+        // AWS acting on its own schedule (a lifecycle policy expiring images) names no principal.
+        _ => [text_at(identity, "principalId"), text_at(identity, "invokedBy")]
+            .into_iter()
+            .find(|name| !name.is_empty())
+            .unwrap_or_default()
+            .to_string(),
     }
 }
 
@@ -1276,6 +1293,29 @@ mod tests {
         let rotated = digest.findings.iter().find(|f| f.attr(attr::EVENT_NAME) == "ModifyDBInstance").unwrap();
         assert_eq!(rotated.attr(attr::CHANGE_KIND), "credential");
         assert!(rotated.excerpt.contains("masterUserPassword=***") && !rotated.excerpt.contains("hunter2"));
+    }
+
+    #[test]
+    fn images_expired_by_a_lifecycle_policy_are_a_change_to_the_repository() {
+        let mut expired = event(40, "ecr", "PolicyExecutionEvent", "", Value::Null);
+        expired["eventType"] = json!("AwsServiceEvent");
+        expired["userIdentity"] = json!({"accountId": "1", "invokedBy": "AWS Internal"});
+        expired["serviceEventDetails"] = json!({"repositoryName": "shop/orders",
+            "lifecycleEventImageActions": [{"lifecycleEventImage": {"tagList": ["v7"]}, "rulePriority": 1}]});
+        let deleted = event(
+            41,
+            "ecr",
+            "BatchDeleteImage",
+            "ana",
+            json!({"repositoryName": "shop/billing", "imageIds": [{"imageTag": "v3"}]}),
+        );
+        let digest = check(&[expired, deleted], &["orders"]);
+        let change = |name: &str| digest.findings.iter().find(|f| f.attr(attr::EVENT_NAME) == name).unwrap();
+        let expired = change("PolicyExecutionEvent");
+        assert_eq!((expired.component.as_str(), expired.attr(attr::CHANGE_KIND)), ("shop/orders", "deployment"));
+        assert_eq!(expired.attr(attr::ACTOR), "AWS Internal");
+        assert!(expired.excerpt.contains("v7"), "{}", expired.excerpt);
+        assert_eq!(change("BatchDeleteImage").attr(attr::CHANGE_KIND), "deployment");
     }
 
     #[test]

@@ -609,9 +609,11 @@ fn example_events(verdict: &Verdict<'_, '_>, events: &[LogEvent]) -> Vec<usize> 
 }
 
 /// A verbatim example of at most `max` characters. A long line keeps its head and, after ` … `, the part where the
-/// template's later words appear (the error type and message deep inside a JSON record), so the excerpt shows why.
+/// template's later words last appear (the error type and message deep inside a JSON record), so the excerpt shows
+/// why.
 fn excerpt_line(message: &str, template: &str, max: usize) -> String {
-    let line = one_line(message, 4 * max);
+    // An event forwarded as JSON says why deep inside (an ECS task's `stoppedReason` after its containers).
+    let line = one_line(message, 12 * max);
     if line.chars().count() <= max {
         return line;
     }
@@ -622,7 +624,8 @@ fn excerpt_line(message: &str, template: &str, max: usize) -> String {
         .split_whitespace()
         .map(|word| word.trim_matches(|c: char| !c.is_alphanumeric()))
         .filter(|word| word.len() >= 6 && !word.contains('*') && !head.contains(word))
-        .find_map(|word| line[head_len..].find(word).map(|at| head_len + at));
+        // The last mention: a record names an error's type before its message (`reason` before `stoppedReason`).
+        .find_map(|word| line[head_len..].rfind(word).map(|at| head_len + at));
     match anchor {
         Some(at) => format!("{head} … {}", clip(&line[at..], max.saturating_sub(head_chars + 3))),
         None => clip(&line, max),

@@ -310,6 +310,10 @@ impl TemplateMiner {
         let budget = self.config.max_bytes;
         let message = fields.message.as_deref().map(known_line).unwrap_or("");
         push_clipped(&mut self.text, message, budget);
+        let event = fields.event_type.as_deref().filter(|_| fields.message.is_none());
+        if let Some(event) = event {
+            self.prepare_event(event, fields.event_detail.as_ref());
+        }
         if let Some(kind) = fields.error_type.as_deref().map(first_line).filter(|k| !message.contains(k)) {
             self.text.push(' ');
             push_clipped(&mut self.text, kind, budget);
@@ -319,7 +323,8 @@ impl TemplateMiner {
             self.text.push(' ');
             push_clipped(&mut self.text, detail, budget);
         }
-        if fields.message.is_none() && fields.error_type.is_none() && fields.error_message.is_none() {
+        if fields.message.is_none() && event.is_none() && fields.error_type.is_none() && fields.error_message.is_none()
+        {
             push_clipped(&mut self.text, &self.masked, budget);
         }
         let has_error = fields.error_type.is_some() || fields.error_message.is_some();
@@ -329,6 +334,22 @@ impl TemplateMiner {
             .or(prefix_level)
             .or(has_error.then_some(Level::Error))
             .unwrap_or_default()
+    }
+
+    /// An EventBridge event reads as its type, the states it reports and why: "ECS Task State Change
+    /// lastStatus=STOPPED stopCode=TaskFailedToStart CannotPullContainerError: … not found".
+    fn prepare_event(&mut self, event: &str, detail: Option<&EventDetail<'_>>) {
+        let budget = self.config.max_bytes;
+        push_clipped(&mut self.text, first_line(event), budget);
+        let Some(detail) = detail else { return };
+        for (key, value) in &detail.states {
+            self.text.push(' ');
+            push_clipped(&mut self.text, &format!("{key}={value}"), budget);
+        }
+        if let Some(reason) = detail.reason.as_deref().map(known_line) {
+            self.text.push(' ');
+            push_clipped(&mut self.text, reason, budget);
+        }
     }
 
     fn token(&self, index: usize) -> &str {
@@ -902,6 +923,10 @@ struct JsonFields<'a> {
     message: Option<Cow<'a, str>>,
     error_type: Option<Cow<'a, str>>,
     error_message: Option<Cow<'a, str>>,
+    /// An EventBridge event (an ECS task or RDS state change forwarded to a log group): its `detail-type`, and
+    /// what its `detail` says happened.
+    event_type: Option<Cow<'a, str>>,
+    event_detail: Option<EventDetail<'a>>,
 }
 
 /// Fields of a JSON record with no message are mined as `key=value` tokens, at most this many.
@@ -918,6 +943,14 @@ const ERROR_TYPE_KEYS: [&str; 4] = ["errorType", "error_type", "exceptionType", 
 const ERROR_MESSAGE_KEYS: [&str; 2] = ["errorMessage", "error_message"];
 const ERROR_OBJECT_KEYS: [&str; 4] = ["err", "error", "exception", "cause"];
 const STATUS_KEYS: [&str; 5] = ["status", "statusCode", "status_code", "httpStatus", "http_status"];
+
+/// The envelope of an EventBridge event: what kind of event it is, and the event itself.
+const EVENT_TYPE_KEY: &str = "detail-type";
+const EVENT_DETAIL_KEY: &str = "detail";
+/// Fields of an event's `detail` that say what state something reached, and why (the first one present).
+const EVENT_STATE_KEYS: [&str; 6] = ["lastStatus", "desiredStatus", "stopCode", "state", "status", "eventTypeCode"];
+const EVENT_REASON_KEYS: [&str; 8] =
+    ["stoppedReason", "statusReason", "reason", "Message", "message", "errorMessage", "errorCode", "eventDescription"];
 
 /// Reads a JSON object's interesting fields into `fields` and renders its scalar fields into `rendered`.
 struct JsonSeed<'f, 'a> {
@@ -945,6 +978,14 @@ impl<'de, 'f> Visitor<'de> for JsonSeed<'f, 'de> {
         let mut rendered_fields = 0;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             let key = key.as_ref();
+            if key == EVENT_TYPE_KEY {
+                self.fields.event_type = map.next_value::<Scalar<'de>>()?.into_text();
+                continue;
+            }
+            if key == EVENT_DETAIL_KEY {
+                self.fields.event_detail = Some(map.next_value::<EventDetail<'de>>()?);
+                continue;
+            }
             if key_is(key, &ERROR_OBJECT_KEYS) {
                 let error = map.next_value::<ErrorValue<'de>>()?;
                 self.fields.error_type = self.fields.error_type.take().or(error.kind);
@@ -1073,6 +1114,67 @@ impl<'de> Visitor<'de> for ScalarVisitor {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(Scalar::Nested)
+    }
+}
+
+/// What an EventBridge event's `detail` says: the states it reports (`lastStatus=STOPPED`) and why.
+#[derive(Debug, Default)]
+struct EventDetail<'a> {
+    states: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    reason: Option<Cow<'a, str>>,
+}
+
+impl<'de> serde::Deserialize<'de> for EventDetail<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(EventDetailVisitor)
+    }
+}
+
+struct EventDetailVisitor;
+
+impl<'de> Visitor<'de> for EventDetailVisitor {
+    type Value = EventDetail<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("an event detail object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventDetail<'de>, A::Error> {
+        let mut detail = EventDetail::default();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let value = map.next_value::<Scalar<'de>>()?;
+            if EVENT_STATE_KEYS.contains(&key.as_ref()) {
+                if let Some(text) = value.into_text().filter(|t| !t.contains(char::is_whitespace)) {
+                    detail.states.push((key, text));
+                }
+            } else if detail.reason.is_none() && EVENT_REASON_KEYS.contains(&key.as_ref()) {
+                detail.reason = value.into_text();
+            }
+        }
+        Ok(detail)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<EventDetail<'de>, A::Error> {
+        ScalarVisitor.visit_seq(seq).map(|_| EventDetail::default())
+    }
+    fn visit_borrowed_str<E>(self, _: &'de str) -> Result<EventDetail<'de>, E> {
+        Ok(EventDetail::default())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<EventDetail<'de>, E> {
+        Ok(EventDetail::default())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<EventDetail<'de>, E> {
+        Ok(EventDetail::default())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<EventDetail<'de>, E> {
+        Ok(EventDetail::default())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<EventDetail<'de>, E> {
+        Ok(EventDetail::default())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<EventDetail<'de>, E> {
+        Ok(EventDetail::default())
+    }
+    fn visit_unit<E>(self) -> Result<EventDetail<'de>, E> {
+        Ok(EventDetail::default())
     }
 }
 
@@ -1262,6 +1364,29 @@ mod tests {
         // Not JSON after all: mined as text.
         let text = miner.add("WARN retrying {attempt 2}");
         assert_eq!((miner.template(text), miner.level(text)), ("WARN retrying {attempt <*>}", Level::Warn));
+    }
+
+    #[test]
+    fn eventbridge_events_are_known_by_their_type_states_and_reason() {
+        let mut miner = TemplateMiner::new(MinerConfig::default());
+        let event = |id: &str, status: &str, reason: &str| {
+            format!(
+                "{{\"version\":\"0\",\"id\":\"{id}\",\"detail-type\":\"ECS Task State Change\",\"source\":\"aws.ecs\",\
+                 \"resources\":[\"arn:aws:ecs:eu-west-1:1:task/c/{id}\"],\"detail\":{{\"containers\":[{{\"name\":\"app\"}}],\
+                 \"lastStatus\":\"{status}\",\"group\":\"service:orders\"{reason}}}}}"
+            )
+        };
+        let pull = ",\"stoppedReason\":\"CannotPullContainerError: ref 1.dkr.ecr.eu-west-1.amazonaws.com/orders:v7: not found\"";
+        let failed = miner.add(&event("a1", "STOPPED", pull));
+        let again = miner.add(&event("b2", "STOPPED", pull));
+        let running = miner.add(&event("c3", "RUNNING", ""));
+        assert_eq!(failed, again);
+        assert_ne!(failed, running);
+        assert_eq!(
+            miner.template(failed),
+            "ECS Task State Change lastStatus=STOPPED CannotPullContainerError: ref <*>:v7: not found"
+        );
+        assert_eq!(miner.template(running), "ECS Task State Change lastStatus=RUNNING");
     }
 
     #[test]

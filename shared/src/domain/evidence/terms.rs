@@ -168,7 +168,11 @@ fn strip_logical_id_hash(segment: &str) -> &str {
             return head;
         }
     }
-    segment
+    // A name cut to a length limit (an ECS task family) keeps only the start of the hash: `WorkerServiceE8A01`.
+    let hex_tail = bytes.iter().rev().take_while(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(*b)).count();
+    let head = &segment[..segment.len() - hex_tail];
+    let cut_hash = (4..8).contains(&hex_tail) && bytes[bytes.len() - hex_tail..].iter().any(u8::is_ascii_digit);
+    if cut_hash && head.len() >= 3 && head.ends_with(|c: char| c.is_ascii_lowercase()) { head } else { segment }
 }
 
 /// How many times `text` mentions `name` as a whole name (case-insensitive), not as part of a longer identifier:
@@ -205,6 +209,8 @@ mod tests {
     fn name_tokens_drop_generated_parts() {
         assert_eq!(name_tokens("ShopStack-CartTableFC66D572-mT9XvDkRQgzE"), ["cart", "shop", "stack", "tabl"]);
         assert_eq!(name_tokens("orders-api-role"), ["api", "order", "role"]);
+        // An ECS task family cut to its length limit keeps the start of the hash.
+        assert_eq!(name_tokens("ShopStack-CartWorkerE8A01"), ["cart", "shop", "stack", "worker"]);
         assert_eq!(name_tokens("vol-0cf510ba414fb4850"), ["vol"]);
         assert_eq!(name_tokens("billing-v2"), ["bill", "v2"]);
         assert_eq!(name_tokens("CartsApi"), ["api", "cart"], "CamelCase words are words, not an id");

@@ -68,7 +68,8 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
         topology.intern(&finding.component);
         remotes_in(finding).iter().for_each(|h| topology.add_host(h));
     }
-    let refined = refine_error_classes(findings.iter().copied().filter(|f| is_symptom(f)).collect());
+    let refined =
+        refine_error_classes(findings.iter().copied().filter(|f| is_symptom(f) || on_alarmed_metric(f, run)).collect());
     let symptoms: Vec<&Finding> = refined.iter().collect();
     let onset = onset_of(run, &symptoms);
     let alarmed: Vec<String> = alarmed_components(run);
@@ -133,6 +134,19 @@ fn is_symptom(finding: &Finding) -> bool {
         FindingKind::TraceAnomaly => true,
         FindingKind::Change | FindingKind::Runbook => false,
     }
+}
+
+/// The alarm's own metric falling is what the alarm is about (orders processed falling to zero is as bad as
+/// errors rising), though falling demand is not bad in general. Rising metrics are judged by what they count.
+fn on_alarmed_metric(finding: &Finding, run: &RunContext) -> bool {
+    finding.kind == FindingKind::MetricAnomaly
+        && matches!(finding.attr(attr::SHAPE), "levelShiftDown" | "dropToZero" | "flatline")
+        && run.alarm.iter().flat_map(|a| &a.metrics).any(|metric| {
+            metric.metric_name == finding.attr(attr::METRIC_NAME)
+                && metric.namespace == finding.attr(attr::NAMESPACE)
+                && (metric.dimensions.is_empty()
+                    || metric.dimensions.values().any(|value| same_resource(value, &finding.component)))
+        })
 }
 
 fn count(finding: &Finding, key: &str) -> f64 {
@@ -487,7 +501,8 @@ fn change_candidates(
         // its burst: either may read up to a minute before the change.
         let prompt =
             |s: &Finding| s.time.is_some_and(|t| t + Duration::minutes(1) >= time && t - time <= Duration::minutes(10));
-        let logs_itself = logging.iter().any(|c| topology.distance(&change.component, c) == 0);
+        let own_logs: Vec<&String> = logging.iter().filter(|c| topology.named_after(c, &change.component)).collect();
+        let logs_itself = !own_logs.is_empty();
         let related: Vec<&Finding> = symptoms
             .iter()
             .copied()
@@ -520,6 +535,7 @@ fn change_candidates(
                     || !is_log(s)
                     || !logs_itself
                     || topology.distance(&change.component, &s.component) == 0
+                    || own_logs.iter().any(|c| same_resource(c, &s.component))
                     || mentions(s, change)
             })
             .collect();
@@ -850,11 +866,17 @@ fn remote_of(finding: &Finding, topology: &Topology) -> Option<String> {
         return Some(remote);
     }
     let text = raw_text_of(finding);
-    let mut hosts = hostnames_in_text(&text);
+    // The resource's own endpoint in its own log lines is not a remote it called.
+    let mut hosts: Vec<String> =
+        hostnames_in_text(&text).into_iter().filter(|h| !same_resource(h, &finding.component)).collect();
     // A URL's host is surely a host; a dotted word elsewhere may be a logger or module name (`app.routes`).
     let lower = text.to_ascii_lowercase();
     hosts.sort_by_key(|h| (!lower.contains(&format!("://{h}")), h.ends_with("amazonaws.com")));
-    hosts.into_iter().next().or_else(|| topology.host_named_in(&text_of(finding), &finding.component))
+    hosts
+        .into_iter()
+        .next()
+        .or_else(|| topology.host_named_in(&text_of(finding), &finding.component))
+        .filter(|host| !same_resource(host, &finding.component))
 }
 
 /// Where a symptom of this category lies: a failing dependency is the remote, an expired credential is the secret

@@ -562,6 +562,40 @@ mod tests {
     }
 
     #[test]
+    fn the_alarmed_metric_falling_is_the_problem_and_a_disabled_rule_explains_it() {
+        let mut run = run();
+        if let Some(alarm) = run.alarm.as_mut() {
+            alarm.metrics[0].namespace = "Shop/Orders".into();
+            alarm.metrics[0].metric_name = "OrdersShipped".into();
+            alarm.metrics[0].dimensions = BTreeMap::from([("Service".into(), "shop-shipping".into())]);
+        }
+        let mut shipped = metric("shop-shipping", "OrdersShipped", 51, "dropToZero", None);
+        shipped.attrs.insert(attr::NAMESPACE.into(), "Shop/Orders".into());
+        let findings = vec![change("shop-shipping-rule", 50, "configuration"), shipped];
+        let conclusion = conclude(&run, &notebook(findings));
+        assert_eq!(conclusion.status, Status::RootCauseIdentified);
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-shipping-rule", Category::ConfigurationChange));
+        assert!(top.evidence.iter().any(|e| e.reference == "ref-shop-shipping-51"), "{:?}", top.evidence);
+    }
+
+    #[test]
+    fn a_database_setting_explains_the_limit_its_own_log_reports_at_its_own_endpoint() {
+        let mut refused = error_logs("shop-db", 51, "limitExceeded");
+        refused.excerpt =
+            "FATAL: remaining connection slots are reserved (host shop-db.c1x.eu-west-1.rds.amazonaws.com)".into();
+        let findings = vec![
+            change("shop-db-params", 45, "configuration"),
+            refused,
+            metric("shop-api", "5XXError", 51, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-db-params", Category::ConfigurationChange));
+        assert!(top.evidence.iter().any(|e| e.source == EvidenceSource::Logs), "{:?}", top.evidence);
+    }
+
+    #[test]
     fn capacity_taken_away_without_a_limit_hit_is_a_configuration_change_and_autoscaling_is_a_reaction() {
         let mut scaled_in = change("shop-fn", 21, "capacity");
         scaled_in.attrs.insert(attr::ACTOR.into(), "ana".into());

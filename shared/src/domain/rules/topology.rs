@@ -194,6 +194,18 @@ impl Topology {
         if through { 2 } else { 3 }
     }
 
+    /// `name` is `resource`, or is named after it: it carries every word of the resource's name but the ones that
+    /// say what kind of compute it is (`OrdersApiLogGroup` and `orders-api-role` are named after `orders-api`,
+    /// `OrdersWorkerLogGroup` after `OrdersWorkerService`; `orders-db` and `orders-fn` are not after `orders-api`).
+    pub fn named_after(&self, name: &str, resource: &str) -> bool {
+        const KIND_WORDS: [&str; 8] = ["service", "svc", "function", "fn", "handler", "lambda", "task", "container"];
+        let words = |text: &str| -> BTreeSet<String> {
+            name_tokens(text).into_iter().filter(|t| !KIND_WORDS.iter().any(|k| stem(k) == *t)).collect()
+        };
+        let own = words(resource);
+        self.distance(name, resource) == 0 || !own.is_empty() && own.is_subset(&words(name))
+    }
+
     fn linked(&self, a: usize, b: usize) -> bool {
         a == b || self.links.contains(&(a.min(b), a.max(b)))
     }
@@ -204,16 +216,18 @@ fn is_generic(token: &str) -> bool {
     GENERIC_TOKENS.iter().any(|generic| stem(generic) == token)
 }
 
+/// The (stemmed) words of a name that say which system it belongs to.
+fn distinctive_words(name: &str) -> BTreeSet<String> {
+    name_tokens(name)
+        .into_iter()
+        // Tokens with digits are ids and hashes, not stems.
+        .filter(|t| t.len() >= 3 && !is_generic(t) && !t.chars().any(|c| c.is_ascii_digit()))
+        .collect()
+}
+
 /// Two names share their distinctive stem (`orders-api-role` and `orders-api`, `OrdersTable` and `orders`).
 fn stems_related(a: &str, b: &str) -> bool {
-    let distinctive = |name: &str| -> BTreeSet<String> {
-        name_tokens(name)
-            .into_iter()
-            // Tokens with digits are ids and hashes, not stems.
-            .filter(|t| t.len() >= 3 && !is_generic(t) && !t.chars().any(|c| c.is_ascii_digit()))
-            .collect()
-    };
-    let (ta, tb) = (distinctive(a), distinctive(b));
+    let (ta, tb) = (distinctive_words(a), distinctive_words(b));
     if ta.is_empty() || tb.is_empty() {
         return false;
     }
@@ -313,6 +327,18 @@ mod tests {
         assert_eq!(topology.distance("shop-web", "catalog-db"), 1, "'It' is the previous sentence's subject");
         assert_eq!(topology.distance("shop-web", "web-task-role"), 1, "so is 'The task'");
         assert_eq!(topology.distance("catalog-db", "billing-sync"), 3);
+    }
+
+    #[test]
+    fn log_groups_named_after_a_resource_belong_to_it() {
+        let topology = Topology::from_architecture(
+            "The API ShopStack-ShopApiService1A2B3C4D-x9Yq runs on ECS next to the worker \
+             ShopStack-ShopWorkerService5E6F7A8B-k2Lm. Both use the database shop-db.",
+        );
+        let worker_family = "ShopStack-ShopWorkerService5E6F";
+        assert!(topology.named_after("ShopStack-ShopWorkerLogGroup0A1B2C3D-p0Q1", worker_family));
+        assert!(!topology.named_after("ShopStack-ShopApiLogGroup4E5F6A7B-r2S3", worker_family));
+        assert!(!topology.named_after("shop-db", worker_family));
     }
 
     #[test]
