@@ -45,6 +45,11 @@ pub fn error_class(text: &str) -> Option<&'static str> {
                 "too many connections",
                 "too many clients",
                 "remaining connection slots are reserved",
+                // A VPC function's subnets out of addresses, or its account out of network interfaces.
+                "insufficientfreeaddresses",
+                "no available ip addresses",
+                "subnetipaddresslimitreached",
+                "enilimitreached",
             ],
         ),
         ("throttling", &["rate exceeded", "toomanyrequests", "too many requests"]),
@@ -194,6 +199,10 @@ mod tests {
             ("RequestLimitExceeded: Request limit exceeded.", Some("throttling")),
             ("FATAL: sorry, too many connections for role app", Some("limitExceeded")),
             ("FATAL:  sorry, too many clients already", Some("limitExceeded")),
+            (
+                "Lambda was not able to set up VPC access: the subnets have no available IP addresses",
+                Some("limitExceeded"),
+            ),
             ("Runtime exited with error: signal: killed Runtime.ExitError", Some("outOfMemory")),
             ("botocore.exceptions.NoCredentialsError: Unable to locate credentials", Some("credential")),
             ("User: x is not authorized to perform: s3:GetObject", Some("accessDenied")),

@@ -196,9 +196,9 @@ fn hits_a_limit(finding: &Finding) -> bool {
 }
 
 /// A (lower-case) metric that counts requests refused at a limit (`ThrottledRequests`,
-/// `WriteProvisionedThroughputExceeded`).
+/// `WriteProvisionedThroughputExceeded`, a NAT gateway's `ErrorPortAllocation`, a cache's `RejectedConnections`).
 fn is_limit_metric(metric: &str) -> bool {
-    metric.contains("throttl") || metric.contains("exceeded")
+    ["throttl", "exceeded", "portallocation", "rejected"].iter().any(|part| metric.contains(part))
 }
 
 /// An AWS service acting for the account (a service-linked role, or the service itself): scaling, replacing
@@ -216,6 +216,11 @@ fn remote_failing(symptom: &Finding, symptoms: &[&Finding], topology: &Topology)
         && symptoms.iter().any(|s| {
             s.component == symptom.component && s.attr(attr::ERROR_CLASS) == class && remote_of(s, topology).is_some()
         })
+}
+
+/// Text about running out of IP addresses or network interfaces.
+fn about_addresses(lower: &str) -> bool {
+    ["ip address", "freeaddresses", "enilimit", "network interface"].iter().any(|word| lower.contains(word))
 }
 
 /// Text about TLS certificates (a handshake, an expired or rejected certificate).
@@ -436,7 +441,13 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
             matches!(error_class, "credential" | "accessDenied" | "tls")
                 && (!about_certificates(&text_of(finding)) || about_certificates(&text_of(change)))
         }
-        "network" => matches!(error_class, "connection" | "dns" | "timeout" | "tls"),
+        // A path cut or moved shows as failed connections, and in the metrics of what lost it; a function moved
+        // into small subnets runs out of addresses to start in.
+        "network" => {
+            matches!(error_class, "connection" | "dns" | "timeout" | "tls")
+                || finding.kind == FindingKind::MetricAnomaly
+                || error_class == "limitExceeded" && about_addresses(&text_of(finding))
+        }
         // New code throws new errors; throttling, limits, credentials, a full disk or a restarting server are
         // mechanisms of their own.
         "deployment" => {

@@ -596,6 +596,39 @@ mod tests {
     }
 
     #[test]
+    fn a_nat_gateway_out_of_ports_is_a_capacity_limit() {
+        let findings = vec![
+            metric("nat-0a1b2c3d4e5f60718", "ErrorPortAllocation", 50, "levelShiftUp", None),
+            metric("shop-api", "5XXError", 50, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("nat-0a1b2c3d4e5f60718", Category::CapacityLimit));
+    }
+
+    #[test]
+    fn a_function_moved_into_small_subnets_runs_out_of_addresses() {
+        let mut no_addresses = error_logs("shop-api", 51, "limitExceeded");
+        no_addresses.excerpt =
+            "Lambda was not able to set up VPC access: subnets have no available IP addresses".into();
+        let findings = vec![
+            change("shop-fn", 50, "network"),
+            no_addresses,
+            metric("shop-fn", "Errors", 51, "levelShiftUp", None),
+            metric("shop-api", "5XXError", 51, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!(
+            (top.component.as_str(), top.category),
+            ("shop-fn", Category::Network),
+            "{:?}",
+            conclusion.hypotheses
+        );
+        assert!(top.evidence.iter().any(|e| e.source == EvidenceSource::Logs), "{:?}", top.evidence);
+    }
+
+    #[test]
     fn capacity_taken_away_without_a_limit_hit_is_a_configuration_change_and_autoscaling_is_a_reaction() {
         let mut scaled_in = change("shop-fn", 21, "capacity");
         scaled_in.attrs.insert(attr::ACTOR.into(), "ana".into());
