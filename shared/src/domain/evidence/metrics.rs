@@ -982,6 +982,8 @@ fn component_of(series: &MetricSeries) -> String {
         "InstanceId",
         "ClusterName",
         "NatGatewayId",
+        // AWS WAF counts per web ACL and rule; the web ACL is the resource (its `Rule` may be `ALL`).
+        "WebACL",
         "VpcId",
     ];
     // Dimensions that narrow a metric (by operation, stage, zone...) without naming a resource.

@@ -159,7 +159,7 @@ fn metric_is_bad(finding: &Finding) -> bool {
     let shape = finding.attr(attr::SHAPE);
     let up = matches!(shape, "spike" | "levelShiftUp" | "trendUp");
     let down = matches!(shape, "levelShiftDown" | "dropToZero" | "flatline");
-    const BAD_UP: [&str; 18] = [
+    const BAD_UP: [&str; 19] = [
         "error",
         "fault",
         "5xx",
@@ -178,6 +178,8 @@ fn metric_is_bad(finding: &Finding) -> bool {
         "eviction",
         "unhealthy",
         "statuscheckfailed",
+        // Requests a firewall or a limit turned away (AWS WAF's BlockedRequests).
+        "blocked",
         // Kinesis's WriteProvisionedThroughputExceeded: records refused at the shard limit.
         "exceeded",
     ];
@@ -427,7 +429,11 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
             let iam = change.attr(attr::EVENT_SOURCE).starts_with("iam.");
             // A role's change cannot be a resource policy's deny, nor a resource's change a missing identity grant.
             let other_policy = if iam { "resource-based policy" } else { "no identity-based policy" };
-            error_class == "accessDenied" && !text.contains(other_policy)
+            let refused = finding.kind == FindingKind::MetricAnomaly && {
+                let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
+                metric.contains("blocked") || metric.contains("403")
+            };
+            error_class == "accessDenied" && !text.contains(other_policy) || refused
         }
         // Less capacity shows as throttling and limits, and, where it removes servers, as errors, latency and
         // stopped processes (a service scaled to zero), which metrics and traces show; not as new log errors.

@@ -596,6 +596,19 @@ mod tests {
     }
 
     #[test]
+    fn a_firewall_rule_that_blocks_customers_is_the_permission_change_before_it() {
+        let findings = vec![
+            change("shop-acl", 50, "permission"),
+            metric("shop-acl", "BlockedRequests", 51, "levelShiftUp", None),
+            metric("shop-api", "4XXError", 51, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-acl", Category::PermissionChange));
+        assert!(top.evidence.iter().any(|e| e.reference == "ref-shop-acl-51"), "{:?}", top.evidence);
+    }
+
+    #[test]
     fn a_nat_gateway_out_of_ports_is_a_capacity_limit() {
         let findings = vec![
             metric("nat-0a1b2c3d4e5f60718", "ErrorPortAllocation", 50, "levelShiftUp", None),
