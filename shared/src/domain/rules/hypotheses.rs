@@ -72,7 +72,9 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
         refine_error_classes(findings.iter().copied().filter(|f| is_symptom(f) || on_alarmed_metric(f, run)).collect());
     let symptoms: Vec<&Finding> = refined.iter().collect();
     let onset = onset_of(run, &symptoms);
-    let alarmed: Vec<String> = alarmed_components(run);
+    // Words of an operator's message that name nothing known ("payments" for the checkout service) say nothing
+    // about where the trouble is.
+    let alarmed: Vec<String> = alarmed_components(run).into_iter().filter(|name| topology.knows(name)).collect();
     let mut sources: Vec<EvidenceSource> = findings.iter().map(|f| f.source).collect();
     sources.sort();
     sources.dedup();
@@ -635,6 +637,14 @@ fn symptom_category(finding: &Finding) -> Category {
         // A host failing its system status check is AWS's hardware or network under it.
         _ if metric.contains("statuscheckfailed_system") => Category::InfrastructureFailure,
         "connection" | "timeout" => Category::DependencyFailure,
+        // A remote host (a provider, another team's service) answering its callers with server errors is a
+        // dependency failing, whatever it threw.
+        "exception"
+            if finding.attr(attr::FAULT_ORIGIN) == "remote"
+                && edge_remote(finding).is_some_and(|r| r.contains('.')) =>
+        {
+            Category::DependencyFailure
+        }
         "exception" | "notFound" => Category::CodeDefect,
         _ if is_limit_metric(&metric) => Category::CapacityLimit,
         _ if ["memory", "cpu", "disk", "free", "eviction"].iter().any(|k| metric.contains(k)) => {

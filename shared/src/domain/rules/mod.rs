@@ -609,6 +609,39 @@ mod tests {
     }
 
     #[test]
+    fn a_provider_failing_its_callers_for_half_an_hour_is_a_dependency_failure_not_a_blip() {
+        let mut run = run();
+        run.alarm = None;
+        run.trigger = Trigger {
+            kind: TriggerKind::Slack,
+            alarm_name: None,
+            description: Some("payments failing for many users since 10:50".into()),
+        };
+        let mut provider = finding(
+            EvidenceSource::Traces,
+            FindingKind::TraceAnomaly,
+            "pay.example.com",
+            50,
+            0.9,
+            &[
+                (attr::EDGE, "shop-fn -> pay.example.com"),
+                (attr::ERROR_CLASS, "exception"),
+                (attr::FAULT_ORIGIN, "remote"),
+            ],
+        );
+        let ended = crate::contract::format_time(&at(58));
+        provider.attrs.insert(attr::ENDED_AT.into(), ended.clone());
+        let mut errors = metric("shop-api", "5XXError", 50, "levelShiftUp", Some(58));
+        errors.attrs.insert(attr::ENDED_AT.into(), ended);
+        // Another service's one-minute blip is no reason to call the whole thing a false alarm.
+        let blip = metric("loyalty-api", "Latency", 45, "spike", Some(46));
+        let conclusion = conclude(&run, &notebook(vec![provider, errors, blip]));
+        assert_ne!(conclusion.status, Status::Healthy, "an 8-minute outage over before the report is no blip");
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("pay.example.com", Category::DependencyFailure));
+    }
+
+    #[test]
     fn a_nat_gateway_out_of_ports_is_a_capacity_limit() {
         let findings = vec![
             metric("nat-0a1b2c3d4e5f60718", "ErrorPortAllocation", 50, "levelShiftUp", None),

@@ -171,6 +171,11 @@ impl Topology {
             || self.index(name).is_some_and(|i| self.credentials.contains(&i))
     }
 
+    /// Whether a name is one of the resources or hosts the architecture or the findings name.
+    pub fn knows(&self, name: &str) -> bool {
+        self.index(name).is_some()
+    }
+
     fn index(&self, name: &str) -> Option<usize> {
         self.names.iter().position(|n| same_resource(n, name))
     }
