@@ -185,7 +185,9 @@ fn metric_is_bad(finding: &Finding) -> bool {
         // Kinesis's WriteProvisionedThroughputExceeded: records refused at the shard limit.
         "exceeded",
     ];
-    const BAD_DOWN: [&str; 5] = ["free", "healthy", "available", "success", "hitrate"];
+    // Burst credits (EFS `BurstCreditBalance`, EBS `BurstBalance`, a T instance's `CPUCreditBalance`) running out
+    // throttle the resource down to its baseline.
+    const BAD_DOWN: [&str; 7] = ["free", "healthy", "available", "success", "hitrate", "creditbalance", "burstbalance"];
     (up && (BAD_UP.iter().any(|k| name.contains(k)) || is_connection_gauge(&name)) && !name.contains("4xx"))
         || (down && BAD_DOWN.iter().any(|k| name.contains(k)) && !name.contains("unhealthy"))
 }
@@ -647,7 +649,10 @@ fn symptom_category(finding: &Finding) -> Category {
         }
         "exception" | "notFound" => Category::CodeDefect,
         _ if is_limit_metric(&metric) => Category::CapacityLimit,
-        _ if ["memory", "cpu", "disk", "free", "eviction"].iter().any(|k| metric.contains(k)) => {
+        _ if ["memory", "cpu", "disk", "free", "eviction", "creditbalance", "burstbalance"]
+            .iter()
+            .any(|k| metric.contains(k)) =>
+        {
             Category::ResourceExhaustion
         }
         _ if finding.kind == FindingKind::TraceAnomaly => Category::DependencyFailure,

@@ -642,6 +642,17 @@ mod tests {
     }
 
     #[test]
+    fn burst_credits_running_out_are_exhaustion() {
+        let findings = vec![
+            metric("fs-0a1b2c3d4e5f60718", "BurstCreditBalance", 45, "levelShiftDown", None),
+            metric("shop-api", "5XXError", 50, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("fs-0a1b2c3d4e5f60718", Category::ResourceExhaustion));
+    }
+
+    #[test]
     fn a_nat_gateway_out_of_ports_is_a_capacity_limit() {
         let findings = vec![
             metric("nat-0a1b2c3d4e5f60718", "ErrorPortAllocation", 50, "levelShiftUp", None),
