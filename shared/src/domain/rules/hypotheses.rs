@@ -185,11 +185,17 @@ fn metric_is_bad(finding: &Finding) -> bool {
         // Kinesis's WriteProvisionedThroughputExceeded: records refused at the shard limit.
         "exceeded",
     ];
-    // Burst credits (EFS `BurstCreditBalance`, EBS `BurstBalance`, a T instance's `CPUCreditBalance`) running out
-    // throttle the resource down to its baseline.
-    const BAD_DOWN: [&str; 7] = ["free", "healthy", "available", "success", "hitrate", "creditbalance", "burstbalance"];
+    const BAD_DOWN: [&str; 5] = ["free", "healthy", "available", "success", "hitrate"];
     (up && (BAD_UP.iter().any(|k| name.contains(k)) || is_connection_gauge(&name)) && !name.contains("4xx"))
-        || (down && BAD_DOWN.iter().any(|k| name.contains(k)) && !name.contains("unhealthy"))
+        || (down
+            && (BAD_DOWN.iter().any(|k| name.contains(k)) || is_burst_credit(&name))
+            && !name.contains("unhealthy"))
+}
+
+/// A (lower-case) burst credit gauge (EFS `BurstCreditBalance`, EBS `BurstBalance`, a T instance's
+/// `CPUCreditBalance`): run out, it throttles the resource down to its baseline.
+fn is_burst_credit(metric: &str) -> bool {
+    metric.contains("creditbalance") || metric.contains("burstbalance")
 }
 
 /// A symptom of a limit being hit: throttling, a limit exceeded, a throttle metric or a connection count at its
@@ -437,7 +443,7 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
                 let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
                 metric.contains("blocked") || metric.contains("403")
             };
-            error_class == "accessDenied" && !text.contains(other_policy) || refused
+            (error_class == "accessDenied" && !text.contains(other_policy)) || refused
         }
         // Less capacity shows as throttling and limits, and, where it removes servers, as errors, latency and
         // stopped processes (a service scaled to zero), which metrics and traces show; not as new log errors.
@@ -649,9 +655,8 @@ fn symptom_category(finding: &Finding) -> Category {
         }
         "exception" | "notFound" => Category::CodeDefect,
         _ if is_limit_metric(&metric) => Category::CapacityLimit,
-        _ if ["memory", "cpu", "disk", "free", "eviction", "creditbalance", "burstbalance"]
-            .iter()
-            .any(|k| metric.contains(k)) =>
+        _ if ["memory", "cpu", "disk", "free", "eviction"].iter().any(|k| metric.contains(k))
+            || is_burst_credit(&metric) =>
         {
             Category::ResourceExhaustion
         }

@@ -609,7 +609,7 @@ mod tests {
     }
 
     #[test]
-    fn a_provider_failing_its_callers_for_half_an_hour_is_a_dependency_failure_not_a_blip() {
+    fn a_provider_failing_its_callers_for_minutes_is_a_dependency_failure_not_a_blip() {
         let mut run = run();
         run.alarm = None;
         run.trigger = Trigger {
@@ -629,10 +629,8 @@ mod tests {
                 (attr::FAULT_ORIGIN, "remote"),
             ],
         );
-        let ended = crate::contract::format_time(&at(58));
-        provider.attrs.insert(attr::ENDED_AT.into(), ended.clone());
-        let mut errors = metric("shop-api", "5XXError", 50, "levelShiftUp", Some(58));
-        errors.attrs.insert(attr::ENDED_AT.into(), ended);
+        provider.attrs.insert(attr::ENDED_AT.into(), crate::contract::format_time(&at(58)));
+        let errors = metric("shop-api", "5XXError", 50, "levelShiftUp", Some(58));
         // Another service's one-minute blip is no reason to call the whole thing a false alarm.
         let blip = metric("loyalty-api", "Latency", 45, "spike", Some(46));
         let conclusion = conclude(&run, &notebook(vec![provider, errors, blip]));
@@ -642,25 +640,22 @@ mod tests {
     }
 
     #[test]
-    fn burst_credits_running_out_are_exhaustion() {
-        let findings = vec![
-            metric("fs-0a1b2c3d4e5f60718", "BurstCreditBalance", 45, "levelShiftDown", None),
-            metric("shop-api", "5XXError", 50, "levelShiftUp", None),
+    fn gauges_of_what_ran_out_name_their_resource_and_mechanism() {
+        let cases = [
+            // A file system out of burst credits is throttled to its baseline.
+            ("fs-0a1b2c3d4e5f60718", "BurstCreditBalance", 45, "levelShiftDown", Category::ResourceExhaustion),
+            // A NAT gateway out of ports refuses new connections.
+            ("nat-0a1b2c3d4e5f60718", "ErrorPortAllocation", 50, "levelShiftUp", Category::CapacityLimit),
         ];
-        let conclusion = conclude(&run(), &notebook(findings));
-        let top = &conclusion.hypotheses[0];
-        assert_eq!((top.component.as_str(), top.category), ("fs-0a1b2c3d4e5f60718", Category::ResourceExhaustion));
-    }
-
-    #[test]
-    fn a_nat_gateway_out_of_ports_is_a_capacity_limit() {
-        let findings = vec![
-            metric("nat-0a1b2c3d4e5f60718", "ErrorPortAllocation", 50, "levelShiftUp", None),
-            metric("shop-api", "5XXError", 50, "levelShiftUp", None),
-        ];
-        let conclusion = conclude(&run(), &notebook(findings));
-        let top = &conclusion.hypotheses[0];
-        assert_eq!((top.component.as_str(), top.category), ("nat-0a1b2c3d4e5f60718", Category::CapacityLimit));
+        for (component, gauge, minute, shape, category) in cases {
+            let findings = vec![
+                metric(component, gauge, minute, shape, None),
+                metric("shop-api", "5XXError", 50, "levelShiftUp", None),
+            ];
+            let conclusion = conclude(&run(), &notebook(findings));
+            let top = &conclusion.hypotheses[0];
+            assert_eq!((top.component.as_str(), top.category), (component, category), "{gauge}");
+        }
     }
 
     #[test]
