@@ -17,7 +17,9 @@ pub fn names_in_text(text: &str) -> Vec<String> {
     names
 }
 
-fn looks_like_resource(token: &str) -> bool {
+/// Whether a token looks like a resource name: hyphenated, with underscores, or CamelCase; not a plain word, a
+/// region, a runtime or a product name.
+pub fn looks_like_resource(token: &str) -> bool {
     if token.len() < 3
         || token.len() > 200
         || token.contains("://")
@@ -178,6 +180,15 @@ pub fn component_of_log_group(group: &str) -> String {
     if let ["aws", "eks" | "elasticbeanstalk", name, _, ..] = segments.as_slice() {
         return (*name).to_string();
     }
+    // A stream kind under a service's path names nothing (`/aws-glue/jobs/error`, `/app/checkout/stdout`): the
+    // path says whose logs they are.
+    const STREAM_KINDS: [&str; 7] = ["error", "errors", "output", "stdout", "stderr", "logs-v2", "application"];
+    if let [.., parent, last] = segments.as_slice()
+        && STREAM_KINDS.contains(&last.to_ascii_lowercase().as_str())
+    {
+        let path = segments.iter().rev().skip(1).find(|s| !matches!(**s, "jobs" | "job" | "logs")).unwrap_or(parent);
+        return format!("{path}/{last}");
+    }
     let last = trimmed.rsplit('/').next().unwrap_or(trimmed);
     let last = last.strip_suffix("-access").or_else(|| last.strip_suffix("-access-logs")).unwrap_or(last);
     last.to_string()
@@ -270,6 +281,8 @@ mod tests {
         assert_eq!(component_of_log_group("/aws/rds/cluster/orders-db/postgresql"), "orders-db");
         assert_eq!(component_of_log_group("/aws/rds/instance/shop-mysql/error"), "shop-mysql");
         assert_eq!(component_of_log_group("/aws/eks/shop-cluster/cluster"), "shop-cluster");
+        assert_eq!(component_of_log_group("/aws-glue/jobs/error"), "aws-glue/error", "a stream kind names nothing");
+        assert_eq!(component_of_log_group("/app/checkout/stdout"), "checkout/stdout");
     }
 
     #[test]

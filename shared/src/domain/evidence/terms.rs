@@ -122,9 +122,10 @@ pub fn search_terms(text: &str) -> Vec<String> {
 /// hash suffixes (`ReportsTableFC66D572-mT9XvDkRQgzE`), random ids, version numbers.
 pub fn name_tokens(name: &str) -> Vec<String> {
     let mut tokens = Vec::new();
-    for segment in name.split(|c: char| !c.is_alphanumeric()).filter(|s| !s.is_empty()) {
+    let segments: Vec<&str> = name.split(|c: char| !c.is_alphanumeric()).filter(|s| !s.is_empty()).collect();
+    for (index, segment) in segments.iter().enumerate() {
         let segment = strip_logical_id_hash(segment);
-        if looks_generated(segment) {
+        if looks_generated(segment) || (index > 0 && index + 1 == segments.len() && physical_id_suffix(segment)) {
             continue;
         }
         let mut words = Vec::new();
@@ -156,6 +157,16 @@ fn looks_generated(segment: &str) -> bool {
     split_camel(segment, &mut words);
     let camel_words = words.iter().all(|w| w.len() >= 2 && w.chars().all(char::is_alphabetic));
     digits >= 2 || (case_flips * 3 > length && !camel_words)
+}
+
+/// The random suffix CloudFormation gives a physical name (`OrdersService468A0A5C-YplhlgbCX3Uj`): 12 or 13 letters
+/// and digits, in both cases, with a digit among them.
+fn physical_id_suffix(segment: &str) -> bool {
+    (12..=13).contains(&segment.len())
+        && segment.bytes().all(|b| b.is_ascii_alphanumeric())
+        && segment.bytes().any(|b| b.is_ascii_digit())
+        && segment.bytes().any(|b| b.is_ascii_lowercase())
+        && segment.bytes().any(|b| b.is_ascii_uppercase())
 }
 
 /// CDK appends 8 upper-case hex digits to logical ids (`ReportsTableFC66D572`); strips them when a word precedes.
@@ -215,6 +226,7 @@ mod tests {
         assert_eq!(name_tokens("billing-v2"), ["bill", "v2"]);
         assert_eq!(name_tokens("CartsApi"), ["api", "cart"], "CamelCase words are words, not an id");
         assert_eq!(name_tokens("Stack-hHvZrVbKtpzX"), ["stack"]);
+        assert_eq!(name_tokens("OrdersStack-OrdersService468A0A5C-YplhlgbCX3Uj"), ["order", "servic", "stack"]);
     }
 
     #[test]

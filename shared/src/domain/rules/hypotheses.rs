@@ -24,7 +24,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::topology::Topology;
 use crate::contract::{Category, EvidenceSource, Finding, FindingKind, RunContext};
 use crate::domain::evidence::attr;
-use crate::domain::evidence::terms::name_tokens;
+use crate::domain::evidence::terms::{name_tokens, split_words, stem};
 use crate::domain::resources::{component_of_log_group, hostnames_in_text, same_resource};
 
 /// A symptom weaker than this does not set the onset or count as ongoing.
@@ -45,6 +45,9 @@ pub struct Candidate {
     pub cause: Option<Finding>,
     /// Symptoms and knowledge that support it, strongest first.
     pub support: Vec<Finding>,
+    /// What sets the scene without being a symptom: the change nearest before a candidate that has none of its own,
+    /// the changed resource's own new log lines after its change.
+    pub context: Vec<Finding>,
 }
 
 /// What the evidence says overall.
@@ -101,6 +104,7 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let candidates = fold_into_failed_host(fold_relayed_exhaustion(candidates, &topology), &topology);
     let mut candidates = fold_unspecific(candidates, &topology);
     attach_knowledge(&mut candidates, findings);
+    attach_preceding_change(&mut candidates, findings, &topology);
     // What the alarm is about comes first: a suspect that touches neither the alarmed resources nor their
     // neighbours counts half, when some suspect does.
     let touches_alarm = |c: &Candidate| near_alarm(&c.component) || c.support.iter().any(|f| near_alarm(&f.component));
@@ -211,6 +215,20 @@ fn hits_a_limit(finding: &Finding) -> bool {
 /// `WriteProvisionedThroughputExceeded`, a NAT gateway's `ErrorPortAllocation`, a cache's `RejectedConnections`).
 fn is_limit_metric(metric: &str) -> bool {
     ["throttl", "exceeded", "portallocation", "rejected"].iter().any(|part| metric.contains(part))
+}
+
+/// A setting that names the very limit a symptom hit near it: `max_connections` lowered on a database's parameter
+/// group, and its clients refused with "Too many connections"; a pool's size, and the pool out of connections.
+fn sets_the_limit(change: &Finding, symptom: &Finding, topology: &Topology) -> bool {
+    const LIMIT_WORDS: [&str; 9] =
+        ["connections", "concurrency", "concurrent", "heap", "threads", "processes", "sessions", "workers", "slots"];
+    let words = |text: &str| -> Vec<String> { split_words(text).iter().map(|w| stem(w)).collect() };
+    let (set, hit) = (words(&change.excerpt), words(&raw_text_of(symptom)));
+    // A client's generated log group is as close as the client.
+    let client = topology.owner_of_log_group(&symptom.component).unwrap_or_else(|| symptom.component.clone());
+    hits_a_limit(symptom)
+        && topology.distance(&change.component, &client) <= 2
+        && LIMIT_WORDS.iter().map(|w| stem(w)).any(|w| set.contains(&w) && hit.contains(&w))
 }
 
 /// An AWS service acting for the account (a service-linked role, or the service itself): scaling, replacing
@@ -523,7 +541,11 @@ fn change_candidates(
         // The symptoms this change would cause: of a consistent kind, and tied to it by name (the same or a
         // neighbouring resource, or named in the symptom's text) or, for a change to the network path whose target
         // is an id, by following it within minutes.
-        let named = |s: &Finding| topology.distance(&change.component, &s.component) <= 1 || mentions(s, change);
+        let named = |s: &Finding| {
+            topology.distance(&change.component, &s.component) <= 1
+                || mentions(s, change)
+                || sets_the_limit(change, s, topology)
+        };
         // A metric's datapoint covers its minute, and a log pattern's first line may be a stray error just before
         // its burst: either may read up to a minute before the change.
         let prompt =
@@ -543,9 +565,14 @@ fn change_candidates(
             // An error that names the remote it failed on is explained by a setting only if it names that setting
             // too, and by new code only if it is not the remote failing (refused, reset, timed out).
             .filter(|s| kind != "configuration" || mentions(s, change) || remote_of(s, topology).is_none())
-            // A setting does not lower another resource's limit: throttling there is that resource's own.
+            // A setting does not lower another resource's limit: throttling there is that resource's own, unless the
+            // setting names the very limit hit (`max_connections` on a database's parameter group, and its clients
+            // refused for too many connections).
             .filter(|s| {
-                kind != "configuration" || !hits_a_limit(s) || topology.distance(&change.component, &s.component) == 0
+                kind != "configuration"
+                    || !hits_a_limit(s)
+                    || topology.distance(&change.component, &s.component) == 0
+                    || sets_the_limit(change, s, topology)
             })
             .filter(|s| kind != "deployment" || !remote_failing(s, symptoms, topology))
             // Traces say where a server-side failure began: failures a service passed up from its calls are not its
@@ -579,8 +606,11 @@ fn change_candidates(
         };
         // A setting on another resource (a parameter, a flag) explains symptoms only where they name it.
         let reach = if kind == "configuration"
-            && !explained.iter().any(|s| topology.distance(&change.component, &s.component) == 0 || mentions(s, change))
-        {
+            && !explained.iter().any(|s| {
+                topology.distance(&change.component, &s.component) == 0
+                    || mentions(s, change)
+                    || sets_the_limit(change, s, topology)
+            }) {
             0.5
         } else {
             1.0
@@ -622,10 +652,12 @@ fn change_candidates(
             score: 0.0,
             cause: None,
             support: Vec::new(),
+            context: Vec::new(),
         });
         if score > entry.score {
             entry.score = score;
             entry.cause = Some((*change).clone());
+            entry.context = own_lines_after(change, findings, &own_logs, topology).into_iter().cloned().collect();
             entry.support = support;
         }
     }
@@ -700,6 +732,8 @@ fn symptom_candidates(
         } else {
             target.clone()
         };
+        // A generated log group's name stands for the service that writes it.
+        let target = topology.owner_of_log_group(&target).unwrap_or(target);
         let group = groups.entry((target.to_ascii_lowercase(), *category)).or_insert_with(|| (target, Vec::new()));
         group.1.push(symptom);
     }
@@ -727,7 +761,8 @@ fn symptom_candidates(
                 1.0
             };
             let score = 0.55 * strength * earliness * specificity * relation(&component, symptoms, topology, alarmed);
-            Candidate { component, category, score, cause: None, support: group.into_iter().cloned().collect() }
+            let support = group.into_iter().cloned().collect();
+            Candidate { component, category, score, cause: None, support, context: Vec::new() }
         })
         .collect();
     for surge in demand {
@@ -742,6 +777,7 @@ fn symptom_candidates(
                 score: 0.6 * surge.score * relation(&surge.component, symptoms, topology, alarmed),
                 cause: None,
                 support: vec![surge.clone()],
+                context: Vec::new(),
             });
         }
     }
@@ -927,6 +963,7 @@ fn target_of(symptom: &Finding, category: Category, topology: &Topology) -> Stri
         // resource (a table's capacity, a function's concurrency), which the symptom's component names.
         Category::CapacityLimit => remote_of(symptom, topology)
             .filter(|host| !host.ends_with("amazonaws.com") && symptom.attr(attr::ERROR_CLASS) == "throttling")
+            .or_else(|| limited_resource_named(symptom, topology))
             .unwrap_or_else(|| symptom.component.clone()),
         Category::CredentialExpiry => {
             let remote = remote_of(symptom, topology);
@@ -953,6 +990,68 @@ fn target_of(symptom: &Finding, category: Category, topology: &Topology) -> Stri
             secret.cloned().or(remote).unwrap_or_else(|| symptom.component.clone())
         }
         _ => symptom.component.clone(),
+    }
+}
+
+/// The one known resource a client's limit error names (the table in a `ProvisionedThroughputExceededException`,
+/// the bucket S3 slowed down, the database refusing connections): that resource's limit was hit, not the client's.
+fn limited_resource_named(symptom: &Finding, topology: &Topology) -> Option<String> {
+    if !is_log(symptom) || !matches!(symptom.attr(attr::ERROR_CLASS), "throttling" | "limitExceeded") {
+        return None;
+    }
+    match topology.resources_named_in(&raw_text_of(symptom), &symptom.component).as_slice() {
+        [only] => Some(only.clone()),
+        _ => None,
+    }
+}
+
+/// A changed resource's own new log patterns in the minutes after its change (cold starts after provisioned
+/// concurrency was removed, a new startup line): what the change did, whether or not it is an error.
+fn own_lines_after<'a>(
+    change: &Finding,
+    findings: &[&'a Finding],
+    own_logs: &[&String],
+    topology: &Topology,
+) -> Option<&'a Finding> {
+    let time = change.time?;
+    findings
+        .iter()
+        .copied()
+        .filter(|f| f.kind == FindingKind::NewLogPattern)
+        .filter(|f| {
+            topology.distance(&change.component, &f.component) == 0
+                || own_logs.iter().any(|c| same_resource(c, &f.component))
+        })
+        .filter(|f| f.time.is_some_and(|t| t >= time && t - time <= Duration::minutes(15)))
+        .max_by(|a, b| a.score.total_cmp(&b.score))
+}
+
+/// A candidate with no change of its own gets, as context, the latest change by a person or pipeline in the half
+/// hour before its first symptom, on a resource next to it or its symptoms (a deploy that turned off keep-alive
+/// before the NAT gateway ran out of ports, a job started before the bucket slowed down).
+fn attach_preceding_change(candidates: &mut [Candidate], findings: &[&Finding], topology: &Topology) {
+    let changes: Vec<&Finding> = findings
+        .iter()
+        .copied()
+        .filter(|f| f.kind == FindingKind::Change && !aws_acting_on_its_own(f.attr(attr::ACTOR)))
+        .collect();
+    for candidate in candidates.iter_mut().filter(|c| c.cause.is_none()) {
+        let symptoms: Vec<&Finding> =
+            candidate.support.iter().filter(|f| f.source != EvidenceSource::Knowledge).collect();
+        let Some(first) = symptoms.iter().filter_map(|f| f.time).min() else { continue };
+        let near = |change: &Finding| {
+            topology.distance(&change.component, &candidate.component) <= 1
+                || symptoms
+                    .iter()
+                    .any(|s| topology.distance(&change.component, &s.component) <= 1 || mentions(s, change))
+        };
+        let preceding = changes
+            .iter()
+            .copied()
+            .filter(|c| c.time.is_some_and(|t| t <= first + Duration::minutes(1) && first - t <= Duration::minutes(30)))
+            .filter(|c| near(c))
+            .max_by_key(|c| c.time);
+        candidate.context.extend(preceding.cloned());
     }
 }
 

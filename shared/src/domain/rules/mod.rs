@@ -809,4 +809,93 @@ mod tests {
         let top = &conclusion.hypotheses[0];
         assert_eq!((top.component.as_str(), top.category), ("shop-table", Category::CapacityLimit));
     }
+
+    #[test]
+    fn a_setting_that_names_the_limit_its_database_clients_hit_explains_them() {
+        let mut run = run();
+        run.architecture
+            .push_str(" shop-fn uses the database shop-db. shop-db uses the parameter group shop-db-params.");
+        let mut lowered = change("shop-db-params", 45, "configuration");
+        lowered.excerpt = "ModifyDBParameterGroup parameters[0].parameterName=max_connections parameterValue=80".into();
+        let refused = with_text(error_logs("shop-fn", 46, "limitExceeded"), "Mysql2::Error: Too many connections");
+        let conclusion = conclude(&run, &notebook(vec![lowered.clone(), refused.clone()]));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-db-params", Category::ConfigurationChange));
+
+        // A setting that names another limit says nothing about connections refused.
+        lowered.excerpt = "ModifyDBParameterGroup parameters[0].parameterName=long_query_time parameterValue=1".into();
+        let conclusion = conclude(&run, &notebook(vec![lowered, refused]));
+        assert_eq!(conclusion.hypotheses[0].component, "shop-fn");
+    }
+
+    #[test]
+    fn a_clients_limit_error_naming_one_known_resource_blames_that_resource() {
+        let mut run = run();
+        run.architecture.push_str(" shop-fn reads images from the bucket shop-media-assets.");
+        let slowed = with_text(
+            error_logs("shop-fn", 50, "throttling"),
+            "get object failed bucket=shop-media-assets err=SlowDown: Please reduce your request rate",
+        );
+        let conclusion = conclude(&run, &notebook(vec![slowed]));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-media-assets", Category::CapacityLimit));
+    }
+
+    #[test]
+    fn a_generated_log_group_stands_for_the_service_that_writes_it() {
+        let mut run = run();
+        run.architecture.push_str(
+            " The web service ShopStack-ShopWebService468A0A5C-YplhlgbCX3Uj writes to \
+             ShopStack-ShopWebTaskDefwebLogGroup73BAC58E-XtItofBdC9H7.",
+        );
+        let crashed = error_logs("ShopStack-ShopWebTaskDefwebLogGroup73BAC58E-XtItofBdC9H7", 50, "outOfMemory");
+        let conclusion = conclude(&run, &notebook(vec![crashed]));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!(top.component, "ShopStack-ShopWebService468A0A5C-YplhlgbCX3Uj");
+    }
+
+    #[test]
+    fn a_limit_hit_with_no_change_of_its_own_cites_the_change_just_before_it_on_a_neighbour() {
+        let findings = vec![
+            change("shop-fn", 40, "deployment"),
+            change("ledger-sync", 42, "deployment"),
+            metric("shop-table", "ThrottledRequests", 50, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-table", Category::CapacityLimit));
+        let cited: Vec<&str> = top.evidence.iter().map(|e| e.reference.as_str()).collect();
+        assert!(cited.contains(&"ref-shop-fn-40") && !cited.contains(&"ref-ledger-sync-42"), "{cited:?}");
+        assert!(top.statement.contains("nearest change before it"), "{}", top.statement);
+
+        // Half an hour before is too long ago to set the scene.
+        let findings = vec![
+            change("shop-fn", 10, "deployment"),
+            metric("shop-table", "ThrottledRequests", 50, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        assert!(conclusion.hypotheses[0].evidence.iter().all(|e| e.source != EvidenceSource::Audit));
+    }
+
+    #[test]
+    fn a_change_cites_the_new_lines_its_resource_logs_after_it_even_when_they_are_no_errors() {
+        let mut cold_starts = finding(
+            EvidenceSource::Logs,
+            FindingKind::NewLogPattern,
+            "shop-fn",
+            47,
+            0.07,
+            &[(attr::LEVEL, ""), (attr::COUNT_BEFORE, "0"), (attr::COUNT_AFTER, "19")],
+        );
+        cold_starts.excerpt = "REPORT RequestId: 1 Duration: 3.1 ms Init Duration: 4200.5 ms".into();
+        let findings = vec![
+            change("shop-fn", 45, "capacity"),
+            cold_starts,
+            metric("shop-fn", "Duration", 47, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!(top.component, "shop-fn");
+        assert!(top.evidence.iter().any(|e| e.reference == "ref-shop-fn-47" && e.source == EvidenceSource::Logs));
+    }
 }

@@ -185,9 +185,10 @@ fn severity(candidate: &Candidate, confidence: f64) -> Severity {
 }
 
 /// The cause first, then the first (strongest) supporting finding of every source, so each kind of telemetry that
-/// agrees is cited, then further findings, at most `MAX_PER_SOURCE` per source.
+/// agrees is cited, then the context, then further findings, at most `MAX_PER_SOURCE` per source.
 fn evidence(candidate: &Candidate) -> Vec<EvidenceItem> {
-    let all: Vec<&Finding> = candidate.cause.iter().chain(candidate.support.iter()).collect();
+    let all: Vec<&Finding> =
+        candidate.cause.iter().chain(candidate.support.iter()).chain(candidate.context.iter()).collect();
     let mut chosen: Vec<usize> = Vec::new();
     let mut per_source: std::collections::BTreeMap<EvidenceSource, usize> = Default::default();
     for cap in [1, MAX_PER_SOURCE] {
@@ -256,6 +257,7 @@ fn statement(language: Language, candidate: &Candidate) -> String {
 fn statement_text(language: Language, candidate: &Candidate) -> String {
     let phrase = category_phrase(language, candidate.category);
     let symptom = candidate.support.iter().find(|f| f.source != EvidenceSource::Knowledge);
+    let preceding = candidate.context.iter().find(|f| f.source == EvidenceSource::Audit);
     match (language, &candidate.cause, symptom) {
         (Language::En, Some(cause), Some(symptom)) => format!(
             "{phrase} on {} ({}) at {} preceded the symptoms: {} (from {}).",
@@ -271,12 +273,22 @@ fn statement_text(language: Language, candidate: &Candidate) -> String {
             cause.summary,
             when(cause.time)
         ),
-        (Language::En, None, Some(symptom)) => format!(
-            "{} shows {phrase} with no change before it: {} (from {}).",
-            candidate.component,
-            symptom.summary,
-            when(symptom.time)
-        ),
+        (Language::En, None, Some(symptom)) => match preceding {
+            Some(change) => format!(
+                "{} shows {phrase}: {} (from {}). The nearest change before it on a related resource: {} at {}.",
+                candidate.component,
+                symptom.summary,
+                when(symptom.time),
+                change.summary,
+                when(change.time)
+            ),
+            None => format!(
+                "{} shows {phrase} with no change before it: {} (from {}).",
+                candidate.component,
+                symptom.summary,
+                when(symptom.time)
+            ),
+        },
         (Language::Ja, Some(cause), Some(symptom)) => format!(
             "{} に対する{phrase}（{}、{}）の後に症状が現れました: {}（{} から）。",
             candidate.component,
@@ -291,12 +303,22 @@ fn statement_text(language: Language, candidate: &Candidate) -> String {
             cause.summary,
             when(cause.time)
         ),
-        (Language::Ja, None, Some(symptom)) => format!(
-            "{} で{phrase}が見られ、その前に変更はありません: {}（{} から）。",
-            candidate.component,
-            symptom.summary,
-            when(symptom.time)
-        ),
+        (Language::Ja, None, Some(symptom)) => match preceding {
+            Some(change) => format!(
+                "{} で{phrase}が見られます: {}（{} から）。直前の関連リソースへの変更: {}（{}）。",
+                candidate.component,
+                symptom.summary,
+                when(symptom.time),
+                change.summary,
+                when(change.time)
+            ),
+            None => format!(
+                "{} で{phrase}が見られ、その前に変更はありません: {}（{} から）。",
+                candidate.component,
+                symptom.summary,
+                when(symptom.time)
+            ),
+        },
         (_, None, None) => format!("{} — {phrase}.", candidate.component),
     }
 }

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::domain::evidence::terms::{name_tokens, stem};
-use crate::domain::resources::{hostnames_in_text, names_in_text, same_resource};
+use crate::domain::evidence::terms::{mention_count, name_tokens, stem};
+use crate::domain::resources::{hostnames_in_text, looks_like_resource, names_in_text, same_resource};
 
 /// Resource names and which pairs are related.
 #[derive(Debug, Clone, Default)]
@@ -203,12 +203,48 @@ impl Topology {
     /// say what kind of compute it is (`OrdersApiLogGroup` and `orders-api-role` are named after `orders-api`,
     /// `OrdersWorkerLogGroup` after `OrdersWorkerService`; `orders-db` and `orders-fn` are not after `orders-api`).
     pub fn named_after(&self, name: &str, resource: &str) -> bool {
-        const KIND_WORDS: [&str; 8] = ["service", "svc", "function", "fn", "handler", "lambda", "task", "container"];
-        let words = |text: &str| -> BTreeSet<String> {
-            name_tokens(text).into_iter().filter(|t| !KIND_WORDS.iter().any(|k| stem(k) == *t)).collect()
+        let own = system_words(resource);
+        self.distance(name, resource) == 0 || !own.is_empty() && own.is_subset(&system_words(name))
+    }
+
+    /// The resource a log group (by its name) belongs to: a generated log group name
+    /// (`OrdersStack-OrdersTaskDefwebLogGroup73BAC58E-XtItofBdC9H7`) says little to a reader, the service it is named
+    /// after (`OrdersStack-OrdersService468A0A5C-YplhlgbCX3Uj`) does. Of the known resources it is named after, the one
+    /// with the most words; none when the name is no log group's, or two resources tie.
+    pub fn owner_of_log_group(&self, group: &str) -> Option<String> {
+        let is_log_group = |name: &str| {
+            let words = name_tokens(name);
+            ["log", "group"].iter().all(|word| words.iter().any(|w| w == word))
         };
-        let own = words(resource);
-        self.distance(name, resource) == 0 || !own.is_empty() && own.is_subset(&words(name))
+        if !is_log_group(group) {
+            return None;
+        }
+        let mut owners: Vec<(usize, &String)> = self
+            .names
+            .iter()
+            .filter(|name| !is_log_group(name) && !same_resource(name, group) && self.named_after(group, name))
+            .map(|name| (system_words(name).len(), name))
+            .filter(|(words, _)| *words > 0)
+            .collect();
+        owners.sort_by(|a, b| b.0.cmp(&a.0));
+        match owners.as_slice() {
+            [(most, owner), rest @ ..] if rest.first().is_none_or(|(next, _)| next < most) => Some((*owner).clone()),
+            _ => None,
+        }
+    }
+
+    /// The known resources (not hosts) a text names as a whole name, other than `own` and what `own` is named after
+    /// (a log line of `orders-api` that says `orders-api` names nothing else).
+    pub fn resources_named_in(&self, text: &str, own: &str) -> Vec<String> {
+        self.names
+            .iter()
+            .filter(|name| {
+                looks_like_resource(name) && !self.hosts.iter().any(|(host, _)| host.eq_ignore_ascii_case(name))
+            })
+            .filter(|name| mention_count(text, name) > 0)
+            .filter(|name| !same_resource(name, own) && !self.named_after(own, name))
+            .cloned()
+            .collect()
     }
 
     fn linked(&self, a: usize, b: usize) -> bool {
@@ -219,6 +255,12 @@ impl Topology {
 /// A (stemmed) name token too generic to relate names: `servic` is `service`.
 fn is_generic(token: &str) -> bool {
     GENERIC_TOKENS.iter().any(|generic| stem(generic) == token)
+}
+
+/// The (stemmed) words of a name but the ones that say what kind of compute it is.
+fn system_words(name: &str) -> BTreeSet<String> {
+    const KIND_WORDS: [&str; 8] = ["service", "svc", "function", "fn", "handler", "lambda", "task", "container"];
+    name_tokens(name).into_iter().filter(|t| !KIND_WORDS.iter().any(|k| stem(k) == *t)).collect()
 }
 
 /// The (stemmed) words of a name that say which system it belongs to.
@@ -337,13 +379,49 @@ mod tests {
     #[test]
     fn log_groups_named_after_a_resource_belong_to_it() {
         let topology = Topology::from_architecture(
-            "The API ShopStack-ShopApiService1A2B3C4D-x9Yq runs on ECS next to the worker \
-             ShopStack-ShopWorkerService5E6F7A8B-k2Lm. Both use the database shop-db.",
+            "The API ShopStack-ShopApiService1A2B3C4D-YplhlgbCX3Uj runs on ECS next to the worker \
+             ShopStack-ShopWorkerService5E6F7A8B-3zEkW4n9ZCOc. Both use the database shop-db.",
         );
         let worker_family = "ShopStack-ShopWorkerService5E6F";
         assert!(topology.named_after("ShopStack-ShopWorkerLogGroup0A1B2C3D-p0Q1", worker_family));
         assert!(!topology.named_after("ShopStack-ShopApiLogGroup4E5F6A7B-r2S3", worker_family));
         assert!(!topology.named_after("shop-db", worker_family));
+    }
+
+    #[test]
+    fn a_generated_log_group_belongs_to_the_most_specific_resource_it_is_named_after() {
+        let topology = Topology::from_architecture(
+            "The API ShopStack-ShopApiService1A2B3C4D-YplhlgbCX3Uj runs on ECS behind the load balancer Shop-Shop-HEJLJHHQL9WE, \
+             next to the worker ShopStack-ShopWorkerService5E6F7A8B-3zEkW4n9ZCOc. Both use the database shop-db. Logs: \
+             ShopStack-ShopApiTaskDefwebLogGroup73BAC58E-XtItofBdC9H7, ShopStack-ShopWorkerTaskDefLogGroup0FCAEA88-RFn8wOlNPHGu.",
+        );
+        let owner = |group: &str| topology.owner_of_log_group(group);
+        assert_eq!(
+            owner("ShopStack-ShopApiTaskDefwebLogGroup73BAC58E-XtItofBdC9H7").as_deref(),
+            Some("ShopStack-ShopApiService1A2B3C4D-YplhlgbCX3Uj")
+        );
+        assert_eq!(
+            owner("ShopStack-ShopWorkerTaskDefLogGroup0FCAEA88-RFn8wOlNPHGu").as_deref(),
+            Some("ShopStack-ShopWorkerService5E6F7A8B-3zEkW4n9ZCOc")
+        );
+        assert_eq!(owner("ShopStack-ShopApiService1A2B3C4D-YplhlgbCX3Uj"), None, "not a log group");
+        assert_eq!(owner("BillingLogGroup1A2B-x"), None, "named after nothing known");
+    }
+
+    #[test]
+    fn a_text_names_known_resources_other_than_its_own() {
+        let topology = Topology::from_architecture(
+            "The function orders-fn (log group /aws/lambda/orders-fn) writes to the table orders-store and calls \
+             https://api.fxdesk.org.",
+        );
+        let named = |text: &str| topology.resources_named_in(text, "orders-fn");
+        assert_eq!(named("ProvisionedThroughputExceededException on table orders-store"), ["orders-store"]);
+        assert!(named("orders-fn: Rate exceeded").is_empty(), "its own name");
+        assert!(named("POST https://api.fxdesk.org/v1 timed out").is_empty(), "a host is no resource");
+        assert!(named("orders-store-archive is full").is_empty(), "a longer name is another resource");
+        let mut topology = topology;
+        topology.intern("error");
+        assert!(topology.resources_named_in("level=error throttled", "orders-fn").is_empty(), "a plain word");
     }
 
     #[test]
