@@ -226,7 +226,7 @@ impl Topology {
             .map(|name| (system_words(name).len(), name))
             .filter(|(words, _)| *words > 0)
             .collect();
-        owners.sort_by(|a, b| b.0.cmp(&a.0));
+        owners.sort_by_key(|owner| std::cmp::Reverse(owner.0));
         match owners.as_slice() {
             [(most, owner), rest @ ..] if rest.first().is_none_or(|(next, _)| next < most) => Some((*owner).clone()),
             _ => None,
