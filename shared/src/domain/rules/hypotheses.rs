@@ -33,6 +33,8 @@ const STRONG: f64 = 0.3;
 const CREDIBLE_CHANGE: f64 = 0.3;
 /// A symptom that lasted at most this long and recovered before the alarm is a blip.
 const BLIP_MINUTES: i64 = 4;
+/// A change whose first effect came this long after the incident's onset does not account for its start.
+const LATE_MINUTES: i64 = 10;
 
 /// One candidate root cause and what supports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -194,6 +196,14 @@ fn metric_is_bad(finding: &Finding) -> bool {
         || (down
             && (BAD_DOWN.iter().any(|k| name.contains(k)) || is_burst_credit(&name))
             && !name.contains("unhealthy"))
+}
+
+/// A gauge of how busy a resource is (CPU, an Aurora Serverless cluster's ACUs, its capacity or connections in use),
+/// as opposed to errors, latency or refusals.
+fn is_utilisation(finding: &Finding) -> bool {
+    let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
+    finding.kind == FindingKind::MetricAnomaly
+        && (["utilization", "cpu", "capacity"].iter().any(|word| metric.contains(word)) || is_connection_gauge(&metric))
 }
 
 /// A (lower-case) burst credit gauge (EFS `BurstCreditBalance`, EBS `BurstBalance`, a T instance's
@@ -461,7 +471,13 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
                 let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
                 metric.contains("blocked") || metric.contains("403")
             };
-            (error_class == "accessDenied" && !text.contains(other_policy)) || refused
+            // An API's authorizer or a user pool's client decides who gets in: changed, callers are rejected.
+            let authentication = ["Authorizer", "UserPoolClient", "IdentityProvider"]
+                .iter()
+                .any(|k| change.attr(attr::EVENT_NAME).contains(k));
+            (error_class == "accessDenied" && !text.contains(other_policy))
+                || refused
+                || (error_class == "credential" && authentication)
         }
         // Less capacity shows as throttling and limits, and, where it removes servers, as errors, latency and
         // stopped processes (a service scaled to zero), which metrics and traces show; not as new log errors.
@@ -596,13 +612,36 @@ fn change_candidates(
         let after = |s: &&Finding| s.time.is_none_or(|t| t >= time - Duration::minutes(1));
         let explained: Vec<&Finding> = related.iter().copied().filter(after).collect();
         // Trouble that was already there and still going when the change came shows the change did not start it;
-        // an episode over well before the change says nothing about it.
-        let preexisting = related.iter().any(|s| s.score >= STRONG && !after(s) && !over_before(s, time));
+        // an episode over well before the change says nothing about it. A busier gauge before capacity was cut is
+        // demand growing, which the cut then could not meet.
+        let preexisting = related.iter().any(|s| {
+            s.score >= STRONG && !after(s) && !over_before(s, time) && !(kind == "capacity" && is_utilisation(s))
+        });
         let corroboration = explained.iter().map(|s| s.score).fold(0.0, f64::max).min(1.0);
         let first_effect = explained.iter().filter(|s| s.score >= STRONG).filter_map(|s| s.time).min();
         let timing = match first_effect {
             Some(effect) => timing(time, Some(effect)),
             None => timing(time, onset).min(0.5),
+        };
+        // Effects that began well after the incident had begun next to them (a database slowing down before the
+        // service a deploy changed) leave its earliest anomaly to something else.
+        let late = match (first_effect, onset) {
+            (Some(effect), Some(onset)) if effect - onset > Duration::minutes(LATE_MINUTES) => {
+                let began = |s: &Finding| parse_time(s.attr(attr::BURST_START)).or(s.time);
+                let earliest: Vec<&Finding> = symptoms
+                    .iter()
+                    .copied()
+                    .filter(|s| s.score >= STRONG && began(s).is_some_and(|t| t <= onset + Duration::minutes(2)))
+                    .collect();
+                let on_itself = earliest.iter().any(|s| topology.distance(&change.component, &s.component) == 0);
+                let next_to_them = earliest.iter().any(|s| {
+                    let distances: Vec<u32> =
+                        explained.iter().map(|e| topology.distance(&e.component, &s.component)).collect();
+                    distances.contains(&1) && !distances.contains(&0)
+                });
+                if next_to_them && !on_itself { 0.6 } else { 1.0 }
+            }
+            _ => 1.0,
         };
         // A setting on another resource (a parameter, a flag) explains symptoms only where they name it.
         let reach = if kind == "configuration"
@@ -635,6 +674,7 @@ fn change_candidates(
             * (0.35 + 0.65 * corroboration)
             * if preexisting { 0.5 } else { 1.0 }
             * if stale { 0.4 } else { 1.0 }
+            * late
             * reaction
             + 0.1 * change.score;
         // Capacity taken away where no limit is hit (a service scaled to zero) is a setting that broke things.
@@ -911,11 +951,28 @@ fn raw_text_of(finding: &Finding) -> String {
     format!("{} {} {}", finding.summary, finding.excerpt, finding.attr(attr::TEMPLATE))
 }
 
-/// Whether a symptom names the changed resource, or a host the change names (a DNS record, an endpoint).
+/// Whether a symptom names the changed resource, a host the change names (a DNS record, an endpoint), or an id the
+/// change's request gives (`apiId=5e798bm06l` for an API's authorizer, whose failures name the API).
 fn mentions(symptom: &Finding, change: &Finding) -> bool {
-    let text = text_of(symptom);
+    let text = format!("{} {}", text_of(symptom), symptom.component.to_ascii_lowercase());
     let named = |name: &str| name.len() >= 4 && text.contains(&name.to_ascii_lowercase());
-    named(&change.component) || hostnames_in_text(&change.excerpt).iter().any(|h| named(h))
+    named(&change.component)
+        || hostnames_in_text(&change.excerpt).iter().any(|h| named(h))
+        || ids_in_request(&change.excerpt).iter().any(|id| named(id))
+}
+
+/// The ids a change's request gives (`restApiId=7kfiqycs98`, `dBClusterIdentifier=orders-aurora`), from its excerpt.
+fn ids_in_request(excerpt: &str) -> Vec<&str> {
+    excerpt
+        .split_whitespace()
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(key, value)| {
+            (key.ends_with("Id") || key.ends_with("Identifier"))
+                && value.len() >= 6
+                && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        })
+        .map(|(_, value)| value)
+        .collect()
 }
 
 /// The remote systems a finding names: the far end of a trace edge and the hosts in its text.

@@ -811,6 +811,53 @@ mod tests {
     }
 
     #[test]
+    fn callers_rejected_right_after_an_authorizer_change_on_their_api_blame_the_authorizer() {
+        let mut changed = change("shop-authorizer", 45, "permission");
+        changed.attrs.insert(attr::EVENT_NAME.into(), "UpdateAuthorizer".into());
+        changed.excerpt = "UpdateAuthorizer apiId=a1b2c3d4e5 authorizerId=x9y8z7 identitySource=X-Token".into();
+        let rejected = with_text(
+            error_logs("a1b2c3d4e5", 46, "accessDenied"),
+            "(0f3c) Gateway response type: UNAUTHORIZED with status code: 401",
+        );
+        let conclusion = conclude(&run(), &notebook(vec![changed.clone(), rejected.clone()]));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-authorizer", Category::PermissionChange));
+
+        // A role's policy change does not turn away callers who failed to authenticate.
+        changed.attrs.insert(attr::EVENT_NAME.into(), "PutRolePolicy".into());
+        let conclusion = conclude(&run(), &notebook(vec![changed, rejected]));
+        assert_ne!(conclusion.hypotheses[0].component, "shop-authorizer");
+    }
+
+    #[test]
+    fn a_database_busier_before_its_capacity_was_capped_was_meeting_demand_and_a_deploy_after_it_slowed_is_late() {
+        let mut run = run();
+        run.architecture.push_str(" shop-fn stores orders in the Aurora Serverless cluster shop-aurora.");
+        let mut busy = metric("shop-aurora", "CPUUtilization", 41, "trendUp", None);
+        busy.score = 0.7;
+        let capped = vec![
+            change("shop-aurora", 45, "capacity"),
+            busy,
+            metric("shop-aurora", "CommitLatency", 47, "trendUp", None),
+        ];
+        let timed_out = with_text(
+            error_logs("shop-fn", 54, "exception"),
+            "OperationalError: maximum statement execution time exceeded",
+        );
+        let conclusion = conclude(&run, &notebook(capped.clone()));
+        assert_eq!(conclusion.hypotheses[0].component, "shop-aurora", "{:?}", conclusion.hypotheses);
+        assert_eq!(conclusion.status, Status::RootCauseIdentified, "{:?}", conclusion.hypotheses);
+
+        // The function's new errors came 13 minutes after its database began to strain: its deploy is not the start.
+        let mut findings = capped;
+        findings.extend([change("shop-fn", 40, "deployment"), timed_out]);
+        let conclusion = conclude(&run, &notebook(findings));
+        let [top, second, ..] = conclusion.hypotheses.as_slice() else { panic!("{:?}", conclusion.hypotheses) };
+        assert_eq!((top.component.as_str(), second.component.as_str()), ("shop-aurora", "shop-fn"));
+        assert!(top.confidence > second.confidence, "{:?}", conclusion.hypotheses);
+    }
+
+    #[test]
     fn a_setting_that_names_the_limit_its_database_clients_hit_explains_them() {
         let mut run = run();
         run.architecture
