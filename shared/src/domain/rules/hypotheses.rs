@@ -615,7 +615,8 @@ fn change_candidates(
         // an episode over well before the change says nothing about it. A busier gauge before capacity was cut is
         // demand growing, which the cut then could not meet.
         let preexisting = related.iter().any(|s| {
-            s.score >= STRONG && !after(s) && !over_before(s, time) && !(kind == "capacity" && is_utilisation(s))
+            let demand = kind == "capacity" && is_utilisation(s);
+            s.score >= STRONG && !after(s) && !over_before(s, time) && !demand
         });
         let corroboration = explained.iter().map(|s| s.score).fold(0.0, f64::max).min(1.0);
         let first_effect = explained.iter().filter(|s| s.score >= STRONG).filter_map(|s| s.time).min();
