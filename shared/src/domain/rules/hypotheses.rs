@@ -16,6 +16,8 @@
 //!    the alarmed resources come before those that do not.
 //! 5. A burst that recovered at once with nothing behind it, at or next to the alarmed resources, is a false alarm
 //!    (`healthy`); never when a process was killed for memory or disk or a server restarted.
+//! 6. Context that is no symptom is cited with a candidate: the latest change on a neighbour in the half hour before
+//!    a candidate that has no change of its own, and a changed resource's own new log lines after its change.
 
 use std::collections::BTreeMap;
 
