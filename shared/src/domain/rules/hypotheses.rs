@@ -109,6 +109,7 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let mut candidates = fold_unspecific(candidates, &topology);
     attach_knowledge(&mut candidates, findings);
     attach_preceding_change(&mut candidates, findings, &topology);
+    attach_corroboration(&mut candidates, &symptoms, &topology);
     // What the alarm is about comes first: a suspect that touches neither the alarmed resources nor their
     // neighbours counts half, when some suspect does.
     let touches_alarm = |c: &Candidate| near_alarm(&c.component) || c.support.iter().any(|f| near_alarm(&f.component));
@@ -1112,6 +1113,40 @@ fn attach_preceding_change(candidates: &mut [Candidate], findings: &[&Finding], 
             .filter(|c| near(c))
             .max_by_key(|c| c.time);
         candidate.context.extend(preceding.cloned());
+    }
+}
+
+/// Each kind of telemetry a candidate cites nothing from gets, as context, its strongest symptom that began within
+/// minutes of the candidate, at the candidate or next to what supports it (the 401s a web client logged after its
+/// API's authorizer changed, the throttle metric of the table whose clients logged throttling).
+fn attach_corroboration(candidates: &mut [Candidate], symptoms: &[&Finding], topology: &Topology) {
+    for candidate in candidates.iter_mut() {
+        let began = candidate
+            .cause
+            .as_ref()
+            .and_then(|c| c.time)
+            .or_else(|| candidate.support.iter().filter_map(|f| f.time).min());
+        let Some(began) = began else { continue };
+        let near = |s: &Finding| {
+            topology.distance(&candidate.component, &s.component) <= 1
+                || candidate.support.iter().any(|f| topology.distance(&f.component, &s.component) <= 1)
+        };
+        for source in [EvidenceSource::Logs, EvidenceSource::Metrics, EvidenceSource::Traces] {
+            let cited = |f: &Finding| f.source == source;
+            if candidate.support.iter().any(cited) || candidate.context.iter().any(cited) {
+                continue;
+            }
+            let strongest = symptoms
+                .iter()
+                .copied()
+                .filter(|s| s.source == source && s.score >= STRONG)
+                .filter(|s| {
+                    s.time.is_some_and(|t| t >= began - Duration::minutes(2) && t - began <= Duration::minutes(10))
+                })
+                .filter(|s| near(s))
+                .max_by(|a, b| a.score.total_cmp(&b.score));
+            candidate.context.extend(strongest.cloned());
+        }
     }
 }
 

@@ -858,6 +858,31 @@ mod tests {
     }
 
     #[test]
+    fn a_hypothesis_cites_each_kind_of_telemetry_that_moved_next_to_it_within_minutes() {
+        let findings = vec![
+            change("shop-table", 50, "capacity"),
+            metric("shop-table", "ThrottledRequests", 51, "levelShiftUp", None),
+            with_text(error_logs("shop-fn", 52, "exception"), "ProvisionedThroughputExceededException wrapped"),
+            with_text(error_logs("ledger-sync", 52, "exception"), "unrelated job failure"),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!(top.component, "shop-table");
+        let cited: Vec<&str> = top.evidence.iter().map(|e| e.reference.as_str()).collect();
+        assert!(cited.contains(&"ref-shop-fn-52") && !cited.contains(&"ref-ledger-sync-52"), "{cited:?}");
+
+        // Errors that began long after say nothing about it.
+        let findings = vec![
+            change("shop-table", 20, "capacity"),
+            metric("shop-table", "ThrottledRequests", 21, "levelShiftUp", None),
+            with_text(error_logs("shop-fn", 50, "exception"), "unrelated failure"),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = conclusion.hypotheses.iter().find(|h| h.component == "shop-table").expect("a shop-table hypothesis");
+        assert!(top.evidence.iter().all(|e| e.source != EvidenceSource::Logs), "{:?}", top.evidence);
+    }
+
+    #[test]
     fn a_setting_that_names_the_limit_its_database_clients_hit_explains_them() {
         let mut run = run();
         run.architecture

@@ -273,22 +273,20 @@ fn statement_text(language: Language, candidate: &Candidate) -> String {
             cause.summary,
             when(cause.time)
         ),
-        (Language::En, None, Some(symptom)) => match preceding {
-            Some(change) => format!(
-                "{} shows {phrase}: {} (from {}). The nearest change before it on a related resource: {} at {}.",
-                candidate.component,
-                symptom.summary,
-                when(symptom.time),
-                change.summary,
-                when(change.time)
-            ),
-            None => format!(
-                "{} shows {phrase} with no change before it: {} (from {}).",
-                candidate.component,
-                symptom.summary,
-                when(symptom.time)
-            ),
-        },
+        (Language::En, None, Some(symptom)) => format!(
+            "{} shows {phrase}: {} (from {}). {}",
+            candidate.component,
+            symptom.summary,
+            when(symptom.time),
+            preceding.map_or_else(
+                || "No change came before it.".to_string(),
+                |change| format!(
+                    "The nearest change before it on a related resource: {} at {}.",
+                    change.summary,
+                    when(change.time)
+                )
+            )
+        ),
         (Language::Ja, Some(cause), Some(symptom)) => format!(
             "{} に対する{phrase}（{}、{}）の後に症状が現れました: {}（{} から）。",
             candidate.component,
@@ -303,22 +301,16 @@ fn statement_text(language: Language, candidate: &Candidate) -> String {
             cause.summary,
             when(cause.time)
         ),
-        (Language::Ja, None, Some(symptom)) => match preceding {
-            Some(change) => format!(
-                "{} で{phrase}が見られます: {}（{} から）。直前の関連リソースへの変更: {}（{}）。",
-                candidate.component,
-                symptom.summary,
-                when(symptom.time),
-                change.summary,
-                when(change.time)
-            ),
-            None => format!(
-                "{} で{phrase}が見られ、その前に変更はありません: {}（{} から）。",
-                candidate.component,
-                symptom.summary,
-                when(symptom.time)
-            ),
-        },
+        (Language::Ja, None, Some(symptom)) => format!(
+            "{} で{phrase}が見られます: {}（{} から）。{}",
+            candidate.component,
+            symptom.summary,
+            when(symptom.time),
+            preceding.map_or_else(
+                || "その前に変更はありません。".to_string(),
+                |change| format!("直前の関連リソースへの変更: {}（{}）。", change.summary, when(change.time))
+            )
+        ),
         (_, None, None) => format!("{} — {phrase}.", candidate.component),
     }
 }
