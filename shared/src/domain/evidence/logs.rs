@@ -538,9 +538,13 @@ fn finding(
     let pattern = verdict.pattern;
     let stats = pattern.stats;
     let group = &book.groups[stats.group];
-    let component = component_of_log_group(group.name);
-    let level = pattern.level.as_str();
     let example_events = example_events(verdict, events);
+    // An EventBridge event forwarded to a log group is about the resource it names, not the group.
+    let component = example_events
+        .first()
+        .and_then(|&i| event_subject(&events[i].message))
+        .unwrap_or_else(|| component_of_log_group(group.name));
+    let level = pattern.level.as_str();
     let excerpt = example_events
         .iter()
         .map(|&i| excerpt_line(&events[i].message, &pattern.template, EXAMPLE_CHARS))
@@ -587,6 +591,24 @@ fn finding(
         reference,
         attrs,
     }
+}
+
+/// The resource an EventBridge event (`{"detail-type": …, "detail": {…}}`) is about: an ECS task's service
+/// (`group: service:checkout`), a function, an Auto Scaling group, a state machine or an instance.
+fn event_subject(message: &str) -> Option<String> {
+    if !message.trim_start().starts_with('{') || !message.contains("\"detail-type\"") {
+        return None;
+    }
+    let event: serde_json::Value = serde_json::from_str(message).ok()?;
+    let detail = event.get("detail")?;
+    let text = |key: &str| detail.get(key).and_then(serde_json::Value::as_str).filter(|v| !v.is_empty());
+    if let Some(group) = text("group") {
+        return Some(group.split_once(':').map_or(group, |(_, name)| name).to_string());
+    }
+    ["serviceName", "functionName", "AutoScalingGroupName", "stateMachineArn", "instance-id"]
+        .iter()
+        .find_map(|key| text(key))
+        .map(|value| value.rsplit([':', '/']).next().unwrap_or(value).to_string())
 }
 
 /// Up to `EXAMPLES` example events with different messages, after the onset where possible: the first, then the
@@ -963,6 +985,21 @@ mod tests {
         events.extend(background_errors());
         events.extend((52..65).flat_map(|m| [type_error(m, 10), type_error(m, 40)]));
         events
+    }
+
+    #[test]
+    fn an_eventbridge_event_is_about_the_resource_it_names() {
+        let task_stopped = r#"{"detail-type":"ECS Task State Change","source":"aws.ecs","detail":{"group":"service:checkout","lastStatus":"STOPPED","stopCode":"TaskFailedToStart","stoppedReason":"ResourceInitializationError: unable to pull secrets"}}"#;
+        assert_eq!(event_subject(task_stopped).as_deref(), Some("checkout"));
+        let machine = r#"{"detail-type":"Step Functions Execution Status Change","detail":{"stateMachineArn":"arn:aws:states:eu-west-1:1:stateMachine:orders-flow","status":"FAILED"}}"#;
+        assert_eq!(event_subject(machine).as_deref(), Some("orders-flow"));
+        assert_eq!(event_subject(r#"{"level":"error","detail":{"group":"x"}}"#), None, "not an event");
+
+        let mut events = traffic("/aws/events/ecs", "s1", 0..50);
+        events.extend((52..60).map(|m| event("/aws/events/ecs", "s2", at(m, 1), task_stopped)));
+        let digest = digest(&events, &frame(58), "blob/logs.json");
+        let stopped = digest.findings.iter().find(|f| f.summary.contains("TaskFailedToStart")).expect("a finding");
+        assert_eq!(stopped.component, "checkout");
     }
 
     #[test]
