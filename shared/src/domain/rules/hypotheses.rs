@@ -173,6 +173,8 @@ fn metric_is_bad(finding: &Finding) -> bool {
     const BAD_UP: [&str; 19] = [
         "error",
         "fault",
+        // Step Functions' ExecutionsFailed, EventBridge's FailedInvocations, EC2's StatusCheckFailed.
+        "failed",
         "5xx",
         "throttl",
         "latency",
@@ -188,13 +190,12 @@ fn metric_is_bad(finding: &Finding) -> bool {
         // A cache evicting keys is out of memory.
         "eviction",
         "unhealthy",
-        "statuscheckfailed",
         // Requests a firewall or a limit turned away (AWS WAF's BlockedRequests).
         "blocked",
         // Kinesis's WriteProvisionedThroughputExceeded: records refused at the shard limit.
         "exceeded",
     ];
-    const BAD_DOWN: [&str; 5] = ["free", "healthy", "available", "success", "hitrate"];
+    const BAD_DOWN: [&str; 6] = ["free", "healthy", "available", "success", "succeeded", "hitrate"];
     (up && (BAD_UP.iter().any(|k| name.contains(k)) || is_connection_gauge(&name)) && !name.contains("4xx"))
         || (down
             && (BAD_DOWN.iter().any(|k| name.contains(k)) || is_burst_credit(&name))
@@ -501,11 +502,18 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
                 || finding.kind == FindingKind::MetricAnomaly
                 || error_class == "limitExceeded" && about_addresses(&text_of(finding))
         }
-        // New code throws new errors; throttling, limits, credentials, a full disk or a restarting server are
-        // mechanisms of their own.
+        // New code throws new errors (and the deployed resource's own error metrics count them); throttling,
+        // limits, credentials, a full disk or a restarting server are mechanisms of their own.
         "deployment" => {
+            let failing_itself = finding.kind == FindingKind::MetricAnomaly
+                && change.component.eq_ignore_ascii_case(&finding.component)
+                && ["error", "fault", "failed"]
+                    .iter()
+                    .any(|k| finding.attr(attr::METRIC_NAME).to_ascii_lowercase().contains(k));
             !matches!(error_class, "throttling" | "limitExceeded" | "credential" | "restart" | "diskFull")
-                && (finding.kind == FindingKind::NewLogPattern || matches!(error_class, "exception" | "notFound"))
+                && (finding.kind == FindingKind::NewLogPattern
+                    || matches!(error_class, "exception" | "notFound")
+                    || failing_itself)
         }
         // A setting changes behaviour (timeouts, memory, limits, flags), not which records exist; but a setting
         // that names a resource (a table, a queue) can name one that does not exist.

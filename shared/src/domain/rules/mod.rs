@@ -883,6 +883,20 @@ mod tests {
     }
 
     #[test]
+    fn failed_executions_rising_after_a_workflow_change_are_its_effect_not_a_false_alarm() {
+        let mut run = run();
+        run.architecture.push_str(" shop-fn starts the state machine shop-flow.");
+        let findings = vec![
+            change("shop-flow", 50, "deployment"),
+            metric("shop-flow", "ExecutionsFailed", 51, "levelShiftUp", None),
+            metric("shop-flow", "ExecutionsSucceeded", 51, "levelShiftDown", None),
+        ];
+        let conclusion = conclude(&run, &notebook(findings));
+        assert_eq!(conclusion.status, Status::RootCauseIdentified);
+        assert_eq!(conclusion.hypotheses[0].component, "shop-flow");
+    }
+
+    #[test]
     fn a_setting_that_names_the_limit_its_database_clients_hit_explains_them() {
         let mut run = run();
         run.architecture
