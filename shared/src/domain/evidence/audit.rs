@@ -43,8 +43,9 @@ const GENERIC_NAME_WORDS: [&str; 40] = [
 
 /// Request parameters that identify the target of a call, most specific first (top level of `requestParameters`).
 #[rustfmt::skip]
-const TARGET_KEYS: [&str; 57] = [
+const TARGET_KEYS: [&str; 58] = [
     "functionName", "tableName", "roleName", "userName", "bucketName", "queueUrl", "queueName", "topicArn",
+    "subscriptionArn",
     "stateMachineArn", "service", "serviceName", "autoScalingGroupName", "dBInstanceIdentifier", "dBClusterIdentifier",
     "cacheClusterId", "replicationGroupId", "secretId", "stackName", "ruleName", "streamName",
     "deliveryStreamName", "domainName", "repositoryName", "applicationName", "restApiId", "apiId", "loadBalancerArn",
@@ -682,7 +683,8 @@ fn name_in_arn_resource(service: &str, resource: &str) -> String {
     if let Some((kind, rest)) = resource.split_once(':')
         && !kind.contains('/')
     {
-        let name = rest.split(':').next().unwrap_or(rest);
+        // An SNS subscription (`topic:uuid`) is known by its topic.
+        let name = if service == "sns" { kind } else { rest.split(':').next().unwrap_or(rest) };
         if service == "secretsmanager" {
             // Secrets Manager appends "-" and six random characters to the secret's name.
             if let Some((base, suffix)) = name.rsplit_once('-')
@@ -1119,6 +1121,7 @@ mod tests {
         assert_eq!(resource_name("arn:aws:elasticloadbalancing:r:1:targetgroup/web-tg/73e2d6bc24d8a067"), "web-tg");
         assert_eq!(resource_name("arn:aws:secretsmanager:r:1:secret:db-password-AbC123"), "db-password");
         assert_eq!(resource_name("arn:aws:sns:r:1:alerts"), "alerts");
+        assert_eq!(resource_name("arn:aws:sns:r:1:alerts:dd4b6087-e201-43a1-a7b3-de468caae7f3"), "alerts");
         assert_eq!(resource_name("https://sqs.eu-west-1.amazonaws.com/1/orders-queue"), "orders-queue");
         assert_eq!(resource_name("orders-api:live"), "orders-api");
         assert_eq!(resource_name("/prod/orders/flag"), "/prod/orders/flag");

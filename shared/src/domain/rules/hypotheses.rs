@@ -170,11 +170,15 @@ fn metric_is_bad(finding: &Finding) -> bool {
     let shape = finding.attr(attr::SHAPE);
     let up = matches!(shape, "spike" | "levelShiftUp" | "trendUp");
     let down = matches!(shape, "levelShiftDown" | "dropToZero" | "flatline");
-    const BAD_UP: [&str; 19] = [
+    const BAD_UP: [&str; 21] = [
         "error",
         "fault",
         // Step Functions' ExecutionsFailed, EventBridge's FailedInvocations, EC2's StatusCheckFailed.
         "failed",
+        // Messages that never reach their consumer (SNS's NumberOfNotificationsFilteredOut, Lambda's
+        // AsyncEventsDropped).
+        "filteredout",
+        "dropped",
         "5xx",
         "throttl",
         "latency",

@@ -894,6 +894,16 @@ mod tests {
         let conclusion = conclude(&run, &notebook(findings));
         assert_eq!(conclusion.status, Status::RootCauseIdentified);
         assert_eq!(conclusion.hypotheses[0].component, "shop-flow");
+
+        // Messages a subscription's filter now drops are lost to its consumer.
+        run.architecture.push_str(" shop-fn publishes to the topic shop-events.");
+        let findings = vec![
+            change("shop-events", 50, "configuration"),
+            metric("shop-events", "NumberOfNotificationsFilteredOut", 51, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run, &notebook(findings));
+        assert_eq!(conclusion.status, Status::RootCauseIdentified);
+        assert_eq!(conclusion.hypotheses[0].component, "shop-events");
     }
 
     #[test]
