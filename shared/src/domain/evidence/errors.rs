@@ -68,6 +68,8 @@ pub fn error_class(text: &str) -> Option<&'static str> {
                 "kmsdisabled",
                 "is pending deletion",
                 "key is disabled",
+                // A secret deleted with a recovery window refuses every read until restored.
+                "marked for deletion",
             ],
         ),
         (
@@ -115,6 +117,10 @@ pub fn error_class(text: &str) -> Option<&'static str> {
                 "mysqld (mysqld",
                 "crash recovery",
                 "failover",
+                // Fargate Spot or EC2 Spot capacity taken back by AWS.
+                "spotinterruption",
+                "spot task was interrupted",
+                "spot instance interruption",
             ],
         ),
         ("timeout", &["timed out", "timeout", "etimedout", "deadline exceeded", "deadlineexceeded"]),
@@ -218,6 +224,14 @@ mod tests {
             ("14 UNAVAILABLE: Connection dropped", Some("connection")),
             ("FATAL:  terminating connection due to administrator command", Some("restart")),
             ("LOG:  database system is shut down", Some("restart")),
+            (
+                "ECS Task State Change lastStatus=STOPPED stopCode=SpotInterruption Your Spot Task was interrupted.",
+                Some("restart"),
+            ),
+            (
+                "InvalidRequestException: You can't perform this operation on the secret because it was marked for deletion.",
+                Some("accessDenied"),
+            ),
             ("INFO: Application shutdown complete.", None),
             ("[Server] /rdsdbbin/mysql/bin/mysqld (mysqld 8.0.39) starting as process 588", Some("restart")),
             ("getaddrinfo ENOTFOUND db.internal", Some("dns")),
