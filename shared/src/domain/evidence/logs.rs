@@ -29,8 +29,8 @@ const MAX_TRACKED_TEMPLATES: usize = 4_096;
 /// Streams remembered per log group and per template.
 const MAX_STREAMS_PER_GROUP: usize = 512;
 const MAX_STREAMS_PER_TEMPLATE: usize = 3;
-/// Findings handed to `bound_digest`, which keeps the strongest `DIGEST_FINDINGS`.
-const MAX_CANDIDATE_FINDINGS: usize = 24;
+/// Of the `DIGEST_FINDINGS` findings, this many are kept for error classes the strongest patterns do not show.
+const CLASS_SLOTS: usize = 3;
 /// Lines per section of the text.
 const MAX_TEXT_ITEMS: usize = 6;
 /// Example lines in an excerpt, and characters of each (they fit in `FINDING_EXCERPT_CHARS`).
@@ -59,8 +59,7 @@ pub fn digest(events: &[LogEvent], frame: &AnalysisFrame, blob_ref: &str) -> Dig
     let patterns = book.patterns(events);
     let onset = estimate_onset(&patterns, &timeline);
     let verdicts = judge(&patterns, &timeline, &onset);
-    let findings =
-        verdicts.iter().take(MAX_CANDIDATE_FINDINGS).map(|v| finding(v, &book, &timeline, events, blob_ref)).collect();
+    let findings = chosen(&verdicts).into_iter().map(|v| finding(v, &book, &timeline, events, blob_ref)).collect();
     let text = render_text(&book, &patterns, &verdicts, &timeline, &onset);
     bound_digest(Digest { text, findings, records, truncated: false })
 }
@@ -445,6 +444,33 @@ fn judge<'p, 'b>(patterns: &'p [Pattern<'b>], timeline: &Timeline, onset: &Onset
         .collect();
     verdicts.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.after.cmp(&a.after)));
     verdicts
+}
+
+/// The verdicts the digest's findings report: the strongest, but a noisy service's many patterns (an access log's
+/// user agents) do not crowd out the one pattern of another mechanism (a few Spot interruptions, a restart): each
+/// error class the strongest do not show keeps its strongest pattern, in up to `CLASS_SLOTS` places.
+fn chosen<'v, 'p, 'b>(verdicts: &'v [Verdict<'p, 'b>]) -> Vec<&'v Verdict<'p, 'b>> {
+    let mut chosen: Vec<&Verdict<'p, 'b>> = verdicts.iter().take(budget::DIGEST_FINDINGS - CLASS_SLOTS).collect();
+    let shown = |chosen: &[&Verdict<'_, '_>], class: &str| chosen.iter().any(|c| c.pattern.error_class == Some(class));
+    for verdict in verdicts.iter().skip(chosen.len()) {
+        if chosen.len() == budget::DIGEST_FINDINGS {
+            break;
+        }
+        if let Some(class) = verdict.pattern.error_class
+            && !shown(&chosen, class)
+        {
+            chosen.push(verdict);
+        }
+    }
+    for verdict in verdicts.iter() {
+        if chosen.len() == budget::DIGEST_FINDINGS {
+            break;
+        }
+        if !chosen.iter().any(|c| std::ptr::eq(*c, verdict)) {
+            chosen.push(verdict);
+        }
+    }
+    chosen
 }
 
 /// Where a burst over a steady background ended: the last bucket from `from` that stood out from the background,
@@ -985,6 +1011,24 @@ mod tests {
         events.extend(background_errors());
         events.extend((52..65).flat_map(|m| [type_error(m, 10), type_error(m, 40)]));
         events
+    }
+
+    #[test]
+    fn a_noisy_services_many_error_patterns_do_not_crowd_out_another_mechanism() {
+        let mut events = traffic("/aws/lambda/orders-api", "s1", 0..65);
+        // Twenty shapes of error line, each a new pattern, each stronger than the one below.
+        for shape in 0..20 {
+            let words = "x ".repeat(shape + 1);
+            events.extend(
+                (50..65).map(|m| {
+                    event("/aws/lambda/orders-api", "s1", at(m, 30), &format!("ERROR request failed {words}"))
+                }),
+            );
+        }
+        events.extend((52..54).map(|m| event("/ecs/worker", "s2", at(m, 2), "FATAL: database system is shut down")));
+        let digest = digest(&events, &frame(58), "blob/logs.json");
+        assert_eq!(digest.findings.len(), budget::DIGEST_FINDINGS);
+        assert!(digest.findings.iter().any(|f| f.attr(attr::ERROR_CLASS) == "restart"), "{:?}", digest.findings);
     }
 
     #[test]
