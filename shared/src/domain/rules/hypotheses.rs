@@ -457,6 +457,19 @@ fn on_network(change: &Finding) -> bool {
         || ["SecurityGroup", "NetworkAcl", "Route", "Vpc"].iter().any(|k| change.attr(attr::EVENT_NAME).contains(k))
 }
 
+/// A change to the way out to the internet (a NAT gateway, an internet gateway, a route): calls to outside hosts
+/// fail however the client words it.
+fn on_egress(change: &Finding) -> bool {
+    ["NatGateway", "InternetGateway", "Route"].iter().any(|k| change.attr(attr::EVENT_NAME).contains(k))
+}
+
+/// A failure calling a host outside AWS (the far end of a trace edge, or a host the text names).
+fn calls_outside(finding: &Finding) -> bool {
+    let outside = |host: &str| host.contains('.') && !host.ends_with("amazonaws.com");
+    edge_remote(finding).is_some_and(|r| outside(&r))
+        || hostnames_in_text(&raw_text_of(finding)).iter().any(|h| outside(h))
+}
+
 /// A resource known by a generated id (a KMS key's UUID, `sg-0a1b2c3d4e5f`), which symptoms rarely name: such a
 /// change is tied to the symptoms it promptly precedes.
 fn named_by_id(component: &str) -> bool {
@@ -505,6 +518,7 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
             matches!(error_class, "connection" | "dns" | "timeout" | "tls")
                 || finding.kind == FindingKind::MetricAnomaly
                 || error_class == "limitExceeded" && about_addresses(&text_of(finding))
+                || on_egress(change) && calls_outside(finding)
         }
         // New code throws new errors (and the deployed resource's own error metrics count them); throttling,
         // limits, credentials, a full disk or a restarting server are mechanisms of their own.

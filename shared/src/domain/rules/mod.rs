@@ -907,6 +907,28 @@ mod tests {
     }
 
     #[test]
+    fn calls_to_an_outside_host_failing_right_after_its_nat_gateway_was_deleted_blame_the_gateway() {
+        let mut deleted = change("nat-0a1b2c3d4e5f67890", 50, "network");
+        deleted.attrs.insert(attr::EVENT_NAME.into(), "DeleteNatGateway".into());
+        let failing = finding(
+            EvidenceSource::Traces,
+            FindingKind::TraceAnomaly,
+            "shop-fn",
+            51,
+            1.0,
+            &[(attr::ERROR_CLASS, "exception"), (attr::EDGE, "shop-fn -> api.fxdesk.org")],
+        );
+        let conclusion = conclude(&run_with_remote(), &notebook(vec![deleted.clone(), failing.clone()]));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("nat-0a1b2c3d4e5f67890", Category::Network));
+
+        // A security group change is no way out to the internet.
+        deleted.attrs.insert(attr::EVENT_NAME.into(), "AuthorizeSecurityGroupIngress".into());
+        let conclusion = conclude(&run_with_remote(), &notebook(vec![deleted, failing]));
+        assert_ne!(conclusion.hypotheses[0].component, "nat-0a1b2c3d4e5f67890");
+    }
+
+    #[test]
     fn a_setting_that_names_the_limit_its_database_clients_hit_explains_them() {
         let mut run = run();
         run.architecture
