@@ -240,12 +240,14 @@ fn is_limit_metric(metric: &str) -> bool {
 fn sets_the_limit(change: &Finding, symptom: &Finding, topology: &Topology) -> bool {
     const LIMIT_WORDS: [&str; 9] =
         ["connections", "concurrency", "concurrent", "heap", "threads", "processes", "sessions", "workers", "slots"];
+    if !hits_a_limit(symptom) {
+        return false;
+    }
     let words = |text: &str| -> Vec<String> { split_words(text).iter().map(|w| stem(w)).collect() };
     let (set, hit) = (words(&change.excerpt), words(&raw_text_of(symptom)));
     // A client's generated log group is as close as the client.
     let client = topology.owner_of_log_group(&symptom.component).unwrap_or_else(|| symptom.component.clone());
-    hits_a_limit(symptom)
-        && topology.distance(&change.component, &client) <= 2
+    topology.distance(&change.component, &client) <= 2
         && LIMIT_WORDS.iter().map(|w| stem(w)).any(|w| set.contains(&w) && hit.contains(&w))
 }
 
@@ -465,9 +467,7 @@ fn on_egress(change: &Finding) -> bool {
 
 /// A failure calling a host outside AWS (the far end of a trace edge, or a host the text names).
 fn calls_outside(finding: &Finding) -> bool {
-    let outside = |host: &str| host.contains('.') && !host.ends_with("amazonaws.com");
-    edge_remote(finding).is_some_and(|r| outside(&r))
-        || hostnames_in_text(&raw_text_of(finding)).iter().any(|h| outside(h))
+    remotes_in(finding).iter().any(|host| !host.ends_with("amazonaws.com"))
 }
 
 /// A resource known by a generated id (a KMS key's UUID, `sg-0a1b2c3d4e5f`), which symptoms rarely name: such a
