@@ -44,6 +44,9 @@ const TEXT_TEMPLATE_CHARS: usize = 160;
 const MIN_RECENT_MINUTES: i64 = 10;
 /// Empty buckets tolerated inside one rise of problem patterns, at least.
 const ONSET_GAP_BUCKETS: usize = 2;
+/// How unlikely, given their earlier rate, the rising patterns' lines at the head of a rise must be to count as
+/// its start rather than their usual background.
+const FORERUNNER_CHANCE: f64 = 0.2;
 /// A pattern silent this long before the data ends (and for three of its usual gaps) has ended.
 const ENDED_AFTER_MINUTES: i64 = 3;
 /// How long CloudWatch Logs may take to make an event queryable.
@@ -356,10 +359,13 @@ fn estimate_onset(patterns: &[Pattern<'_>], timeline: &Timeline) -> Onset {
     let joins = |bucket: usize, rising: &[usize]| {
         active(bucket) && (excess[bucket] >= 2.0 || risers[bucket].iter().any(|p| rising.contains(p)))
     };
+    let rise_end = onset_bucket;
     while let Some(earlier) = (onset_bucket.saturating_sub(gap + 1)..onset_bucket).find(|&b| joins(b, &rising)) {
         onset_bucket = earlier;
         rising.extend(risers[earlier].iter().copied());
     }
+    let chain: Vec<usize> = (onset_bucket..=rise_end).filter(|&b| active(b)).collect();
+    let onset_bucket = first_unusual(&chain, &rising, &risers, patterns, noticed_bucket);
     let bucket_start = timeline.bucket_start(onset_bucket);
     let bucket_end = bucket_start + timeline.bucket_ms;
     let time = patterns
@@ -369,6 +375,44 @@ fn estimate_onset(patterns: &[Pattern<'_>], timeline: &Timeline) -> Onset {
         .min()
         .unwrap_or(bucket_start);
     Onset { time, bucket: onset_bucket, found: true }
+}
+
+/// Where a rise (its active buckets, in order) really starts: at its first bucket where a pattern appears that was never
+/// seen before the chain, or where the rising patterns' lines up to the next bucket are unlikely (Poisson tail at
+/// most `FORERUNNER_CHANCE`) at the rate these patterns had before the chain. A slow-request warning that came
+/// every few minutes all along is not a forerunner because it happened to come just before.
+fn first_unusual(
+    chain: &[usize],
+    rising: &[usize],
+    risers: &[Vec<usize>],
+    patterns: &[Pattern<'_>],
+    noticed_bucket: usize,
+) -> usize {
+    let chain_start = chain[0];
+    let rising: std::collections::BTreeSet<usize> = rising.iter().copied().collect();
+    let lines = |range: std::ops::Range<usize>| -> u64 {
+        rising.iter().map(|&p| patterns[p].stats.count_in(range.clone())).sum()
+    };
+    let rate_before = lines(0..chain_start) as f64 / chain_start.max(1) as f64;
+    let never_seen = |p: &usize| patterns[*p].stats.count_in(0..chain_start) == 0;
+    chain
+        .iter()
+        .zip(chain.iter().skip(1).copied().chain([noticed_bucket + 1]))
+        .find(|&(&bucket, next)| {
+            risers[bucket].iter().any(never_seen)
+                || poisson_at_least(lines(bucket..next), rate_before * (next - bucket) as f64) <= FORERUNNER_CHANCE
+        })
+        .map_or(chain[chain.len() - 1], |(&bucket, _)| bucket)
+}
+
+/// P(X >= n) for X ~ Poisson(mean).
+fn poisson_at_least(n: u64, mean: f64) -> f64 {
+    let (mut term, mut below) = ((-mean).exp(), 0.0);
+    for k in 0..n {
+        below += term;
+        term *= mean / (k + 1) as f64;
+    }
+    (1.0 - below).max(0.0)
 }
 
 /// How a template changed at the onset.
@@ -966,9 +1010,14 @@ mod tests {
 
     /// A 65-minute window from `BASE`, noticed at `noticed_minute`.
     fn frame(noticed_minute: i64) -> AnalysisFrame {
+        frame_of(65, noticed_minute)
+    }
+
+    /// A window of `minutes` from `BASE`, noticed at `noticed_minute`.
+    fn frame_of(minutes: i64, noticed_minute: i64) -> AnalysisFrame {
         let time = |ms: i64| DateTime::from_timestamp_millis(ms).unwrap();
         AnalysisFrame {
-            window: Window { start: time(BASE), end: time(at(65, 0)) },
+            window: Window { start: time(BASE), end: time(at(minutes, 0)) },
             noticed_at: time(at(noticed_minute, 0)),
             resources: vec![],
         }
@@ -1101,6 +1150,28 @@ mod tests {
         events.push(failing(45, 0));
         let digest = super::digest(&events, &frame(58), "blob");
         assert!(digest.text.contains("Estimated onset 14:45:00"), "{}", digest.text);
+    }
+
+    #[test]
+    fn background_errors_that_came_all_along_are_not_forerunners_of_the_rise() {
+        // A 150-minute window: every 7 minutes a slow request logs a warning and a 503 line, whose shape (the
+        // client's user agent) varies; one shape is first seen at minute 60, then again just before the outage.
+        let web = |m: i64, message: String| event("/ecs/web", "task/1", at(m, 0), &message);
+        let unavailable =
+            |m: i64, shape: usize| web(m, format!("ERROR 503 upstream unavailable ua {}", "x ".repeat(shape)));
+        let mut events = traffic("/ecs/web", "task/1", 0..150);
+        events.extend((0..18).map(|i| 2 + 7 * i).flat_map(|m| {
+            [web(m, "WARN slow request took 2100 ms".into()), unavailable(m, ((m - 2) / 7 % 4) as usize)]
+        }));
+        events.extend([60, 111, 120].map(|m| unavailable(m, 7)));
+        // The outage: every request is slow and fails, several times a minute, from minute 128.
+        events.extend(
+            (128..150)
+                .flat_map(|m| (0..24).map(move |i| (m, i)))
+                .flat_map(|(m, i)| [web(m, "WARN slow request took 2100 ms".into()), unavailable(m, i % 8)]),
+        );
+        let digest = digest(&events, &frame_of(150, 145), "blob");
+        assert!(digest.text.contains("Estimated onset 16:08:00"), "{}", digest.text);
     }
 
     #[test]
