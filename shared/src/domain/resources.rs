@@ -10,6 +10,8 @@ pub fn names_in_text(text: &str) -> Vec<String> {
     let mut names = Vec::new();
     for raw in text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '"' | '\'' | '`')) {
         let token = raw.trim_matches(|c: char| matches!(c, '.' | ':' | '!' | '?' | '[' | ']' | '{' | '}'));
+        // An S3 URL names its bucket.
+        let token = token.strip_prefix("s3://").map_or(token, |rest| rest.split('/').next().unwrap_or(rest));
         if looks_like_resource(token) && seen.insert(token.to_ascii_lowercase()) {
             names.push(token.to_string());
         }
@@ -180,6 +182,10 @@ pub fn component_of_log_group(group: &str) -> String {
     if let ["aws", "eks" | "elasticbeanstalk", name, _, ..] = segments.as_slice() {
         return (*name).to_string();
     }
+    // SNS delivery status logs: `sns/<region>/<account>/<topic>`, failures under `…/Failure`.
+    if let ["sns", _, _, topic, ..] = segments.as_slice() {
+        return (*topic).to_string();
+    }
     // A stream kind under a service's path names nothing (`/aws-glue/jobs/error`, `/app/checkout/stdout`): the
     // path says whose logs they are.
     const STREAM_KINDS: [&str; 7] = ["error", "errors", "output", "stdout", "stderr", "logs-v2", "application"];
@@ -258,8 +264,11 @@ mod tests {
     fn names_in_architecture_text() {
         let text = "Clients call the accounts REST API accounts-api (API Gateway, stage prod), which invokes the \
             Lambda function accounts-api (nodejs22.x). It keeps data in the DynamoDB table OrdersTable. \
-            Everything runs in sa-east-1 with Stack-Handler1A2B-XyZ.";
-        assert_eq!(names_in_text(text), vec!["accounts-api", "OrdersTable", "Stack-Handler1A2B-XyZ"]);
+            Everything runs in sa-east-1 with Stack-Handler1A2B-XyZ, archived to s3://accounts-archive/daily/.";
+        assert_eq!(
+            names_in_text(text),
+            vec!["accounts-api", "OrdersTable", "Stack-Handler1A2B-XyZ", "accounts-archive"]
+        );
     }
 
     #[test]
@@ -277,6 +286,7 @@ mod tests {
         assert_eq!(component_of_log_group("/aws/lambda/orders-api"), "orders-api");
         assert_eq!(component_of_log_group("/aws/apigateway/orders-api-access"), "orders-api");
         assert_eq!(component_of_log_group("/ecs/checkout"), "checkout");
+        assert_eq!(component_of_log_group("sns/eu-west-1/123456789012/order-events/Failure"), "order-events");
         assert_eq!(component_of_log_group("API-Gateway-Execution-Logs_i5jnq3b216/v1"), "i5jnq3b216");
         assert_eq!(component_of_log_group("/aws/rds/cluster/orders-db/postgresql"), "orders-db");
         assert_eq!(component_of_log_group("/aws/rds/instance/shop-mysql/error"), "shop-mysql");

@@ -401,8 +401,9 @@ const SECRET_PARAMETER_PARTS: [&str; 4] = ["password", "secretstring", "secretbi
 /// Policies that are not about access.
 const NON_ACCESS_POLICY_WORDS: [&str; 5] = ["scaling", "lifecycle", "retention", "replication", "backup"];
 /// Services whose every change is a network change.
-const NETWORK_SERVICES: [&str; 6] =
-    ["route53", "route53resolver", "directconnect", "globalaccelerator", "network-firewall", "elasticloadbalancing"];
+/// Load balancers are not among them: only their routing and subnets are (see `Call::network`).
+const NETWORK_SERVICES: [&str; 5] =
+    ["route53", "route53resolver", "directconnect", "globalaccelerator", "network-firewall"];
 /// Parts of EC2 event names that change routing or connectivity.
 #[rustfmt::skip]
 const NETWORK_NAME_PARTS: [&str; 16] = [
@@ -451,6 +452,7 @@ impl Call<'_> {
         let tagging = ["tag", "tags", "tagging", "untag", "description"].iter().any(|w| self.has(w));
         let observing = OBSERVABILITY_SERVICES.contains(&self.service)
             || self.has("logging")
+            || self.has("monitoring")
             || self.has("flow") && self.has("logs");
         match (tagging, observing) {
             (true, _) => Some((ChangeKind::Other, 0.1)),
@@ -531,6 +533,10 @@ impl Call<'_> {
     fn network(&self) -> bool {
         NETWORK_SERVICES.contains(&self.service)
             || self.service == "ec2" && NETWORK_NAME_PARTS.iter().any(|part| self.compact.contains(part))
+            // A load balancer's routing (its listeners and their rules) or its subnets; its health checks,
+            // timeouts and attributes are its configuration.
+            || self.service == "elasticloadbalancing"
+                && ["listener", "rule", "rules", "priorities", "subnets"].iter().any(|w| self.has(w))
             || self.request.iter().any(|(p, _)| {
                 let key = p.to_ascii_lowercase();
                 key.starts_with("vpcconfig") || key.contains("subnetid") || key.contains("securitygroupid")
@@ -603,10 +609,14 @@ fn target_of(record: &Value, params: &Value, request: &[(String, Value)]) -> Str
     if !given_as_id && !is_uuid_like(&requested) {
         return requested;
     }
-    let response = record.get("responseElements").unwrap_or(&Value::Null);
+    let response = record.get("responseElements").and_then(Value::as_object);
+    // Services spell their fields `configurationName` or `ConfigurationName`.
+    let field = |key: &str| {
+        response?.iter().find(|(name, _)| name.eq_ignore_ascii_case(key)).and_then(|(_, value)| value.as_str())
+    };
     RESPONSE_NAMES
         .iter()
-        .find_map(|key| response.get(*key).and_then(Value::as_str))
+        .find_map(|key| field(key))
         .map(resource_name)
         .filter(|name| !name.is_empty() && !is_uuid_like(name))
         .unwrap_or(requested)
@@ -702,7 +712,8 @@ fn name_in_arn_resource(service: &str, resource: &str) -> String {
         [_, name, ..] if matches!(service, "dynamodb" | "kinesis" | "s3") => (*name).to_string(),
         [_, rest @ ..] => {
             // IAM paths and ECS cluster/service put the name last; ELB ARNs end with an id.
-            let named: Vec<&&str> = rest.iter().filter(|s| !name_tokens(s).is_empty() || s.len() < 8).collect();
+            let named: Vec<&&str> =
+                rest.iter().filter(|s| !is_uuid_like(s) && (!name_tokens(s).is_empty() || s.len() < 8)).collect();
             named.last().map_or_else(|| rest[rest.len() - 1].to_string(), |s| (**s).to_string())
         }
     }
@@ -1090,6 +1101,18 @@ mod tests {
             ("ec2", "ReplaceRoute", json!({"routeTableId": "rtb-1"}), "network"),
             ("route53", "ChangeResourceRecordSets", json!({"hostedZoneId": "Z1"}), "network"),
             (
+                "elasticloadbalancing",
+                "ModifyTargetGroup",
+                json!({"targetGroupArn": "arn:aws:elasticloadbalancing:r:1:targetgroup/tg/0f8f", "healthCheckPort": "9090"}),
+                "configuration",
+            ),
+            (
+                "elasticloadbalancing",
+                "SetSubnets",
+                json!({"loadBalancerArn": "lb", "subnets": ["subnet-1"]}),
+                "network",
+            ),
+            (
                 "lambda",
                 "UpdateFunctionConfiguration20150331v2",
                 json!({"functionName": "f", "timeout": 3}),
@@ -1119,6 +1142,7 @@ mod tests {
         assert_eq!(resource_name("arn:aws:iam::1:role/service-role/orders-api-role"), "orders-api-role");
         assert_eq!(resource_name("arn:aws:ecs:eu-west-1:1:service/main/checkout"), "checkout");
         assert_eq!(resource_name("arn:aws:elasticloadbalancing:r:1:targetgroup/web-tg/73e2d6bc24d8a067"), "web-tg");
+        assert_eq!(resource_name("arn:aws:elasticloadbalancing:r:1:targetgroup/WebTg/e7ed5b1c86029c37"), "WebTg");
         assert_eq!(resource_name("arn:aws:secretsmanager:r:1:secret:db-password-AbC123"), "db-password");
         assert_eq!(resource_name("arn:aws:sns:r:1:alerts"), "alerts");
         assert_eq!(resource_name("arn:aws:sns:r:1:alerts:dd4b6087-e201-43a1-a7b3-de468caae7f3"), "alerts");
@@ -1151,9 +1175,10 @@ mod tests {
             "appconfig",
             "StartDeployment",
             "ana",
-            json!({"applicationId": "lu40ate", "configurationProfileId": "jyzzvrj", "configurationVersion": "7"}),
+            json!({"ApplicationId": "lu40ate", "ConfigurationProfileId": "jyzzvrj", "ConfigurationVersion": "7"}),
         );
-        flags["responseElements"] = json!({"applicationId": "lu40ate", "configurationName": "shop-feature-flags"});
+        // AppConfig spells its fields in PascalCase.
+        flags["responseElements"] = json!({"ApplicationId": "lu40ate", "ConfigurationName": "shop-feature-flags"});
         let digest = check(&[dns, tags, listed, mapping, key, flags], &[]);
         let mut components: Vec<&str> = digest.findings.iter().map(|f| f.component.as_str()).collect();
         components.sort();

@@ -59,6 +59,7 @@ impl Topology {
             ["it ", "its ", "they ", "their ", "this ", "the function ", "the service ", "the task", "the app"];
         let mut topology = Topology::default();
         let mut previous_subject: Option<String> = None;
+        let mut previous_sentence = "";
         for sentence in text.split(". ") {
             let lower = sentence.trim_start().to_ascii_lowercase();
             let continues = CONTINUATIONS.iter().any(|c| lower.starts_with(c));
@@ -72,10 +73,16 @@ impl Topology {
                     named.push(name);
                 }
             }
-            if let Some(previous) = previous_subject.take().filter(|_| continues) {
+            // "The topic fans out to …" goes on about the topic the previous sentence named.
+            let referred = lower
+                .strip_prefix("the ")
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|kind| name_after_kind(previous_sentence, kind));
+            if let Some(previous) = referred.or_else(|| previous_subject.take().filter(|_| continues)) {
                 named.insert(0, previous);
             }
             previous_subject = named.first().cloned();
+            previous_sentence = sentence;
             for (name, id) in ids_given_in(sentence) {
                 let (a, b) = (topology.intern(&name), topology.intern(&id));
                 topology.aliases.insert((a.min(b), a.max(b)));
@@ -282,6 +289,16 @@ fn stems_related(a: &str, b: &str) -> bool {
     shared * 2 >= ta.len().min(tb.len()).max(1) && shared > 0 && (shared == ta.len() || shared == tb.len())
 }
 
+/// The resource a sentence names right after a kind word ("the SNS topic orders-events" for `topic`), the last one.
+fn name_after_kind(sentence: &str, kind: &str) -> Option<String> {
+    let words: Vec<&str> = sentence.split_whitespace().collect();
+    words
+        .windows(2)
+        .filter(|pair| pair[0].eq_ignore_ascii_case(kind))
+        .filter_map(|pair| names_in_text(pair[1]).into_iter().next())
+        .last()
+}
+
 /// The ids a sentence gives the names before them, as (name, id): "the REST API orders-api (stage v1, id
 /// k3x9q2w7ab)". Calls that change a resource often name it by its id alone.
 fn ids_given_in(sentence: &str) -> Vec<(String, String)> {
@@ -374,6 +391,11 @@ mod tests {
         assert_eq!(topology.distance("shop-web", "catalog-db"), 1, "'It' is the previous sentence's subject");
         assert_eq!(topology.distance("shop-web", "web-task-role"), 1, "so is 'The task'");
         assert_eq!(topology.distance("catalog-db", "billing-sync"), 3);
+
+        let topology = Topology::from_architecture(
+            "shop-web publishes events to the SNS topic order-events. The topic fans out to the queue billing-inbox.",
+        );
+        assert_eq!(topology.distance("order-events", "billing-inbox"), 1, "'The topic' is the one named before");
     }
 
     #[test]
