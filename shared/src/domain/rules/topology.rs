@@ -294,9 +294,9 @@ fn name_after_kind(sentence: &str, kind: &str) -> Option<String> {
     let words: Vec<&str> = sentence.split_whitespace().collect();
     words
         .windows(2)
+        .rev()
         .filter(|pair| pair[0].eq_ignore_ascii_case(kind))
-        .filter_map(|pair| names_in_text(pair[1]).into_iter().next())
-        .last()
+        .find_map(|pair| names_in_text(pair[1]).into_iter().next())
 }
 
 /// The ids a sentence gives the names before them, as (name, id): "the REST API orders-api (stage v1, id
