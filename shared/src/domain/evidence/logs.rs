@@ -377,10 +377,10 @@ fn estimate_onset(patterns: &[Pattern<'_>], timeline: &Timeline) -> Onset {
     Onset { time, bucket: onset_bucket, found: true }
 }
 
-/// Where a rise (its active buckets, in order) really starts: at its first bucket where a pattern appears that was never
-/// seen before the chain, or where the rising patterns' lines up to the next bucket are unlikely (Poisson tail at
-/// most `FORERUNNER_CHANCE`) at the rate these patterns had before the chain. A slow-request warning that came
-/// every few minutes all along is not a forerunner because it happened to come just before.
+/// Where a rise (its active buckets, in order) really starts: at its first bucket where a pattern appears that
+/// was never seen before the rise, or where the rising patterns' lines up to the next active bucket are unlikely
+/// (Poisson tail at most `FORERUNNER_CHANCE`) at the rate these patterns had before the rise. A slow-request
+/// warning that came every few minutes all along is not a forerunner because it happened to come just before.
 fn first_unusual(
     chain: &[usize],
     rising: &[usize],
