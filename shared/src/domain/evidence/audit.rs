@@ -722,6 +722,11 @@ fn name_in_arn_resource(service: &str, resource: &str) -> String {
 /// Who made the call: the person for SSO sessions, else role/session, user, or service.
 fn actor_of(record: &Value) -> String {
     let Some(identity) = record.get("userIdentity") else { return "unknown".into() };
+    // A rule or schedule of EventBridge started it (a nightly job's RunTask): the scheduler acted, not a person.
+    let invoked_by = text_at(identity, "invokedBy");
+    if matches!(invoked_by, "events.amazonaws.com" | "scheduler.amazonaws.com") {
+        return invoked_by.to_string();
+    }
     let arn = text_at(identity, "arn");
     match text_at(identity, "type") {
         "AssumedRole" => {
@@ -1321,6 +1326,15 @@ mod tests {
         let rotated = digest.findings.iter().find(|f| f.attr(attr::EVENT_NAME) == "ModifyDBInstance").unwrap();
         assert_eq!(rotated.attr(attr::CHANGE_KIND), "credential");
         assert!(rotated.excerpt.contains("masterUserPassword=***") && !rotated.excerpt.contains("hunter2"));
+    }
+
+    #[test]
+    fn a_call_an_eventbridge_schedule_made_is_the_schedulers() {
+        let mut scheduled = event(40, "ecs", "RunTask", "", json!({"cluster": "jobs", "taskDefinition": "etl:3"}));
+        scheduled["userIdentity"] = json!({"type": "AssumedRole", "invokedBy": "events.amazonaws.com",
+            "arn": "arn:aws:sts::1:assumed-role/ecsEventsRole/a5841a40"});
+        let digest = check(&[scheduled], &["etl"]);
+        assert_eq!(digest.findings[0].attr(attr::ACTOR), "events.amazonaws.com");
     }
 
     #[test]

@@ -16,13 +16,16 @@
 //!    the alarmed resources come before those that do not.
 //! 5. A burst that recovered at once with nothing behind it, at or next to the alarmed resources, is a false alarm
 //!    (`healthy`); never when a process was killed for memory or disk or a server restarted.
-//! 6. Context that is no symptom is cited with a candidate: the latest change on a neighbour in the half hour before
+//! 6. Trouble that began as an activity the architecture or a runbook documents on a schedule began (a backup
+//!    window, a weekly job), with nothing broken and no change by a person behind it, is that activity (`healthy`).
+//! 7. Context that is no symptom is cited with a candidate: the latest change on a neighbour in the half hour before
 //!    a candidate that has no change of its own, and a changed resource's own new log lines after its change.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::schedule;
 use super::topology::Topology;
 use crate::contract::{Category, EvidenceSource, Finding, FindingKind, RunContext};
 use crate::domain::evidence::attr;
@@ -62,6 +65,9 @@ pub struct Assessment {
     pub onset: Option<DateTime<Utc>>,
     /// Symptoms that were there and recovered at once, when that is all there is (a false alarm).
     pub blip: Option<Vec<Finding>>,
+    /// The documented schedule (a backup window, a weekly job) whose start the trouble began with, when nothing
+    /// else explains it and nothing broke: the activity doing what it always does.
+    pub expected: Option<String>,
     /// The strongest symptom on the alarmed resource (or overall): what the impact statement quotes.
     pub impact: Option<Finding>,
     /// Evidence sources that returned findings.
@@ -128,7 +134,29 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
         matches!(f.attr(attr::ERROR_CLASS), "outOfMemory" | "diskFull" | "restart") && near_alarm(&f.component)
     });
     let blip = (ongoing.is_empty() && !blips.is_empty() && !strong_change && !crashed).then_some(blips);
-    Assessment { candidates, onset, blip, impact, sources }
+    // An activity the team documents as starting when the trouble began (a backup window, a weekly job), with
+    // nothing broken and no change by a person behind it, is that activity doing what it always does.
+    let documents: Vec<&str> = std::iter::once(run.architecture.as_str())
+        .chain(findings.iter().filter(|f| f.kind == FindingKind::Runbook).map(|f| f.excerpt.as_str()))
+        .collect();
+    let broken = symptoms.iter().any(|f| f.score >= STRONG && near_alarm(&f.component) && breaks(f));
+    let changed_by_someone = candidates.iter().any(|c| {
+        c.score >= 0.5 && c.cause.as_ref().is_some_and(|cause| !aws_acting_on_its_own(cause.attr(attr::ACTOR)))
+    });
+    let expected = onset
+        .filter(|_| blip.is_none() && !broken && !crashed && !changed_by_someone)
+        .and_then(|onset| schedule::documented_start(&documents, onset));
+    Assessment { candidates, onset, blip, expected, impact, sources }
+}
+
+/// A symptom of something broken rather than busy: an error logged as such, a crash, failed requests or
+/// messages given up on.
+fn breaks(finding: &Finding) -> bool {
+    let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
+    let level = finding.attr(attr::LEVEL).to_ascii_uppercase();
+    (is_log(finding) && matches!(level.as_str(), "ERROR" | "FATAL" | "CRITICAL"))
+        || matches!(finding.attr(attr::ERROR_CLASS), "outOfMemory" | "diskFull" | "restart" | "exception")
+        || ["error", "fault", "5xx", "failed", "dlq", "deadletter"].iter().any(|word| metric.contains(word))
 }
 
 /// A finding that says something is wrong (as opposed to a change, a runbook, or demand going down).

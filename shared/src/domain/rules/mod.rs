@@ -8,6 +8,7 @@
 
 mod hypotheses;
 mod narrative;
+mod schedule;
 mod topology;
 
 use serde_json::json;
@@ -371,6 +372,25 @@ mod tests {
         assert!(!healthy(burst.clone()), "seven minutes of errors are not a blip");
         burst.attrs.insert(attr::BURST_START.into(), crate::contract::format_time(&at(56)));
         assert!(healthy(burst), "a one-minute burst after two stray errors is");
+    }
+
+    #[test]
+    fn trouble_that_begins_as_a_documented_schedule_starts_is_that_activity_unless_something_broke() {
+        let mut run = run();
+        run.architecture.push_str(" shop-table is exported daily at 10:45 UTC by the job table-export.");
+        let busy = || vec![metric("shop-table", "SuccessfulRequestLatency", 46, "levelShiftUp", None)];
+        let conclusion = conclude(&run, &notebook(busy()));
+        assert_eq!(conclusion.status, Status::Healthy, "{:?}", conclusion.hypotheses);
+        assert!(conclusion.summary.contains("exported daily at 10:45 UTC"), "{}", conclusion.summary);
+        // The same load an hour later is not the schedule's.
+        let later = vec![metric("shop-table", "SuccessfulRequestLatency", 56, "levelShiftUp", None)];
+        let mut off_schedule = run.clone();
+        off_schedule.architecture = off_schedule.architecture.replace("10:45", "09:30");
+        assert_ne!(conclude(&off_schedule, &notebook(later)).status, Status::Healthy);
+        // Errors logged as such are trouble, whatever the schedule.
+        let mut broken = busy();
+        broken.push(error_logs("shop-fn", 47, "timeout"));
+        assert_ne!(conclude(&run, &notebook(broken)).status, Status::Healthy);
     }
 
     #[test]

@@ -76,32 +76,41 @@ pub fn conclusion(run: &RunContext, notebook: &Notebook, assessment: &Assessment
     let timeline = timeline(run, assessment);
     let gaps = gaps_action(language, &failed);
     if let Some(blip) = &assessment.blip {
-        return Conclusion {
-            status: Status::Healthy,
-            summary: healthy_summary(run, blip),
-            hypotheses: Vec::new(),
-            timeline,
-            impact: healthy_impact(language, blip),
-            actions: [ActionItem {
-                priority: Priority::ShortTerm,
-                title: text(language, "Review the alarm's sensitivity", "アラームの感度を見直す"),
-                detail: text(
-                    language,
-                    "The alarm fired on a single short burst that recovered on its own. Consider evaluating more \
-                     datapoints (for example 3 of 5) or a higher threshold so transient blips do not page.",
-                    "アラームは自然に回復した一時的なバーストで発報しました。一時的な揺らぎで呼び出されないよう、\
-                     評価するデータポイント数（例: 5 中 3）やしきい値の見直しを検討してください。",
-                ),
-            }]
-            .into_iter()
-            .chain(gaps)
-            .collect(),
-            prevention: vec![text(
-                language,
-                "Alarm on sustained conditions (M of N datapoints) rather than a single datapoint.",
-                "単一のデータポイントではなく、継続した状態（N 中 M データポイント）でアラームを評価する。",
-            )],
+        let action = text(
+            language,
+            "The alarm fired on a single short burst that recovered on its own. Consider evaluating more datapoints \
+             (for example 3 of 5) or a higher threshold so transient blips do not page.",
+            "アラームは自然に回復した一時的なバーストで発報しました。一時的な揺らぎで呼び出されないよう、\
+             評価するデータポイント数（例: 5 中 3）やしきい値の見直しを検討してください。",
+        );
+        let prevention = text(
+            language,
+            "Alarm on sustained conditions (M of N datapoints) rather than a single datapoint.",
+            "単一のデータポイントではなく、継続した状態（N 中 M データポイント）でアラームを評価する。",
+        );
+        let healthy = Healthy { summary: healthy_summary(run, blip), impact: healthy_impact(language, blip), action };
+        return healthy.conclusion(language, timeline, gaps, prevention);
+    }
+    if let Some(schedule) = &assessment.expected {
+        let action = text(
+            language,
+            "The alarm fired on what a documented scheduled activity does every time. Mute or relax it during that \
+             window, or alarm on user-facing errors instead of the load the schedule is known to cause.",
+            "アラームは文書化された定期処理が毎回引き起こす変化で発報しました。その時間帯はアラームを抑止または緩和するか、\
+             定期処理が起こすと分かっている負荷ではなく利用者に見えるエラーで監視してください。",
+        );
+        let prevention = text(
+            language,
+            "Keep scheduled jobs and maintenance windows next to the alarms they move, and suppress those alarms \
+             while they run.",
+            "定期ジョブやメンテナンスウィンドウを、それが動かすアラームと一緒に管理し、実行中はアラームを抑止する。",
+        );
+        let healthy = Healthy {
+            summary: expected_summary(run, assessment, schedule),
+            impact: expected_impact(language, assessment),
+            action,
         };
+        return healthy.conclusion(language, timeline, gaps, prevention);
     }
     let confidences = confidences(&assessment.candidates);
     let hypotheses: Vec<Hypothesis> = assessment
@@ -394,6 +403,67 @@ fn inconclusive_summary(
             }
             text
         }
+    }
+}
+
+/// A report that finds nothing wrong: why, what it touched, and the one thing to do about the alarm.
+struct Healthy {
+    summary: String,
+    impact: String,
+    action: String,
+}
+
+impl Healthy {
+    fn conclusion(
+        self,
+        language: Language,
+        timeline: Vec<TimelineEntry>,
+        gaps: Option<ActionItem>,
+        prevention: String,
+    ) -> Conclusion {
+        Conclusion {
+            status: Status::Healthy,
+            summary: self.summary,
+            hypotheses: Vec::new(),
+            timeline,
+            impact: self.impact,
+            actions: [ActionItem {
+                priority: Priority::ShortTerm,
+                title: text(language, "Review the alarm's sensitivity", "アラームの感度を見直す"),
+                detail: self.action,
+            }]
+            .into_iter()
+            .chain(gaps)
+            .collect(),
+            prevention: vec![prevention],
+        }
+    }
+}
+
+fn expected_summary(run: &RunContext, assessment: &Assessment, schedule: &str) -> String {
+    let began = when(assessment.onset);
+    match run.language {
+        Language::En => format!(
+            "No fault: the trouble began at {began}, as an activity the team documents on a schedule starts (\"{}\"), \
+             with no errors and no change by a person behind it. It is that activity's usual load. No action is \
+             needed on the system. {}",
+            clip(schedule, 200),
+            trigger_clause(run)
+        ),
+        Language::Ja => format!(
+            "障害ではありません: {began} に始まった変化は、文書化された定期処理の開始と一致し（「{}」）、\
+             背後にエラーや人による変更はありません。その処理のいつもの負荷です。システムへの対応は不要です。{}",
+            clip(schedule, 200),
+            trigger_clause(run)
+        ),
+    }
+}
+
+fn expected_impact(language: Language, assessment: &Assessment) -> String {
+    let what = assessment.impact.as_ref().map(|f| f.summary.clone()).unwrap_or_default();
+    match language {
+        Language::En => format!("Within what the scheduled activity causes each time: {what}."),
+        Language::Ja => format!("定期処理が毎回引き起こす範囲内です: {what}。"),
     }
 }
 
