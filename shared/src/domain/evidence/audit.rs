@@ -463,8 +463,17 @@ impl Call<'_> {
 
     fn deployment(&self) -> Option<(ChangeKind, f64)> {
         // An ECS UpdateService with a new task definition is a deploy even if it also scales.
-        let new_task = self.name == "UpdateService"
-            && (self.key_contains("taskdefinition") || self.key_contains("forcenewdeployment"));
+        // Restarting a service's tasks on the same task definition runs the same code; the tasks pick up what
+        // changed before (a parameter, a secret, a mutable image tag), which is where the trouble comes from.
+        let forced = self.request.iter().any(|(p, v)| p == "forceNewDeployment" && v.as_bool() == Some(true));
+        if self.name == "UpdateService" && forced && !self.key_contains("taskdefinition") {
+            return Some((ChangeKind::Other, 0.5));
+        }
+        // AppConfig deploys a configuration, not code.
+        if self.service == "appconfig" && self.name == "StartDeployment" {
+            return Some((ChangeKind::Configuration, 1.0));
+        }
+        let new_task = self.name == "UpdateService" && self.key_contains("taskdefinition");
         if new_task
             || DEPLOYMENT_EVENTS.contains(&self.name)
             || self.name == "UpdateAlias" && self.service == "lambda"
@@ -545,7 +554,8 @@ impl Call<'_> {
 
     fn configuration_or_other(&self) -> (ChangeKind, f64) {
         let verb = self.verb();
-        if OPERATING_VERBS.contains(&verb) {
+        // Taking a snapshot or a backup copies data; it changes no setting.
+        if OPERATING_VERBS.contains(&verb) || ["snapshot", "backup"].iter().any(|w| self.has(w)) {
             (ChangeKind::Other, 0.5)
         } else if REMOVING_VERBS.contains(&verb) {
             (ChangeKind::Configuration, 0.9)
@@ -1116,6 +1126,22 @@ mod tests {
                 "SetSubnets",
                 json!({"loadBalancerArn": "lb", "subnets": ["subnet-1"]}),
                 "network",
+            ),
+            (
+                "elasticloadbalancing",
+                "ModifyRule",
+                json!({"ruleArn": "arn:aws:elasticloadbalancing:r:1:listener-rule/app/lb/1/2/3"}),
+                "network",
+            ),
+            ("rds", "CreateDBClusterSnapshot", json!({"dBClusterIdentifier": "db"}), "other"),
+            ("kafka", "UpdateMonitoring", json!({"clusterArn": "arn:aws:kafka:r:1:cluster/k/a17f-1"}), "other"),
+            ("ecs", "UpdateService", json!({"service": "web", "forceNewDeployment": true}), "other"),
+            ("ecs", "UpdateService", json!({"service": "web", "taskDefinition": "web:8"}), "deployment"),
+            (
+                "appconfig",
+                "StartDeployment",
+                json!({"ApplicationId": "a1b2c3d", "ConfigurationProfileId": "x"}),
+                "configuration",
             ),
             (
                 "lambda",

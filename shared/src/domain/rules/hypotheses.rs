@@ -701,8 +701,11 @@ fn change_candidates(
             }
             _ => 1.0,
         };
-        // A setting on another resource (a parameter, a flag) explains symptoms only where they name it.
+        // A setting on another resource (a parameter, a flag) explains symptoms only where they name it; a
+        // configuration deployed to the services that read it (AppConfig) reaches them like code.
+        let deployed = change.attr(attr::EVENT_NAME) == "StartDeployment";
         let reach = if kind == "configuration"
+            && !deployed
             && !explained.iter().any(|s| {
                 topology.distance(&change.component, &s.component) == 0
                     || mentions(s, change)

@@ -394,6 +394,24 @@ mod tests {
     }
 
     #[test]
+    fn a_configuration_deployed_to_its_readers_explains_their_errors_like_code() {
+        let mut run = run();
+        run.architecture.push_str(" Runtime settings come from the AppConfig profile shop-settings.");
+        let conclude_with = |event: &str| {
+            let mut setting = change("shop-settings", 48, "configuration");
+            setting.attrs.insert(attr::EVENT_NAME.into(), event.into());
+            let symptoms = vec![error_logs("shop-fn", 50, "timeout"), setting];
+            conclude(&run, &notebook(symptoms))
+        };
+        let deployed = conclude_with("StartDeployment");
+        assert_eq!(deployed.hypotheses[0].component, "shop-settings");
+        assert_eq!(deployed.hypotheses[0].category, Category::ConfigurationChange);
+        // A setting changed on another resource reaches only what names it.
+        let set = conclude_with("PutParameter");
+        assert!(set.hypotheses[0].confidence < deployed.hypotheses[0].confidence, "{:?}", set.hypotheses);
+    }
+
+    #[test]
     fn a_process_killed_for_memory_is_never_a_false_alarm() {
         let mut killed = error_logs("shop-fn", 58, "outOfMemory");
         killed.attrs.insert(attr::ENDED_AT.into(), crate::contract::format_time(&at(59)));
