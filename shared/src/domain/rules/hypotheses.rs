@@ -329,6 +329,15 @@ fn short_of_ceiling(finding: &Finding) -> bool {
     finding.kind == FindingKind::MetricAnomaly && percent && peak.is_some_and(|p| p < CEILING_NEAR)
 }
 
+/// A count of the servers in service (healthy targets, running tasks, instances in service) going down, though
+/// not to none: a service left with no server is down.
+fn counts_servers(finding: &Finding) -> bool {
+    let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
+    let down = finding.attr(attr::SHAPE) == "levelShiftDown";
+    down && ["healthyhost", "runningtask", "inservice"].iter().any(|part| metric.contains(part))
+        && !metric.contains("unhealthy")
+}
+
 /// The number of connections a database or cache holds: at its ceiling, new clients are refused.
 fn is_connection_gauge(metric: &str) -> bool {
     metric == "databaseconnections" || metric == "currconnections"
@@ -530,10 +539,14 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
         }
         // Less capacity shows as throttling and limits, and, where it removes servers, as errors, latency and
         // stopped processes (a service scaled to zero), which metrics and traces show; not as new log errors.
+        // Fewer servers are fewer healthy hosts, each busier: the cut itself, not harm it did, unless a gauge
+        // neared its ceiling.
         "capacity" => {
             hits_a_limit(finding)
                 || error_class == "restart"
                 || matches!(finding.kind, FindingKind::MetricAnomaly | FindingKind::TraceAnomaly)
+                    && !short_of_ceiling(finding)
+                    && !counts_servers(finding)
         }
         // A rotated password does not break a TLS handshake; a replaced certificate does.
         "credential" => {

@@ -412,6 +412,27 @@ mod tests {
     }
 
     #[test]
+    fn fewer_hosts_each_busier_with_headroom_is_what_a_scale_in_does_not_harm_it_did() {
+        let mut cpu = metric("shop-fn", "CPUUtilization", 51, "levelShiftUp", None);
+        cpu.attrs.insert(attr::PEAK.into(), "45".into());
+        let scale_in = || {
+            vec![
+                change("shop-fn", 50, "capacity"),
+                metric("shop-fn", "HealthyHostCount", 51, "levelShiftDown", None),
+                cpu.clone(),
+            ]
+        };
+        let conclusion = conclude(&run(), &notebook(scale_in()));
+        assert_ne!(conclusion.status, Status::RootCauseIdentified, "{:?}", conclusion.hypotheses);
+        // Requests failing after the cut are its harm.
+        let mut failing = scale_in();
+        failing.push(metric("shop-api", "5XXError", 52, "levelShiftUp", None));
+        let conclusion = conclude(&run(), &notebook(failing));
+        assert_eq!(conclusion.status, Status::RootCauseIdentified, "{:?}", conclusion.hypotheses);
+        assert_eq!(conclusion.hypotheses[0].component, "shop-fn");
+    }
+
+    #[test]
     fn a_process_killed_for_memory_is_never_a_false_alarm() {
         let mut killed = error_logs("shop-fn", 58, "outOfMemory");
         killed.attrs.insert(attr::ENDED_AT.into(), crate::contract::format_time(&at(59)));
