@@ -165,7 +165,12 @@ fn is_symptom(finding: &Finding) -> bool {
         FindingKind::NewLogPattern | FindingKind::LogRateChange => {
             let level = finding.attr(attr::LEVEL).to_ascii_uppercase();
             let rising = count(finding, attr::COUNT_AFTER) >= count(finding, attr::COUNT_BEFORE);
+            // What the service itself logs as routine ("route not found" at INFO) is a client asking for
+            // something that is not there, not a fault.
+            let routine_miss =
+                finding.attr(attr::ERROR_CLASS) == "notFound" && matches!(level.as_str(), "INFO" | "DEBUG" | "TRACE");
             rising
+                && !routine_miss
                 && (!finding.attr(attr::ERROR_CLASS).is_empty()
                     || matches!(level.as_str(), "ERROR" | "FATAL" | "CRITICAL" | "WARN" | "WARNING"))
         }

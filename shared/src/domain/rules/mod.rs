@@ -433,6 +433,18 @@ mod tests {
     }
 
     #[test]
+    fn misses_a_service_logs_as_routine_are_no_fault_of_its_deployment() {
+        let misses = |level: &str| {
+            let mut missing = error_logs("shop-fn", 52, "notFound");
+            missing.attrs.insert(attr::LEVEL.into(), level.into());
+            conclude(&run(), &notebook(vec![change("shop-fn", 45, "deployment"), missing]))
+        };
+        let (routine, errors) = (misses("INFO"), misses("ERROR"));
+        assert!(routine.hypotheses[0].statement.contains("no symptom was tied to it"), "{:?}", routine.hypotheses);
+        assert!(routine.hypotheses[0].confidence < errors.hypotheses[0].confidence, "logged as an error, it is one");
+    }
+
+    #[test]
     fn a_process_killed_for_memory_is_never_a_false_alarm() {
         let mut killed = error_logs("shop-fn", 58, "outOfMemory");
         killed.attrs.insert(attr::ENDED_AT.into(), crate::contract::format_time(&at(59)));
