@@ -382,6 +382,7 @@ mod tests {
         let conclusion = conclude(&run, &notebook(busy()));
         assert_eq!(conclusion.status, Status::Healthy, "{:?}", conclusion.hypotheses);
         assert!(conclusion.summary.contains("exported daily at 10:45 UTC"), "{}", conclusion.summary);
+        assert!(conclusion.impact.starts_with("Within what the scheduled activity causes"), "{}", conclusion.impact);
         // The same load an hour later is not the schedule's.
         let later = vec![metric("shop-table", "SuccessfulRequestLatency", 56, "levelShiftUp", None)];
         let mut off_schedule = run.clone();

@@ -460,10 +460,13 @@ fn expected_summary(run: &RunContext, assessment: &Assessment, schedule: &str) -
 }
 
 fn expected_impact(language: Language, assessment: &Assessment) -> String {
-    let what = assessment.impact.as_ref().map(|f| f.summary.clone()).unwrap_or_default();
-    match language {
-        Language::En => format!("Within what the scheduled activity causes each time: {what}."),
-        Language::Ja => format!("定期処理が毎回引き起こす範囲内です: {what}。"),
+    match (language, &assessment.impact) {
+        (Language::En, Some(finding)) => {
+            format!("Within what the scheduled activity causes each time: {}.", finding.summary)
+        }
+        (Language::Ja, Some(finding)) => format!("定期処理が毎回引き起こす範囲内です: {}。", finding.summary),
+        (Language::En, None) => "Within what the scheduled activity causes each time.".into(),
+        (Language::Ja, None) => "定期処理が毎回引き起こす範囲内です。".into(),
     }
 }
 
