@@ -88,8 +88,9 @@ pub fn conclusion(run: &RunContext, notebook: &Notebook, assessment: &Assessment
             "Alarm on sustained conditions (M of N datapoints) rather than a single datapoint.",
             "単一のデータポイントではなく、継続した状態（N 中 M データポイント）でアラームを評価する。",
         );
-        let healthy = Healthy { summary: healthy_summary(run, blip), impact: healthy_impact(language, blip), action };
-        return healthy.conclusion(language, timeline, gaps, prevention);
+        let healthy =
+            Healthy { summary: healthy_summary(run, blip), impact: healthy_impact(language, blip), action, prevention };
+        return healthy.conclusion(language, timeline, gaps);
     }
     if let Some(schedule) = &assessment.expected {
         let action = text(
@@ -109,8 +110,9 @@ pub fn conclusion(run: &RunContext, notebook: &Notebook, assessment: &Assessment
             summary: expected_summary(run, assessment, schedule),
             impact: expected_impact(language, assessment),
             action,
+            prevention,
         };
-        return healthy.conclusion(language, timeline, gaps, prevention);
+        return healthy.conclusion(language, timeline, gaps);
     }
     let confidences = confidences(&assessment.candidates);
     let hypotheses: Vec<Hypothesis> = assessment
@@ -406,21 +408,17 @@ fn inconclusive_summary(
     }
 }
 
-/// A report that finds nothing wrong: why, what it touched, and the one thing to do about the alarm.
+/// A report that finds nothing wrong: why, what it touched, the one thing to do about the alarm, and how to
+/// keep it from paging again.
 struct Healthy {
     summary: String,
     impact: String,
     action: String,
+    prevention: String,
 }
 
 impl Healthy {
-    fn conclusion(
-        self,
-        language: Language,
-        timeline: Vec<TimelineEntry>,
-        gaps: Option<ActionItem>,
-        prevention: String,
-    ) -> Conclusion {
+    fn conclusion(self, language: Language, timeline: Vec<TimelineEntry>, gaps: Option<ActionItem>) -> Conclusion {
         Conclusion {
             status: Status::Healthy,
             summary: self.summary,
@@ -435,7 +433,7 @@ impl Healthy {
             .into_iter()
             .chain(gaps)
             .collect(),
-            prevention: vec![prevention],
+            prevention: vec![self.prevention],
         }
     }
 }
