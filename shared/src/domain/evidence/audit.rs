@@ -552,10 +552,26 @@ impl Call<'_> {
             })
     }
 
+    /// A modification whose every setting is about backups, snapshots or the maintenance window
+    /// (`snapshotWindow`, `backupRetentionPeriod`, `preferredMaintenanceWindow`).
+    fn housekeeping(&self) -> bool {
+        let settings: Vec<String> = self
+            .request
+            .iter()
+            .map(|(path, _)| path.split(['.', '[']).next().unwrap_or(path))
+            .filter(|key| !TARGET_KEYS.contains(key) && !key.eq_ignore_ascii_case("applyImmediately"))
+            .map(str::to_ascii_lowercase)
+            .collect();
+        !settings.is_empty()
+            && settings.iter().all(|key| ["snapshot", "backup", "maintenance"].iter().any(|w| key.contains(w)))
+    }
+
     fn configuration_or_other(&self) -> (ChangeKind, f64) {
         let verb = self.verb();
-        // Taking a snapshot or a backup copies data; it changes no setting.
-        if OPERATING_VERBS.contains(&verb) || ["snapshot", "backup"].iter().any(|w| self.has(w)) {
+        // Taking a snapshot or a backup copies data; it changes no setting. Moving when backups or maintenance
+        // happen changes none that serves traffic either.
+        if OPERATING_VERBS.contains(&verb) || ["snapshot", "backup"].iter().any(|w| self.has(w)) || self.housekeeping()
+        {
             (ChangeKind::Other, 0.5)
         } else if REMOVING_VERBS.contains(&verb) {
             (ChangeKind::Configuration, 0.9)
@@ -1134,6 +1150,18 @@ mod tests {
                 "network",
             ),
             ("rds", "CreateDBClusterSnapshot", json!({"dBClusterIdentifier": "db"}), "other"),
+            (
+                "elasticache",
+                "ModifyReplicationGroup",
+                json!({"replicationGroupId": "c", "snapshotWindow": "03:00-04:00", "applyImmediately": true}),
+                "other",
+            ),
+            (
+                "elasticache",
+                "ModifyReplicationGroup",
+                json!({"replicationGroupId": "c", "snapshotWindow": "03:00-04:00", "cacheParameterGroupName": "p"}),
+                "configuration",
+            ),
             ("kafka", "UpdateMonitoring", json!({"clusterArn": "arn:aws:kafka:r:1:cluster/k/a17f-1"}), "other"),
             ("ecs", "UpdateService", json!({"service": "web", "forceNewDeployment": true}), "other"),
             ("ecs", "UpdateService", json!({"service": "web", "taskDefinition": "web:8"}), "deployment"),

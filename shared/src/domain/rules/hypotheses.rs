@@ -40,6 +40,8 @@ const CREDIBLE_CHANGE: f64 = 0.3;
 const BLIP_MINUTES: i64 = 4;
 /// A change whose first effect came this long after the incident's onset does not account for its start.
 const LATE_MINUTES: i64 = 10;
+/// Minutes after a deploy within which a dependency's load rising is the new code's doing.
+const PROMPT_MINUTES: i64 = 5;
 
 /// One candidate root cause and what supports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -574,10 +576,18 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
                 && ["error", "fault", "failed"]
                     .iter()
                     .any(|k| finding.attr(attr::METRIC_NAME).to_ascii_lowercase().contains(k));
+            // New code that opens more connections or does more work per request loads what it runs on or
+            // calls from its first minutes.
+            let loads_at_once = is_utilisation(finding)
+                && matches!(finding.attr(attr::SHAPE), "spike" | "levelShiftUp" | "trendUp")
+                && finding.time.zip(change.time).is_some_and(|(effect, deployed)| {
+                    effect + Duration::minutes(1) >= deployed && effect - deployed <= Duration::minutes(PROMPT_MINUTES)
+                });
             !matches!(error_class, "throttling" | "limitExceeded" | "credential" | "restart" | "diskFull")
                 && (finding.kind == FindingKind::NewLogPattern
                     || matches!(error_class, "exception" | "notFound")
-                    || failing_itself)
+                    || failing_itself
+                    || loads_at_once)
         }
         // A setting changes behaviour (timeouts, memory, limits, flags), not which records exist; but a setting
         // that names a resource (a table, a queue) can name one that does not exist.
