@@ -703,8 +703,18 @@ fn change_candidates(
             let demand = kind == "capacity" && is_utilisation(s);
             s.score >= STRONG && !after(s) && !over_before(s, time) && !demand
         });
-        let corroboration = explained.iter().map(|s| s.score).fold(0.0, f64::max).min(1.0);
-        let first_effect = explained.iter().filter(|s| s.score >= STRONG).filter_map(|s| s.time).min();
+        // Load rising on what a deploy calls may be the new code or demand: circumstantial, unlike its own errors.
+        let weight = |s: &Finding| {
+            let circumstantial =
+                kind == "deployment" && is_utilisation(s) && topology.distance(&change.component, &s.component) > 0;
+            if circumstantial { 0.6 } else { 1.0 }
+        };
+        let corroboration = explained.iter().map(|s| s.score * weight(s)).fold(0.0, f64::max).min(1.0);
+        // Direct effects, where there are any, date the change's effect and say where it began.
+        let direct = explained.iter().any(|s| weight(s) == 1.0 && s.score >= STRONG);
+        let effects: Vec<&Finding> =
+            explained.iter().copied().filter(|s| s.score >= STRONG && (!direct || weight(s) == 1.0)).collect();
+        let first_effect = effects.iter().filter_map(|s| s.time).min();
         let timing = match first_effect {
             Some(effect) => timing(time, Some(effect)),
             None => timing(time, onset).min(0.5),
@@ -722,7 +732,7 @@ fn change_candidates(
                 let on_itself = earliest.iter().any(|s| topology.distance(&change.component, &s.component) == 0);
                 let next_to_them = earliest.iter().any(|s| {
                     let distances: Vec<u32> =
-                        explained.iter().map(|e| topology.distance(&e.component, &s.component)).collect();
+                        effects.iter().map(|e| topology.distance(&e.component, &s.component)).collect();
                     distances.contains(&1) && !distances.contains(&0)
                 });
                 if next_to_them && !on_itself { 0.6 } else { 1.0 }

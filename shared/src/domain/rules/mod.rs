@@ -930,6 +930,20 @@ mod tests {
     }
 
     #[test]
+    fn a_deploy_followed_at_once_by_its_cache_filling_with_connections_is_what_filled_it() {
+        let mut run = run();
+        run.architecture.push_str(" shop-fn caches carts in the Redis cluster shop-cache.");
+        let findings = vec![
+            change("ledger-sync", 30, "deployment"),
+            change("shop-fn", 50, "deployment"),
+            metric("shop-cache", "CurrConnections", 51, "trendUp", None),
+        ];
+        let conclusion = conclude(&run, &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-fn", Category::Deployment), "{top:?}");
+    }
+
+    #[test]
     fn a_hypothesis_cites_each_kind_of_telemetry_that_moved_next_to_it_within_minutes() {
         let findings = vec![
             change("shop-table", 50, "capacity"),
