@@ -6,6 +6,9 @@ pub const EVENT_NAME: &str = "eventName";
 pub const EVENT_SOURCE: &str = "eventSource";
 /// Who made a change (user name or role session).
 pub const ACTOR: &str = "actor";
+/// When AWS first refused a call to a changed resource (CloudTrail `errorCode`), none refused in the same time
+/// before the change: the change's own effect.
+pub const REFUSED_AT: &str = "refusedAt";
 /// The category of change as the audit analyzer classifies it: `deployment`, `configuration`, `permission`,
 /// `credential`, `capacity`, `network`, `other`.
 pub const CHANGE_KIND: &str = "changeKind";

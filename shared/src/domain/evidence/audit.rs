@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
 use super::terms::{mention_count, name_tokens, split_words, stem};
@@ -31,6 +31,8 @@ const UNRELATED_FACTOR: f64 = 0.35;
 const UNRELATED_NETWORK_FACTOR: f64 = 0.6;
 /// Changes listed in the text digest.
 const TEXT_CHANGES: usize = 15;
+/// Minutes either side of a change in which calls to its target are compared: refused after, none refused before.
+const REFUSAL_MINUTES: i64 = 30;
 
 /// Words of resource names that say what kind of thing it is or where it runs, not which system it belongs to.
 #[rustfmt::skip]
@@ -116,12 +118,33 @@ struct Change {
     excerpt: String,
     event_id: String,
     score: f64,
+    /// Calls to the target refused after this change, none in the same time before it.
+    refused: Option<Refusals>,
+}
+
+/// A read of some resource that AWS refused (a `Decrypt` with a disabled key, a `GetSecretValue` of a deleted
+/// secret): CloudTrail records the caller's failures as well as the change that caused them.
+#[derive(Debug, Clone)]
+struct Refusal {
+    time: DateTime<Utc>,
+    /// The resources the call names: those CloudTrail lists, and the one its request names.
+    targets: Vec<String>,
+    code: String,
+}
+
+/// The refused calls that followed a change to their target.
+#[derive(Debug, Clone)]
+struct Refusals {
+    count: usize,
+    code: String,
+    first: DateTime<Utc>,
 }
 
 /// Digest of CloudTrail records for the frame; `blob_ref` is where the raw output is stored.
 pub fn digest(records: &[Value], frame: &AnalysisFrame, blob_ref: &str) -> Digest {
     let mut noise: BTreeMap<Noise, usize> = BTreeMap::new();
     let mut changes = Vec::new();
+    let mut refusals = Vec::new();
     let mut seen_ids = std::collections::HashSet::new();
     for record in records {
         let id = text_at(record, "eventID");
@@ -131,11 +154,15 @@ pub fn digest(records: &[Value], frame: &AnalysisFrame, blob_ref: &str) -> Diges
         match read_change(record) {
             Ok(Some(change)) => changes.push(change),
             Ok(None) => {}
-            Err(reason) => *noise.entry(reason).or_default() += 1,
+            Err(reason) => {
+                *noise.entry(reason).or_default() += 1;
+                refusals.extend(read_refusal(record));
+            }
         }
     }
     let relation = Relation::new(frame, &changes);
     for change in &mut changes {
+        change.refused = refused_after(change, &refusals);
         change.score = score(change, frame, &relation);
     }
     changes.sort_by_key(|c| c.time);
@@ -216,7 +243,39 @@ fn read_change(record: &Value) -> Result<Option<Change>, Noise> {
         excerpt: clip(excerpt.trim(), 400),
         event_id: text_at(record, "eventID").to_string(),
         score: 0.0,
+        refused: None,
     }))
+}
+
+/// A read that AWS refused, and the resource it read.
+fn read_refusal(record: &Value) -> Option<Refusal> {
+    let code = text_at(record, "errorCode");
+    let time = text_at(record, "eventTime").parse::<DateTime<Utc>>().ok()?;
+    if code.is_empty() {
+        return None;
+    }
+    let params = record.get("requestParameters").filter(|p| p.is_object()).unwrap_or(&Value::Null);
+    let listed = record.get("resources").and_then(Value::as_array).into_iter().flatten();
+    let mut targets: Vec<String> = listed
+        .filter_map(|r| r.get("ARN").or_else(|| r.get("arn")).and_then(Value::as_str))
+        .map(resource_name)
+        .collect();
+    targets.push(requested_target(record, params));
+    Some(Refusal { time, targets, code: code.to_string() })
+}
+
+/// The calls to a change's target that AWS refused after it, if none were refused in the same time before.
+fn refused_after(change: &Change, refusals: &[Refusal]) -> Option<Refusals> {
+    let window = Duration::minutes(REFUSAL_MINUTES);
+    let to_target: Vec<&Refusal> =
+        refusals.iter().filter(|r| r.targets.iter().any(|t| t.eq_ignore_ascii_case(&change.target))).collect();
+    if to_target.iter().any(|r| r.time < change.time && r.time >= change.time - window) {
+        return None;
+    }
+    let after: Vec<&Refusal> =
+        to_target.into_iter().filter(|r| r.time >= change.time && r.time <= change.time + window).collect();
+    let first = after.iter().min_by_key(|r| r.time)?;
+    Some(Refusals { count: after.len(), code: first.code.clone(), first: first.time })
 }
 
 /// Lambda's event names carry the API version (`UpdateFunctionCode20150331v2`); the action is what matters.
@@ -915,7 +974,12 @@ fn score(change: &Change, frame: &AnalysisFrame, relation: &Relation) -> f64 {
         (-(minutes_before - PROXIMITY_MINUTES).max(0.0) / TIME_DECAY_MINUTES).exp().max(0.05)
     };
     let floor = if change.kind == ChangeKind::Network { UNRELATED_NETWORK_FACTOR } else { UNRELATED_FACTOR };
-    let related = relation.to_frame(&change.target).map_or(0.6, |r| floor + (1.0 - floor) * r);
+    // A change whose target AWS then refused to serve is as related to the trouble as a change can be.
+    let related = if change.refused.is_some() {
+        1.0
+    } else {
+        relation.to_frame(&change.target).map_or(0.6, |r| floor + (1.0 - floor) * r)
+    };
     let failed = if change.failed.is_some() { FAILED_CALL_FACTOR } else { 1.0 };
     (change.strength * timing * related * failed).clamp(0.0, 1.0)
 }
@@ -998,8 +1062,30 @@ impl ChangeGroup {
     fn finding(&self, noticed_at: DateTime<Utc>) -> Finding {
         let lead = self.representative();
         let failed = lead.failed.as_ref().map(|code| format!(" (failed: {code})")).unwrap_or_default();
-        let excerpt =
+        let mut excerpt =
             self.members.iter().map(|c| format!("{} {}", format_time(&c.time), c.excerpt)).collect::<Vec<_>>();
+        let refused = self.members.iter().find_map(|c| c.refused.as_ref());
+        if let Some(refused) = refused {
+            excerpt.push(format!(
+                "then {} calls to {} were refused with {} (first {}), none in the {REFUSAL_MINUTES} min before",
+                refused.count,
+                lead.target,
+                refused.code,
+                format_time(&refused.first)
+            ));
+        }
+        let mut attrs: BTreeMap<String, String> = [
+            (attr::EVENT_NAME, lead.name.clone()),
+            (attr::EVENT_SOURCE, lead.source.clone()),
+            (attr::ACTOR, lead.actor.clone()),
+            (attr::CHANGE_KIND, lead.kind.as_str().to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        if let Some(refused) = refused {
+            attrs.insert(attr::REFUSED_AT.to_string(), format_time(&refused.first));
+        }
         Finding {
             source: EvidenceSource::Audit,
             kind: FindingKind::Change,
@@ -1016,15 +1102,7 @@ impl ChangeGroup {
             ),
             excerpt: excerpt.join("\n"),
             reference: lead.event_id.clone(),
-            attrs: [
-                (attr::EVENT_NAME, lead.name.clone()),
-                (attr::EVENT_SOURCE, lead.source.clone()),
-                (attr::ACTOR, lead.actor.clone()),
-                (attr::CHANGE_KIND, lead.kind.as_str().to_string()),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
+            attrs,
         }
     }
 }
@@ -1058,6 +1136,42 @@ mod tests {
 
     fn check(records: &[Value], resources: &[&str]) -> Digest {
         digest(records, &frame(resources), "runs/r/audit.json")
+    }
+
+    #[test]
+    fn reads_refused_after_a_change_to_their_target_are_its_effect() {
+        let key = |id: &str| format!("arn:aws:kms:r:1:key/{id}");
+        let decrypt = |minute: u32, id: &str, refused: bool| {
+            let mut read = event(minute, "kms", "Decrypt", "fn", json!({"encryptionAlgorithm": "SYMMETRIC_DEFAULT"}));
+            read["readOnly"] = json!(true);
+            read["eventID"] = json!(format!("decrypt-{id}-{minute}"));
+            read["resources"] = json!([{"ARN": key(id), "type": "AWS::KMS::Key"}]);
+            if refused {
+                read["errorCode"] = json!("DisabledException");
+            }
+            read
+        };
+        let disable = |minute: u32, id: &str| event(minute, "kms", "DisableKey", "ops", json!({"keyId": id}));
+        let records = [
+            decrypt(20, "1b2c3d4e-used", false),
+            disable(30, "9f8e7d6c-unused"),
+            disable(32, "1b2c3d4e-used"),
+            decrypt(33, "1b2c3d4e-used", true),
+            decrypt(35, "1b2c3d4e-used", true),
+        ];
+        let digest = check(&records, &[]);
+        let refused_at = |id: &str| {
+            let finding = digest.findings.iter().find(|f| f.component == id).expect("a finding per key");
+            finding.attr(attr::REFUSED_AT).to_string()
+        };
+        assert_eq!(refused_at("1b2c3d4e-used"), format_time(&at(33)));
+        assert_eq!(refused_at("9f8e7d6c-unused"), "");
+        // Refused as often before the change, the refusals are not its doing.
+        let digest = check(
+            &[decrypt(25, "1b2c3d4e-used", true), disable(32, "1b2c3d4e-used"), decrypt(33, "1b2c3d4e-used", true)],
+            &[],
+        );
+        assert_eq!(digest.findings[0].attr(attr::REFUSED_AT), "");
     }
 
     #[test]

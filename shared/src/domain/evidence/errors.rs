@@ -68,6 +68,10 @@ pub fn error_class(text: &str) -> Option<&'static str> {
                 "kmsdisabled",
                 "is pending deletion",
                 "key is disabled",
+                // Secrets Manager's DecryptionFailure: the secret's KMS key refused to decrypt it.
+                "decryptionfailure",
+                "can't decrypt",
+                "cannot decrypt",
                 // A secret deleted with a recovery window refuses every read until restored.
                 "marked for deletion",
             ],
@@ -215,6 +219,7 @@ mod tests {
             ("AccessDeniedException: denied", Some("accessDenied")),
             ("KMS.KMSInvalidStateException: arn:aws:kms:r:1:key/k is pending deletion.", Some("accessDenied")),
             ("KMS key disabled error: com.amazonaws.services.kms.model.DisabledException", Some("accessDenied")),
+            ("DecryptionFailure: Secrets Manager can't decrypt the protected secret text", Some("accessDenied")),
             ("The security token included in the request is expired (ExpiredTokenException)", Some("credential")),
             ("Task timed out after 3.00 seconds", Some("timeout")),
             ("java.lang.OutOfMemoryError: Java heap space", Some("outOfMemory")),

@@ -702,7 +702,8 @@ fn example_events(verdict: &Verdict<'_, '_>, events: &[LogEvent]) -> Vec<usize> 
 
 /// A verbatim example of at most `max` characters. A long line keeps its head and, after ` … `, the part where the
 /// template's later words last appear (the error type and message deep inside a JSON record), so the excerpt shows
-/// why.
+/// why; what still does not fit loses its middle, not its end, where errors name what failed (`…key/52ae… is
+/// disabled`).
 fn excerpt_line(message: &str, template: &str, max: usize) -> String {
     // An event forwarded as JSON says why deep inside (an ECS task's `stoppedReason` after its containers).
     let line = one_line(message, 12 * max);
@@ -719,9 +720,22 @@ fn excerpt_line(message: &str, template: &str, max: usize) -> String {
         // The last mention: a record names an error's type before its message (`reason` before `stoppedReason`).
         .find_map(|word| line[head_len..].rfind(word).map(|at| head_len + at));
     match anchor {
-        Some(at) => format!("{head} … {}", clip(&line[at..], max.saturating_sub(head_chars + 3))),
-        None => clip(&line, max),
+        Some(at) => format!("{head} … {}", keep_ends(&line[at..], max.saturating_sub(head_chars + 3))),
+        None => keep_ends(&line, max),
     }
+}
+
+/// `text` in at most `max` characters: its start and, after ` … `, its end.
+fn keep_ends(text: &str, max: usize) -> String {
+    let chars = text.chars().count();
+    if chars <= max {
+        return text.to_string();
+    }
+    let start = max * 3 / 5;
+    let end = max.saturating_sub(start + 3);
+    let head: String = text.chars().take(start).collect();
+    let tail: String = text.chars().skip(chars - end).collect();
+    format!("{head} … {tail}")
 }
 
 fn summary(verdict: &Verdict<'_, '_>, component: &str, new_streams: Option<&str>) -> String {
@@ -1358,6 +1372,19 @@ mod tests {
         assert!(line.starts_with("2026-11-20T14:52:10.000Z abc ERROR"), "{line}");
         assert!(line.contains(" … TypeError\",\"message\":\"Cannot read properties"), "{line}");
         assert_eq!(excerpt_line("short line\n  at frame", "short line", 200), "short line at frame");
+
+        // The resource an error names at its very end survives the cut.
+        let message = format!(
+            "level=ERROR msg=\"handler failed\" request_id={} err=\"operation error S3: GetObject, RequestID: {}, api \
+             error KMS.DisabledException: arn:aws:kms:r:1:key/52ae8155-5a0f is disabled.\"",
+            "r".repeat(60),
+            "x".repeat(200)
+        );
+        let template = "handler failed request_id=<*> err=\"operation error S3: GetObject, RequestID: <*> api error \
+             KMS.DisabledException: <*> is disabled.";
+        let line = excerpt_line(&message, template, 200);
+        assert!(line.chars().count() <= 200, "{line}");
+        assert!(line.ends_with("key/52ae8155-5a0f is disabled.\""), "{line}");
     }
 
     #[test]

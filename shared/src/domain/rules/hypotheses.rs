@@ -40,6 +40,8 @@ const CREDIBLE_CHANGE: f64 = 0.3;
 const BLIP_MINUTES: i64 = 4;
 /// A change whose first effect came this long after the incident's onset does not account for its start.
 const LATE_MINUTES: i64 = 10;
+/// How strongly calls to a changed resource refused right after the change corroborate it.
+const REFUSED_CORROBORATION: f64 = 0.9;
 /// Minutes after a deploy within which a dependency's load rising is the new code's doing.
 const PROMPT_MINUTES: i64 = 5;
 
@@ -709,12 +711,20 @@ fn change_candidates(
                 kind == "deployment" && is_utilisation(s) && topology.distance(&change.component, &s.component) > 0;
             if circumstantial { 0.6 } else { 1.0 }
         };
-        let corroboration = explained.iter().map(|s| s.score * weight(s)).fold(0.0, f64::max).min(1.0);
+        // AWS refusing calls to the changed resource right after the change (CloudTrail's own record of a disabled
+        // key's failed decrypts) is the change's effect, whatever the services' logs say.
+        let refused = parse_time(change.attr(attr::REFUSED_AT));
+        let corroboration = explained
+            .iter()
+            .map(|s| s.score * weight(s))
+            .chain(refused.map(|_| REFUSED_CORROBORATION))
+            .fold(0.0, f64::max)
+            .min(1.0);
         // Direct effects, where there are any, date the change's effect and say where it began.
         let direct = explained.iter().any(|s| weight(s) == 1.0 && s.score >= STRONG);
         let effects: Vec<&Finding> =
             explained.iter().copied().filter(|s| s.score >= STRONG && (!direct || weight(s) == 1.0)).collect();
-        let first_effect = effects.iter().filter_map(|s| s.time).min();
+        let first_effect = effects.iter().filter_map(|s| s.time).chain(refused).min();
         let timing = match first_effect {
             Some(effect) => timing(time, Some(effect)),
             None => timing(time, onset).min(0.5),
@@ -753,7 +763,7 @@ fn change_candidates(
         } else {
             1.0
         };
-        let related_to_symptoms = if explained.iter().any(|s| mentions(s, change)) {
+        let related_to_symptoms = if refused.is_some() || explained.iter().any(|s| mentions(s, change)) {
             1.0
         } else if explained.iter().any(|s| named(s)) {
             relation(&change.component, symptoms, topology, alarmed)

@@ -944,6 +944,29 @@ mod tests {
     }
 
     #[test]
+    fn of_two_keys_disabled_minutes_apart_the_one_whose_calls_were_then_refused_broke_the_service() {
+        let disabled = |id: &str, minute: i64| {
+            let mut key = change(id, minute, "permission");
+            key.attrs.insert(attr::EVENT_NAME.to_string(), "DisableKey".to_string());
+            key
+        };
+        let mut used = disabled("1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d", 48);
+        used.attrs.insert(attr::REFUSED_AT.to_string(), crate::contract::format_time(&at(48)));
+        let findings = vec![
+            disabled("9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", 46),
+            used,
+            with_text(error_logs("shop-fn", 49, "accessDenied"), "DecryptionFailure: can't decrypt the secret"),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        assert_eq!(
+            conclusion.hypotheses[0].component, "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d",
+            "{:?}",
+            conclusion.hypotheses
+        );
+        assert!(conclusion.hypotheses[0].confidence > conclusion.hypotheses[1].confidence);
+    }
+
+    #[test]
     fn a_hypothesis_cites_each_kind_of_telemetry_that_moved_next_to_it_within_minutes() {
         let findings = vec![
             change("shop-table", 50, "capacity"),
