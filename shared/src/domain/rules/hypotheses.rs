@@ -114,6 +114,7 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
         .collect();
     let logging: Vec<String> = run.log_groups.iter().map(|group| component_of_log_group(group)).collect();
     let mut candidates = change_candidates(findings, &symptoms, onset, run.noticed_at, &topology, &alarmed, &logging);
+    yield_to_the_change_right_before(&mut candidates);
     candidates.extend(symptom_candidates(&symptoms, &candidates, onset, &topology, &alarmed));
     let candidates = fold_into_failed_host(fold_relayed_exhaustion(candidates, &topology), &topology);
     let mut candidates = fold_unspecific(candidates, &topology);
@@ -750,14 +751,17 @@ fn change_candidates(
             _ => 1.0,
         };
         // A setting on another resource (a parameter, a flag) explains symptoms only where they name it; a
-        // configuration deployed to the services that read it (AppConfig) reaches them like code.
+        // configuration deployed to the services that read it (AppConfig) reaches them like code, and a resource
+        // deleted reaches every caller that now cannot find it.
         let deployed = change.attr(attr::EVENT_NAME) == "StartDeployment";
+        let deleted = change.attr(attr::EVENT_NAME).starts_with("Delete");
         let reach = if kind == "configuration"
             && !deployed
             && !explained.iter().any(|s| {
                 topology.distance(&change.component, &s.component) == 0
                     || mentions(s, change)
                     || sets_the_limit(change, s, topology)
+                    || deleted && s.attr(attr::ERROR_CLASS) == "notFound"
             }) {
             0.5
         } else {
@@ -811,6 +815,31 @@ fn change_candidates(
         }
     }
     by_target.into_values().collect()
+}
+
+/// Symptoms that began within minutes of a change that explains them, and long after an earlier change that
+/// explains them too, began with the later change: the earlier one counts for less (a deploy eighteen minutes
+/// before a table was deleted, and errors from the moment it was).
+fn yield_to_the_change_right_before(candidates: &mut [Candidate]) {
+    let first_effect = |c: &Candidate| c.support.iter().filter(|s| s.score >= STRONG).filter_map(|s| s.time).min();
+    let changed_at = |c: &Candidate| c.cause.as_ref().and_then(|cause| cause.time);
+    let earlier: Vec<usize> = (0..candidates.len())
+        .filter(|&i| {
+            let (Some(effect), Some(changed)) = (first_effect(&candidates[i]), changed_at(&candidates[i])) else {
+                return false;
+            };
+            effect - changed > Duration::minutes(LATE_MINUTES)
+                && candidates.iter().any(|other| {
+                    let shares = other.support.iter().any(|s| candidates[i].support.contains(s));
+                    changed_at(other).is_some_and(|at| {
+                        at > changed && at <= effect + Duration::minutes(1) && effect - at <= Duration::minutes(3)
+                    }) && shares
+                })
+        })
+        .collect();
+    for i in earlier {
+        candidates[i].score *= 0.6;
+    }
 }
 
 /// The category a symptom points to when no change explains it.

@@ -967,6 +967,22 @@ mod tests {
     }
 
     #[test]
+    fn errors_from_the_moment_a_table_was_deleted_are_the_deletion_not_a_deploy_twenty_minutes_before() {
+        let mut run = run();
+        run.architecture.push_str(" shop-fn reads settings from the table shop-settings.");
+        let mut deleted = change("shop-settings", 50, "configuration");
+        deleted.attrs.insert(attr::EVENT_NAME.to_string(), "DeleteTable".to_string());
+        let findings = vec![
+            change("shop-fn", 30, "deployment"),
+            deleted,
+            with_text(error_logs("shop-fn", 50, "notFound"), "ResourceNotFoundException: Requested resource not found"),
+        ];
+        let conclusion = conclude(&run, &notebook(findings));
+        let [top, second, ..] = conclusion.hypotheses.as_slice() else { panic!("{:?}", conclusion.hypotheses) };
+        assert_eq!((top.component.as_str(), second.component.as_str()), ("shop-settings", "shop-fn"));
+    }
+
+    #[test]
     fn a_hypothesis_cites_each_kind_of_telemetry_that_moved_next_to_it_within_minutes() {
         let findings = vec![
             change("shop-table", 50, "capacity"),

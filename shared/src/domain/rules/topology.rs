@@ -81,7 +81,11 @@ impl Topology {
             if let Some(previous) = referred.or_else(|| previous_subject.take().filter(|_| continues)) {
                 named.insert(0, previous);
             }
-            previous_subject = named.first().cloned();
+            // "It" is what does the work: the first service or function named, else the first name.
+            previous_subject = COMPUTE_KINDS
+                .iter()
+                .find_map(|kind| name_after_kind(sentence, kind).filter(|name| named.contains(name)))
+                .or_else(|| named.first().cloned());
             previous_sentence = sentence;
             for (name, id) in ids_given_in(sentence) {
                 let (a, b) = (topology.intern(&name), topology.intern(&id));
@@ -289,6 +293,9 @@ fn stems_related(a: &str, b: &str) -> bool {
     shared * 2 >= ta.len().min(tb.len()).max(1) && shared > 0 && (shared == ta.len() || shared == tb.len())
 }
 
+/// Kind words of the resources that do the work a sentence describes.
+const COMPUTE_KINDS: [&str; 5] = ["service", "function", "worker", "job", "application"];
+
 /// The resource a sentence names right after a kind word ("the SNS topic orders-events" for `topic`), the last one.
 fn name_after_kind(sentence: &str, kind: &str) -> Option<String> {
     let words: Vec<&str> = sentence.split_whitespace().collect();
@@ -391,6 +398,12 @@ mod tests {
         assert_eq!(topology.distance("shop-web", "catalog-db"), 1, "'It' is the previous sentence's subject");
         assert_eq!(topology.distance("shop-web", "web-task-role"), 1, "so is 'The task'");
         assert_eq!(topology.distance("catalog-db", "billing-sync"), 3);
+
+        let topology = Topology::from_architecture(
+            "Clients reach the shop through the load balancer shop-alb in front of the ECS service shop-web. It reads \
+             settings from the table shop-settings.",
+        );
+        assert_eq!(topology.distance("shop-web", "shop-settings"), 1, "'It' is the service, not the load balancer");
 
         let topology = Topology::from_architecture(
             "shop-web publishes events to the SNS topic order-events. The topic fans out to the queue billing-inbox.",
