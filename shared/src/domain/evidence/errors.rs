@@ -157,6 +157,10 @@ pub fn error_class(text: &str) -> Option<&'static str> {
         ("exception", &["fatal error", "runtime.exiterror", "exited with error"]),
     ];
     let lower = text.to_ascii_lowercase();
+    // A deprecation notice names settings and APIs (`javax.persistence.lock.timeout` is deprecated), not failures.
+    if lower.contains("deprecat") {
+        return None;
+    }
     CLASSES
         .iter()
         .find(|(_, needles)| needles.iter().any(|needle| contains_at_word_start(text, &lower, needle)))
@@ -220,6 +224,7 @@ mod tests {
             ("KMS.KMSInvalidStateException: arn:aws:kms:r:1:key/k is pending deletion.", Some("accessDenied")),
             ("KMS key disabled error: com.amazonaws.services.kms.model.DisabledException", Some("accessDenied")),
             ("DecryptionFailure: Secrets Manager can't decrypt the protected secret text", Some("accessDenied")),
+            ("HHH90000021: Encountered deprecated setting [javax.persistence.lock.timeout], use [jakarta…]", None),
             ("The security token included in the request is expired (ExpiredTokenException)", Some("credential")),
             ("Task timed out after 3.00 seconds", Some("timeout")),
             ("java.lang.OutOfMemoryError: Java heap space", Some("outOfMemory")),

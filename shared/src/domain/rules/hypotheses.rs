@@ -40,6 +40,14 @@ const CREDIBLE_CHANGE: f64 = 0.3;
 const BLIP_MINUTES: i64 = 4;
 /// A change whose first effect came this long after the incident's onset does not account for its start.
 const LATE_MINUTES: i64 = 10;
+/// Words of (lower-case) metric names that count things broken: errors, faults, failures, messages given up on.
+const BREAKAGE_WORDS: [&str; 6] = ["error", "fault", "5xx", "failed", "dlq", "deadletter"];
+/// Words of (lower-case) log text that say something failed, whatever its level.
+#[rustfmt::skip]
+const FAILURE_WORDS: [&str; 14] = [
+    "fail", "error", "unable", "cannot", "can't", "could not", "denied", "refused", "reject", "invalid",
+    "not found", "no route", "unavailable", "retry",
+];
 /// How strongly calls to a changed resource refused right after the change corroborate it.
 const REFUSED_CORROBORATION: f64 = 0.9;
 /// Minutes after a deploy within which a dependency's load rising is the new code's doing.
@@ -72,6 +80,9 @@ pub struct Assessment {
     /// The documented schedule (a backup window, a weekly job) whose start the trouble began with, when nothing
     /// else explains it and nothing broke: the activity doing what it always does.
     pub expected: Option<String>,
+    /// New warnings (deprecations, chatty libraries), when they are all the trouble there is and nothing broke:
+    /// log noise, not a fault.
+    pub noise: Option<Vec<Finding>>,
     /// The strongest symptom on the alarmed resource (or overall): what the impact statement quotes.
     pub impact: Option<Finding>,
     /// Evidence sources that returned findings.
@@ -151,7 +162,25 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let expected = onset
         .filter(|_| blip.is_none() && !broken && !crashed && !changed_by_someone)
         .and_then(|onset| schedule::documented_start(&documents, onset));
-    Assessment { candidates, onset, blip, expected, impact, sources }
+    // Warnings that name no failure, with nothing broken or slow next to them, are what a new library or a new
+    // setting says about itself, when an alarm counted them; people reporting trouble, or an alarm on errors, saw
+    // more than noise.
+    let plain_warning = |f: &&Finding| {
+        let text = text_of(f);
+        is_log(f)
+            && f.attr(attr::ERROR_CLASS).is_empty()
+            && f.attr(attr::LEVEL).to_ascii_uppercase().starts_with("WARN")
+            && !FAILURE_WORDS.iter().any(|word| text.contains(word))
+    };
+    let alarm_on_breakage = run.alarm.as_ref().is_none_or(|alarm| {
+        let watched = alarm.metrics.iter().map(|m| m.metric_name.as_str()).chain([alarm.name.as_str()]);
+        watched.map(str::to_ascii_lowercase).any(|name| BREAKAGE_WORDS.iter().any(|word| name.contains(word)))
+    });
+    let quiet = blip.is_none() && expected.is_none() && !broken && !crashed && !alarm_on_breakage;
+    let noise = (quiet && ongoing.iter().all(plain_warning))
+        .then(|| ongoing.iter().copied().filter(plain_warning).cloned().collect::<Vec<Finding>>())
+        .filter(|warnings| !warnings.is_empty());
+    Assessment { candidates, onset, blip, expected, noise, impact, sources }
 }
 
 /// A symptom of something broken rather than busy: an error logged as such, a crash, failed requests or
@@ -161,7 +190,7 @@ fn breaks(finding: &Finding) -> bool {
     let level = finding.attr(attr::LEVEL).to_ascii_uppercase();
     (is_log(finding) && matches!(level.as_str(), "ERROR" | "FATAL" | "CRITICAL"))
         || matches!(finding.attr(attr::ERROR_CLASS), "outOfMemory" | "diskFull" | "restart" | "exception")
-        || ["error", "fault", "5xx", "failed", "dlq", "deadletter"].iter().any(|word| metric.contains(word))
+        || BREAKAGE_WORDS.iter().any(|word| metric.contains(word))
 }
 
 /// A finding that says something is wrong (as opposed to a change, a runbook, or demand going down).

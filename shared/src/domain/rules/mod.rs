@@ -983,6 +983,34 @@ mod tests {
     }
 
     #[test]
+    fn new_warnings_after_a_deploy_with_nothing_broken_are_log_noise_but_not_next_to_new_errors() {
+        let warning = |minute: i64| {
+            let mut line = with_text(error_logs("shop-fn", minute, ""), "WARN otel: semconv attribute is deprecated");
+            line.attrs.insert(attr::LEVEL.to_string(), "WARN".to_string());
+            line
+        };
+        let mut on_warnings = run();
+        if let Some(alarm) = on_warnings.alarm.as_mut() {
+            alarm.name = "shop-fn-warn-lines".into();
+            alarm.metrics[0].namespace = "Custom/Logs".into();
+            alarm.metrics[0].metric_name = "WarnCount".into();
+        }
+        let findings = vec![change("shop-fn", 50, "deployment"), warning(51), warning(52)];
+        let conclusion = conclude(&on_warnings, &notebook(findings.clone()));
+        assert_eq!(conclusion.status, Status::Healthy, "{:?}", conclusion.hypotheses);
+        assert!(conclusion.summary.contains("2 new warning pattern(s)"), "{}", conclusion.summary);
+
+        // An alarm on errors saw more than the warnings.
+        let conclusion = conclude(&run(), &notebook(findings.clone()));
+        assert_eq!(conclusion.status, Status::RootCauseIdentified, "{:?}", conclusion.hypotheses);
+
+        let mut broken = findings;
+        broken.push(error_logs("shop-fn", 52, "exception"));
+        let conclusion = conclude(&on_warnings, &notebook(broken));
+        assert_eq!(conclusion.status, Status::RootCauseIdentified, "{:?}", conclusion.hypotheses);
+    }
+
+    #[test]
     fn a_hypothesis_cites_each_kind_of_telemetry_that_moved_next_to_it_within_minutes() {
         let findings = vec![
             change("shop-table", 50, "capacity"),

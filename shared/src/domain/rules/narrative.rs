@@ -114,6 +114,24 @@ pub fn conclusion(run: &RunContext, notebook: &Notebook, assessment: &Assessment
         };
         return healthy.conclusion(language, timeline, gaps);
     }
+    if let Some(warnings) = &assessment.noise {
+        let action = text(
+            language,
+            "Nothing to fix in the system. Tune the alarm to count errors rather than warnings, and clean up the new \
+             warnings (deprecated settings or APIs) in a later change.",
+            "システムへの対応は不要です。警告ではなくエラーを数えるようにアラームを調整し、新しい警告（非推奨の設定や API）は\
+             後の変更で解消してください。",
+        );
+        let prevention = text(
+            language,
+            "Alarm on what users feel (errors, latency), not on log volume, and review new warnings when dependencies \
+             are upgraded.",
+            "ログ量ではなく利用者が感じる症状（エラー、レイテンシー）で監視し、依存関係の更新時に新しい警告を確認する。",
+        );
+        let healthy =
+            Healthy { summary: noise_summary(run, warnings), impact: noise_impact(language), action, prevention };
+        return healthy.conclusion(language, timeline, gaps);
+    }
     let confidences = confidences(&assessment.candidates);
     let hypotheses: Vec<Hypothesis> = assessment
         .candidates
@@ -483,6 +501,37 @@ fn healthy_summary(run: &RunContext, blip: &[Finding]) -> String {
             trigger_clause(run)
         ),
     }
+}
+
+fn noise_summary(run: &RunContext, warnings: &[Finding]) -> String {
+    let first = warnings.iter().filter_map(|f| f.time).min();
+    let example = warnings.iter().max_by(|a, b| a.score.total_cmp(&b.score)).map(|f| clip(&f.summary, 240));
+    let example = example.unwrap_or_default();
+    let count = warnings.len();
+    match run.language {
+        Language::En => format!(
+            "No fault: from {} the logs carry {count} new warning pattern(s) that name no failure, with no errors, \
+             failed requests or slowdown next to them; the alarm counted log noise. For example: {example}. No action \
+             is needed on the system. {}",
+            when(first),
+            trigger_clause(run)
+        ),
+        Language::Ja => format!(
+            "障害ではありません: {} から、失敗を示さない新しい警告パターンが {count} 件ログに出ていますが、\
+             エラー、失敗したリクエスト、遅延は伴っていません。アラームはログのノイズを数えました。例: {example}。\
+             システムへの対応は不要です。{}",
+            when(first),
+            trigger_clause(run)
+        ),
+    }
+}
+
+fn noise_impact(language: Language) -> String {
+    text(
+        language,
+        "None seen: no errors, failed requests or latency change; only new warning lines.",
+        "影響は見られません: エラー、失敗したリクエスト、レイテンシーの変化はなく、新しい警告行のみです。",
+    )
 }
 
 fn healthy_impact(language: Language, blip: &[Finding]) -> String {
