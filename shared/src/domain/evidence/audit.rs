@@ -627,6 +627,10 @@ impl Call<'_> {
 
     fn configuration_or_other(&self) -> (ChangeKind, f64) {
         let verb = self.verb();
+        // Failing a database over, or rebooting it, drops every connection to it: a change to how it serves.
+        if matches!(verb, "failover" | "reboot") {
+            return (ChangeKind::Configuration, 0.8);
+        }
         // Taking a snapshot or a backup copies data; it changes no setting. Moving when backups or maintenance
         // happen changes none that serves traffic either.
         if OPERATING_VERBS.contains(&verb) || ["snapshot", "backup"].iter().any(|w| self.has(w)) || self.housekeeping()
@@ -1264,6 +1268,7 @@ mod tests {
                 "network",
             ),
             ("rds", "CreateDBClusterSnapshot", json!({"dBClusterIdentifier": "db"}), "other"),
+            ("rds", "FailoverDBCluster", json!({"dBClusterIdentifier": "db"}), "configuration"),
             (
                 "elasticache",
                 "ModifyReplicationGroup",
