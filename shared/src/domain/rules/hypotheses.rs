@@ -454,15 +454,6 @@ fn own_certificate_expired(finding: &Finding) -> bool {
     from_peer && ["certificate_expired", "certificate expired", "expired certificate"].iter().any(|w| text.contains(w))
 }
 
-/// A TLS failure over a certificate whose validity period is over ("x509: certificate has expired",
-/// `CERT_HAS_EXPIRED`, `ERR_CERT_DATE_INVALID`).
-fn certificate_out_of_date(finding: &Finding) -> bool {
-    let text = text_of(finding);
-    ["certificate has expired", "cert_has_expired", "err_cert_date_invalid", "certificate expired"]
-        .iter()
-        .any(|w| text.contains(w))
-}
-
 /// The error class each symptom really shows. A 401 is an authentication failure (`credential`), and so is our own
 /// certificate rejected as expired. A generic exception, or an error with no class, that starts within minutes of
 /// a specific error on the same resource is that error surfacing through the code (a stack trace wrapping a TLS failure, an error response logged after a
@@ -888,8 +879,6 @@ fn symptom_category(finding: &Finding) -> Category {
         "accessDenied" => Category::PermissionChange,
         "credential" => Category::CredentialExpiry,
         "outOfMemory" | "diskFull" => Category::ResourceExhaustion,
-        // A server certificate past its date is a credential that expired, whoever reports the handshake failing.
-        "tls" if certificate_out_of_date(finding) => Category::CredentialExpiry,
         "dns" | "tls" => Category::Network,
         // Handshakes a load balancer could not complete (`ClientTLSNegotiationErrorCount`).
         _ if metric.contains("tlsnegotiation") => Category::Network,

@@ -792,18 +792,9 @@ mod tests {
     }
 
     #[test]
-    fn a_server_certificate_past_its_date_is_an_expired_credential_and_failed_handshakes_are_the_network() {
-        let mut run = run();
-        run.architecture.push_str(" shop-fn posts events to https://api.shop.example.");
-        let mut rejected = error_logs("shop-fn", 50, "tls");
-        rejected.excerpt = "Post \"https://api.shop.example/v1/events\": tls: failed to verify certificate: x509: \
-             certificate has expired or is not yet valid"
-            .into();
-        let conclusion = conclude(&run, &notebook(vec![rejected]));
-        assert_eq!(conclusion.hypotheses[0].category, Category::CredentialExpiry, "{:?}", conclusion.hypotheses);
-
+    fn handshakes_a_load_balancer_could_not_complete_are_the_network() {
         let handshakes = metric("shop-alb", "ClientTLSNegotiationErrorCount", 50, "levelShiftUp", None);
-        let conclusion = conclude(&run, &notebook(vec![handshakes]));
+        let conclusion = conclude(&run(), &notebook(vec![handshakes]));
         assert_eq!(conclusion.hypotheses[0].category, Category::Network, "{:?}", conclusion.hypotheses);
     }
 
