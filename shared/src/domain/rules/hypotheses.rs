@@ -16,8 +16,10 @@
 //!    the alarmed resources come before those that do not.
 //! 5. A burst that recovered at once with nothing behind it, at or next to the alarmed resources, is a false alarm
 //!    (`healthy`); never when a process was killed for memory or disk or a server restarted.
-//! 6. Trouble that began as an activity the architecture or a runbook documents on a schedule began (a backup
-//!    window, a weekly job), with nothing broken and no change by a person behind it, is that activity (`healthy`).
+//! 6. Trouble that began as an activity the architecture or a runbook documents began (a backup window, a weekly
+//!    job, a load test announced for the day), with nothing broken and no change by a person behind it, is that
+//!    activity (`healthy`); so are new warnings that name no failure, counted by an alarm on log lines, with
+//!    nothing broken next to them (log noise).
 //! 7. Context that is no symptom is cited with a candidate: the latest change on a neighbour in the half hour before
 //!    a candidate that has no change of its own, and a changed resource's own new log lines after its change.
 

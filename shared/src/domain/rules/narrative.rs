@@ -95,9 +95,9 @@ pub fn conclusion(run: &RunContext, notebook: &Notebook, assessment: &Assessment
     if let Some(schedule) = &assessment.expected {
         let action = text(
             language,
-            "The alarm fired on what a documented scheduled activity does every time. Mute or relax it during that \
+            "The alarm fired on what a documented activity (a schedule, or a window announced for the day) does. Mute or relax it during that \
              window, or alarm on user-facing errors instead of the load the schedule is known to cause.",
-            "アラームは文書化された定期処理が毎回引き起こす変化で発報しました。その時間帯はアラームを抑止または緩和するか、\
+            "アラームは文書化された作業（定期処理、または当日告知された作業）が引き起こす変化で発報しました。その時間帯はアラームを抑止または緩和するか、\
              定期処理が起こすと分かっている負荷ではなく利用者に見えるエラーで監視してください。",
         );
         let prevention = text(
@@ -460,14 +460,14 @@ fn expected_summary(run: &RunContext, assessment: &Assessment, schedule: &str) -
     let began = when(assessment.onset);
     match run.language {
         Language::En => format!(
-            "No fault: the trouble began at {began}, as an activity the team documents on a schedule starts (\"{}\"), \
+            "No fault: the trouble began at {began}, as an activity the team documents (on a schedule, or announced for the day) starts (\"{}\"), \
              with no errors and no change by a person behind it. It is that activity's usual load. No action is \
              needed on the system. {}",
             clip(schedule, 200),
             trigger_clause(run)
         ),
         Language::Ja => format!(
-            "障害ではありません: {began} に始まった変化は、文書化された定期処理の開始と一致し（「{}」）、\
+            "障害ではありません: {began} に始まった変化は、文書化された作業（定期、または当日告知）の開始と一致し（「{}」）、\
              背後にエラーや人による変更はありません。その処理のいつもの負荷です。システムへの対応は不要です。{}",
             clip(schedule, 200),
             trigger_clause(run)

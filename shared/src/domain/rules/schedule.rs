@@ -1,8 +1,8 @@
-//! Activities the team documents on a schedule: a backup window "daily at 00:58 UTC", a job on
-//! `cron(0 2 ? * THU *)`. An alarm whose trouble starts just as one of them starts may be that activity doing what
-//! it always does.
+//! Activities the team documents: a backup window "daily at 00:58 UTC", a job on `cron(0 2 ? * THU *)`, a load test
+//! announced for "2025-02-05, 10:47 UTC". An alarm whose trouble starts just as one of them starts may be that
+//! activity doing what it does.
 
-use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 
 /// How long after a documented start its activity may still be ramping up when the trouble starts.
 const RAMP_MINUTES: i64 = 20;
@@ -22,11 +22,12 @@ pub fn documented_start(texts: &[&str], time: DateTime<Utc>) -> Option<String> {
         .map(|sentence| sentence.trim().to_string())
 }
 
-/// A documented start: a time of day, on some weekdays (all when empty).
+/// A documented start: a time of day, on some weekdays (all when empty), or on one announced date.
 #[derive(Debug, PartialEq)]
 struct Start {
     at: NaiveTime,
     weekdays: Vec<Weekday>,
+    date: Option<NaiveDate>,
 }
 
 impl Start {
@@ -42,20 +43,34 @@ impl Start {
             lead >= Duration::minutes(-EARLY_MINUTES)
                 && lead <= Duration::minutes(RAMP_MINUTES)
                 && (self.weekdays.is_empty() || self.weekdays.contains(&start.weekday()))
+                && self.date.is_none_or(|date| start.date_naive() == date)
         })
     }
 }
 
-/// The starts a sentence documents: its cron expressions, and its UTC times of day when it speaks of a recurrence.
+/// The starts a sentence documents: its cron expressions, its UTC times of day when it speaks of a recurrence, and
+/// its UTC times on the dates it gives (an announced load test "2025-02-05, 10:47–11:48 UTC").
 fn starts_in(sentence: &str) -> Vec<Start> {
     let lower = sentence.to_ascii_lowercase();
     let mut starts: Vec<Start> =
         lower.match_indices("cron(").filter_map(|(at, _)| cron(&lower[at + 5..])).flatten().collect();
+    if !sentence.contains("UTC") {
+        return starts;
+    }
     let recurring = lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| RECURRENCE_WORDS.contains(&w));
-    if recurring && sentence.contains("UTC") {
-        starts.extend(times_of_day(sentence).into_iter().map(|at| Start { at, weekdays: Vec::new() }));
+    let dates: Vec<Option<NaiveDate>> =
+        if recurring { vec![None] } else { dates_in(sentence).into_iter().map(Some).collect() };
+    for date in dates {
+        starts.extend(times_of_day(sentence).into_iter().map(|at| Start { at, weekdays: Vec::new(), date }));
     }
     starts
+}
+
+/// The ISO dates (`2025-02-05`) a text gives.
+fn dates_in(text: &str) -> Vec<NaiveDate> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .filter_map(|token| NaiveDate::parse_from_str(token, "%Y-%m-%d").ok())
+        .collect()
 }
 
 /// The starts of an EventBridge cron expression (`0 2 ? * THU *`: minutes, hours, day of month, month, day of
@@ -70,7 +85,9 @@ fn cron(text: &str) -> Option<Vec<Start>> {
         hours
             .iter()
             .flat_map(|&h| minutes.iter().map(move |&m| (h, m)))
-            .filter_map(|(h, m)| NaiveTime::from_hms_opt(h, m, 0).map(|at| Start { at, weekdays: weekdays.clone() }))
+            .filter_map(|(h, m)| {
+                NaiveTime::from_hms_opt(h, m, 0).map(|at| Start { at, weekdays: weekdays.clone(), date: None })
+            })
             .collect(),
     )
 }
@@ -133,6 +150,15 @@ mod tests {
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn an_announced_window_on_a_date_covers_that_date_only() {
+        let plan = "# Load test LT-7\n**When:** 2025-02-05, 10:47–11:48 UTC (announced in #eng).";
+        let found = documented_start(&[plan], at("2025-02-05T10:52:00Z"));
+        assert_eq!(found.as_deref(), Some("**When:** 2025-02-05, 10:47–11:48 UTC (announced in #eng)"));
+        assert_eq!(documented_start(&[plan], at("2025-02-06T10:52:00Z")), None, "another day");
+        assert_eq!(documented_start(&["Deployed 10:47 UTC by the team"], at("2025-02-05T10:52:00Z")), None);
     }
 
     #[test]
