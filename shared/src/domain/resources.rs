@@ -96,7 +96,7 @@ fn is_runtime(token: &str) -> bool {
 pub fn hostnames_in_text(text: &str) -> Vec<String> {
     const NOT_TLDS: [&str; 16] =
         ["js", "ts", "py", "java", "rb", "go", "rs", "json", "log", "txt", "md", "html", "zip", "jar", "exe", "class"];
-    const GENERIC_TLDS: [&str; 28] = [
+    const GENERIC_TLDS: [&str; 30] = [
         "com",
         "net",
         "org",
@@ -121,6 +121,9 @@ pub fn hostnames_in_text(text: &str) -> Vec<String> {
         "local",
         "localhost",
         "corp",
+        // Private hosted zones' own suffixes.
+        "private",
+        "intra",
         "lan",
         "svc",
         "test",
@@ -276,6 +279,10 @@ mod tests {
         let text = "ERROR call to https://api.fxdesk.org/v1/rates failed: getaddrinfo ENOTFOUND db.internal.example \
             at Object.<anonymous> (/var/task/index.js:12:3) version 1.2.3";
         assert_eq!(hostnames_in_text(text), vec!["api.fxdesk.org", "db.internal.example"]);
+        assert_eq!(
+            hostnames_in_text("getaddrinfo ENOTFOUND pricing.prod.shop.private"),
+            vec!["pricing.prod.shop.private"]
+        );
         let noise = "java.net.http.HttpTimeoutException at com.example.Handler TLSSocket.emit ip-10-0-17-142.ec2.internal \
              logger=app.routes module=billing.service";
         assert!(hostnames_in_text(noise).is_empty(), "{:?}", hostnames_in_text(noise));

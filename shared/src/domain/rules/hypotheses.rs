@@ -456,6 +456,11 @@ fn own_certificate_expired(finding: &Finding) -> bool {
     from_peer && ["certificate_expired", "certificate expired", "expired certificate"].iter().any(|w| text.contains(w))
 }
 
+/// Two host names for the same record, whatever the case and a trailing dot (`api.shop.example.`).
+fn same_host(a: &str, b: &str) -> bool {
+    a.trim_end_matches('.').eq_ignore_ascii_case(b.trim_end_matches('.'))
+}
+
 /// The error class each symptom really shows. A 401 is an authentication failure (`credential`), and so is our own
 /// certificate rejected as expired. A generic exception, or an error with no class, that starts within minutes of
 /// a specific error on the same resource is that error surfacing through the code (a stack trace wrapping a TLS failure, an error response logged after a
@@ -596,6 +601,12 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
         }
         // A path cut or moved shows as failed connections, and in the metrics of what lost it; a function moved
         // into small subnets runs out of addresses to start in.
+        // A DNS record changed answers for its own name: a name that stopped resolving is another's trouble.
+        "network" if error_class == "dns" && change.attr(attr::EVENT_NAME).contains("ResourceRecordSet") => {
+            let records = hostnames_in_text(&change.excerpt);
+            let failing = hostnames_in_text(&raw_text_of(finding));
+            failing.is_empty() || failing.iter().any(|host| records.iter().any(|record| same_host(host, record)))
+        }
         "network" => {
             matches!(error_class, "connection" | "dns" | "timeout" | "tls")
                 || finding.kind == FindingKind::MetricAnomaly

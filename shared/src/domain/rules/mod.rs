@@ -1018,6 +1018,21 @@ mod tests {
     }
 
     #[test]
+    fn a_dns_record_changed_for_one_name_does_not_explain_another_name_failing_to_resolve() {
+        let record = |name: &str, minute: i64| {
+            let mut upsert = change(name, minute, "network");
+            upsert.attrs.insert(attr::EVENT_NAME.to_string(), "ChangeResourceRecordSets".to_string());
+            upsert.excerpt = format!("ChangeResourceRecordSets changeBatch.changes[0].resourceRecordSet.name={name}");
+            upsert
+        };
+        let unresolved = || with_text(error_logs("shop-fn", 51, "dns"), "getaddrinfo ENOTFOUND pricing.shop.private");
+        let conclusion = conclude(&run(), &notebook(vec![record("status.shop.example", 50), unresolved()]));
+        assert_ne!(conclusion.hypotheses[0].component, "status.shop.example", "{:?}", conclusion.hypotheses);
+        let conclusion = conclude(&run(), &notebook(vec![record("pricing.shop.private", 50), unresolved()]));
+        assert_eq!(conclusion.hypotheses[0].component, "pricing.shop.private", "{:?}", conclusion.hypotheses);
+    }
+
+    #[test]
     fn a_hypothesis_cites_each_kind_of_telemetry_that_moved_next_to_it_within_minutes() {
         let findings = vec![
             change("shop-table", 50, "capacity"),
