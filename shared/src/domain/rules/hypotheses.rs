@@ -456,6 +456,12 @@ fn own_certificate_expired(finding: &Finding) -> bool {
     from_peer && ["certificate_expired", "certificate expired", "expired certificate"].iter().any(|w| text.contains(w))
 }
 
+/// A setting that expires data: a TTL, a lifecycle rule's expiration.
+fn expires_data(change: &Finding) -> bool {
+    let text = format!("{} {}", change.attr(attr::EVENT_NAME), change.excerpt).to_ascii_lowercase();
+    ["timetolive", "lifecycle", "expiration"].iter().any(|w| text.contains(w))
+}
+
 /// Two host names for the same record, whatever the case and a trailing dot (`api.shop.example.`).
 fn same_host(a: &str, b: &str) -> bool {
     a.trim_end_matches('.').eq_ignore_ascii_case(b.trim_end_matches('.'))
@@ -599,14 +605,14 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
             matches!(error_class, "credential" | "accessDenied" | "tls")
                 && (!about_certificates(&text_of(finding)) || about_certificates(&text_of(change)))
         }
-        // A path cut or moved shows as failed connections, and in the metrics of what lost it; a function moved
-        // into small subnets runs out of addresses to start in.
         // A DNS record changed answers for its own name: a name that stopped resolving is another's trouble.
         "network" if error_class == "dns" && change.attr(attr::EVENT_NAME).contains("ResourceRecordSet") => {
             let records = hostnames_in_text(&change.excerpt);
             let failing = hostnames_in_text(&raw_text_of(finding));
             failing.is_empty() || failing.iter().any(|host| records.iter().any(|record| same_host(host, record)))
         }
+        // A path cut or moved shows as failed connections, and in the metrics of what lost it; a function moved
+        // into small subnets runs out of addresses to start in.
         "network" => {
             matches!(error_class, "connection" | "dns" | "timeout" | "tls")
                 || finding.kind == FindingKind::MetricAnomaly
@@ -635,11 +641,12 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
                     || loads_at_once)
         }
         // A setting changes behaviour (timeouts, memory, limits, flags), not which records exist; but a setting
-        // that names a resource (a table, a queue) can name one that does not exist.
+        // that names a resource (a table, a queue) can name one that does not exist, and one that expires data
+        // (a TTL, a lifecycle rule) removes records.
         "configuration" => {
             (!error_class.is_empty() && error_class != "notFound")
                 || finding.kind == FindingKind::MetricAnomaly
-                || error_class == "notFound" && names_a_missing_resource(finding)
+                || error_class == "notFound" && (names_a_missing_resource(finding) || expires_data(change))
         }
         _ => false,
     }
@@ -796,7 +803,7 @@ fn change_candidates(
         // configuration deployed to the services that read it (AppConfig) reaches them like code, and a resource
         // deleted reaches every caller that now cannot find it.
         let deployed = change.attr(attr::EVENT_NAME) == "StartDeployment";
-        let deleted = change.attr(attr::EVENT_NAME).starts_with("Delete");
+        let deleted = change.attr(attr::EVENT_NAME).starts_with("Delete") || expires_data(change);
         let reach = if kind == "configuration"
             && !deployed
             && !explained.iter().any(|s| {

@@ -1033,6 +1033,22 @@ mod tests {
     }
 
     #[test]
+    fn a_ttl_set_on_a_table_removes_records_its_callers_then_cannot_find() {
+        let mut run = run();
+        run.architecture.push_str(" shop-fn reads profiles from the table shop-profiles.");
+        let mut ttl = change("shop-profiles", 40, "configuration");
+        ttl.attrs.insert(attr::EVENT_NAME.to_string(), "UpdateTimeToLive".to_string());
+        let findings = vec![
+            change("ledger-sync", 38, "deployment"),
+            ttl,
+            with_text(error_logs("shop-fn", 46, "notFound"), "profile not found for user 42"),
+        ];
+        let conclusion = conclude(&run, &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-profiles", Category::ConfigurationChange), "{top:?}");
+    }
+
+    #[test]
     fn a_hypothesis_cites_each_kind_of_telemetry_that_moved_next_to_it_within_minutes() {
         let findings = vec![
             change("shop-table", 50, "capacity"),
