@@ -218,6 +218,13 @@ mod tests {
         )
     }
 
+    /// A change made by the named API call (`DeleteTable`).
+    fn call(component: &str, minute: i64, kind: &str, event_name: &str) -> Finding {
+        let mut change = change(component, minute, kind);
+        change.attrs.insert(attr::EVENT_NAME.to_string(), event_name.to_string());
+        change
+    }
+
     fn error_logs(component: &str, minute: i64, class: &str) -> Finding {
         finding(
             EvidenceSource::Logs,
@@ -952,11 +959,7 @@ mod tests {
 
     #[test]
     fn of_two_keys_disabled_minutes_apart_the_one_whose_calls_were_then_refused_broke_the_service() {
-        let disabled = |id: &str, minute: i64| {
-            let mut key = change(id, minute, "permission");
-            key.attrs.insert(attr::EVENT_NAME.to_string(), "DisableKey".to_string());
-            key
-        };
+        let disabled = |id: &str, minute: i64| call(id, minute, "permission", "DisableKey");
         let mut used = disabled("1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d", 48);
         used.attrs.insert(attr::REFUSED_AT.to_string(), crate::contract::format_time(&at(48)));
         let findings = vec![
@@ -977,11 +980,9 @@ mod tests {
     fn errors_from_the_moment_a_table_was_deleted_are_the_deletion_not_a_deploy_twenty_minutes_before() {
         let mut run = run();
         run.architecture.push_str(" shop-fn reads settings from the table shop-settings.");
-        let mut deleted = change("shop-settings", 50, "configuration");
-        deleted.attrs.insert(attr::EVENT_NAME.to_string(), "DeleteTable".to_string());
         let findings = vec![
             change("shop-fn", 30, "deployment"),
-            deleted,
+            call("shop-settings", 50, "configuration", "DeleteTable"),
             with_text(error_logs("shop-fn", 50, "notFound"), "ResourceNotFoundException: Requested resource not found"),
         ];
         let conclusion = conclude(&run, &notebook(findings));
@@ -1020,8 +1021,7 @@ mod tests {
     #[test]
     fn a_dns_record_changed_for_one_name_does_not_explain_another_name_failing_to_resolve() {
         let record = |name: &str, minute: i64| {
-            let mut upsert = change(name, minute, "network");
-            upsert.attrs.insert(attr::EVENT_NAME.to_string(), "ChangeResourceRecordSets".to_string());
+            let mut upsert = call(name, minute, "network", "ChangeResourceRecordSets");
             upsert.excerpt = format!("ChangeResourceRecordSets changeBatch.changes[0].resourceRecordSet.name={name}");
             upsert
         };
@@ -1036,11 +1036,9 @@ mod tests {
     fn a_ttl_set_on_a_table_removes_records_its_callers_then_cannot_find() {
         let mut run = run();
         run.architecture.push_str(" shop-fn reads profiles from the table shop-profiles.");
-        let mut ttl = change("shop-profiles", 40, "configuration");
-        ttl.attrs.insert(attr::EVENT_NAME.to_string(), "UpdateTimeToLive".to_string());
         let findings = vec![
             change("ledger-sync", 38, "deployment"),
-            ttl,
+            call("shop-profiles", 40, "configuration", "UpdateTimeToLive"),
             with_text(error_logs("shop-fn", 46, "notFound"), "profile not found for user 42"),
         ];
         let conclusion = conclude(&run, &notebook(findings));
