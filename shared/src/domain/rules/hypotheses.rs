@@ -237,7 +237,7 @@ fn count(finding: &Finding, key: &str) -> f64 {
 fn metric_is_bad(finding: &Finding) -> bool {
     let name = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
     let shape = finding.attr(attr::SHAPE);
-    let up = matches!(shape, "spike" | "levelShiftUp" | "trendUp");
+    let up = moved_up(shape);
     let down = matches!(shape, "levelShiftDown" | "dropToZero" | "flatline");
     const BAD_UP: [&str; 21] = [
         "error",
@@ -384,11 +384,16 @@ fn is_connection_gauge(metric: &str) -> bool {
     metric == "databaseconnections" || metric == "currconnections"
 }
 
+/// A metric shape that went up: a spike, a level shift up, or a rising trend.
+fn moved_up(shape: &str) -> bool {
+    matches!(shape, "spike" | "levelShiftUp" | "trendUp")
+}
+
 /// A demand metric (requests, invocations, messages in).
 fn is_demand_metric(finding: &Finding) -> bool {
     let name = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
     finding.kind == FindingKind::MetricAnomaly
-        && matches!(finding.attr(attr::SHAPE), "spike" | "levelShiftUp" | "trendUp")
+        && moved_up(finding.attr(attr::SHAPE))
         && ["invocations", "count", "requestcount", "incomingmessages", "numberofmessagessent", "consumed"]
             .iter()
             .any(|k| name == *k || name.starts_with(k))
@@ -460,11 +465,6 @@ fn own_certificate_expired(finding: &Finding) -> bool {
 fn expires_data(change: &Finding) -> bool {
     let text = format!("{} {}", change.attr(attr::EVENT_NAME), change.excerpt).to_ascii_lowercase();
     ["timetolive", "lifecycle", "expiration"].iter().any(|w| text.contains(w))
-}
-
-/// Two host names for the same record, whatever the case and a trailing dot (`api.shop.example.`).
-fn same_host(a: &str, b: &str) -> bool {
-    a.trim_end_matches('.').eq_ignore_ascii_case(b.trim_end_matches('.'))
 }
 
 /// The error class each symptom really shows. A 401 is an authentication failure (`credential`), and so is our own
@@ -609,7 +609,8 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
         "network" if error_class == "dns" && change.attr(attr::EVENT_NAME).contains("ResourceRecordSet") => {
             let records = hostnames_in_text(&change.excerpt);
             let failing = hostnames_in_text(&raw_text_of(finding));
-            failing.is_empty() || failing.iter().any(|host| records.iter().any(|record| same_host(host, record)))
+            // Both lists are lower-case names without a trailing dot.
+            failing.is_empty() || failing.iter().any(|host| records.contains(host))
         }
         // A path cut or moved shows as failed connections, and in the metrics of what lost it; a function moved
         // into small subnets runs out of addresses to start in.
@@ -630,7 +631,7 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
             // New code that opens more connections or does more work per request loads what it runs on or
             // calls from its first minutes.
             let loads_at_once = is_utilisation(finding)
-                && matches!(finding.attr(attr::SHAPE), "spike" | "levelShiftUp" | "trendUp")
+                && moved_up(finding.attr(attr::SHAPE))
                 && finding.time.zip(change.time).is_some_and(|(effect, deployed)| {
                     effect + Duration::minutes(1) >= deployed && effect - deployed <= Duration::minutes(PROMPT_MINUTES)
                 });
@@ -803,14 +804,14 @@ fn change_candidates(
         // configuration deployed to the services that read it (AppConfig) reaches them like code, and a resource
         // deleted reaches every caller that now cannot find it.
         let deployed = change.attr(attr::EVENT_NAME) == "StartDeployment";
-        let deleted = change.attr(attr::EVENT_NAME).starts_with("Delete") || expires_data(change);
+        let removes_records = change.attr(attr::EVENT_NAME).starts_with("Delete") || expires_data(change);
         let reach = if kind == "configuration"
             && !deployed
             && !explained.iter().any(|s| {
                 topology.distance(&change.component, &s.component) == 0
                     || mentions(s, change)
                     || sets_the_limit(change, s, topology)
-                    || deleted && s.attr(attr::ERROR_CLASS) == "notFound"
+                    || removes_records && s.attr(attr::ERROR_CLASS) == "notFound"
             }) {
             0.5
         } else {

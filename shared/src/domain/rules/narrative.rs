@@ -95,9 +95,11 @@ pub fn conclusion(run: &RunContext, notebook: &Notebook, assessment: &Assessment
     if let Some(schedule) = &assessment.expected {
         let action = text(
             language,
-            "The alarm fired on what a documented activity (a schedule, or a window announced for the day) does. Mute or relax it during that \
-             window, or alarm on user-facing errors instead of the load the schedule is known to cause.",
-            "アラームは文書化された作業（定期処理、または当日告知された作業）が引き起こす変化で発報しました。その時間帯はアラームを抑止または緩和するか、\
+            "The alarm fired on what a documented activity (a schedule, or a window announced for the day) does. \
+             Mute or relax it during that window, or alarm on user-facing errors instead of the load the schedule is \
+             known to cause.",
+            "アラームは文書化された作業（定期処理、または当日告知された作業）が引き起こす変化で発報しました。\
+             その時間帯はアラームを抑止または緩和するか、\
              定期処理が起こすと分かっている負荷ではなく利用者に見えるエラーで監視してください。",
         );
         let prevention = text(
@@ -460,9 +462,9 @@ fn expected_summary(run: &RunContext, assessment: &Assessment, schedule: &str) -
     let began = when(assessment.onset);
     match run.language {
         Language::En => format!(
-            "No fault: the trouble began at {began}, as an activity the team documents (on a schedule, or announced for the day) starts (\"{}\"), \
-             with no errors and no change by a person behind it. It is that activity's usual load. No action is \
-             needed on the system. {}",
+            "No fault: the trouble began at {began}, as an activity the team documents (on a schedule, or announced \
+             for the day) starts (\"{}\"), with no errors and no change by a person behind it. It is that activity's \
+             usual load. No action is needed on the system. {}",
             clip(schedule, 200),
             trigger_clause(run)
         ),
