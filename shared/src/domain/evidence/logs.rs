@@ -61,7 +61,8 @@ pub fn digest(events: &[LogEvent], frame: &AnalysisFrame, blob_ref: &str) -> Dig
     let book = LogBook::read(events, &timeline);
     let patterns = book.patterns(events);
     let onset = estimate_onset(&patterns, &timeline);
-    let verdicts = judge(&patterns, &timeline, &onset);
+    let group_last: Vec<i64> = book.groups.iter().map(|g| g.last).collect();
+    let verdicts = judge(&patterns, &timeline, &onset, &group_last);
     let findings = chosen(&verdicts).into_iter().map(|v| finding(v, &book, &timeline, events, blob_ref)).collect();
     let text = render_text(&book, &patterns, &verdicts, &timeline, &onset);
     bound_digest(Digest { text, findings, records, truncated: false })
@@ -143,6 +144,8 @@ struct GroupBook<'e> {
     name: &'e str,
     miner: TemplateMiner,
     events: u64,
+    /// The group's last event: a pattern is over only if its service went on logging without it.
+    last: i64,
     streams: HashMap<&'e str, Seen>,
 }
 
@@ -187,6 +190,7 @@ impl<'e> LogBook<'e> {
                         name: &event.log_group,
                         miner: TemplateMiner::new(miner_config.clone()),
                         events: 0,
+                        last: event.timestamp,
                         streams: HashMap::new(),
                     });
                     book.groups.len() - 1
@@ -198,6 +202,7 @@ impl<'e> LogBook<'e> {
             };
             let group_book = &mut book.groups[group];
             group_book.events += 1;
+            group_book.last = group_book.last.max(event.timestamp);
             let streams_room = group_book.streams.len() < MAX_STREAMS_PER_GROUP;
             match group_book.streams.get_mut(event.log_stream.as_str()) {
                 Some(seen) => seen.add(event.timestamp),
@@ -438,8 +443,14 @@ struct Verdict<'p, 'b> {
     score: f64,
 }
 
-/// The templates that are new after the onset, or rose or fell markedly, strongest first.
-fn judge<'p, 'b>(patterns: &'p [Pattern<'b>], timeline: &Timeline, onset: &Onset) -> Vec<Verdict<'p, 'b>> {
+/// The templates that are new after the onset, or rose or fell markedly, strongest first. `group_last` is when each
+/// log group last logged.
+fn judge<'p, 'b>(
+    patterns: &'p [Pattern<'b>],
+    timeline: &Timeline,
+    onset: &Onset,
+    group_last: &[i64],
+) -> Vec<Verdict<'p, 'b>> {
     let onset_start = timeline.bucket_start(onset.bucket);
     let minutes_before = Timeline::minutes(timeline.start, onset_start);
     let minutes_after = Timeline::minutes(onset_start, timeline.data_end);
@@ -471,14 +482,19 @@ fn judge<'p, 'b>(patterns: &'p [Pattern<'b>], timeline: &Timeline, onset: &Onset
                 let bucket = (onset.bucket..timeline.buckets).find(|&b| stats.histogram[b] > 0);
                 bucket.map_or(onset.time, |b| timeline.bucket_start(b).max(onset.time))
             };
-            // Ended: silent for a few minutes and for several of its usual gaps (a sparse error is not over).
+            // Ended: silent for a few minutes and for several of its usual gaps (a sparse error is not over), while
+            // its service went on logging (errors stop when the work stops: that is no recovery).
             let silent_since = timeline.data_end - stats.seen.last;
             let usual_gap = (stats.seen.last - first_after) / (after.max(2) as i64 - 1);
             let quiet_enough = silent_since >= (ENDED_AFTER_MINUTES * MINUTE_MS).max(3 * usual_gap);
+            let went_on = |ended: &i64| {
+                group_last.get(stats.group).is_some_and(|&last| last - ended >= ENDED_AFTER_MINUTES * MINUTE_MS)
+            };
             let ended_at = match change {
                 Change::Fall => None,
                 _ => burst_end(stats, timeline, onset.bucket, rate_before)
-                    .or_else(|| quiet_enough.then_some(stats.seen.last)),
+                    .or_else(|| quiet_enough.then_some(stats.seen.last))
+                    .filter(went_on),
             };
             let mut verdict =
                 Verdict { pattern, change, before, after, rate_before, rate_after, first_after, ended_at, score: 0.0 };
@@ -1220,6 +1236,12 @@ mod tests {
         assert_eq!(weak.attr(attr::ENDED_AT), "2026-11-20T14:49:39.000Z");
         assert!(weak.score < 0.3, "{}", weak.score);
         assert!(blip_digest.text.contains("ended 14:49:39"), "{}", blip_digest.text);
+
+        // The same errors, after which the service logged nothing more: no sign it recovered.
+        let mut stopped = traffic("/aws/lambda/invoices", "s", 0..49);
+        stopped.extend((0..40).map(|s| dns(49, s)));
+        let stopped_digest = digest(&stopped, &frame(50), "blob");
+        assert_eq!(stopped_digest.findings[0].attr(attr::ENDED_AT), "", "{}", stopped_digest.text);
 
         let mut ongoing = traffic("/aws/lambda/invoices", "s", 0..65);
         ongoing.extend((49..65).flat_map(|m| (0..6).map(move |s| dns(m, s * 9))));

@@ -310,7 +310,8 @@ impl TemplateMiner {
         let budget = self.config.max_bytes;
         let message = fields.message.as_deref().map(known_line).unwrap_or("");
         push_clipped(&mut self.text, message, budget);
-        let event = fields.event_type.as_deref().filter(|_| fields.message.is_none());
+        let record_event = fields.record_type.as_deref().filter(|_| fields.event_detail.is_some());
+        let event = fields.event_type.as_deref().or(record_event).filter(|_| fields.message.is_none());
         if let Some(event) = event {
             self.prepare_event(event, fields.event_detail.as_ref());
         }
@@ -327,7 +328,9 @@ impl TemplateMiner {
         {
             push_clipped(&mut self.text, &self.masked, budget);
         }
-        let has_error = fields.error_type.is_some() || fields.error_message.is_some();
+        let event_error = event.is_some()
+            && fields.event_detail.as_ref().is_some_and(|d| d.states.iter().any(|(key, _)| key == EVENT_ERROR_KEY));
+        let has_error = fields.error_type.is_some() || fields.error_message.is_some() || event_error;
         fields
             .level
             .or_else(|| fields.status.and_then(Level::from_status))
@@ -927,6 +930,9 @@ struct JsonFields<'a> {
     /// what its `detail` says happened.
     event_type: Option<Cow<'a, str>>,
     event_detail: Option<EventDetail<'a>>,
+    /// A record's own `type`: what it is about when its `details` say what happened (a Step Functions execution
+    /// history event: `TaskFailed`, with the error and its cause).
+    record_type: Option<Cow<'a, str>>,
 }
 
 /// Fields of a JSON record with no message are mined as `key=value` tokens, at most this many.
@@ -947,10 +953,26 @@ const STATUS_KEYS: [&str; 5] = ["status", "statusCode", "status_code", "httpStat
 /// The envelope of an EventBridge event: what kind of event it is, and the event itself.
 const EVENT_TYPE_KEY: &str = "detail-type";
 const EVENT_DETAIL_KEY: &str = "detail";
+/// A record with a `type` and `details` (Step Functions execution logs) reads as an event of that type.
+const RECORD_TYPE_KEY: &str = "type";
+const RECORD_DETAILS_KEY: &str = "details";
 /// Fields of an event's `detail` that say what state something reached, and why (the first one present).
-const EVENT_STATE_KEYS: [&str; 6] = ["lastStatus", "desiredStatus", "stopCode", "state", "status", "eventTypeCode"];
-const EVENT_REASON_KEYS: [&str; 8] =
-    ["stoppedReason", "statusReason", "reason", "Message", "message", "errorMessage", "errorCode", "eventDescription"];
+const EVENT_STATE_KEYS: [&str; 7] =
+    ["lastStatus", "desiredStatus", "stopCode", "state", "status", "eventTypeCode", EVENT_ERROR_KEY];
+const EVENT_REASON_KEYS: [&str; 9] = [
+    "stoppedReason",
+    "statusReason",
+    "reason",
+    "Message",
+    "message",
+    "errorMessage",
+    "errorCode",
+    "eventDescription",
+    "cause",
+];
+/// The error an event reports (a failed Step Functions task's `Lambda.TooManyRequestsException`): it makes the
+/// record an error.
+const EVENT_ERROR_KEY: &str = "error";
 
 /// Reads a JSON object's interesting fields into `fields` and renders its scalar fields into `rendered`.
 struct JsonSeed<'f, 'a> {
@@ -982,7 +1004,7 @@ impl<'de, 'f> Visitor<'de> for JsonSeed<'f, 'de> {
                 self.fields.event_type = map.next_value::<Scalar<'de>>()?.into_text();
                 continue;
             }
-            if key == EVENT_DETAIL_KEY {
+            if key == EVENT_DETAIL_KEY || (key == RECORD_DETAILS_KEY && self.fields.event_detail.is_none()) {
                 self.fields.event_detail = Some(map.next_value::<EventDetail<'de>>()?);
                 continue;
             }
@@ -993,6 +1015,11 @@ impl<'de, 'f> Visitor<'de> for JsonSeed<'f, 'de> {
                 continue;
             }
             let value = map.next_value::<Scalar<'de>>()?;
+            if key == RECORD_TYPE_KEY
+                && let Scalar::Text(text) = &value
+            {
+                self.fields.record_type = Some(text.clone());
+            }
             if key_is(key, &LEVEL_KEYS) {
                 self.fields.level = self.fields.level.or_else(|| value.level());
             } else if key_is(key, &MESSAGE_KEYS) && self.fields.message.is_none() {
@@ -1387,6 +1414,28 @@ mod tests {
             "ECS Task State Change lastStatus=STOPPED CannotPullContainerError: ref <*>:v7: not found"
         );
         assert_eq!(miner.template(running), "ECS Task State Change lastStatus=RUNNING");
+    }
+
+    #[test]
+    fn step_functions_history_events_are_known_by_their_type_and_error() {
+        let mut miner = TemplateMiner::new(MinerConfig::default());
+        let record = |id: u32, kind: &str, details: &str| {
+            format!(
+                "{{\"id\":\"{id}\",\"type\":\"{kind}\",\"details\":{{{details}}},\"previous_event_id\":\"{}\",\
+                 \"execution_arn\":\"arn:aws:states:eu-west-1:1:execution:Payouts:{id}ab\",\"redrive_count\":\"0\"}}",
+                id - 1
+            )
+        };
+        let throttled = "\"cause\":\"Rate Exceeded. (Service: Lambda, Status Code: 429)\",\
+                         \"error\":\"Lambda.TooManyRequestsException\",\"resource\":\"invoke\"";
+        let failed = miner.add(&record(10, "TaskFailed", throttled));
+        let scheduled = miner.add(&record(9, "TaskScheduled", "\"resource\":\"invoke\",\"region\":\"eu-west-1\""));
+        let again = miner.add(&record(14, "TaskScheduled", "\"resource\":\"invoke\",\"region\":\"eu-west-1\""));
+        assert_ne!(failed, scheduled);
+        assert_eq!(scheduled, again);
+        assert_eq!(miner.level(failed), Level::Error);
+        assert_ne!(miner.level(scheduled), Level::Error);
+        assert!(miner.template(failed).starts_with("TaskFailed error=Lambda.TooManyRequestsException Rate Exceeded."));
     }
 
     #[test]
