@@ -27,8 +27,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::schedule;
 use super::topology::Topology;
+use super::{normalcy, schedule};
 use crate::contract::{Category, EvidenceSource, Finding, FindingKind, RunContext};
 use crate::domain::evidence::attr;
 use crate::domain::evidence::terms::{name_tokens, split_words, stem};
@@ -54,6 +54,9 @@ const FAILURE_WORDS: [&str; 14] = [
 const REFUSED_CORROBORATION: f64 = 0.9;
 /// Minutes after a deploy within which a dependency's load rising is the new code's doing.
 const PROMPT_MINUTES: i64 = 5;
+/// Trouble a runbook calls normal began at most this long before it was noticed: what goes on longer is no
+/// passing effect.
+const FRESH_MINUTES: i64 = 10;
 
 /// One candidate root cause and what supports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,6 +85,9 @@ pub struct Assessment {
     /// The documented schedule (a backup window, a weekly job) whose start the trouble began with, when nothing
     /// else explains it and nothing broke: the activity doing what it always does.
     pub expected: Option<String>,
+    /// The paragraph of a runbook that calls what happened normal ("a handful of 502s at the cut-over is normal"),
+    /// when it names the alarmed resource, all the trouble is fresh and nothing crashed.
+    pub documented_normal: Option<String>,
     /// New warnings (deprecations, chatty libraries), when they are all the trouble there is and nothing broke:
     /// log noise, not a fault.
     pub noise: Option<Vec<Finding>>,
@@ -178,11 +184,20 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
         let watched = alarm.metrics.iter().map(|m| m.metric_name.as_str()).chain([alarm.name.as_str()]);
         watched.map(str::to_ascii_lowercase).any(|name| BREAKAGE_WORDS.iter().any(|word| name.contains(word)))
     });
-    let quiet = blip.is_none() && expected.is_none() && !broken && !crashed && !alarm_on_breakage;
+    let fresh = |f: &&Finding| f.time.is_some_and(|t| t >= run.noticed_at - Duration::minutes(FRESH_MINUTES));
+    let documented_normal = (blip.is_none() && expected.is_none() && !crashed && ongoing.iter().all(fresh))
+        .then(|| normalcy::documented_normal(&documents, &ongoing, &alarmed))
+        .flatten();
+    let quiet = blip.is_none()
+        && expected.is_none()
+        && documented_normal.is_none()
+        && !broken
+        && !crashed
+        && !alarm_on_breakage;
     let noise = (quiet && ongoing.iter().all(plain_warning))
         .then(|| ongoing.iter().copied().filter(plain_warning).cloned().collect::<Vec<Finding>>())
         .filter(|warnings| !warnings.is_empty());
-    Assessment { candidates, onset, blip, expected, noise, impact, sources }
+    Assessment { candidates, onset, blip, expected, documented_normal, noise, impact, sources }
 }
 
 /// A symptom of something broken rather than busy: an error logged as such, a crash, failed requests or

@@ -8,6 +8,7 @@
 
 mod hypotheses;
 mod narrative;
+mod normalcy;
 mod schedule;
 mod topology;
 
@@ -399,6 +400,35 @@ mod tests {
         let mut broken = busy();
         broken.push(error_logs("shop-fn", 47, "timeout"));
         assert_ne!(conclude(&run, &notebook(broken)).status, Status::Healthy);
+    }
+
+    #[test]
+    fn fresh_trouble_a_runbook_calls_normal_for_the_alarmed_resource_is_no_fault() {
+        let runbook = |text: &str| {
+            let mut passage =
+                finding(EvidenceSource::Knowledge, FindingKind::Runbook, "runbook-deploys.md", 0, 0.8, &[]);
+            passage.time = None;
+            passage.excerpt = text.into();
+            passage
+        };
+        let normal =
+            "# Deploys\nA handful of 5XX errors on shop-api while traffic shifts is normal; it clears by itself.";
+        let deploy = change("shop-fn", 57, "deployment");
+        let errors = metric("shop-api", "5XXError", 58, "spike", None);
+        let conclusion = conclude(&run(), &notebook(vec![deploy.clone(), errors.clone(), runbook(normal)]));
+        assert_eq!(conclusion.status, Status::Healthy, "{:?}", conclusion.hypotheses);
+        assert!(conclusion.summary.contains("runbook calls normal"), "{}", conclusion.summary);
+        // The same words about another resource, trouble the paragraph does not speak of, or trouble that has gone
+        // on for a quarter of an hour: not what the runbook meant.
+        let elsewhere = normal.replace("shop-api", "admin-api");
+        let not_this = conclude(&run(), &notebook(vec![deploy.clone(), errors.clone(), runbook(&elsewhere)]));
+        assert_ne!(not_this.status, Status::Healthy);
+        let latency = metric("shop-api", "Latency", 58, "levelShiftUp", None);
+        let other = conclude(&run(), &notebook(vec![deploy.clone(), errors, latency, runbook(normal)]));
+        assert_ne!(other.status, Status::Healthy);
+        let long = metric("shop-api", "5XXError", 45, "levelShiftUp", None);
+        let lasting = conclude(&run(), &notebook(vec![change("shop-fn", 44, "deployment"), long, runbook(normal)]));
+        assert_ne!(lasting.status, Status::Healthy);
     }
 
     #[test]

@@ -116,6 +116,28 @@ pub fn conclusion(run: &RunContext, notebook: &Notebook, assessment: &Assessment
         };
         return healthy.conclusion(language, timeline, gaps);
     }
+    if let Some(statement) = &assessment.documented_normal {
+        let action = text(
+            language,
+            "Nothing to fix in the system. If this alarm keeps firing on what the runbook calls normal, let it \
+             evaluate more datapoints or mute it while that activity runs.",
+            "システムへの対応は不要です。ランブックが正常とする事象でこのアラームが繰り返し発報するなら、\
+             評価するデータポイントを増やすか、その作業中は抑止してください。",
+        );
+        let prevention = text(
+            language,
+            "Keep what the runbooks call normal out of paging alarms (M of N datapoints, or a suppression during the \
+             activity).",
+            "ランブックが正常とする事象でページングしないようにする（N 中 M データポイント、または作業中の抑止）。",
+        );
+        let healthy = Healthy {
+            summary: documented_summary(run, assessment, statement),
+            impact: documented_impact(language, assessment),
+            action,
+            prevention,
+        };
+        return healthy.conclusion(language, timeline, gaps);
+    }
     if let Some(warnings) = &assessment.noise {
         let action = text(
             language,
@@ -502,6 +524,33 @@ fn healthy_summary(run: &RunContext, blip: &[Finding]) -> String {
              システムへの対応は不要です。{}",
             trigger_clause(run)
         ),
+    }
+}
+
+fn documented_summary(run: &RunContext, assessment: &Assessment, statement: &str) -> String {
+    let began = when(assessment.onset);
+    match run.language {
+        Language::En => format!(
+            "No fault: what began at {began} is what the team's runbook calls normal (\"{}\"), and nothing else is \
+             wrong. No action is needed on the system. {}",
+            clip(statement, 240),
+            trigger_clause(run)
+        ),
+        Language::Ja => format!(
+            "障害ではありません: {began} に始まった事象は、チームのランブックが正常とするものです（「{}」）。\
+             ほかに異常はありません。システムへの対応は不要です。{}",
+            clip(statement, 240),
+            trigger_clause(run)
+        ),
+    }
+}
+
+fn documented_impact(language: Language, assessment: &Assessment) -> String {
+    match (language, &assessment.impact) {
+        (Language::En, Some(finding)) => format!("Within what the runbook calls normal: {}.", finding.summary),
+        (Language::Ja, Some(finding)) => format!("ランブックが正常とする範囲内です: {}。", finding.summary),
+        (Language::En, None) => "Within what the runbook calls normal.".into(),
+        (Language::Ja, None) => "ランブックが正常とする範囲内です。".into(),
     }
 }
 
