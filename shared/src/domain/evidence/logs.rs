@@ -61,8 +61,12 @@ pub fn digest(events: &[LogEvent], frame: &AnalysisFrame, blob_ref: &str) -> Dig
     let book = LogBook::read(events, &timeline);
     let patterns = book.patterns(events);
     let onset = estimate_onset(&patterns, &timeline);
-    let group_last: Vec<i64> = book.groups.iter().map(|g| g.last).collect();
-    let verdicts = judge(&patterns, &timeline, &onset, &group_last);
+    // A group that logs every minute on average shows when its service stopped logging; a sparse one (an
+    // error-only query) does not.
+    let span_minutes = Timeline::minutes(timeline.start, timeline.data_end);
+    let logged_until: Vec<Option<i64>> =
+        book.groups.iter().map(|g| (g.events as f64 >= span_minutes).then_some(g.last)).collect();
+    let verdicts = judge(&patterns, &timeline, &onset, &logged_until);
     let findings = chosen(&verdicts).into_iter().map(|v| finding(v, &book, &timeline, events, blob_ref)).collect();
     let text = render_text(&book, &patterns, &verdicts, &timeline, &onset);
     bound_digest(Digest { text, findings, records, truncated: false })
@@ -443,13 +447,13 @@ struct Verdict<'p, 'b> {
     score: f64,
 }
 
-/// The templates that are new after the onset, or rose or fell markedly, strongest first. `group_last` is when each
-/// log group last logged.
+/// The templates that are new after the onset, or rose or fell markedly, strongest first. `logged_until` is when
+/// each log group last logged, where its events tell.
 fn judge<'p, 'b>(
     patterns: &'p [Pattern<'b>],
     timeline: &Timeline,
     onset: &Onset,
-    group_last: &[i64],
+    logged_until: &[Option<i64>],
 ) -> Vec<Verdict<'p, 'b>> {
     let onset_start = timeline.bucket_start(onset.bucket);
     let minutes_before = Timeline::minutes(timeline.start, onset_start);
@@ -488,7 +492,8 @@ fn judge<'p, 'b>(
             let usual_gap = (stats.seen.last - first_after) / (after.max(2) as i64 - 1);
             let quiet_enough = silent_since >= (ENDED_AFTER_MINUTES * MINUTE_MS).max(3 * usual_gap);
             let went_on = |ended: &i64| {
-                group_last.get(stats.group).is_some_and(|&last| last - ended >= ENDED_AFTER_MINUTES * MINUTE_MS)
+                let until = logged_until.get(stats.group).copied().flatten();
+                until.is_none_or(|last| last - ended >= ENDED_AFTER_MINUTES * MINUTE_MS)
             };
             let ended_at = match change {
                 Change::Fall => None,
@@ -1286,10 +1291,10 @@ mod tests {
     #[test]
     fn an_error_only_query_that_falls_silent_shows_the_episode_ended_and_where_its_burst_began() {
         // Only errors, as a filtered query returns them: two stray resets, a burst at minute 44, then nothing
-        // until the window's end at minute 65.
+        // until the window's end at minute 65. So few events cannot tell that the service stopped logging.
         let reset = |m: i64, s: i64| event("/aws/lambda/t", "s/1", at(m, s), "ERROR read ECONNRESET");
         let warning = |m: i64| event("/aws/lambda/t", "s/1", at(m, 0), "WARN validation failed: email is not valid");
-        let mut events: Vec<LogEvent> = (0..13).map(|i| warning(i * 5)).collect();
+        let mut events: Vec<LogEvent> = (0..13).map(|i| warning(i * 3)).collect();
         events.extend([reset(37, 4), reset(41, 32)]);
         events.extend((0..7).map(|i| reset(44, 4 + i * 4)));
         let episode = &digest(&events, &frame(55), "blob").findings[0];

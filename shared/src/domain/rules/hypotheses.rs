@@ -135,7 +135,8 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let mut candidates = change_candidates(findings, &symptoms, onset, run.noticed_at, &topology, &alarmed, &logging);
     yield_to_the_change_right_before(&mut candidates);
     candidates.extend(symptom_candidates(&symptoms, &candidates, onset, &topology, &alarmed));
-    let candidates = fold_into_failed_host(fold_relayed_exhaustion(candidates, &topology), &topology);
+    let candidates = fold_relayed_throttling(fold_relayed_exhaustion(candidates, &topology), &topology);
+    let candidates = fold_into_failed_host(candidates, &topology);
     let mut candidates = fold_unspecific(candidates, &topology);
     attach_knowledge(&mut candidates, findings);
     attach_preceding_change(&mut candidates, findings, &topology);
@@ -1064,6 +1065,29 @@ fn fold_relayed_exhaustion(candidates: Vec<Candidate>, topology: &Topology) -> V
                 && !gauge_ran_out(c)
                 && topology.distance(&owner.component, &c.component) == 1
                 && classes(c).iter().any(|k| ran_out_of(owner, k))
+        },
+    )
+}
+
+/// A client's logged throttling errors, when traces show the throttling starts at one of its dependencies (S3
+/// slowing a bucket down), are that dependency's limit, not the client's.
+fn fold_relayed_throttling(candidates: Vec<Candidate>, topology: &Topology) -> Vec<Candidate> {
+    let limit_without_change = |c: &Candidate| c.cause.is_none() && c.category == Category::CapacityLimit;
+    let throttled_edge = |f: &Finding| {
+        f.source == EvidenceSource::Traces
+            && f.attr(attr::FAULT_ORIGIN) == "remote"
+            && f.attr(attr::ERROR_CLASS) == "throttling"
+    };
+    fold_into(
+        candidates,
+        |c| limit_without_change(c) && c.support.iter().any(throttled_edge),
+        |owner, c| {
+            let caller = |edge: &Finding| edge.attr(attr::EDGE).split(" -> ").next().unwrap_or_default().to_string();
+            limit_without_change(c)
+                && c.support.iter().all(|f| is_log(f) && f.attr(attr::ERROR_CLASS) == "throttling")
+                && owner.support.iter().filter(|f| throttled_edge(f)).any(|edge| {
+                    topology.distance(&caller(edge), &c.component) == 0 || same_resource(&caller(edge), &c.component)
+                })
         },
     )
 }

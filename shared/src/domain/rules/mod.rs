@@ -503,6 +503,30 @@ mod tests {
     }
 
     #[test]
+    fn a_clients_throttling_errors_are_the_dependency_traces_show_throttling() {
+        let mut run = run();
+        run.architecture.push_str(" shop-fn reads images from the S3 bucket shop-media.");
+        let edge = finding(
+            EvidenceSource::Traces,
+            FindingKind::TraceAnomaly,
+            "shop-media",
+            51,
+            0.8,
+            &[
+                (attr::EDGE, "shop-fn -> S3:shop-media"),
+                (attr::FAULT_ORIGIN, "remote"),
+                (attr::ERROR_CLASS, "throttling"),
+            ],
+        );
+        let mut slowed = error_logs("shop-fn", 50, "throttling");
+        slowed.excerpt = "get object failed: api error SlowDown: Please reduce your request rate.".into();
+        let conclusion = conclude(&run, &notebook(vec![edge, slowed]));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("S3:shop-media", Category::CapacityLimit));
+        assert!(conclusion.hypotheses.iter().all(|h| h.component != "shop-fn"), "{:?}", conclusion.hypotheses);
+    }
+
+    #[test]
     fn a_cache_refusing_writes_for_memory_is_the_caches_exhaustion_not_its_clients() {
         let mut run = run();
         run.architecture.push_str(" shop-fn caches lookups in the Redis cluster shop-cache.");
