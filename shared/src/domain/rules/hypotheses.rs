@@ -158,7 +158,18 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let crashed = symptoms.iter().any(|f| {
         matches!(f.attr(attr::ERROR_CLASS), "outOfMemory" | "diskFull" | "restart") && near_alarm(&f.component)
     });
-    let blip = (ongoing.is_empty() && !blips.is_empty() && !strong_change && !crashed).then_some(blips);
+    // The alarm's own metric still up (client errors an alarm counts, though they are no symptom in general) is
+    // no burst that is over.
+    let alarm_still_up = findings.iter().any(|f| {
+        f.kind == FindingKind::MetricAnomaly
+            && f.score >= STRONG
+            && moved_up(f.attr(attr::SHAPE))
+            && !is_demand_metric(f)
+            && f.attr(attr::ENDED_AT).is_empty()
+            && counted_by_alarm(f, run)
+    });
+    let blip =
+        (ongoing.is_empty() && !blips.is_empty() && !strong_change && !crashed && !alarm_still_up).then_some(blips);
     // An activity the team documents as starting when the trouble began (a backup window, a weekly job), with
     // nothing broken and no change by a person behind it, is that activity doing what it always does.
     let documents: Vec<&str> = std::iter::once(run.architecture.as_str())
@@ -237,12 +248,17 @@ fn is_symptom(finding: &Finding) -> bool {
 fn on_alarmed_metric(finding: &Finding, run: &RunContext) -> bool {
     finding.kind == FindingKind::MetricAnomaly
         && matches!(finding.attr(attr::SHAPE), "levelShiftDown" | "dropToZero" | "flatline")
-        && run.alarm.iter().flat_map(|a| &a.metrics).any(|metric| {
-            metric.metric_name == finding.attr(attr::METRIC_NAME)
-                && metric.namespace == finding.attr(attr::NAMESPACE)
-                && (metric.dimensions.is_empty()
-                    || metric.dimensions.values().any(|value| same_resource(value, &finding.component)))
-        })
+        && counted_by_alarm(finding, run)
+}
+
+/// A metric the alarm counts (one of a metric-math alarm's inputs, too).
+fn counted_by_alarm(finding: &Finding, run: &RunContext) -> bool {
+    run.alarm.iter().flat_map(|a| &a.metrics).any(|metric| {
+        metric.metric_name == finding.attr(attr::METRIC_NAME)
+            && metric.namespace == finding.attr(attr::NAMESPACE)
+            && (metric.dimensions.is_empty()
+                || metric.dimensions.values().any(|value| same_resource(value, &finding.component)))
+    })
 }
 
 fn count(finding: &Finding, key: &str) -> f64 {

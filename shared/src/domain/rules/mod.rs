@@ -370,6 +370,20 @@ mod tests {
     }
 
     #[test]
+    fn client_errors_an_alarm_counts_that_are_still_up_are_no_blip() {
+        let mut namespaced = metric("shop-api", "4XXError", 52, "levelShiftUp", None);
+        namespaced.attrs.insert(attr::NAMESPACE.into(), "AWS/ApiGateway".into());
+        let findings = vec![metric("shop-api", "5XXError", 59, "spike", Some(60)), namespaced];
+        assert_eq!(conclude(&run(), &notebook(findings.clone())).status, Status::Healthy, "4xx are no symptom");
+        let mut counts_both = run();
+        let alarm = counts_both.alarm.as_mut().expect("the test run has an alarm");
+        let mut client_errors = alarm.metrics[0].clone();
+        client_errors.metric_name = "4XXError".into();
+        alarm.metrics.push(client_errors);
+        assert_ne!(conclude(&counts_both, &notebook(findings)).status, Status::Healthy);
+    }
+
+    #[test]
     fn a_blip_is_judged_on_its_main_burst_not_its_sparse_forerunners() {
         let mut burst = error_logs("shop-fn", 50, "connection");
         burst.attrs.insert(attr::ENDED_AT.into(), crate::contract::format_time(&at(57)));
