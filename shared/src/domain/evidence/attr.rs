@@ -9,6 +9,8 @@ pub const ACTOR: &str = "actor";
 /// When AWS first refused a call to a changed resource (CloudTrail `errorCode`), none refused in the same time
 /// before the change: the change's own effect.
 pub const REFUSED_AT: &str = "refusedAt";
+/// Host names a change's request sets (an endpoint in a task definition's environment), comma-separated.
+pub const HOSTS: &str = "hosts";
 /// The category of change as the audit analyzer classifies it: `deployment`, `configuration`, `permission`,
 /// `credential`, `capacity`, `network`, `other`.
 pub const CHANGE_KIND: &str = "changeKind";

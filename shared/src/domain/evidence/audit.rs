@@ -12,6 +12,7 @@ use super::terms::{mention_count, name_tokens, split_words, stem};
 use super::{AnalysisFrame, attr};
 use crate::contract::{Digest, EvidenceSource, Finding, FindingKind, format_time};
 use crate::domain::budget::{bound_digest, clip};
+use crate::domain::resources::hostnames_in_text;
 
 /// Changes by the same actor to the same resource, of the same kind, this close together are one change (a deploy
 /// is UpdateFunctionCode + PublishVersion + UpdateAlias).
@@ -120,6 +121,8 @@ struct Change {
     score: f64,
     /// Calls to the target refused after this change, none in the same time before it.
     refused: Option<Refusals>,
+    /// Host names in the request (an endpoint a new task definition points its service at).
+    hosts: Vec<String>,
 }
 
 /// A read of some resource that AWS refused (a `Decrypt` with a disabled key, a `GetSecretValue` of a deleted
@@ -244,7 +247,19 @@ fn read_change(record: &Value) -> Result<Option<Change>, Noise> {
         event_id: text_at(record, "eventID").to_string(),
         score: 0.0,
         refused: None,
+        hosts: hosts_in(&request_leaves),
     }))
+}
+
+/// The host names a request's values carry, at most `MAX_HOSTS`.
+fn hosts_in(request: &[(String, Value)]) -> Vec<String> {
+    const MAX_HOSTS: usize = 8;
+    let mut hosts: Vec<String> =
+        request.iter().filter_map(|(_, value)| value.as_str()).flat_map(hostnames_in_text).collect();
+    hosts.sort();
+    hosts.dedup();
+    hosts.truncate(MAX_HOSTS);
+    hosts
 }
 
 /// A read that AWS refused, and the resource it read.
@@ -1090,6 +1105,12 @@ impl ChangeGroup {
         if let Some(refused) = refused {
             attrs.insert(attr::REFUSED_AT.to_string(), format_time(&refused.first));
         }
+        let mut hosts: Vec<&str> = self.members.iter().flat_map(|c| c.hosts.iter().map(String::as_str)).collect();
+        hosts.sort_unstable();
+        hosts.dedup();
+        if !hosts.is_empty() {
+            attrs.insert(attr::HOSTS.to_string(), hosts.join(","));
+        }
         Finding {
             source: EvidenceSource::Audit,
             kind: FindingKind::Change,
@@ -1479,6 +1500,22 @@ mod tests {
         );
         assert!(!capacity.excerpt.contains("readCapacityUnits=5 (was"), "{}", capacity.excerpt);
         assert!(capacity.score > 0.9 && deploy.score > 0.9, "{}", digest.text);
+    }
+
+    #[test]
+    fn a_change_carries_the_hosts_its_request_sets() {
+        let container = json!({"name": "tickets", "environment": [
+            {"name": "MEDIA_ENDPOINT", "value": "http://media.prod.example.internal:80"},
+            {"name": "LOG_LEVEL", "value": "info"}]});
+        let records = [event(
+            40,
+            "ecs",
+            "RegisterTaskDefinition",
+            "ci",
+            json!({"family": "tickets", "containerDefinitions": [container]}),
+        )];
+        let digest = check(&records, &["tickets"]);
+        assert_eq!(digest.findings[0].attr(attr::HOSTS), "media.prod.example.internal", "{:?}", digest.findings[0]);
     }
 
     #[test]

@@ -359,6 +359,15 @@ pub(super) fn aws_acting_on_its_own(actor: &str) -> bool {
     actor.starts_with("AWSServiceRoleFor") || actor.ends_with(".amazonaws.com")
 }
 
+/// A change that set the very host a symptom fails to reach (a task definition pointing its service at a wrong
+/// endpoint): the remote is not down, the caller was sent to it.
+fn points_at(change: &Finding, symptom: &Finding, topology: &Topology) -> bool {
+    let hosts = change.attr(attr::HOSTS);
+    !hosts.is_empty()
+        && remote_of(symptom, topology)
+            .is_some_and(|remote| hosts.split(',').any(|host| host.eq_ignore_ascii_case(&remote)))
+}
+
 /// A call to a remote that failed because the remote did not answer (refused, reset, timed out), as the symptom
 /// or its siblings of the same class on the same resource say (a request log line rarely names the remote).
 fn remote_failing(symptom: &Finding, symptoms: &[&Finding], topology: &Topology) -> bool {
@@ -731,6 +740,7 @@ fn change_candidates(
             topology.distance(&change.component, &s.component) <= 1
                 || mentions(s, change)
                 || sets_the_limit(change, s, topology)
+                || points_at(change, s, topology)
         };
         // A metric's datapoint covers its minute, and a log pattern's first line may be a stray error just before
         // its burst: either may read up to a minute before the change.
@@ -750,7 +760,12 @@ fn change_candidates(
             .filter(|s| named(s) || ((on_network(change) || named_by_id(&change.component)) && prompt(s)))
             // An error that names the remote it failed on is explained by a setting only if it names that setting
             // too, and by new code only if it is not the remote failing (refused, reset, timed out).
-            .filter(|s| kind != "configuration" || mentions(s, change) || remote_of(s, topology).is_none())
+            .filter(|s| {
+                kind != "configuration"
+                    || mentions(s, change)
+                    || remote_of(s, topology).is_none()
+                    || points_at(change, s, topology)
+            })
             // A setting does not lower another resource's limit: throttling there is that resource's own, unless the
             // setting names the very limit hit (`max_connections` on a database's parameter group, and its clients
             // refused for too many connections).
@@ -760,12 +775,18 @@ fn change_candidates(
                     || topology.distance(&change.component, &s.component) == 0
                     || sets_the_limit(change, s, topology)
             })
-            .filter(|s| kind != "deployment" || !remote_failing(s, symptoms, topology))
+            .filter(|s| {
+                kind != "deployment" || !remote_failing(s, symptoms, topology) || points_at(change, s, topology)
+            })
             // Traces say where a server-side failure began: failures a service passed up from its calls are not its
             // code's, and a remote that failed its callers is not explained by new code in a caller.
             .filter(|s| match s.attr(attr::FAULT_ORIGIN) {
                 "below" => kind != "deployment",
-                "remote" => kind != "deployment" || topology.distance(&change.component, &s.component) == 0,
+                "remote" => {
+                    kind != "deployment"
+                        || topology.distance(&change.component, &s.component) == 0
+                        || points_at(change, s, topology)
+                }
                 _ => true,
             })
             // New code that logs logs its errors itself: another service's log lines are its own unless they name

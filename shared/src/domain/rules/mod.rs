@@ -541,6 +541,22 @@ mod tests {
     }
 
     #[test]
+    fn a_deploy_that_set_the_host_its_service_cannot_reach_is_the_cause_not_the_host() {
+        let refused = || {
+            let mut refused = error_logs("shop-fn", 50, "connection");
+            refused.excerpt = "media call failed: connect ECONNREFUSED http://media.shop.internal:80/v1".into();
+            refused
+        };
+        let deploy = call("shop-fn", 48, "deployment", "RegisterTaskDefinition");
+        let top = |deploy: Finding| conclude(&run(), &notebook(vec![deploy, refused()])).hypotheses[0].clone();
+        assert_eq!(top(deploy.clone()).component, "media.shop.internal", "a deploy is no reason for a refusing host");
+        let mut pointing = deploy;
+        pointing.attrs.insert(attr::HOSTS.into(), "media.shop.internal".into());
+        let blamed = top(pointing);
+        assert_eq!((blamed.component.as_str(), blamed.category), ("shop-fn", Category::Deployment));
+    }
+
+    #[test]
     fn a_cache_refusing_writes_for_memory_is_the_caches_exhaustion_not_its_clients() {
         let mut run = run();
         run.architecture.push_str(" shop-fn caches lookups in the Redis cluster shop-cache.");
