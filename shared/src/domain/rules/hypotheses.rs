@@ -158,11 +158,10 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let crashed = symptoms.iter().any(|f| {
         matches!(f.attr(attr::ERROR_CLASS), "outOfMemory" | "diskFull" | "restart") && near_alarm(&f.component)
     });
-    // The alarm's own metric still up (client errors an alarm counts, though they are no symptom in general) is
-    // no burst that is over.
+    // The alarm's own metric still up, however slowly it rose (client errors an alarm counts, though they are no
+    // symptom in general; latency creeping up for hours), is no burst that is over.
     let alarm_still_up = findings.iter().any(|f| {
         f.kind == FindingKind::MetricAnomaly
-            && f.score >= STRONG
             && moved_up(f.attr(attr::SHAPE))
             && !is_demand_metric(f)
             && f.attr(attr::ENDED_AT).is_empty()
@@ -1193,7 +1192,12 @@ fn fold_unspecific(candidates: Vec<Candidate>, topology: &Topology) -> Vec<Candi
                     }
                     _ => false,
                 };
-            !candidate.support.is_empty() && in_time && (near || host_failed_then)
+            // A resource's own signals with no mechanism (its latency) and its exhaustion (its CPU at the ceiling)
+            // are one trouble, whichever moved first.
+            let its_own = candidate.cause.is_none()
+                && matches!(candidate.category, Category::ResourceExhaustion | Category::CapacityLimit)
+                && candidate.component.eq_ignore_ascii_case(&group.component);
+            !candidate.support.is_empty() && ((in_time && (near || host_failed_then)) || its_own)
         };
         match specific.iter_mut().filter(|c| explains(c)).max_by(|a, b| a.score.total_cmp(&b.score)) {
             Some(explainer) => {

@@ -381,6 +381,13 @@ mod tests {
         client_errors.metric_name = "4XXError".into();
         alarm.metrics.push(client_errors);
         assert_ne!(conclude(&counts_both, &notebook(findings)).status, Status::Healthy);
+        // However weak, the alarmed metric creeping up for long is no burst that is over.
+        let blip = metric("shop-fn", "Duration", 59, "spike", Some(60));
+        assert_eq!(conclude(&run(), &notebook(vec![blip.clone()])).status, Status::Healthy);
+        let mut creeping = metric("shop-api", "5XXError", 20, "trendUp", None);
+        creeping.score = 0.1;
+        creeping.attrs.insert(attr::NAMESPACE.into(), "AWS/ApiGateway".into());
+        assert_ne!(conclude(&run(), &notebook(vec![blip, creeping])).status, Status::Healthy);
     }
 
     #[test]
@@ -554,6 +561,17 @@ mod tests {
         pointing.attrs.insert(attr::HOSTS.into(), "media.shop.internal".into());
         let blamed = top(pointing);
         assert_eq!((blamed.component.as_str(), blamed.category), ("shop-fn", Category::Deployment));
+    }
+
+    #[test]
+    fn a_resources_slow_signals_join_its_exhaustion_whichever_moved_first() {
+        let mut busy = metric("shop-table", "CPUUtilization", 50, "trendUp", None);
+        busy.attrs.insert(attr::PEAK.into(), "98".into());
+        let findings = vec![metric("shop-table", "ReadLatency", 30, "levelShiftUp", None), busy];
+        let conclusion = conclude(&run(), &notebook(findings));
+        assert_eq!(conclusion.hypotheses.len(), 1, "{:?}", conclusion.hypotheses);
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-table", Category::ResourceExhaustion));
     }
 
     #[test]
