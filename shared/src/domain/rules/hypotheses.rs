@@ -675,11 +675,23 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
                 && finding.time.zip(change.time).is_some_and(|(effect, deployed)| {
                     effect + Duration::minutes(1) >= deployed && effect - deployed <= Duration::minutes(PROMPT_MINUTES)
                 });
-            !matches!(error_class, "throttling" | "limitExceeded" | "credential" | "restart" | "diskFull")
-                && (finding.kind == FindingKind::NewLogPattern
-                    || matches!(error_class, "exception" | "notFound")
-                    || failing_itself
-                    || loads_at_once)
+            // The deployed resource's own load jumping at once (its invocations, its throttles) is what the new
+            // code does: a function that now triggers itself. Its latency right after a deploy is cold starts.
+            const LOAD_WORDS: [&str; 4] = ["throttl", "invocation", "concurren", "recursive"];
+            let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
+            let own_load_at_once = finding.kind == FindingKind::MetricAnomaly
+                && LOAD_WORDS.iter().any(|word| metric.contains(word))
+                && change.component.eq_ignore_ascii_case(&finding.component)
+                && moved_up(finding.attr(attr::SHAPE))
+                && finding.time.zip(change.time).is_some_and(|(effect, deployed)| {
+                    effect + Duration::minutes(1) >= deployed && effect - deployed <= Duration::minutes(PROMPT_MINUTES)
+                });
+            own_load_at_once
+                || !matches!(error_class, "throttling" | "limitExceeded" | "credential" | "restart" | "diskFull")
+                    && (finding.kind == FindingKind::NewLogPattern
+                        || matches!(error_class, "exception" | "notFound")
+                        || failing_itself
+                        || loads_at_once)
         }
         // A setting changes behaviour (timeouts, memory, limits, flags), not which records exist; but a setting
         // that names a resource (a table, a queue) can name one that does not exist, and one that expires data

@@ -575,6 +575,17 @@ mod tests {
     }
 
     #[test]
+    fn a_function_throttled_at_once_after_its_deploy_is_the_new_code_at_work() {
+        let top = |throttled_at: i64| {
+            let throttles = metric("shop-fn", "Throttles", throttled_at, "levelShiftUp", None);
+            let conclusion = conclude(&run(), &notebook(vec![change("shop-fn", 40, "deployment"), throttles]));
+            conclusion.hypotheses[0].category
+        };
+        assert_eq!(top(41), Category::Deployment);
+        assert_eq!(top(52), Category::CapacityLimit, "throttled long after the deploy: a limit of its own");
+    }
+
+    #[test]
     fn a_cache_refusing_writes_for_memory_is_the_caches_exhaustion_not_its_clients() {
         let mut run = run();
         run.architecture.push_str(" shop-fn caches lookups in the Redis cluster shop-cache.");
