@@ -75,85 +75,7 @@ pub fn conclusion(run: &RunContext, notebook: &Notebook, assessment: &Assessment
     }
     let timeline = timeline(run, assessment);
     let gaps = gaps_action(language, &failed);
-    if let Some(blip) = &assessment.blip {
-        let action = text(
-            language,
-            "The alarm fired on a single short burst that recovered on its own. Consider evaluating more datapoints \
-             (for example 3 of 5) or a higher threshold so transient blips do not page.",
-            "アラームは自然に回復した一時的なバーストで発報しました。一時的な揺らぎで呼び出されないよう、\
-             評価するデータポイント数（例: 5 中 3）やしきい値の見直しを検討してください。",
-        );
-        let prevention = text(
-            language,
-            "Alarm on sustained conditions (M of N datapoints) rather than a single datapoint.",
-            "単一のデータポイントではなく、継続した状態（N 中 M データポイント）でアラームを評価する。",
-        );
-        let healthy =
-            Healthy { summary: healthy_summary(run, blip), impact: healthy_impact(language, blip), action, prevention };
-        return healthy.conclusion(language, timeline, gaps);
-    }
-    if let Some(schedule) = &assessment.expected {
-        let action = text(
-            language,
-            "The alarm fired on what a documented activity (a schedule, or a window announced for the day) does. \
-             Mute or relax it during that window, or alarm on user-facing errors instead of the load the schedule is \
-             known to cause.",
-            "アラームは文書化された作業（定期処理、または当日告知された作業）が引き起こす変化で発報しました。\
-             その時間帯はアラームを抑止または緩和するか、\
-             定期処理が起こすと分かっている負荷ではなく利用者に見えるエラーで監視してください。",
-        );
-        let prevention = text(
-            language,
-            "Keep scheduled jobs and maintenance windows next to the alarms they move, and suppress those alarms \
-             while they run.",
-            "定期ジョブやメンテナンスウィンドウを、それが動かすアラームと一緒に管理し、実行中はアラームを抑止する。",
-        );
-        let healthy = Healthy {
-            summary: expected_summary(run, assessment, schedule),
-            impact: expected_impact(language, assessment),
-            action,
-            prevention,
-        };
-        return healthy.conclusion(language, timeline, gaps);
-    }
-    if let Some(statement) = &assessment.documented_normal {
-        let action = text(
-            language,
-            "Nothing to fix in the system. If this alarm keeps firing on what the runbook calls normal, let it \
-             evaluate more datapoints or mute it while that activity runs.",
-            "システムへの対応は不要です。ランブックが正常とする事象でこのアラームが繰り返し発報するなら、\
-             評価するデータポイントを増やすか、その作業中は抑止してください。",
-        );
-        let prevention = text(
-            language,
-            "Keep what the runbooks call normal out of paging alarms (M of N datapoints, or a suppression during the \
-             activity).",
-            "ランブックが正常とする事象でページングしないようにする（N 中 M データポイント、または作業中の抑止）。",
-        );
-        let healthy = Healthy {
-            summary: documented_summary(run, assessment, statement),
-            impact: documented_impact(language, assessment),
-            action,
-            prevention,
-        };
-        return healthy.conclusion(language, timeline, gaps);
-    }
-    if let Some(warnings) = &assessment.noise {
-        let action = text(
-            language,
-            "Nothing to fix in the system. Tune the alarm to count errors rather than warnings, and clean up the new \
-             warnings (deprecated settings or APIs) in a later change.",
-            "システムへの対応は不要です。警告ではなくエラーを数えるようにアラームを調整し、新しい警告（非推奨の設定や API）は\
-             後の変更で解消してください。",
-        );
-        let prevention = text(
-            language,
-            "Alarm on what users feel (errors, latency), not on log volume, and review new warnings when dependencies \
-             are upgraded.",
-            "ログ量ではなく利用者が感じる症状（エラー、レイテンシー）で監視し、依存関係の更新時に新しい警告を確認する。",
-        );
-        let healthy =
-            Healthy { summary: noise_summary(run, warnings), impact: noise_impact(language), action, prevention };
+    if let Some(healthy) = healthy_verdict(run, assessment) {
         return healthy.conclusion(language, timeline, gaps);
     }
     let confidences = confidences(&assessment.candidates);
@@ -480,6 +402,103 @@ impl Healthy {
     }
 }
 
+/// The no-fault conclusion, when the assessment found the alarm false: a recovered blip, a documented activity,
+/// what a runbook calls normal, or log noise.
+fn healthy_verdict(run: &RunContext, assessment: &Assessment) -> Option<Healthy> {
+    let language = run.language;
+    if let Some(blip) = &assessment.blip {
+        let action = text(
+            language,
+            "The alarm fired on a single short burst that recovered on its own. Consider evaluating more datapoints \
+             (for example 3 of 5) or a higher threshold so transient blips do not page.",
+            "アラームは自然に回復した一時的なバーストで発報しました。一時的な揺らぎで呼び出されないよう、\
+             評価するデータポイント数（例: 5 中 3）やしきい値の見直しを検討してください。",
+        );
+        let prevention = text(
+            language,
+            "Alarm on sustained conditions (M of N datapoints) rather than a single datapoint.",
+            "単一のデータポイントではなく、継続した状態（N 中 M データポイント）でアラームを評価する。",
+        );
+        return Some(Healthy {
+            summary: healthy_summary(run, blip),
+            impact: healthy_impact(language, blip),
+            action,
+            prevention,
+        });
+    }
+    if let Some(schedule) = &assessment.expected {
+        let action = text(
+            language,
+            "The alarm fired on what a documented activity (a schedule, or a window announced for the day) does. \
+             Mute or relax it during that window, or alarm on user-facing errors instead of the load the schedule is \
+             known to cause.",
+            "アラームは文書化された作業（定期処理、または当日告知された作業）が引き起こす変化で発報しました。\
+             その時間帯はアラームを抑止または緩和するか、\
+             定期処理が起こすと分かっている負荷ではなく利用者に見えるエラーで監視してください。",
+        );
+        let prevention = text(
+            language,
+            "Keep scheduled jobs and maintenance windows next to the alarms they move, and suppress those alarms \
+             while they run.",
+            "定期ジョブやメンテナンスウィンドウを、それが動かすアラームと一緒に管理し、実行中はアラームを抑止する。",
+        );
+        return Some(Healthy {
+            summary: expected_summary(run, assessment, schedule),
+            impact: within(
+                language,
+                assessment,
+                "the scheduled activity causes each time",
+                "定期処理が毎回引き起こす範囲内です",
+            ),
+            action,
+            prevention,
+        });
+    }
+    if let Some(statement) = &assessment.documented_normal {
+        let action = text(
+            language,
+            "Nothing to fix in the system. If this alarm keeps firing on what the runbook calls normal, let it \
+             evaluate more datapoints or mute it while that activity runs.",
+            "システムへの対応は不要です。ランブックが正常とする事象でこのアラームが繰り返し発報するなら、\
+             評価するデータポイントを増やすか、その作業中は抑止してください。",
+        );
+        let prevention = text(
+            language,
+            "Keep what the runbooks call normal out of paging alarms (M of N datapoints, or a suppression during the \
+             activity).",
+            "ランブックが正常とする事象でページングしないようにする（N 中 M データポイント、または作業中の抑止）。",
+        );
+        return Some(Healthy {
+            summary: documented_summary(run, assessment, statement),
+            impact: within(language, assessment, "the runbook calls normal", "ランブックが正常とする範囲内です"),
+            action,
+            prevention,
+        });
+    }
+    if let Some(warnings) = &assessment.noise {
+        let action = text(
+            language,
+            "Nothing to fix in the system. Tune the alarm to count errors rather than warnings, and clean up the new \
+             warnings (deprecated settings or APIs) in a later change.",
+            "システムへの対応は不要です。警告ではなくエラーを数えるようにアラームを調整し、新しい警告（非推奨の設定や API）は\
+             後の変更で解消してください。",
+        );
+        let prevention = text(
+            language,
+            "Alarm on what users feel (errors, latency), not on log volume, and review new warnings when dependencies \
+             are upgraded.",
+            "ログ量ではなく利用者が感じる症状（エラー、レイテンシー）で監視し、依存関係の更新時に新しい警告を確認する。",
+        );
+        return Some(Healthy {
+            summary: noise_summary(run, warnings),
+            impact: noise_impact(language),
+            action,
+            prevention,
+        });
+    }
+    None
+}
+
 fn expected_summary(run: &RunContext, assessment: &Assessment, schedule: &str) -> String {
     let began = when(assessment.onset);
     match run.language {
@@ -499,14 +518,13 @@ fn expected_summary(run: &RunContext, assessment: &Assessment, schedule: &str) -
     }
 }
 
-fn expected_impact(language: Language, assessment: &Assessment) -> String {
+/// "Within what {en}: {the strongest symptom}." — the impact of trouble a documented activity explains.
+fn within(language: Language, assessment: &Assessment, en: &str, ja: &str) -> String {
     match (language, &assessment.impact) {
-        (Language::En, Some(finding)) => {
-            format!("Within what the scheduled activity causes each time: {}.", finding.summary)
-        }
-        (Language::Ja, Some(finding)) => format!("定期処理が毎回引き起こす範囲内です: {}。", finding.summary),
-        (Language::En, None) => "Within what the scheduled activity causes each time.".into(),
-        (Language::Ja, None) => "定期処理が毎回引き起こす範囲内です。".into(),
+        (Language::En, Some(finding)) => format!("Within what {en}: {}.", finding.summary),
+        (Language::Ja, Some(finding)) => format!("{ja}: {}。", finding.summary),
+        (Language::En, None) => format!("Within what {en}."),
+        (Language::Ja, None) => format!("{ja}。"),
     }
 }
 
@@ -542,15 +560,6 @@ fn documented_summary(run: &RunContext, assessment: &Assessment, statement: &str
             clip(statement, 240),
             trigger_clause(run)
         ),
-    }
-}
-
-fn documented_impact(language: Language, assessment: &Assessment) -> String {
-    match (language, &assessment.impact) {
-        (Language::En, Some(finding)) => format!("Within what the runbook calls normal: {}.", finding.summary),
-        (Language::Ja, Some(finding)) => format!("ランブックが正常とする範囲内です: {}。", finding.summary),
-        (Language::En, None) => "Within what the runbook calls normal.".into(),
-        (Language::Ja, None) => "ランブックが正常とする範囲内です。".into(),
     }
 }
 
