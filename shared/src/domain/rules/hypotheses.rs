@@ -367,6 +367,14 @@ fn points_at(change: &Finding, symptom: &Finding, topology: &Topology) -> bool {
             .is_some_and(|remote| hosts.split(',').any(|host| host.eq_ignore_ascii_case(&remote)))
 }
 
+/// Log lines from the very host a change touched: the CloudWatch agent names its log streams after the instance
+/// id (a kernel losing a volume that was just detached from `i-0657…`).
+fn logged_on(symptom: &Finding, change: &Finding) -> bool {
+    named_by_id(&change.component)
+        && is_log(symptom)
+        && symptom.attr(attr::LOG_STREAM).to_ascii_lowercase().contains(&change.component.to_ascii_lowercase())
+}
+
 /// A call to a remote that failed because the remote did not answer (refused, reset, timed out), as the symptom
 /// or its siblings of the same class on the same resource say (a request log line rarely names the remote).
 fn remote_failing(symptom: &Finding, symptoms: &[&Finding], topology: &Topology) -> bool {
@@ -752,6 +760,7 @@ fn change_candidates(
                 || mentions(s, change)
                 || sets_the_limit(change, s, topology)
                 || points_at(change, s, topology)
+                || logged_on(s, change)
         };
         // A metric's datapoint covers its minute, and a log pattern's first line may be a stray error just before
         // its burst: either may read up to a minute before the change.
@@ -875,21 +884,23 @@ fn change_candidates(
                 topology.distance(&change.component, &s.component) == 0
                     || mentions(s, change)
                     || sets_the_limit(change, s, topology)
+                    || logged_on(s, change)
                     || removes_records && s.attr(attr::ERROR_CLASS) == "notFound"
             }) {
             0.5
         } else {
             1.0
         };
-        let related_to_symptoms = if refused.is_some() || explained.iter().any(|s| mentions(s, change)) {
-            1.0
-        } else if explained.iter().any(|s| named(s)) {
-            relation(&change.component, symptoms, topology, alarmed)
-        } else if !explained.is_empty() {
-            0.6
-        } else {
-            relation(&change.component, symptoms, topology, alarmed)
-        };
+        let related_to_symptoms =
+            if refused.is_some() || explained.iter().any(|s| mentions(s, change) || logged_on(s, change)) {
+                1.0
+            } else if explained.iter().any(|s| named(s)) {
+                relation(&change.component, symptoms, topology, alarmed)
+            } else if !explained.is_empty() {
+                0.6
+            } else {
+                relation(&change.component, symptoms, topology, alarmed)
+            };
         // Effects that were all over well before the alarm are not what the alarm is about.
         let stale = !explained.is_empty() && explained.iter().all(|s| over_before(s, noticed));
         // An autoscaler adding tasks, or a load balancer dropping a stopped target, reacts to what happens.

@@ -586,6 +586,19 @@ mod tests {
     }
 
     #[test]
+    fn a_change_to_a_host_reaches_the_lines_logged_on_that_host() {
+        let detached = |stream: &str| {
+            let mut volume_gone = error_logs("billing-db", 50, "exception");
+            volume_gone.attrs.insert(attr::LOG_STREAM.into(), stream.into());
+            let detach = call("i-0657b390f87f7ff52", 49, "configuration", "DetachVolume");
+            let conclusion = conclude(&run(), &notebook(vec![detach, volume_gone]));
+            conclusion.hypotheses[0].component.clone()
+        };
+        assert_eq!(detached("i-0657b390f87f7ff52"), "i-0657b390f87f7ff52");
+        assert_eq!(detached("i-0aaaabbbbccccdddd"), "billing-db");
+    }
+
+    #[test]
     fn a_cache_refusing_writes_for_memory_is_the_caches_exhaustion_not_its_clients() {
         let mut run = run();
         run.architecture.push_str(" shop-fn caches lookups in the Redis cluster shop-cache.");
