@@ -671,29 +671,24 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
         // New code throws new errors (and the deployed resource's own error metrics count them); throttling,
         // limits, credentials, a full disk or a restarting server are mechanisms of their own.
         "deployment" => {
+            let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
             let failing_itself = finding.kind == FindingKind::MetricAnomaly
                 && change.component.eq_ignore_ascii_case(&finding.component)
-                && ["error", "fault", "failed"]
-                    .iter()
-                    .any(|k| finding.attr(attr::METRIC_NAME).to_ascii_lowercase().contains(k));
+                && ["error", "fault", "failed"].iter().any(|k| metric.contains(k));
             // New code that opens more connections or does more work per request loads what it runs on or
             // calls from its first minutes.
-            let loads_at_once = is_utilisation(finding)
-                && moved_up(finding.attr(attr::SHAPE))
+            let rose_at_once = moved_up(finding.attr(attr::SHAPE))
                 && finding.time.zip(change.time).is_some_and(|(effect, deployed)| {
                     effect + Duration::minutes(1) >= deployed && effect - deployed <= Duration::minutes(PROMPT_MINUTES)
                 });
+            let loads_at_once = is_utilisation(finding) && rose_at_once;
             // The deployed resource's own load jumping at once (its invocations, its throttles) is what the new
             // code does: a function that now triggers itself. Its latency right after a deploy is cold starts.
             const LOAD_WORDS: [&str; 4] = ["throttl", "invocation", "concurren", "recursive"];
-            let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
             let own_load_at_once = finding.kind == FindingKind::MetricAnomaly
                 && LOAD_WORDS.iter().any(|word| metric.contains(word))
                 && change.component.eq_ignore_ascii_case(&finding.component)
-                && moved_up(finding.attr(attr::SHAPE))
-                && finding.time.zip(change.time).is_some_and(|(effect, deployed)| {
-                    effect + Duration::minutes(1) >= deployed && effect - deployed <= Duration::minutes(PROMPT_MINUTES)
-                });
+                && rose_at_once;
             own_load_at_once
                 || !matches!(error_class, "throttling" | "limitExceeded" | "credential" | "restart" | "diskFull")
                     && (finding.kind == FindingKind::NewLogPattern
