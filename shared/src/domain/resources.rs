@@ -12,11 +12,22 @@ pub fn names_in_text(text: &str) -> Vec<String> {
         let token = raw.trim_matches(|c: char| matches!(c, '.' | ':' | '!' | '?' | '[' | ']' | '{' | '}'));
         // An S3 URL names its bucket.
         let token = token.strip_prefix("s3://").map_or(token, |rest| rest.split('/').next().unwrap_or(rest));
-        if looks_like_resource(token) && seen.insert(token.to_ascii_lowercase()) {
+        if (looks_like_resource(token) || looks_like_parameter_path(token)) && seen.insert(token.to_ascii_lowercase()) {
             names.push(token.to_string());
         }
     }
     names
+}
+
+/// Whether a token is a hierarchy of settings (SSM parameters under `/services/billing/`): a path of two or more
+/// named levels that is not an AWS path (`/aws/lambda/…` log groups).
+fn looks_like_parameter_path(token: &str) -> bool {
+    let Some(rest) = token.strip_prefix('/') else { return false };
+    let levels: Vec<&str> = rest.split('/').filter(|level| !level.is_empty()).collect();
+    levels.len() >= 2
+        && !token.starts_with("/aws/")
+        && levels.iter().all(|level| level.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        && levels.iter().any(|level| level.chars().any(|c| c.is_ascii_alphabetic()))
 }
 
 /// Whether a token looks like a resource name: hyphenated, with underscores, or CamelCase; not a plain word, a
@@ -43,7 +54,18 @@ pub fn looks_like_resource(token: &str) -> bool {
     let camel = token.chars().next().is_some_and(|c| c.is_ascii_uppercase())
         && token.chars().skip(1).any(|c| c.is_ascii_uppercase())
         && token.chars().any(|c| c.is_ascii_lowercase());
-    separated || camel
+    separated || camel || lower_camel(token)
+}
+
+/// A lowerCamelCase name (`settlementEvents`, `orderEventsTopic`): a word of three or more lower-case letters, then
+/// capitalised words; not a brand like `iPhone` or `eBay`.
+fn lower_camel(token: &str) -> bool {
+    let lead = token.chars().take_while(char::is_ascii_lowercase).count();
+    token.len() >= 6
+        && lead >= 3
+        && lead < token.len()
+        && token.chars().all(|c| c.is_ascii_alphanumeric())
+        && token[lead..].starts_with(|c: char| c.is_ascii_uppercase())
 }
 
 /// CamelCase words that name AWS services and common products, not resources.
@@ -272,6 +294,14 @@ mod tests {
             names_in_text(text),
             vec!["accounts-api", "OrdersTable", "Stack-Handler1A2B-XyZ", "accounts-archive"]
         );
+    }
+
+    #[test]
+    fn lower_camel_names_and_parameter_paths_are_names() {
+        let text = "Webhooks go to the SQS queue settlementEvents; the iPhone app reads settings under \
+            /services/billing/ and logs to /aws/lambda/billing-api.";
+        assert_eq!(names_in_text(text), vec!["settlementEvents", "/services/billing/"], "not an AWS path");
+        assert!(!looks_like_resource("eBay") && !looks_like_resource("iPhone") && !looks_like_resource("queue"));
     }
 
     #[test]

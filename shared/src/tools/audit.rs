@@ -1,16 +1,22 @@
-//! The audit tool: CloudTrail management events over the window, write events ranked by relation and time.
+//! The audit tool: CloudTrail management events over the window (and an hour before it), write events ranked by
+//! relation and time.
 
+use chrono::Duration;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ToolAnswer, frame, object_schema};
-use crate::contract::RunContext;
+use crate::contract::{RunContext, Window};
 use crate::domain::evidence::audit;
 use crate::error::Result;
 use crate::ports::ChangeLog;
 
 /// CloudTrail records read per call, at most (LookupEvents pages hold 50; 20 pages at 2 requests/s).
 pub const MAX_RECORDS: usize = 1_000;
+
+/// Minutes before the analysis window whose changes are read too: a change may bite only when it is next used
+/// (a task pulling an overwritten image tag, a cached setting refreshed), well after it was made.
+pub const LEAD_MINUTES: i64 = 60;
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -34,8 +40,43 @@ pub fn schema() -> Value {
 
 pub async fn run(args: Args, run: &RunContext, changes: &dyn ChangeLog, blob_ref: &str) -> Result<ToolAnswer> {
     let limit = args.limit.unwrap_or(MAX_RECORDS).clamp(1, MAX_RECORDS);
-    let answer = changes.lookup(run.window, limit).await?;
+    let since = Window { start: run.window.start - Duration::minutes(LEAD_MINUTES), end: run.window.end };
+    let answer = changes.lookup(since, limit).await?;
     let mut digest = audit::digest(&answer.records, &frame(run, &args.resources), blob_ref);
     digest.truncated |= answer.truncated;
     Ok(ToolAnswer { digest, raw: json!({"truncated": answer.truncated, "records": answer.records}) })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::ports::ChangeQueryResult;
+
+    /// Holds no records and records the windows asked for.
+    #[derive(Default)]
+    struct Recorder {
+        windows: Mutex<Vec<Window>>,
+    }
+
+    #[async_trait]
+    impl ChangeLog for Recorder {
+        async fn lookup(&self, window: Window, _limit: usize) -> Result<ChangeQueryResult> {
+            self.windows.lock().unwrap().push(window);
+            Ok(ChangeQueryResult::default())
+        }
+    }
+
+    #[tokio::test]
+    async fn changes_are_read_from_an_hour_before_the_window() {
+        let run = super::super::test_run();
+        let changes = Recorder::default();
+        super::run(Args::default(), &run, &changes, "blob").await.unwrap();
+        let asked = changes.windows.lock().unwrap().clone();
+        let expected = Window { start: run.window.start - Duration::minutes(LEAD_MINUTES), end: run.window.end };
+        assert_eq!(asked, vec![expected]);
+    }
 }

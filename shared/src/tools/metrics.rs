@@ -1,17 +1,22 @@
 //! The metrics tool: the alarm's own metrics first, then the metrics of the resources in play, digested into
 //! anomalies with onsets.
 
+use chrono::Duration;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ToolAnswer, frame, object_schema};
-use crate::contract::{MetricRef, RunContext};
+use crate::contract::{MetricRef, RunContext, Window};
 use crate::domain::evidence::metrics;
 use crate::error::Result;
 use crate::ports::{MetricFilter, MetricSource};
 
 /// Metrics read in one call, at most (`GetMetricData` takes 500 queries; we stay well under).
 pub const MAX_SERIES: usize = 200;
+
+/// Minutes of history read before the analysis window, as the series' baseline: a slow rise that began before
+/// the window (load creeping up for an hour) shows as a rise, not as the normal level.
+pub const BASELINE_MINUTES: i64 = 60;
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -57,7 +62,46 @@ pub async fn run(args: Args, run: &RunContext, source: &dyn MetricSource, blob_r
     wanted.sort();
     wanted.dedup();
     wanted.truncate(MAX_SERIES);
-    let series = source.fetch(&wanted, run.window).await?;
+    let history = Window { start: run.window.start - Duration::minutes(BASELINE_MINUTES), end: run.window.end };
+    let series = source.fetch(&wanted, history).await?;
     let digest = metrics::digest(&series, &frame, blob_ref);
     Ok(ToolAnswer { digest, raw: json!({"requested": wanted, "series": series}) })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+    use chrono::Duration;
+
+    use super::*;
+    use crate::ports::MetricSeries;
+
+    /// Knows no metrics and records the windows asked for.
+    #[derive(Default)]
+    struct Recorder {
+        windows: Mutex<Vec<Window>>,
+    }
+
+    #[async_trait]
+    impl MetricSource for Recorder {
+        async fn list(&self, _filter: &MetricFilter, _limit: usize) -> Result<Vec<MetricRef>> {
+            Ok(Vec::new())
+        }
+        async fn fetch(&self, _metrics: &[MetricRef], window: Window) -> Result<Vec<MetricSeries>> {
+            self.windows.lock().unwrap().push(window);
+            Ok(Vec::new())
+        }
+    }
+
+    #[tokio::test]
+    async fn an_hour_before_the_window_is_read_as_the_baseline() {
+        let run = super::super::test_run();
+        let source = Recorder::default();
+        super::run(Args::default(), &run, &source, "blob").await.unwrap();
+        let asked = source.windows.lock().unwrap().clone();
+        let expected = Window { start: run.window.start - Duration::minutes(BASELINE_MINUTES), end: run.window.end };
+        assert_eq!(asked, vec![expected]);
+    }
 }

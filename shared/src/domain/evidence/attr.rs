@@ -9,7 +9,8 @@ pub const ACTOR: &str = "actor";
 /// When AWS first refused a call to a changed resource (CloudTrail `errorCode`), none refused in the same time
 /// before the change: the change's own effect.
 pub const REFUSED_AT: &str = "refusedAt";
-/// Host names a change's request sets (an endpoint in a task definition's environment), comma-separated.
+/// Host names a change's request sets (an endpoint in a task definition's environment), or a log pattern's example
+/// lines name, comma-separated.
 pub const HOSTS: &str = "hosts";
 /// The category of change as the audit analyzer classifies it: `deployment`, `configuration`, `permission`,
 /// `credential`, `capacity`, `network`, `other`.
@@ -22,6 +23,8 @@ pub const SHAPE: &str = "shape";
 /// Baseline and peak/after values of a metric, formatted numbers.
 pub const BASELINE: &str = "baseline";
 pub const PEAK: &str = "peak";
+/// When a metric first reached its peak (or its lowest, for a fall) during the move.
+pub const PEAK_AT: &str = "peakAt";
 /// A mined log template (variables masked) and the log group it was found in.
 pub const TEMPLATE: &str = "template";
 pub const LOG_GROUP: &str = "logGroup";
@@ -35,7 +38,7 @@ pub const ENDED_AT: &str = "endedAt";
 /// For a log episode that ended: when its main burst began, after a few sparse forerunners.
 pub const BURST_START: &str = "burstStart";
 /// An error class recognised in text: `throttling`, `accessDenied`, `timeout`, `outOfMemory`, `diskFull`,
-/// `connection`, `dns`, `tls`, `restart`, `credential`, `exception`, `notFound`, `limitExceeded`.
+/// `connection`, `unavailable`, `dns`, `tls`, `restart`, `credential`, `exception`, `notFound`, `limitExceeded`.
 pub const ERROR_CLASS: &str = "errorClass";
 /// Log level of a template (`ERROR`, `WARN`...).
 pub const LEVEL: &str = "level";

@@ -646,9 +646,11 @@ impl Call<'_> {
         if matches!(verb, "failover" | "reboot") {
             return (ChangeKind::Configuration, 0.8);
         }
-        // Taking a snapshot or a backup copies data; it changes no setting. Moving when backups or maintenance
-        // happen changes none that serves traffic either.
-        if OPERATING_VERBS.contains(&verb) || ["snapshot", "backup"].iter().any(|w| self.has(w)) || self.housekeeping()
+        // Taking a snapshot or a backup copies data, and invalidating a CDN's cache empties it; neither changes a
+        // setting. Moving when backups or maintenance happen changes none that serves traffic either.
+        if OPERATING_VERBS.contains(&verb)
+            || ["snapshot", "backup", "backups", "invalidation"].iter().any(|w| self.has(w))
+            || self.housekeeping()
         {
             (ChangeKind::Other, 0.5)
         } else if REMOVING_VERBS.contains(&verb) {
@@ -1318,6 +1320,18 @@ mod tests {
                 "configuration",
             ),
             ("ssm", "PutParameter", json!({"name": "/app/flag", "type": "String"}), "configuration"),
+            (
+                "dynamodb",
+                "UpdateContinuousBackups",
+                json!({"tableName": "promo", "pointInTimeRecoverySpecification": {"pointInTimeRecoveryEnabled": true}}),
+                "other",
+            ),
+            (
+                "cloudfront",
+                "CreateInvalidation",
+                json!({"distributionId": "E2PV4NTVW9XYCU", "invalidationBatch": {"paths": {"items": ["/static/*"]}}}),
+                "other",
+            ),
             (
                 "rds",
                 "ModifyDBInstance",

@@ -3,7 +3,18 @@
 
 /// The class of error a text names, from a fixed vocabulary (see `attr::ERROR_CLASS`); the most specific first.
 pub fn error_class(text: &str) -> Option<&'static str> {
-    const CLASSES: [(&str, &[&str]); 15] = [
+    classify(text).map(|(class, _)| class)
+}
+
+/// Where in `text` (a byte offset) the words that give its error class begin, for a class a phrase names (not
+/// merely an error type's name).
+pub fn error_phrase_at(text: &str) -> Option<usize> {
+    classify(text).and_then(|(_, at)| at)
+}
+
+/// The class of error a text names and, when a listed phrase named it, where that phrase begins.
+fn classify(text: &str) -> Option<(&'static str, Option<usize>)> {
+    const CLASSES: [(&str, &[&str]); 16] = [
         (
             "credential",
             &[
@@ -50,6 +61,14 @@ pub fn error_class(text: &str) -> Option<&'static str> {
                 "no available ip addresses",
                 "subnetipaddresslimitreached",
                 "enilimitreached",
+                // A client's connection pool with every connection in use (HikariCP, SQLAlchemy, Apache HttpClient).
+                "connection is not available",
+                "queuepool limit",
+                "waiting for connection from pool",
+                "pool exhausted",
+                // OpenSearch turning work away when a thread pool's queue or its indexing memory is full.
+                "rejected_execution",
+                "rejected execution",
             ],
         ),
         ("throttling", &["rate exceeded", "toomanyrequests", "too many requests"]),
@@ -88,6 +107,8 @@ pub fn error_class(text: &str) -> Option<&'static str> {
                 "cannot allocate memory",
                 // Redis refusing writes at its memory limit.
                 "oom command not allowed",
+                // OpenSearch's circuit breaker refusing a request that would overflow the JVM heap.
+                "circuit_breaking_exception",
             ],
         ),
         ("diskFull", &["no space left", "enospc", "disk full", "disk quota"]),
@@ -127,7 +148,20 @@ pub fn error_class(text: &str) -> Option<&'static str> {
                 "spot instance interruption",
             ],
         ),
-        ("timeout", &["timed out", "timeout", "etimedout", "deadline exceeded", "deadlineexceeded"]),
+        // A server answering that it cannot serve now (a provider's 503, a proxy's 502): the far end is failing.
+        (
+            "unavailable",
+            &[
+                "service unavailable",
+                "serviceunavailable",
+                "bad gateway",
+                "502 server error",
+                "503 server error",
+                "status code 502",
+                "status code 503",
+            ],
+        ),
+        ("timeout", &["timed out", "timed-out", "timeout", "etimedout", "deadline exceeded", "deadlineexceeded"]),
         (
             "connection",
             &[
@@ -163,18 +197,20 @@ pub fn error_class(text: &str) -> Option<&'static str> {
     }
     CLASSES
         .iter()
-        .find(|(_, needles)| needles.iter().any(|needle| contains_at_word_start(text, &lower, needle)))
-        .map(|(class, _)| *class)
-        .or_else(|| names_an_error_type(&lower).then_some("exception"))
+        .find_map(|(class, needles)| {
+            needles.iter().find_map(|needle| word_start_of(text, &lower, needle)).map(|at| (*class, Some(at)))
+        })
+        .or_else(|| names_an_error_type(&lower).then_some(("exception", None)))
 }
 
-/// `needle` (lower case) in `text` where a word or a CamelCase part starts: `NotFound` in
+/// Where `needle` (lower case) first occurs in `text` at the start of a word or a CamelCase part: `NotFound` in
 /// `ResourceNotFoundException`, but not `ENOTFOUND` inside it.
-fn contains_at_word_start(text: &str, lower: &str, needle: &str) -> bool {
+fn word_start_of(text: &str, lower: &str, needle: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     lower
         .match_indices(needle)
-        .any(|(at, _)| at == 0 || !bytes[at - 1].is_ascii_alphanumeric() || bytes[at].is_ascii_uppercase())
+        .map(|(at, _)| at)
+        .find(|&at| at == 0 || !bytes[at - 1].is_ascii_alphanumeric() || bytes[at].is_ascii_uppercase())
 }
 
 /// An error type in (lower-cased) text: a word ending in `error` or `exception` with a prefix (`typeerror`,
@@ -227,6 +263,22 @@ mod tests {
             ("HHH90000021: Encountered deprecated setting [javax.persistence.lock.timeout], use [jakarta…]", None),
             ("The security token included in the request is expired (ExpiredTokenException)", Some("credential")),
             ("Task timed out after 3.00 seconds", Some("timeout")),
+            ("OperationalError(9501, 'Timed-out waiting to acquire database connection')", Some("timeout")),
+            ("TransportError(429, 'circuit_breaking_exception', '[parent] Data too large')", Some("outOfMemory")),
+            (
+                "requests.exceptions.HTTPError: 503 Server Error: Service Unavailable for url: https://api.x.com/v2",
+                Some("unavailable"),
+            ),
+            ("upstream answered 502 Bad Gateway", Some("unavailable")),
+            ("GET /v1/rates returned 503 Service Unavailable", Some("unavailable")),
+            (
+                "java.sql.SQLTransientConnectionException: HikariPool-2 - Connection is not available, request timed out after 30000ms",
+                Some("limitExceeded"),
+            ),
+            (
+                r#"first error: {"type":"es_rejected_execution_exception","reason":"rejected execution of coordinating operation"}"#,
+                Some("limitExceeded"),
+            ),
             ("java.lang.OutOfMemoryError: Java heap space", Some("outOfMemory")),
             ("ReplyError: OOM command not allowed when used memory > 'maxmemory'.", Some("outOfMemory")),
             ("write failed: No space left on device", Some("diskFull")),
@@ -257,5 +309,14 @@ mod tests {
         for (text, class) in cases {
             assert_eq!(error_class(text), class, "{text}");
         }
+    }
+
+    #[test]
+    fn the_phrase_that_gives_the_class_is_found() {
+        let text = "ERROR servlet threw exception with root cause java.sql.SQLTransientConnectionException: \
+                    HikariPool-2 - Connection is not available, request timed out after 30000ms";
+        let at = error_phrase_at(text).unwrap();
+        assert!(text[at..].starts_with("Connection is not available"), "{}", &text[at..]);
+        assert_eq!(error_phrase_at("KeyError: 'id'"), None);
     }
 }

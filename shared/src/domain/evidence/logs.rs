@@ -10,12 +10,12 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::errors::error_class;
+use super::errors::{error_class, error_phrase_at};
 use super::templates::{Level, MinerConfig, TemplateId, TemplateMiner};
 use super::{AnalysisFrame, attr};
 use crate::contract::{Digest, EvidenceSource, Finding, FindingKind};
 use crate::domain::budget::{self, bound_digest, clip};
-use crate::domain::resources::component_of_log_group;
+use crate::domain::resources::{component_of_log_group, hostnames_in_text};
 use crate::ports::LogEvent;
 
 const MINUTE_MS: i64 = 60_000;
@@ -619,6 +619,12 @@ fn strength(verdict: &Verdict<'_, '_>, onset: &Onset, minutes_before: f64) -> f6
     (severity * volume * proximity * persistence * change * onset_confidence).clamp(0.0, 1.0)
 }
 
+/// Words kept before the phrase that gives a line its error class, in an excerpt that must clip the line.
+const PHRASE_LEAD_WORDS: usize = 3;
+
+/// At most this many hosts a pattern's example lines name are kept with its finding.
+const MAX_HOSTS: usize = 8;
+
 fn finding(
     verdict: &Verdict<'_, '_>,
     book: &LogBook<'_>,
@@ -664,6 +670,14 @@ fn finding(
     }
     if let Some(class) = pattern.error_class {
         attrs.insert(attr::ERROR_CLASS.to_string(), class.to_string());
+    }
+    // The hosts the example lines name, whole: the excerpt may clip a long endpoint.
+    let mut hosts: Vec<String> = example_events.iter().flat_map(|&i| hostnames_in_text(&events[i].message)).collect();
+    hosts.sort();
+    hosts.dedup();
+    hosts.truncate(MAX_HOSTS);
+    if !hosts.is_empty() {
+        attrs.insert(attr::HOSTS.to_string(), hosts.join(","));
     }
     if let Some(ended) = verdict.ended_at {
         attrs.insert(attr::ENDED_AT.to_string(), rfc3339(ended));
@@ -734,15 +748,27 @@ fn excerpt_line(message: &str, template: &str, max: usize) -> String {
     let head_chars = max * 2 / 5;
     let head_len = line.char_indices().nth(head_chars).map_or(line.len(), |(at, _)| at);
     let head = &line[..head_len];
-    let anchor = template
-        .split_whitespace()
-        .map(|word| word.trim_matches(|c: char| !c.is_alphanumeric()))
-        .filter(|word| word.len() >= 6 && !word.contains('*') && !head.contains(word))
-        // The last mention: a record names an error's type before its message (`reason` before `stoppedReason`).
-        .find_map(|word| line[head_len..].rfind(word).map(|at| head_len + at));
-    match anchor {
-        Some(at) => format!("{head} … {}", keep_ends(&line[at..], max.saturating_sub(head_chars + 3))),
-        None => keep_ends(&line, max),
+    // The words that say what went wrong (deep in a stack trace, after the framework's wrapping), with the few
+    // words before them that name the exception and what failed (`HikariPool-2 - Connection is not available`).
+    let phrase = error_phrase_at(&line[head_len..]).map(|at| {
+        let before = line[head_len..head_len + at].trim_end();
+        head_len + before.rmatch_indices(' ').nth(PHRASE_LEAD_WORDS - 1).map_or(0, |(space, _)| space + 1)
+    });
+    let anchor = phrase.or_else(|| {
+        template
+            .split_whitespace()
+            .map(|word| word.trim_matches(|c: char| !c.is_alphanumeric()))
+            .filter(|word| word.len() >= 6 && !word.contains('*') && !head.contains(word))
+            // The last mention: a record names an error's type before its message (`reason` before
+            // `stoppedReason`).
+            .find_map(|word| line[head_len..].rfind(word).map(|at| head_len + at))
+    });
+    let tail_chars = max.saturating_sub(head_chars + 3);
+    match (phrase, anchor) {
+        // The phrase reads on from its start; what follows it matters less.
+        (Some(at), _) => format!("{head} … {}", clip(&line[at..], tail_chars)),
+        (None, Some(at)) => format!("{head} … {}", keep_ends(&line[at..], tail_chars)),
+        (None, None) => keep_ends(&line, max),
     }
 }
 
@@ -1412,6 +1438,37 @@ mod tests {
         let line = excerpt_line(&message, template, 200);
         assert!(line.chars().count() <= 200, "{line}");
         assert!(line.ends_with("key/52ae8155-5a0f is disabled.\""), "{line}");
+
+        // Deep in a framework's wrapping, the words that say what went wrong are kept, with what failed.
+        let message = format!(
+            "2026-11-14T06:59:56.772Z ERROR 1 --- [billing] [exec-195] o.a.c.c.C.[.[.[/].[dispatcherServlet] : \
+             Servlet.service() threw exception [Request processing failed: {}] with root cause\n\n\
+             java.sql.SQLTransientConnectionException: HikariPool-2 - Connection is not available, request timed out \
+             after 30000ms (total=2, active=2, idle=0, waiting={})",
+            "org.springframework.transaction.CannotCreateTransactionException ".repeat(4),
+            "9".repeat(120)
+        );
+        let line =
+            excerpt_line(&message, "<*> ERROR <*> --- [billing] [<*>] o.a.c.c.C.[.[.[/].[dispatcherServlet] :", 200);
+        assert!(line.chars().count() <= 200, "{line}");
+        assert!(line.contains("HikariPool-2 - Connection is not available"), "{line}");
+    }
+
+    #[test]
+    fn a_finding_keeps_the_hosts_its_example_lines_name() {
+        let events: Vec<LogEvent> = (0..30)
+            .map(|i| {
+                let message = format!(
+                    "[ERROR] bulk request to https://vpc-orders-search-3kq7x2m4q.eu-west-1.es.amazonaws.com/_bulk failed: \
+                     {} of 200 items rejected",
+                    i % 7
+                );
+                event("/aws/lambda/indexer", "2026/11/20/[1]a", at(50, i), &message)
+            })
+            .collect();
+        let digest = digest(&events, &frame(55), "blob");
+        let top = &digest.findings[0];
+        assert_eq!(top.attr(attr::HOSTS), "vpc-orders-search-3kq7x2m4q.eu-west-1.es.amazonaws.com");
     }
 
     #[test]

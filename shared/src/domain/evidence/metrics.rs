@@ -559,6 +559,17 @@ fn classify(during: &[f64], onset: usize, recovered: Option<usize>, direction: f
     } else {
         Shape::LevelShiftDown
     };
+    // A count that fell to zero fell when its zeros began, and a shift began with the first datapoint clearly off
+    // the old level (as far as a walk back would reach): the datapoints before were the old level's noise (a test
+    // window that straddles a step fires a few datapoints early).
+    let onset = onset
+        + match shape {
+            Shape::DropToZero => during.iter().position(|v| *v == 0.0).unwrap_or(0),
+            Shape::LevelShiftUp | Shape::LevelShiftDown => {
+                during.iter().position(|v| baseline.z(*v) * direction >= WALK_BACK_SCALES).unwrap_or(0)
+            }
+            _ => 0,
+        };
     Episode { onset, recovered, direction, shape, baseline, level, peak }
 }
 
@@ -812,6 +823,11 @@ impl Anomaly<'_> {
         attrs.insert(attr::SHAPE.to_string(), e.shape.as_str().to_string());
         attrs.insert(attr::BASELINE.to_string(), number(e.baseline.median));
         attrs.insert(attr::PEAK.to_string(), e.peak.map_or_else(|| "no data".to_string(), number));
+        let values = &self.prepared.values;
+        let during = e.onset..e.recovered.unwrap_or(values.len()).min(values.len());
+        if let Some(at) = e.peak.and_then(|peak| during.clone().find(|&i| values[i] == peak)) {
+            attrs.insert(attr::PEAK_AT.to_string(), self.prepared.time(at).to_rfc3339());
+        }
         if let Some(ended) = self.ended {
             attrs.insert(attr::ENDED_AT.to_string(), ended.to_rfc3339());
         }
@@ -966,6 +982,8 @@ fn component_of(series: &MetricSeries) -> String {
         "StreamName",
         "DeliveryStreamName",
         "StateMachineArn",
+        // An EventBridge rule's metrics name its bus too; the rule is the resource.
+        "RuleName",
         "DBInstanceIdentifier",
         "DBClusterIdentifier",
         "CacheClusterId",
@@ -1002,6 +1020,9 @@ fn component_of(series: &MetricSeries) -> String {
         "ExecutedVersion",
         "Version",
         "Alias",
+        // The deployment environment a custom metric is published for (`Environment=prod`) is not the resource.
+        "Environment",
+        "Env",
     ];
     let named = RESOURCE_DIMENSIONS.iter().find_map(|d| series.dimensions.get(*d));
     let other = || series.dimensions.iter().find(|(k, _)| !QUALIFIERS.contains(&k.as_str())).map(|(_, v)| v);
@@ -1165,6 +1186,33 @@ mod tests {
         let digest =
             digest(&[series("AWS/ApplicationELB", "TargetResponseTime", &[], "Average", &values)], &frame(), "");
         assert_eq!(only(&digest).time, at_minute(44));
+    }
+
+    #[test]
+    fn a_step_dates_from_its_first_datapoint_clearly_off_the_old_level_not_the_noise_before_it() {
+        // Noise a little above the median just before a sharp step must not pull the onset early.
+        let mut values: Vec<f64> = noise(13, 62).iter().map(|n| 0.7 + 0.15 * n).collect();
+        values[42..50].iter_mut().for_each(|v| *v = 0.82 + 0.02 * *v);
+        values[50..].iter_mut().for_each(|v| *v += 3.3);
+        let finding = digest_of_one(series("AWS/CloudFront", "4xxErrorRate", &[], "Average", &values));
+        assert_eq!(finding.attr(attr::SHAPE), "levelShiftUp");
+        assert_eq!(finding.time, at_minute(50));
+
+        // A count falls when its zeros begin, though the last datapoints before were low already.
+        let mut counts: Vec<f64> = noise(17, 62).iter().map(|n| (9.0 + 3.0 * n).round()).collect();
+        counts[48..52].copy_from_slice(&[4.0, 4.0, 7.0, 4.0]);
+        counts[52..].iter_mut().for_each(|v| *v = 0.0);
+        let finding = digest_of_one(series("AWS/Events", "Invocations", &[("RuleName", "r")], "Sum", &counts));
+        assert_eq!(finding.attr(attr::SHAPE), "dropToZero");
+        assert_eq!(finding.time, at_minute(52));
+    }
+
+    #[test]
+    fn a_balance_that_ran_out_says_when_it_reached_zero() {
+        let values: Vec<f64> = (0..62).map(|i| (60.0 - 2.0 * (i as f64 - 20.0).max(0.0)).max(0.0)).collect();
+        let finding = digest_of_one(series("AWS/EBS", "BurstBalance", &[("VolumeId", "vol-1")], "Average", &values));
+        assert_eq!(finding.attr(attr::PEAK), "0");
+        assert_eq!(finding.attr(attr::PEAK_AT), (start() + Duration::minutes(50)).to_rfc3339());
     }
 
     #[test]
@@ -1356,6 +1404,8 @@ mod tests {
         assert_eq!(of(&[("ApiName", "shop"), ("Stage", "v1")]), "shop");
         assert_eq!(of(&[("Stage", "v1"), ("Widget", "w-1")]), "w-1");
         assert_eq!(of(&[("StateMachineArn", "arn:aws:states:eu-west-1:1:stateMachine:orders-flow")]), "orders-flow");
+        assert_eq!(of(&[("Environment", "prd"), ("Service", "fulfillment")]), "fulfillment");
+        assert_eq!(of(&[("EventBusName", "default"), ("RuleName", "order-placed")]), "order-placed");
         assert_eq!(of(&[]), "AWS/X");
     }
 

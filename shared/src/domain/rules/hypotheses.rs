@@ -23,7 +23,7 @@
 //! 7. Context that is no symptom is cited with a candidate: the latest change on a neighbour in the half hour before
 //!    a candidate that has no change of its own, and a changed resource's own new log lines after its change.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -136,7 +136,7 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     yield_to_the_change_right_before(&mut candidates);
     candidates.extend(symptom_candidates(&symptoms, &candidates, onset, &topology, &alarmed));
     let candidates = fold_relayed_throttling(fold_relayed_exhaustion(candidates, &topology), &topology);
-    let candidates = fold_into_failed_host(candidates, &topology);
+    let candidates = fold_into_limit_hit(fold_into_failed_host(candidates, &topology));
     let mut candidates = fold_unspecific(candidates, &topology);
     attach_knowledge(&mut candidates, findings);
     attach_preceding_change(&mut candidates, findings, &topology);
@@ -270,7 +270,7 @@ fn metric_is_bad(finding: &Finding) -> bool {
     let shape = finding.attr(attr::SHAPE);
     let up = moved_up(shape);
     let down = matches!(shape, "levelShiftDown" | "dropToZero" | "flatline");
-    const BAD_UP: [&str; 21] = [
+    const BAD_UP: [&str; 22] = [
         "error",
         "fault",
         // Step Functions' ExecutionsFailed, EventBridge's FailedInvocations, EC2's StatusCheckFailed.
@@ -298,6 +298,8 @@ fn metric_is_bad(finding: &Finding) -> bool {
         "blocked",
         // Kinesis's WriteProvisionedThroughputExceeded: records refused at the shard limit.
         "exceeded",
+        // Work a server turned away when full (OpenSearch's ThreadpoolWriteRejected, a cache's RejectedConnections).
+        "rejected",
     ];
     const BAD_DOWN: [&str; 6] = ["free", "healthy", "available", "success", "succeeded", "hitrate"];
     (up && (BAD_UP.iter().any(|k| name.contains(k)) || is_connection_gauge(&name)) && !name.contains("4xx"))
@@ -320,6 +322,20 @@ fn is_burst_credit(metric: &str) -> bool {
     metric.contains("creditbalance") || metric.contains("burstbalance")
 }
 
+/// When a resource's own metric says it hit a hard limit: requests refused at a limit began (a NAT gateway's
+/// `ErrorPortAllocation`), or a burst credit balance ran out (reached zero).
+fn limit_hit_at(finding: &Finding) -> Option<DateTime<Utc>> {
+    let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
+    if finding.kind != FindingKind::MetricAnomaly {
+        return None;
+    }
+    if is_limit_metric(&metric) && moved_up(finding.attr(attr::SHAPE)) {
+        return finding.time;
+    }
+    let ran_out = is_burst_credit(&metric) && finding.attr(attr::PEAK).parse::<f64>().is_ok_and(|low| low <= 0.0);
+    ran_out.then(|| parse_time(finding.attr(attr::PEAK_AT))).flatten()
+}
+
 /// A symptom of a limit being hit: throttling, a limit exceeded, a throttle metric or a connection count at its
 /// ceiling.
 fn hits_a_limit(finding: &Finding) -> bool {
@@ -338,8 +354,18 @@ fn is_limit_metric(metric: &str) -> bool {
 /// A setting that names the very limit a symptom hit near it: `max_connections` lowered on a database's parameter
 /// group, and its clients refused with "Too many connections"; a pool's size, and the pool out of connections.
 fn sets_the_limit(change: &Finding, symptom: &Finding, topology: &Topology) -> bool {
-    const LIMIT_WORDS: [&str; 9] =
-        ["connections", "concurrency", "concurrent", "heap", "threads", "processes", "sessions", "workers", "slots"];
+    const LIMIT_WORDS: [&str; 10] = [
+        "connections",
+        "concurrency",
+        "concurrent",
+        "heap",
+        "threads",
+        "processes",
+        "sessions",
+        "workers",
+        "slots",
+        "pool",
+    ];
     if !hits_a_limit(symptom) {
         return false;
     }
@@ -375,13 +401,33 @@ fn logged_on(symptom: &Finding, change: &Finding) -> bool {
         && symptom.attr(attr::LOG_STREAM).to_ascii_lowercase().contains(&change.component.to_ascii_lowercase())
 }
 
-/// A call to a remote that failed because the remote did not answer (refused, reset, timed out), as the symptom
-/// or its siblings of the same class on the same resource say (a request log line rarely names the remote).
+/// A call to a remote that failed because the remote did not serve (refused, reset, timed out, unavailable), as
+/// the symptom or its siblings of the same class on the same resource say (a request log line rarely names the
+/// remote).
 fn remote_failing(symptom: &Finding, symptoms: &[&Finding], topology: &Topology) -> bool {
     let class = symptom.attr(attr::ERROR_CLASS);
-    matches!(class, "connection" | "timeout")
+    matches!(class, "connection" | "timeout" | "unavailable")
         && symptoms.iter().any(|s| {
             s.component == symptom.component && s.attr(attr::ERROR_CLASS) == class && remote_of(s, topology).is_some()
+        })
+}
+
+/// A symptom about a remote (other than the changed resource itself) that a caller the change does not touch (the
+/// changed resource, or one next to it) or name shows too: the same class of failure on the same remote.
+fn failing_alike_elsewhere(symptom: &Finding, change: &Finding, symptoms: &[&Finding], topology: &Topology) -> bool {
+    let class = symptom.attr(attr::ERROR_CLASS);
+    let Some(remote) = remote_of(symptom, topology) else { return false };
+    let untouched = |other: &Finding| {
+        topology.distance(&change.component, &other.component) > 1
+            && !text_of(other).contains(&change.component.to_ascii_lowercase())
+    };
+    specific_class(class)
+        && !same_resource(&change.component, &remote)
+        && symptoms.iter().any(|other| {
+            other.score >= STRONG
+                && other.attr(attr::ERROR_CLASS) == class
+                && remote_of(other, topology).is_some_and(|r| r.eq_ignore_ascii_case(&remote))
+                && untouched(other)
         })
 }
 
@@ -450,8 +496,10 @@ fn is_demand_metric(finding: &Finding) -> bool {
 /// A handful of transient errors (a few connection resets or timeouts, a missing record): the background noise
 /// of any busy system, not an outage that goes on.
 fn sporadic(finding: &Finding) -> bool {
-    let transient =
-        matches!(finding.attr(attr::ERROR_CLASS), "" | "connection" | "timeout" | "throttling" | "notFound");
+    let transient = matches!(
+        finding.attr(attr::ERROR_CLASS),
+        "" | "connection" | "timeout" | "unavailable" | "throttling" | "notFound"
+    );
     is_log(finding) && transient && count(finding, attr::COUNT_AFTER) <= 4.0
 }
 
@@ -774,12 +822,20 @@ fn change_candidates(
             })
             .filter(|s| named(s) || ((on_network(change) || named_by_id(&change.component)) && prompt(s)))
             // An error that names the remote it failed on is explained by a setting only if it names that setting
-            // too, and by new code only if it is not the remote failing (refused, reset, timed out).
+            // (or the very limit the setting sets) too, and by new code only if it is not the remote failing
+            // (refused, reset, timed out).
             .filter(|s| {
                 kind != "configuration"
                     || mentions(s, change)
                     || remote_of(s, topology).is_none()
                     || points_at(change, s, topology)
+                    || sets_the_limit(change, s, topology)
+            })
+            // A failure calling a remote that callers the change did not touch share (the same class, the same
+            // remote) is the remote's: callers nothing changed fail alike.
+            .filter(|s| {
+                !matches!(kind, "configuration" | "deployment")
+                    || !failing_alike_elsewhere(s, change, symptoms, topology)
             })
             // A setting does not lower another resource's limit: throttling there is that resource's own, unless the
             // setting names the very limit hit (`max_connections` on a database's parameter group, and its clients
@@ -815,8 +871,28 @@ fn change_candidates(
                     || mentions(s, change)
             })
             .collect();
-        let after = |s: &&Finding| s.time.is_none_or(|t| t >= time - Duration::minutes(1));
-        let explained: Vec<&Finding> = related.iter().copied().filter(after).collect();
+
+        // A level shift found in a noisy series may be dated a datapoint early: a metric's onset may read up to two
+        // minutes before the change that caused it.
+        let after = |s: &&Finding| {
+            let slack = if s.kind == FindingKind::MetricAnomaly { 2 } else { 1 };
+            s.time.is_none_or(|t| t >= time - Duration::minutes(slack))
+        };
+        let mut explained: Vec<&Finding> = related.iter().copied().filter(after).collect();
+        // The changed resource's own activity stopping at the change (a rule disabled, a mapping turned off: its
+        // invocations fall to zero) is what the change did, though less activity is no harm in general.
+        let stopped = findings.iter().copied().filter(|f| {
+            f.kind == FindingKind::MetricAnomaly
+                && matches!(f.attr(attr::SHAPE), "dropToZero" | "flatline")
+                && topology.distance(&change.component, &f.component) == 0
+                && after(f)
+                && f.time.is_some_and(|t| t - time <= Duration::minutes(PROMPT_MINUTES))
+        });
+        for finding in stopped {
+            if !explained.contains(&finding) {
+                explained.push(finding);
+            }
+        }
         // Trouble that was already there and still going when the change came shows the change did not start it;
         // an episode over well before the change says nothing about it. A busier gauge before capacity was cut is
         // demand growing, which the cut then could not meet.
@@ -976,7 +1052,7 @@ fn symptom_category(finding: &Finding) -> Category {
         "restart" => Category::InfrastructureFailure,
         // A host failing its system status check is AWS's hardware or network under it.
         _ if metric.contains("statuscheckfailed_system") => Category::InfrastructureFailure,
-        "connection" | "timeout" => Category::DependencyFailure,
+        "connection" | "timeout" | "unavailable" => Category::DependencyFailure,
         // A remote host (a provider, another team's service) answering its callers with server errors is a
         // dependency failing, whatever it threw.
         "exception"
@@ -1124,7 +1200,8 @@ fn fold_relayed_exhaustion(candidates: Vec<Candidate>, topology: &Topology) -> V
 }
 
 /// A client's logged throttling errors, when traces show the throttling starts at one of its dependencies (S3
-/// slowing a bucket down), are that dependency's limit, not the client's.
+/// slowing a bucket down), or a dependency next to it began refusing requests in those minutes (a table's
+/// throttle events), are that dependency's limit, not the client's.
 fn fold_relayed_throttling(candidates: Vec<Candidate>, topology: &Topology) -> Vec<Candidate> {
     let limit_without_change = |c: &Candidate| c.cause.is_none() && c.category == Category::CapacityLimit;
     let throttled_edge = |f: &Finding| {
@@ -1132,22 +1209,66 @@ fn fold_relayed_throttling(candidates: Vec<Candidate>, topology: &Topology) -> V
             && f.attr(attr::FAULT_ORIGIN) == "remote"
             && f.attr(attr::ERROR_CLASS) == "throttling"
     };
+    // The resource's own count of requests it refused (a table's `WriteThrottleEvents`), rising.
+    let own_refusals = |c: &Candidate| -> Option<DateTime<Utc>> {
+        c.support
+            .iter()
+            .filter(|f| same_resource(&f.component, &c.component))
+            .filter(|f| f.kind == FindingKind::MetricAnomaly && moved_up(f.attr(attr::SHAPE)))
+            .filter(|f| is_limit_metric(&f.attr(attr::METRIC_NAME).to_ascii_lowercase()))
+            .filter_map(|f| f.time)
+            .min()
+    };
     fold_into(
         candidates,
-        |c| limit_without_change(c) && c.support.iter().any(throttled_edge),
+        |c| limit_without_change(c) && (c.support.iter().any(throttled_edge) || own_refusals(c).is_some()),
         |owner, c| {
             let caller = |edge: &Finding| edge.attr(attr::EDGE).split(" -> ").next().unwrap_or_default().to_string();
+            let relayed_by_edge = owner.support.iter().filter(|f| throttled_edge(f)).any(|edge| {
+                topology.distance(&caller(edge), &c.component) == 0 || same_resource(&caller(edge), &c.component)
+            });
+            // A client next to it throttled from the minutes its refusals began.
+            let began = c.support.iter().filter_map(|f| f.time).min();
+            let relayed_in_time = topology.distance(&owner.component, &c.component) == 1
+                && own_refusals(owner)
+                    .zip(began)
+                    .is_some_and(|(refused, began)| (began - refused).num_minutes().abs() <= PROMPT_MINUTES);
             limit_without_change(c)
                 && c.support.iter().all(|f| is_log(f) && f.attr(attr::ERROR_CLASS) == "throttling")
-                && owner.support.iter().filter(|f| throttled_edge(f)).any(|edge| {
-                    topology.distance(&caller(edge), &c.component) == 0 || same_resource(&caller(edge), &c.component)
-                })
+                && (relayed_by_edge || relayed_in_time)
         },
     )
 }
 
 /// Clients that lost their connections to a server that went down and came back (a failover) show a dependency
 /// failure on it; those candidates join the server's own infrastructure failure.
+/// Trouble that began as a resource known by its id hit a hard limit (timeouts from the minute a NAT gateway ran
+/// out of ports, or a volume out of burst credits) is that limit's effect, whatever the callers blame: their
+/// candidates with no cause of their own join the resource's.
+fn fold_into_limit_hit(candidates: Vec<Candidate>) -> Vec<Candidate> {
+    let hit_at = |c: &Candidate| {
+        c.support.iter().filter(|f| same_resource(&f.component, &c.component)).filter_map(limit_hit_at).min()
+    };
+    let began = |c: &Candidate| {
+        c.support
+            .iter()
+            .filter(|f| f.score >= STRONG)
+            .filter_map(|f| parse_time(f.attr(attr::BURST_START)).or(f.time))
+            .min()
+    };
+    fold_into(
+        candidates,
+        |c| c.cause.is_none() && named_by_id(&c.component) && hit_at(c).is_some(),
+        |owner, c| {
+            c.cause.is_none()
+                && !same_resource(&owner.component, &c.component)
+                && hit_at(owner).zip(began(c)).is_some_and(|(hit, began)| {
+                    began + Duration::minutes(1) >= hit && began - hit <= Duration::minutes(PROMPT_MINUTES)
+                })
+        },
+    )
+}
+
 fn fold_into_failed_host(candidates: Vec<Candidate>, topology: &Topology) -> Vec<Candidate> {
     fold_into(
         candidates,
@@ -1183,8 +1304,10 @@ fn fold_into(
 }
 
 fn fold_unspecific(candidates: Vec<Candidate>, topology: &Topology) -> Vec<Candidate> {
-    let (unspecific, mut specific): (Vec<Candidate>, Vec<Candidate>) =
+    let (mut unspecific, mut specific): (Vec<Candidate>, Vec<Candidate>) =
         candidates.into_iter().partition(|c| c.cause.is_none() && c.category == Category::Unknown);
+    // A resource's own signals join it first, so that it is dated by its earliest one.
+    unspecific.sort_by_key(|group| !specific.iter().any(|c| c.component.eq_ignore_ascii_case(&group.component)));
     let mut left = Vec::new();
     for group in unspecific {
         let first = group.support.iter().filter_map(|f| f.time).min();
@@ -1234,9 +1357,10 @@ fn text_of(finding: &Finding) -> String {
     raw_text_of(finding).to_ascii_lowercase()
 }
 
-/// The same text as written, for finding host names (case tells code from hosts).
+/// The same text as written, for finding host names (case tells code from hosts), with the hosts its lines name.
 fn raw_text_of(finding: &Finding) -> String {
-    format!("{} {} {}", finding.summary, finding.excerpt, finding.attr(attr::TEMPLATE))
+    let hosts = finding.attr(attr::HOSTS).replace(',', " ");
+    format!("{} {} {} {hosts}", finding.summary, finding.excerpt, finding.attr(attr::TEMPLATE))
 }
 
 /// Whether a symptom names the changed resource, a host the change names (a DNS record, an endpoint), or an id the
@@ -1263,11 +1387,16 @@ fn ids_in_request(excerpt: &str) -> Vec<&str> {
         .collect()
 }
 
-/// The remote systems a finding names: the far end of a trace edge and the hosts in its text.
+/// The remote systems a finding names: the far end of a trace edge and the hosts in its text, but the
+/// documentation an AWS error links to (`docs.aws.amazon.com`).
 fn remotes_in(finding: &Finding) -> Vec<String> {
     let mut remotes: Vec<String> = edge_remote(finding).into_iter().filter(|r| r.contains('.')).collect();
-    remotes.extend(hostnames_in_text(&raw_text_of(finding)));
+    remotes.extend(hosts_named_in(&raw_text_of(finding)));
     remotes
+}
+
+fn hosts_named_in(text: &str) -> Vec<String> {
+    hostnames_in_text(text).into_iter().filter(|host| !host.ends_with(".aws.amazon.com")).collect()
 }
 
 fn edge_remote(finding: &Finding) -> Option<String> {
@@ -1286,7 +1415,7 @@ fn remote_of(finding: &Finding, topology: &Topology) -> Option<String> {
     let text = raw_text_of(finding);
     // The resource's own endpoint in its own log lines is not a remote it called.
     let mut hosts: Vec<String> =
-        hostnames_in_text(&text).into_iter().filter(|h| !same_resource(h, &finding.component)).collect();
+        hosts_named_in(&text).into_iter().filter(|h| !same_resource(h, &finding.component)).collect();
     // A URL's host is surely a host; a dotted word elsewhere may be a logger or module name (`app.routes`).
     let lower = text.to_ascii_lowercase();
     hosts.sort_by_key(|h| (!lower.contains(&format!("://{h}")), h.ends_with("amazonaws.com")));
@@ -1339,13 +1468,20 @@ fn target_of(symptom: &Finding, category: Category, topology: &Topology) -> Stri
 }
 
 /// The one known resource a client's limit error names (the table in a `ProvisionedThroughputExceededException`,
-/// the bucket S3 slowed down, the database refusing connections): that resource's limit was hit, not the client's.
+/// the bucket S3 slowed down, the database refusing connections), by name or by its endpoint: that resource's
+/// limit was hit, not the client's.
 fn limited_resource_named(symptom: &Finding, topology: &Topology) -> Option<String> {
     if !is_log(symptom) || !matches!(symptom.attr(attr::ERROR_CLASS), "throttling" | "limitExceeded") {
         return None;
     }
-    match topology.resources_named_in(&raw_text_of(symptom), &symptom.component).as_slice() {
+    let text = raw_text_of(symptom);
+    match topology.resources_named_in(&text, &symptom.component).as_slice() {
         [only] => Some(only.clone()),
+        [] => {
+            let behind: BTreeSet<String> =
+                hostnames_in_text(&text).iter().filter_map(|host| topology.resource_behind_endpoint(host)).collect();
+            (behind.len() == 1).then(|| behind.into_iter().next()).flatten()
+        }
         _ => None,
     }
 }

@@ -304,6 +304,12 @@ mod tests {
         finding
     }
 
+    /// The finding as strong as findings get.
+    fn strong(mut finding: Finding) -> Finding {
+        finding.score = 1.0;
+        finding
+    }
+
     #[test]
     fn timeouts_naming_a_described_remote_blame_it_and_cite_every_source_that_agrees() {
         let findings = vec![
@@ -1330,5 +1336,169 @@ mod tests {
         let top = &conclusion.hypotheses[0];
         assert_eq!(top.component, "shop-fn");
         assert!(top.evidence.iter().any(|e| e.reference == "ref-shop-fn-47" && e.source == EvidenceSource::Logs));
+    }
+
+    #[test]
+    fn a_deploy_whose_service_relays_its_providers_unavailability_does_not_own_it() {
+        let unavailable = with_text(
+            error_logs("shop-fn", 50, "unavailable"),
+            "rate quote failed HTTPError: 503 Server Error: Service Unavailable for url: https://api.fxdesk.org/v1",
+        );
+        let mut access_log = error_logs("shop-fn", 50, "");
+        access_log.excerpt = "10.0.0.1 - - \"POST /quotes HTTP/1.1\" 503 1294".into();
+        let findings = vec![change("shop-fn", 30, "deployment"), unavailable, access_log];
+        let conclusion = conclude(&run_with_remote(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("api.fxdesk.org", Category::DependencyFailure));
+    }
+
+    #[test]
+    fn a_change_on_one_caller_does_not_explain_a_failure_its_untouched_peers_share() {
+        let mut run = run();
+        run.architecture.push_str(" shop-fn posts payments to the ledger at https://ledger.internal.example.");
+        let mut changed = change("ledger-sync", 40, "configuration");
+        changed.excerpt = "UpdateFunctionConfiguration LEDGER_URL=https://ledger.internal.example TIMEOUT=30".into();
+        let text = "ledger call failed: x509: certificate has expired (https://ledger.internal.example/transfer)";
+        let findings = vec![
+            changed,
+            with_text(error_logs("shop-fn", 50, "tls"), text),
+            with_text(error_logs("ledger-sync", 51, "tls"), text),
+        ];
+        let conclusion = conclude(&run, &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("ledger.internal.example", Category::Network));
+    }
+
+    #[test]
+    fn a_changed_resources_own_activity_stopping_at_the_change_is_its_effect() {
+        let mut run = run();
+        run.alarm = None;
+        run.trigger =
+            Trigger { kind: TriggerKind::Slack, alarm_name: None, description: Some("no orders fulfilled".into()) };
+        let findings = vec![
+            call("shop-rule", 50, "configuration", "DisableRule"),
+            metric("shop-rule", "Invocations", 50, "dropToZero", None),
+            metric("ledger-sync", "Duration", 20, "spike", Some(22)),
+        ];
+        let conclusion = conclude(&run, &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-rule", Category::ConfigurationChange));
+        assert!(top.evidence.iter().any(|e| e.source == EvidenceSource::Metrics), "{:?}", top.evidence);
+    }
+
+    #[test]
+    fn callers_failing_from_the_minute_a_resource_known_by_id_hit_its_limit_blame_that_resource() {
+        let mut ports = metric("nat-0a1b2c3d4e5f67890", "ErrorPortAllocation", 50, "levelShiftUp", None);
+        ports.score = 0.8;
+        let timeouts =
+            strong(with_text(error_logs("shop-fn", 50, "timeout"), "POST https://api.fxdesk.org: ETIMEDOUT"));
+        let failed = strong(with_text(error_logs("shop-fn", 50, "timeout"), "fxdesk quote failed: connect ETIMEDOUT"));
+        let edge = strong(finding(
+            EvidenceSource::Traces,
+            FindingKind::TraceAnomaly,
+            "api.fxdesk.org",
+            50,
+            1.0,
+            &[
+                (attr::ERROR_CLASS, "timeout"),
+                (attr::EDGE, "shop-fn -> api.fxdesk.org"),
+                (attr::FAULT_ORIGIN, "remote"),
+            ],
+        ));
+        let findings = vec![ports, timeouts, failed, edge, metric("shop-api", "5XXError", 51, "levelShiftUp", None)];
+        let conclusion = conclude(&run_with_remote(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("nat-0a1b2c3d4e5f67890", Category::CapacityLimit));
+
+        // A burst credit balance that ran out counts from the minute it reached zero.
+        let mut credits = metric("vol-0a1b2c3d4e5f67890", "BurstBalance", 10, "levelShiftDown", None);
+        credits.attrs.insert(attr::PEAK.into(), "0".into());
+        credits.attrs.insert(attr::PEAK_AT.into(), crate::contract::format_time(&at(49)));
+        let findings = vec![
+            credits,
+            strong(error_logs("shop-fn", 50, "timeout")),
+            strong(error_logs("shop-fn", 50, "connection")),
+            metric("shop-api", "5XXError", 51, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        assert_eq!(conclusion.hypotheses[0].component, "vol-0a1b2c3d4e5f67890");
+    }
+
+    #[test]
+    fn a_clients_throttling_from_the_minutes_its_table_began_refusing_is_the_tables_limit() {
+        let refused = metric("shop-table", "WriteThrottleEvents", 50, "levelShiftUp", None);
+        let throttled = with_text(
+            error_logs("shop-fn", 50, "throttling"),
+            "ProvisionedThroughputExceededException: check if you have a hot key: https://docs.aws.amazon.com/x",
+        );
+        let conclusion = conclude(&run(), &notebook(vec![refused, throttled]));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-table", Category::CapacityLimit));
+        assert!(top.evidence.iter().any(|e| e.source == EvidenceSource::Logs), "{:?}", top.evidence);
+        let blamed: Vec<&str> = conclusion.hypotheses.iter().map(|h| h.component.as_str()).collect();
+        assert!(!blamed.contains(&"shop-fn") && !blamed.iter().any(|c| c.contains("amazon.com")), "{blamed:?}");
+    }
+
+    #[test]
+    fn a_setting_that_sizes_the_pool_its_clients_ran_out_of_explains_them_though_they_name_the_database() {
+        let mut run = run();
+        run.architecture.push_str(" shop-fn reads its settings under /shop/prod/ and uses the database shop-db.");
+        let mut lowered = change("/shop/prod/DB_POOL_MAX", 45, "configuration");
+        lowered.excerpt = "PutParameter name=/shop/prod/DB_POOL_MAX overwrite=true".into();
+        let exhausted = with_text(
+            error_logs("shop-fn", 47, "limitExceeded"),
+            "HikariPool-2 - Connection is not available, request timed out after 30000ms \
+             (jdbc:postgresql://shop-db.c9x.eu-west-1.rds.amazonaws.com:5432/shop)",
+        );
+        let conclusion = conclude(&run, &notebook(vec![lowered, exhausted]));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("/shop/prod/DB_POOL_MAX", Category::ConfigurationChange));
+    }
+
+    #[test]
+    fn a_clients_limit_error_naming_a_resource_by_its_endpoint_blames_that_resource() {
+        let mut run = run();
+        run.architecture.push_str(" shop-fn indexes orders into the OpenSearch domain shop-search.");
+        let mut rejected = error_logs("shop-fn", 50, "limitExceeded");
+        rejected.attrs.insert(attr::HOSTS.into(), "vpc-shop-search-3kq7x2m4.eu-west-1.es.amazonaws.com".into());
+        let conclusion = conclude(&run, &notebook(vec![rejected]));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-search", Category::CapacityLimit));
+    }
+
+    #[test]
+    fn a_metric_shift_dated_a_datapoint_before_a_change_on_its_resource_is_still_its_effect() {
+        let mut run = run();
+        run.architecture.push_str(" shop-fn publishes orders to the topic shop-topic.");
+        let mut changed = call("shop-topic", 50, "configuration", "SetSubscriptionAttributes");
+        changed.time = Some(at(50) + Duration::seconds(30));
+        let filtered = metric("shop-topic", "NumberOfNotificationsFilteredOut", 49, "levelShiftUp", None);
+        let conclusion = conclude(&run, &notebook(vec![changed, filtered]));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-topic", Category::ConfigurationChange));
+        assert!(top.evidence.iter().any(|e| e.source == EvidenceSource::Metrics), "{:?}", top.evidence);
+    }
+
+    #[test]
+    fn a_neighbours_slow_signals_join_a_limit_dated_by_the_resources_own_first_signal() {
+        let findings = vec![
+            metric("shop-table", "SuccessfulRequestLatency", 20, "trendUp", None),
+            metric("shop-fn", "Duration", 22, "trendUp", None),
+            metric("shop-table", "ThrottledRequests", 50, "levelShiftUp", None),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-table", Category::CapacityLimit));
+        assert!(conclusion.hypotheses.iter().all(|h| h.component != "shop-fn"), "{:?}", conclusion.hypotheses);
+    }
+
+    #[test]
+    fn work_a_server_turned_away_is_a_limit_it_hit() {
+        let mut run = run();
+        run.architecture.push_str(" shop-fn indexes orders into the OpenSearch domain shop-search.");
+        let findings = vec![metric("shop-search", "ThreadpoolWriteRejected", 50, "levelShiftUp", None)];
+        let conclusion = conclude(&run, &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-search", Category::CapacityLimit));
     }
 }

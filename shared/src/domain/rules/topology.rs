@@ -244,6 +244,25 @@ impl Topology {
         }
     }
 
+    /// The one known resource an AWS endpoint stands for: its first label names it, wrapped as AWS writes it
+    /// (`vpc-orders-search-3kq….es.amazonaws.com` is the OpenSearch domain `orders-search`,
+    /// `orders-db.c9x….rds.amazonaws.com` the database `orders-db`). None when none or several fit.
+    pub fn resource_behind_endpoint(&self, host: &str) -> Option<String> {
+        if !host.ends_with(".amazonaws.com") {
+            return None;
+        }
+        let label = host.split('.').next()?;
+        let fits: Vec<&String> = self
+            .names
+            .iter()
+            .filter(|name| looks_like_resource(name) && !name.contains('.') && same_resource(label, name))
+            .collect();
+        match fits.as_slice() {
+            [only] => Some((*only).clone()),
+            _ => None,
+        }
+    }
+
     /// The known resources (not hosts) a text names as a whole name, other than `own` and what `own` is named after
     /// (a log line of `orders-api` that says `orders-api` names nothing else).
     pub fn resources_named_in(&self, text: &str, own: &str) -> Vec<String> {
