@@ -575,8 +575,12 @@ impl Call<'_> {
 
     fn permission(&self) -> bool {
         let access_policy = self.has("policy") && !NON_ACCESS_POLICY_WORDS.iter().any(|w| self.has(w));
-        let policy_attribute =
-            self.request.iter().any(|(p, v)| p.ends_with("attributes.Policy") || p == "attributeName" && v == "Policy");
+        // A policy set as an attribute, or as the document of what is modified (a VPC endpoint's policy).
+        let policy_attribute = self.request.iter().any(|(p, v)| {
+            p.ends_with("attributes.Policy")
+                || p == "attributeName" && v == "Policy"
+                || p.rsplit('.').next().is_some_and(|key| key.eq_ignore_ascii_case("policyDocument"))
+        });
         let security_group_rule = self.compact.contains("securitygroup")
             && (matches!(self.verb(), "authorize" | "revoke") || self.has("rules"));
         self.service == "iam" && !self.credential()
@@ -1320,6 +1324,12 @@ mod tests {
                 "configuration",
             ),
             ("ssm", "PutParameter", json!({"name": "/app/flag", "type": "String"}), "configuration"),
+            (
+                "ec2",
+                "ModifyVpcEndpoint",
+                json!({"ModifyVpcEndpointRequest": {"VpcEndpointId": "vpce-0339f48e5838f7c67", "PolicyDocument": "{}"}}),
+                "permission",
+            ),
             (
                 "dynamodb",
                 "UpdateContinuousBackups",

@@ -139,6 +139,17 @@ pub fn name_tokens(name: &str) -> Vec<String> {
     tokens
 }
 
+/// The stack a generated name starts with (`ImagesStack` of `ImagesStack-ImageServiceA21F5C26-XnGfGc3AaMtk`): it
+/// names every resource of the stack, not this one.
+pub fn stack_prefix(name: &str) -> Option<&str> {
+    let segments: Vec<&str> = name.split(|c: char| !c.is_alphanumeric()).filter(|s| !s.is_empty()).collect();
+    let generated = segments.iter().skip(1).any(|s| strip_logical_id_hash(s).len() < s.len());
+    segments
+        .first()
+        .copied()
+        .filter(|first| generated && first.len() > 5 && first.to_ascii_lowercase().ends_with("stack"))
+}
+
 /// A segment that is an id rather than a word: long, and mixing digits with letters or with erratic case
 /// (`mT9XvDkRQgzE`, `a964a450da5fba98`, `0cf510ba414fb4850`).
 fn looks_generated(segment: &str) -> bool {
@@ -227,6 +238,8 @@ mod tests {
         assert_eq!(name_tokens("CartsApi"), ["api", "cart"], "CamelCase words are words, not an id");
         assert_eq!(name_tokens("Stack-hHvZrVbKtpzX"), ["stack"]);
         assert_eq!(name_tokens("OrdersStack-OrdersService468A0A5C-YplhlgbCX3Uj"), ["order", "servic", "stack"]);
+        assert_eq!(stack_prefix("ImagesStack-ImageServiceA21F5C26-XnGfGc3AaMtk"), Some("ImagesStack"));
+        assert_eq!(stack_prefix("ShopStack-orders"), None, "no generated part, no stack");
     }
 
     #[test]

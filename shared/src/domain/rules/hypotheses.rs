@@ -401,12 +401,12 @@ fn logged_on(symptom: &Finding, change: &Finding) -> bool {
         && symptom.attr(attr::LOG_STREAM).to_ascii_lowercase().contains(&change.component.to_ascii_lowercase())
 }
 
-/// A call to a remote that failed because the remote did not serve (refused, reset, timed out, unavailable), as
-/// the symptom or its siblings of the same class on the same resource say (a request log line rarely names the
-/// remote).
+/// A call to a remote that failed because the remote did not serve (refused, reset, timed out, unavailable) or its
+/// name did not resolve, as the symptom or its siblings of the same class on the same resource say (a request log
+/// line rarely names the remote).
 fn remote_failing(symptom: &Finding, symptoms: &[&Finding], topology: &Topology) -> bool {
     let class = symptom.attr(attr::ERROR_CLASS);
-    matches!(class, "connection" | "timeout" | "unavailable")
+    matches!(class, "connection" | "timeout" | "unavailable" | "dns")
         && symptoms.iter().any(|s| {
             s.component == symptom.component && s.attr(attr::ERROR_CLASS) == class && remote_of(s, topology).is_some()
         })
@@ -666,7 +666,10 @@ fn named_by_id(component: &str) -> bool {
 /// the network: removing a rule shows as timeouts and refused connections, not as access denied.
 fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
     match change.attr(attr::CHANGE_KIND) {
-        "permission" if on_network(change) => matches!(error_class, "connection" | "timeout"),
+        // A VPC endpoint's policy, though, refuses calls through it like any resource policy.
+        "permission" if on_network(change) && !change.attr(attr::EVENT_NAME).contains("VpcEndpoint") => {
+            matches!(error_class, "connection" | "timeout")
+        }
         // AWS says which policy denied: a resource's own (a bucket or key policy) or the caller's identity policies.
         "permission" => {
             let text = text_of(finding);
@@ -1219,9 +1222,24 @@ fn fold_relayed_throttling(candidates: Vec<Candidate>, topology: &Topology) -> V
             .filter_map(|f| f.time)
             .min()
     };
+    // A resource worn out with no change behind it (a database slowed by a lock), from its own first signal on.
+    let exhausted_since = |c: &Candidate| -> Option<DateTime<Utc>> {
+        (c.cause.is_none() && c.category == Category::ResourceExhaustion)
+            .then(|| {
+                c.support
+                    .iter()
+                    .filter(|f| same_resource(&f.component, &c.component) && f.kind == FindingKind::MetricAnomaly)
+                    .filter_map(|f| f.time)
+                    .min()
+            })
+            .flatten()
+    };
     fold_into(
         candidates,
-        |c| limit_without_change(c) && (c.support.iter().any(throttled_edge) || own_refusals(c).is_some()),
+        |c| {
+            limit_without_change(c) && (c.support.iter().any(throttled_edge) || own_refusals(c).is_some())
+                || exhausted_since(c).is_some()
+        },
         |owner, c| {
             let caller = |edge: &Finding| edge.attr(attr::EDGE).split(" -> ").next().unwrap_or_default().to_string();
             let relayed_by_edge = owner.support.iter().filter(|f| throttled_edge(f)).any(|edge| {
@@ -1233,9 +1251,14 @@ fn fold_relayed_throttling(candidates: Vec<Candidate>, topology: &Topology) -> V
                 && own_refusals(owner)
                     .zip(began)
                     .is_some_and(|(refused, began)| (began - refused).num_minutes().abs() <= PROMPT_MINUTES);
+            // A client out of connections to it after it slowed: the connections wait on it.
+            let waiting_on_it = c.support.iter().any(|f| topology.distance(&owner.component, &f.component) == 1)
+                && exhausted_since(owner).zip(began).is_some_and(|(slowed, began)| slowed <= began);
             limit_without_change(c)
-                && c.support.iter().all(|f| is_log(f) && f.attr(attr::ERROR_CLASS) == "throttling")
-                && (relayed_by_edge || relayed_in_time)
+                && c.support
+                    .iter()
+                    .all(|f| is_log(f) && matches!(f.attr(attr::ERROR_CLASS), "throttling" | "limitExceeded"))
+                && (relayed_by_edge || relayed_in_time || waiting_on_it)
         },
     )
 }
@@ -1262,9 +1285,10 @@ fn fold_into_limit_hit(candidates: Vec<Candidate>) -> Vec<Candidate> {
         |owner, c| {
             c.cause.is_none()
                 && !same_resource(&owner.component, &c.component)
-                && hit_at(owner).zip(began(c)).is_some_and(|(hit, began)| {
-                    began + Duration::minutes(1) >= hit && began - hit <= Duration::minutes(PROMPT_MINUTES)
-                })
+                // Within minutes either way: a balance read every five minutes ran out between two readings.
+                && hit_at(owner)
+                    .zip(began(c))
+                    .is_some_and(|(hit, began)| (began - hit).num_minutes().abs() <= PROMPT_MINUTES)
         },
     )
 }

@@ -1410,10 +1410,11 @@ mod tests {
         let top = &conclusion.hypotheses[0];
         assert_eq!((top.component.as_str(), top.category), ("nat-0a1b2c3d4e5f67890", Category::CapacityLimit));
 
-        // A burst credit balance that ran out counts from the minute it reached zero.
+        // A burst credit balance that ran out counts from the minute it was first read as zero, give or take the
+        // minutes between readings.
         let mut credits = metric("vol-0a1b2c3d4e5f67890", "BurstBalance", 10, "levelShiftDown", None);
         credits.attrs.insert(attr::PEAK.into(), "0".into());
-        credits.attrs.insert(attr::PEAK_AT.into(), crate::contract::format_time(&at(49)));
+        credits.attrs.insert(attr::PEAK_AT.into(), crate::contract::format_time(&at(53)));
         let findings = vec![
             credits,
             strong(error_logs("shop-fn", 50, "timeout")),
@@ -1500,5 +1501,42 @@ mod tests {
         let conclusion = conclude(&run, &notebook(findings));
         let top = &conclusion.hypotheses[0];
         assert_eq!((top.component.as_str(), top.category), ("shop-search", Category::CapacityLimit));
+    }
+
+    #[test]
+    fn a_vpc_endpoint_policy_narrowed_refuses_the_calls_through_it() {
+        let narrowed = call("vpce-0a1b2c3d4e5f67890", 50, "permission", "ModifyVpcEndpoint");
+        let denied = with_text(
+            error_logs("shop-fn", 51, "accessDenied"),
+            "AccessDenied: User: arn:aws:sts::1:assumed-role/shop-fn-role is not authorized to perform: s3:GetObject",
+        );
+        let findings = vec![change("shop-fn", 20, "deployment"), narrowed, denied];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("vpce-0a1b2c3d4e5f67890", Category::PermissionChange));
+    }
+
+    #[test]
+    fn a_deploy_does_not_explain_a_remote_name_that_stopped_resolving() {
+        let unresolved =
+            with_text(error_logs("shop-fn", 50, "dns"), "fxdesk call failed: getaddrinfo ENOTFOUND api.fxdesk.org");
+        let conclusion = conclude(&run_with_remote(), &notebook(vec![change("shop-fn", 40, "deployment"), unresolved]));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("api.fxdesk.org", Category::Network));
+    }
+
+    #[test]
+    fn a_client_out_of_connections_after_its_database_slowed_is_waiting_on_the_database() {
+        let mut run = run();
+        run.architecture.push_str(" shop-fn keeps orders in the database shop-db.");
+        let text = "HikariPool-1 - Connection is not available, request timed out after 30000ms";
+        let findings = vec![
+            metric("shop-db", "DBLoadNonCPU", 46, "trendUp", None),
+            strong(with_text(error_logs("shop-fn", 52, "limitExceeded"), text)),
+            strong(with_text(error_logs("shop-fn", 52, "limitExceeded"), text)),
+        ];
+        let conclusion = conclude(&run, &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-db", Category::ResourceExhaustion));
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::domain::evidence::terms::{mention_count, name_tokens, stem};
+use crate::domain::evidence::terms::{mention_count, name_tokens, stack_prefix, stem};
 use crate::domain::resources::{hostnames_in_text, looks_like_resource, names_in_text, same_resource};
 
 /// Resource names and which pairs are related.
@@ -295,10 +295,13 @@ fn system_words(name: &str) -> BTreeSet<String> {
 
 /// The (stemmed) words of a name that say which system it belongs to.
 fn distinctive_words(name: &str) -> BTreeSet<String> {
+    // The stack a generated name starts with is every resource of the stack's (`ImagesStack-` of an image service
+    // and of a search API alike).
+    let stack = stack_prefix(name).map(name_tokens).unwrap_or_default();
     name_tokens(name)
         .into_iter()
         // Tokens with digits are ids and hashes, not stems.
-        .filter(|t| t.len() >= 3 && !is_generic(t) && !t.chars().any(|c| c.is_ascii_digit()))
+        .filter(|t| t.len() >= 3 && !is_generic(t) && !t.chars().any(|c| c.is_ascii_digit()) && !stack.contains(t))
         .collect()
 }
 
