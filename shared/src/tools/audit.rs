@@ -46,37 +46,3 @@ pub async fn run(args: Args, run: &RunContext, changes: &dyn ChangeLog, blob_ref
     digest.truncated |= answer.truncated;
     Ok(ToolAnswer { digest, raw: json!({"truncated": answer.truncated, "records": answer.records}) })
 }
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Mutex;
-
-    use async_trait::async_trait;
-
-    use super::*;
-    use crate::ports::ChangeQueryResult;
-
-    /// Holds no records and records the windows asked for.
-    #[derive(Default)]
-    struct Recorder {
-        windows: Mutex<Vec<Window>>,
-    }
-
-    #[async_trait]
-    impl ChangeLog for Recorder {
-        async fn lookup(&self, window: Window, _limit: usize) -> Result<ChangeQueryResult> {
-            self.windows.lock().unwrap().push(window);
-            Ok(ChangeQueryResult::default())
-        }
-    }
-
-    #[tokio::test]
-    async fn changes_are_read_from_an_hour_before_the_window() {
-        let run = super::super::test_run();
-        let changes = Recorder::default();
-        super::run(Args::default(), &run, &changes, "blob").await.unwrap();
-        let asked = changes.windows.lock().unwrap().clone();
-        let expected = Window { start: run.window.start - Duration::minutes(LEAD_MINUTES), end: run.window.end };
-        assert_eq!(asked, vec![expected]);
-    }
-}

@@ -167,3 +167,63 @@ pub(crate) fn test_run() -> RunContext {
         started_at: start,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+    use chrono::Duration;
+
+    use super::*;
+    use crate::contract::{MetricRef, Window};
+    use crate::ports::{ChangeLog, ChangeQueryResult, MetricFilter, MetricSeries, MetricSource};
+
+    /// Holds no metrics and no changes, and records the windows asked for.
+    #[derive(Default)]
+    struct WindowRecorder {
+        windows: Mutex<Vec<Window>>,
+    }
+
+    impl WindowRecorder {
+        fn asked(&self) -> Vec<Window> {
+            self.windows.lock().unwrap().clone()
+        }
+    }
+
+    #[async_trait]
+    impl MetricSource for WindowRecorder {
+        async fn list(&self, _filter: &MetricFilter, _limit: usize) -> Result<Vec<MetricRef>> {
+            Ok(Vec::new())
+        }
+        async fn fetch(&self, _metrics: &[MetricRef], window: Window) -> Result<Vec<MetricSeries>> {
+            self.windows.lock().unwrap().push(window);
+            Ok(Vec::new())
+        }
+    }
+
+    #[async_trait]
+    impl ChangeLog for WindowRecorder {
+        async fn lookup(&self, window: Window, _limit: usize) -> Result<ChangeQueryResult> {
+            self.windows.lock().unwrap().push(window);
+            Ok(ChangeQueryResult::default())
+        }
+    }
+
+    /// The window a tool should ask for: the run's, reaching `minutes` further back.
+    fn reaching_back(run: &RunContext, minutes: i64) -> Vec<Window> {
+        vec![Window { start: run.window.start - Duration::minutes(minutes), end: run.window.end }]
+    }
+
+    #[tokio::test]
+    async fn metrics_read_an_hour_before_the_window_as_the_baseline_and_changes_an_hour_before_it_too() {
+        let run = test_run();
+        let source = WindowRecorder::default();
+        metrics::run(metrics::Args::default(), &run, &source, "blob").await.unwrap();
+        assert_eq!(source.asked(), reaching_back(&run, metrics::BASELINE_MINUTES));
+
+        let changes = WindowRecorder::default();
+        audit::run(audit::Args::default(), &run, &changes, "blob").await.unwrap();
+        assert_eq!(changes.asked(), reaching_back(&run, audit::LEAD_MINUTES));
+    }
+}

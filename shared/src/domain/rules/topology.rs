@@ -295,19 +295,25 @@ fn system_words(name: &str) -> BTreeSet<String> {
 
 /// The (stemmed) words of a name that say which system it belongs to.
 fn distinctive_words(name: &str) -> BTreeSet<String> {
-    // The stack a generated name starts with is every resource of the stack's (`ImagesStack-` of an image service
-    // and of a search API alike).
-    let stack = stack_prefix(name).map(name_tokens).unwrap_or_default();
     name_tokens(name)
         .into_iter()
         // Tokens with digits are ids and hashes, not stems.
-        .filter(|t| t.len() >= 3 && !is_generic(t) && !t.chars().any(|c| c.is_ascii_digit()) && !stack.contains(t))
+        .filter(|t| t.len() >= 3 && !is_generic(t) && !t.chars().any(|c| c.is_ascii_digit()))
         .collect()
 }
 
 /// Two names share their distinctive stem (`orders-api-role` and `orders-api`, `OrdersTable` and `orders`).
 fn stems_related(a: &str, b: &str) -> bool {
-    let (ta, tb) = (distinctive_words(a), distinctive_words(b));
+    let (mut ta, mut tb) = (distinctive_words(a), distinctive_words(b));
+    // Within one stack, the stack's name (`ImagesStack-` of an image service and of a search API alike) tells
+    // nothing apart.
+    if let (Some(stack), Some(other)) = (stack_prefix(a), stack_prefix(b))
+        && stack.eq_ignore_ascii_case(other)
+    {
+        let shared = name_tokens(stack);
+        ta.retain(|t| !shared.contains(t));
+        tb.retain(|t| !shared.contains(t));
+    }
     if ta.is_empty() || tb.is_empty() {
         return false;
     }
@@ -431,6 +437,17 @@ mod tests {
             "shop-web publishes events to the SNS topic order-events. The topic fans out to the queue billing-inbox.",
         );
         assert_eq!(topology.distance("order-events", "billing-inbox"), 1, "'The topic' is the one named before");
+    }
+
+    #[test]
+    fn the_stack_two_generated_names_share_relates_nothing_but_names_them_for_others() {
+        let topology = Topology::from_architecture("");
+        let (images, search) = (
+            "ImagesStack-ImageServiceServiceA21F5C26-XnGfGc3AaMtk",
+            "ImagesStack-SearchApiService1E8A97EC-ebEimkINlzEw",
+        );
+        assert_eq!(topology.distance(images, search), 3);
+        assert_eq!(topology.distance("WishlistsStack-HandlerFn0605DBD7-2UXq6iT879dz", "/wishlists/prod/flags/x"), 1);
     }
 
     #[test]
