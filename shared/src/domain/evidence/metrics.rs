@@ -35,6 +35,10 @@ const OUTLIER_SCALES: f64 = 4.0;
 const LEVEL_STANDARD_ERRORS: f64 = 4.0;
 /// Datapoints after a candidate onset that the level-shift test looks at (and the fewest it needs).
 const LEVEL_WINDOW: usize = 6;
+/// A step after a drift: from within this share of the gap of the drifted level to within it of the late level...
+const STEP_NEAR: f64 = 0.25;
+/// ... in at most this many datapoints.
+const STEP_MAX_POINTS: usize = 4;
 const LEVEL_MIN_WINDOW: usize = 3;
 /// A datapoint at least this many noise scales from the baseline, or this far into its tail, has moved.
 const MOVED_SCALES: f64 = 1.0;
@@ -396,7 +400,10 @@ fn episodes(prepared: &Prepared) -> Vec<Episode> {
         found.push(classify(&values[onset..end], onset, recovered, direction, baseline));
         match recovered {
             Some(next) => index = next,
-            None => break,
+            None => {
+                found.extend(step_after_drift(prepared, onset, direction));
+                break;
+            }
         }
     }
     if found.is_empty() {
@@ -505,6 +512,37 @@ fn rare_run(window: &[f64], direction: f64, history: &[f64]) -> bool {
 fn tail_probability(value: f64, direction: f64, history: &[f64]) -> f64 {
     let reached = history.iter().filter(|v| **v * direction >= value * direction).count();
     (reached as f64 + 1.0) / (history.len() as f64 + 2.0)
+}
+
+/// A move still going on that began as a mild drift and then stepped much further within a few datapoints (requests
+/// creeping up for an hour, then quadrupling in three minutes): the step is an episode of its own, against the
+/// drifted level.
+fn step_after_drift(prepared: &Prepared, onset: usize, direction: f64) -> Option<Episode> {
+    let values = &prepared.values;
+    let len = values.len();
+    if len < onset + 3 * LEVEL_WINDOW {
+        return None;
+    }
+    let median_of = |part: &[f64]| {
+        let mut sorted = part.to_vec();
+        sort(&mut sorted);
+        quantile(&sorted, 0.5)
+    };
+    let (early, late) = (median_of(&values[onset..onset + LEVEL_WINDOW]), median_of(&values[len - LEVEL_WINDOW..]));
+    let gap = (late - early) * direction;
+    let reach = |fraction: f64| early + direction * gap * fraction;
+    // The last datapoint still near the drifted level, and the first one near the late level after it.
+    let left = (onset..len).rev().find(|&i| (values[i] - reach(STEP_NEAR)) * direction <= 0.0)?;
+    let arrived = (left + 1..len).find(|&i| (values[i] - reach(1.0 - STEP_NEAR)) * direction >= 0.0)?;
+    let drifted = &values[left.saturating_sub(MAX_BASELINE_POINTS).max(onset)..left];
+    if drifted.len() < LEVEL_WINDOW {
+        return None;
+    }
+    let baseline = Baseline::of(drifted, prepared.additive);
+    // The step began with the first datapoint clearly off the drifted level.
+    let start = if baseline.z(values[left]) * direction >= WALK_BACK_SCALES { left } else { left + 1 };
+    let step = gap > 0.0 && arrived - left <= STEP_MAX_POINTS && baseline.z(late) * direction >= OUTLIER_SCALES;
+    step.then(|| classify(&values[start..], start, None, direction, baseline))
 }
 
 /// The first datapoint from `index` that is nearer the new level than the baseline: a level-shift test fires as soon
@@ -1205,6 +1243,25 @@ mod tests {
         let finding = digest_of_one(series("AWS/Events", "Invocations", &[("RuleName", "r")], "Sum", &counts));
         assert_eq!(finding.attr(attr::SHAPE), "dropToZero");
         assert_eq!(finding.time, at_minute(52));
+    }
+
+    #[test]
+    fn a_step_after_a_slow_drift_is_dated_and_sized_against_the_drifted_level() {
+        // Requests creep up 8% over half an hour, then quadruple within three minutes.
+        let values: Vec<f64> = noise(19, 62)
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let drift = if i >= 15 { (i.min(45) - 15) as f64 * 1.5 } else { 0.0 };
+                let step = [0.0, 250.0, 900.0, 1500.0, 1800.0][i.saturating_sub(51).min(4)];
+                500.0 + 5.0 * n + drift + step
+            })
+            .collect();
+        let finding = digest_of_one(series("AWS/ApiGateway", "Count", &[("ApiName", "shop")], "Sum", &values));
+        assert_eq!(finding.attr(attr::SHAPE), "levelShiftUp");
+        assert_eq!(finding.time, at_minute(52));
+        let baseline: f64 = finding.attr(attr::BASELINE).parse().unwrap();
+        assert!((530.0..560.0).contains(&baseline), "{baseline}");
     }
 
     #[test]
