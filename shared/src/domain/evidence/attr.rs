@@ -23,6 +23,8 @@ pub const SHAPE: &str = "shape";
 /// Baseline and peak/after values of a metric, formatted numbers.
 pub const BASELINE: &str = "baseline";
 pub const PEAK: &str = "peak";
+/// The typical value of a metric during its move (the median), a formatted number.
+pub const NEW_LEVEL: &str = "newLevel";
 /// When a metric first reached its peak (or its lowest, for a fall) during the move.
 pub const PEAK_AT: &str = "peakAt";
 /// A mined log template (variables masked) and the log group it was found in.

@@ -861,6 +861,7 @@ impl Anomaly<'_> {
         attrs.insert(attr::SHAPE.to_string(), e.shape.as_str().to_string());
         attrs.insert(attr::BASELINE.to_string(), number(e.baseline.median));
         attrs.insert(attr::PEAK.to_string(), e.peak.map_or_else(|| "no data".to_string(), number));
+        attrs.insert(attr::NEW_LEVEL.to_string(), number(e.level));
         let values = &self.prepared.values;
         let during = e.onset..e.recovered.unwrap_or(values.len()).min(values.len());
         if let Some(at) = e.peak.and_then(|peak| during.clone().find(|&i| values[i] == peak)) {
@@ -1207,6 +1208,7 @@ mod tests {
         assert_eq!(finding.attr(attr::SHAPE), "levelShiftUp");
         assert_eq!(finding.attr(attr::BASELINE), "0");
         assert_eq!(finding.attr(attr::PEAK), "5");
+        assert_eq!(finding.attr(attr::NEW_LEVEL), "5");
         assert_eq!(finding.attr(attr::ENDED_AT), "");
         assert_eq!(finding.time, at_minute(50));
         assert!(finding.excerpt.starts_with("10:47 0, 10:48 0, 10:49 0, 10:50 5"), "{}", finding.excerpt);

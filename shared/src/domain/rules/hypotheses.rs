@@ -52,6 +52,8 @@ const FAILURE_WORDS: [&str; 14] = [
 ];
 /// How strongly calls to a changed resource refused right after the change corroborate it.
 const REFUSED_CORROBORATION: f64 = 0.9;
+/// How much faster than requests errors may rise and still be the same error rate.
+const DEMAND_SLACK: f64 = 1.5;
 /// Minutes after a deploy within which a dependency's load rising is the new code's doing.
 const PROMPT_MINUTES: i64 = 5;
 /// Trouble a runbook calls normal began at most this long before it was noticed: what goes on longer is no
@@ -104,8 +106,13 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
         topology.intern(&finding.component);
         remotes_in(finding).iter().for_each(|h| topology.add_host(h));
     }
-    let refined =
-        refine_error_classes(findings.iter().copied().filter(|f| is_symptom(f) || on_alarmed_metric(f, run)).collect());
+    let refined = refine_error_classes(
+        findings
+            .iter()
+            .copied()
+            .filter(|f| (is_symptom(f) || on_alarmed_metric(f, run)) && !in_step_with_demand(f, findings))
+            .collect(),
+    );
     let symptoms: Vec<&Finding> = refined.iter().collect();
     let onset = onset_of(run, &symptoms);
     // Words of an operator's message that name nothing known ("payments" for the checkout service) say nothing
@@ -219,6 +226,25 @@ fn breaks(finding: &Finding) -> bool {
     (is_log(finding) && matches!(level.as_str(), "ERROR" | "FATAL" | "CRITICAL"))
         || matches!(finding.attr(attr::ERROR_CLASS), "outOfMemory" | "diskFull" | "restart" | "exception")
         || BREAKAGE_WORDS.iter().any(|word| metric.contains(word))
+}
+
+/// Errors a resource always had that rose no more than its requests did (2 → 8 a minute as traffic quadrupled): the
+/// same error rate under more demand, not a new failure.
+fn in_step_with_demand(finding: &Finding, findings: &[&Finding]) -> bool {
+    let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
+    let ratio = |f: &Finding| {
+        let (before, after) = (count(f, attr::BASELINE), count(f, attr::NEW_LEVEL));
+        (before > 0.0).then(|| after / before)
+    };
+    let Some(errors_rose) = ratio(finding) else { return false };
+    finding.kind == FindingKind::MetricAnomaly
+        && ["error", "fault", "5xx"].iter().any(|word| metric.contains(word))
+        && findings.iter().any(|demand| {
+            is_demand_metric(demand)
+                && same_resource(&demand.component, &finding.component)
+                && demand.time.zip(finding.time).is_some_and(|(d, e)| (d - e).num_minutes().abs() <= PROMPT_MINUTES)
+                && ratio(demand).is_some_and(|demand_rose| errors_rose <= DEMAND_SLACK * demand_rose)
+        })
 }
 
 /// A finding that says something is wrong (as opposed to a change, a runbook, or demand going down).

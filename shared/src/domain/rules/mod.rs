@@ -1539,4 +1539,24 @@ mod tests {
         let top = &conclusion.hypotheses[0];
         assert_eq!((top.component.as_str(), top.category), ("shop-db", Category::ResourceExhaustion));
     }
+
+    #[test]
+    fn errors_that_rose_no_faster_than_requests_are_the_same_error_rate_not_a_fault() {
+        let moved = |name: &str, before: &str, after: &str| {
+            let mut finding = metric("shop-api", name, 50, "levelShiftUp", None);
+            finding.attrs.insert(attr::BASELINE.into(), before.into());
+            finding.attrs.insert(attr::NEW_LEVEL.into(), after.into());
+            finding
+        };
+        let findings =
+            vec![change("shop-api", 40, "configuration"), moved("Count", "500", "2000"), moved("5XXError", "2", "8")];
+        let conclusion = conclude(&run(), &notebook(findings.clone()));
+        assert_ne!(conclusion.status, Status::RootCauseIdentified, "{:?}", conclusion.hypotheses);
+
+        // Errors rising far faster than requests are a failure.
+        let mut findings = findings;
+        findings[2].attrs.insert(attr::NEW_LEVEL.into(), "80".into());
+        let conclusion = conclude(&run(), &notebook(findings));
+        assert_eq!(conclusion.status, Status::RootCauseIdentified);
+    }
 }
