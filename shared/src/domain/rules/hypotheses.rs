@@ -237,8 +237,11 @@ fn in_step_with_demand(finding: &Finding, findings: &[&Finding]) -> bool {
         (before > 0.0).then(|| after / before)
     };
     let Some(errors_rose) = ratio(finding) else { return false };
+    // A rate (errors per request) is already in proportion to demand.
+    let counts_errors = ["error", "fault", "5xx"].iter().any(|word| metric.contains(word))
+        && !["rate", "percent"].iter().any(|word| metric.contains(word));
     finding.kind == FindingKind::MetricAnomaly
-        && ["error", "fault", "5xx"].iter().any(|word| metric.contains(word))
+        && counts_errors
         && findings.iter().any(|demand| {
             is_demand_metric(demand)
                 && same_resource(&demand.component, &finding.component)

@@ -1553,10 +1553,12 @@ mod tests {
         let conclusion = conclude(&run(), &notebook(findings.clone()));
         assert_ne!(conclusion.status, Status::RootCauseIdentified, "{:?}", conclusion.hypotheses);
 
-        // Errors rising far faster than requests are a failure.
-        let mut findings = findings;
-        findings[2].attrs.insert(attr::NEW_LEVEL.into(), "80".into());
-        let conclusion = conclude(&run(), &notebook(findings));
-        assert_eq!(conclusion.status, Status::RootCauseIdentified);
+        // Errors rising far faster than requests are a failure, and so is an error rate rising at all.
+        let mut faster = findings.clone();
+        faster[2].attrs.insert(attr::NEW_LEVEL.into(), "80".into());
+        assert_eq!(conclude(&run(), &notebook(faster)).status, Status::RootCauseIdentified);
+        let mut rate = findings;
+        rate[2].attrs.insert(attr::METRIC_NAME.into(), "5xxErrorRate".into());
+        assert_eq!(conclude(&run(), &notebook(rate)).status, Status::RootCauseIdentified);
     }
 }
