@@ -12,8 +12,9 @@
 //!    demand rising first → traffic surge, a failed host check → infrastructure failure), weighted by how early
 //!    they moved; a gauge that stayed well short of its ceiling ran out of nothing.
 //! 4. Candidates that are another's effect join it (a client relaying a database's full disk or a cache's memory,
-//!    the clients of a server that failed over, the faults that start with a failed host), and suspects that touch
-//!    the alarmed resources come before those that do not.
+//!    a client throttled or out of connections by what it calls, the clients of a server that failed over, the
+//!    faults that start with a failed host or with a resource known by its id hitting a hard limit), and suspects
+//!    that touch the alarmed resources come before those that do not.
 //! 5. A burst that recovered at once with nothing behind it, at or next to the alarmed resources, is a false alarm
 //!    (`healthy`); never when a process was killed for memory or disk or a server restarted.
 //! 6. Trouble that began as an activity the architecture or a runbook documents began (a backup window, a weekly
@@ -903,7 +904,6 @@ fn change_candidates(
                     || mentions(s, change)
             })
             .collect();
-
         // A level shift found in a noisy series may be dated a datapoint early: a metric's onset may read up to two
         // minutes before the change that caused it.
         let after = |s: &&Finding| {
