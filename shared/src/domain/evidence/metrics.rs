@@ -467,13 +467,11 @@ fn change_starts_at(values: &[f64], index: usize, normal: &Normal) -> Option<f64
     if window.len() < LEVEL_MIN_WINDOW {
         return None;
     }
-    let mut sorted = window.to_vec();
-    sort(&mut sorted);
     // Medians of skewed or bursty series wander more than a Gaussian's: take the larger of the textbook standard
     // error and the spread of the baseline's own rolling medians (narrower windows wander more).
     let textbook = 1.2533 * baseline.scale / (window.len() as f64).sqrt();
     let observed = normal.median_spread * (LEVEL_WINDOW as f64 / window.len() as f64).sqrt();
-    let shift = (quantile(&sorted, 0.5) - baseline.median) / textbook.max(observed);
+    let shift = (median(window) - baseline.median) / textbook.max(observed);
     let moved = window.iter().filter(|v| baseline.z(**v) * direction >= MOVED_SCALES).count();
     let shifted = shift * direction >= LEVEL_STANDARD_ERRORS && moved * 3 >= window.len() * 2;
     (shifted || rare_run(window, direction, history)).then_some(direction)
@@ -523,12 +521,7 @@ fn step_after_drift(prepared: &Prepared, onset: usize, direction: f64) -> Option
     if len < onset + 3 * LEVEL_WINDOW {
         return None;
     }
-    let median_of = |part: &[f64]| {
-        let mut sorted = part.to_vec();
-        sort(&mut sorted);
-        quantile(&sorted, 0.5)
-    };
-    let (early, late) = (median_of(&values[onset..onset + LEVEL_WINDOW]), median_of(&values[len - LEVEL_WINDOW..]));
+    let (early, late) = (median(&values[onset..onset + LEVEL_WINDOW]), median(&values[len - LEVEL_WINDOW..]));
     let gap = (late - early) * direction;
     let reach = |fraction: f64| early + direction * gap * fraction;
     // The last datapoint still near the drifted level, and the first one near the late level after it.
@@ -552,9 +545,7 @@ fn first_on_new_level(values: &[f64], index: usize, direction: f64, baseline: &B
         return index;
     }
     let window = &values[index..(index + LEVEL_WINDOW).min(values.len())];
-    let mut sorted = window.to_vec();
-    sort(&mut sorted);
-    let midway = (baseline.median + quantile(&sorted, 0.5)) / 2.0;
+    let midway = (baseline.median + median(window)) / 2.0;
     window.iter().position(|v| (v - midway) * direction >= 0.0).map_or(index, |offset| index + offset)
 }
 
@@ -572,10 +563,7 @@ fn walk_back_onset(values: &[f64], index: usize, direction: f64, baseline: &Base
 fn recovery(values: &[f64], index: usize, direction: f64, baseline: &Baseline) -> Option<usize> {
     (index + 1..values.len()).find(|j| {
         let run = &values[*j..(*j + LEVEL_WINDOW).min(values.len())];
-        let mut sorted = run.to_vec();
-        sort(&mut sorted);
-        baseline.z(values[*j]) * direction < MOVED_SCALES
-            && baseline.z(quantile(&sorted, 0.5)) * direction < BACK_SCALES
+        baseline.z(values[*j]) * direction < MOVED_SCALES && baseline.z(median(run)) * direction < BACK_SCALES
     })
 }
 
@@ -1118,6 +1106,13 @@ fn number(value: f64) -> String {
 /// Sorts in place; NaN cannot occur (non-finite values are dropped on the way in) but would sort last.
 pub(super) fn sort(values: &mut [f64]) {
     values.sort_by(f64::total_cmp);
+}
+
+/// The median of values in any order.
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sort(&mut sorted);
+    quantile(&sorted, 0.5)
 }
 
 /// The `q` quantile (0..=1) of sorted values, interpolated; 0 when empty.
