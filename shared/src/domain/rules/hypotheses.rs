@@ -1242,26 +1242,18 @@ fn fold_relayed_throttling(candidates: Vec<Candidate>, topology: &Topology) -> V
             && f.attr(attr::ERROR_CLASS) == "throttling"
     };
     // The resource's own count of requests it refused (a table's `WriteThrottleEvents`), rising.
-    let own_refusals = |c: &Candidate| -> Option<DateTime<Utc>> {
-        c.support
-            .iter()
-            .filter(|f| same_resource(&f.component, &c.component))
-            .filter(|f| f.kind == FindingKind::MetricAnomaly && moved_up(f.attr(attr::SHAPE)))
-            .filter(|f| is_limit_metric(&f.attr(attr::METRIC_NAME).to_ascii_lowercase()))
+    let own_refusals = |c: &Candidate| {
+        own_metrics(c)
+            .filter(|f| {
+                moved_up(f.attr(attr::SHAPE)) && is_limit_metric(&f.attr(attr::METRIC_NAME).to_ascii_lowercase())
+            })
             .filter_map(|f| f.time)
             .min()
     };
     // A resource worn out with no change behind it (a database slowed by a lock), from its own first signal on.
-    let exhausted_since = |c: &Candidate| -> Option<DateTime<Utc>> {
-        (c.cause.is_none() && c.category == Category::ResourceExhaustion)
-            .then(|| {
-                c.support
-                    .iter()
-                    .filter(|f| same_resource(&f.component, &c.component) && f.kind == FindingKind::MetricAnomaly)
-                    .filter_map(|f| f.time)
-                    .min()
-            })
-            .flatten()
+    let exhausted_since = |c: &Candidate| {
+        let worn_out = c.cause.is_none() && c.category == Category::ResourceExhaustion;
+        if worn_out { own_metrics(c).filter_map(|f| f.time).min() } else { None }
     };
     fold_into(
         candidates,
@@ -1294,13 +1286,19 @@ fn fold_relayed_throttling(candidates: Vec<Candidate>, topology: &Topology) -> V
 
 /// Clients that lost their connections to a server that went down and came back (a failover) show a dependency
 /// failure on it; those candidates join the server's own infrastructure failure.
+/// A candidate's own metrics: the metric findings in its support about its very component.
+fn own_metrics(candidate: &Candidate) -> impl Iterator<Item = &Finding> {
+    candidate
+        .support
+        .iter()
+        .filter(|f| f.kind == FindingKind::MetricAnomaly && same_resource(&f.component, &candidate.component))
+}
+
 /// Trouble that began as a resource known by its id hit a hard limit (timeouts from the minute a NAT gateway ran
 /// out of ports, or a volume out of burst credits) is that limit's effect, whatever the callers blame: their
 /// candidates with no cause of their own join the resource's.
 fn fold_into_limit_hit(candidates: Vec<Candidate>) -> Vec<Candidate> {
-    let hit_at = |c: &Candidate| {
-        c.support.iter().filter(|f| same_resource(&f.component, &c.component)).filter_map(limit_hit_at).min()
-    };
+    let hit_at = |c: &Candidate| own_metrics(c).filter_map(limit_hit_at).min();
     let began = |c: &Candidate| {
         c.support
             .iter()
