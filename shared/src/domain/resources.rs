@@ -112,6 +112,17 @@ fn is_runtime(token: &str) -> bool {
         .any(|r| lower.starts_with(r) && lower[r.len()..].chars().all(|c| c.is_ascii_digit() || c == '.' || c == 'x'))
 }
 
+/// The distinct host names some texts name (a request's values, a pattern's example lines), sorted, at most
+/// `MAX_HOSTS`: what a finding keeps in `attr::HOSTS`.
+pub fn hosts_named_in<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    const MAX_HOSTS: usize = 8;
+    let mut hosts: Vec<String> = texts.into_iter().flat_map(hostnames_in_text).collect();
+    hosts.sort();
+    hosts.dedup();
+    hosts.truncate(MAX_HOSTS);
+    hosts
+}
+
 /// Host names in `text` (`api.fxdesk.org`, `db.internal.example`, the host of a URL), in order of first appearance:
 /// at least two dot-separated labels, the last a top-level domain (a country's two letters, a common generic one, or
 /// a private one like `internal`), not a file extension or a module path (`app.routes`).

@@ -12,7 +12,7 @@ use super::terms::{mention_count, name_tokens, split_words, stem};
 use super::{AnalysisFrame, attr};
 use crate::contract::{Digest, EvidenceSource, Finding, FindingKind, format_time};
 use crate::domain::budget::{bound_digest, clip};
-use crate::domain::resources::hostnames_in_text;
+use crate::domain::resources::hosts_named_in;
 
 /// Changes by the same actor to the same resource, of the same kind, this close together are one change (a deploy
 /// is UpdateFunctionCode + PublishVersion + UpdateAlias).
@@ -247,19 +247,8 @@ fn read_change(record: &Value) -> Result<Option<Change>, Noise> {
         event_id: text_at(record, "eventID").to_string(),
         score: 0.0,
         refused: None,
-        hosts: hosts_in(&request_leaves),
+        hosts: hosts_named_in(request_leaves.iter().filter_map(|(_, value)| value.as_str())),
     }))
-}
-
-/// The host names a request's values carry, at most `MAX_HOSTS`.
-fn hosts_in(request: &[(String, Value)]) -> Vec<String> {
-    const MAX_HOSTS: usize = 8;
-    let mut hosts: Vec<String> =
-        request.iter().filter_map(|(_, value)| value.as_str()).flat_map(hostnames_in_text).collect();
-    hosts.sort();
-    hosts.dedup();
-    hosts.truncate(MAX_HOSTS);
-    hosts
 }
 
 /// A read that AWS refused, and the resource it read.

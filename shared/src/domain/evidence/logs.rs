@@ -15,7 +15,7 @@ use super::templates::{Level, MinerConfig, TemplateId, TemplateMiner};
 use super::{AnalysisFrame, attr};
 use crate::contract::{Digest, EvidenceSource, Finding, FindingKind};
 use crate::domain::budget::{self, bound_digest, clip};
-use crate::domain::resources::{component_of_log_group, hostnames_in_text};
+use crate::domain::resources::{component_of_log_group, hosts_named_in};
 use crate::ports::LogEvent;
 
 const MINUTE_MS: i64 = 60_000;
@@ -622,9 +622,6 @@ fn strength(verdict: &Verdict<'_, '_>, onset: &Onset, minutes_before: f64) -> f6
 /// Words kept before the phrase that gives a line its error class, in an excerpt that must clip the line.
 const PHRASE_LEAD_WORDS: usize = 3;
 
-/// At most this many hosts a pattern's example lines name are kept with its finding.
-const MAX_HOSTS: usize = 8;
-
 fn finding(
     verdict: &Verdict<'_, '_>,
     book: &LogBook<'_>,
@@ -672,10 +669,7 @@ fn finding(
         attrs.insert(attr::ERROR_CLASS.to_string(), class.to_string());
     }
     // The hosts the example lines name, whole: the excerpt may clip a long endpoint.
-    let mut hosts: Vec<String> = example_events.iter().flat_map(|&i| hostnames_in_text(&events[i].message)).collect();
-    hosts.sort();
-    hosts.dedup();
-    hosts.truncate(MAX_HOSTS);
+    let hosts = hosts_named_in(example_events.iter().map(|&i| events[i].message.as_str()));
     if !hosts.is_empty() {
         attrs.insert(attr::HOSTS.to_string(), hosts.join(","));
     }

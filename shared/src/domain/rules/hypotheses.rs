@@ -1442,11 +1442,12 @@ fn ids_in_request(excerpt: &str) -> Vec<&str> {
 /// documentation an AWS error links to (`docs.aws.amazon.com`).
 fn remotes_in(finding: &Finding) -> Vec<String> {
     let mut remotes: Vec<String> = edge_remote(finding).into_iter().filter(|r| r.contains('.')).collect();
-    remotes.extend(hosts_named_in(&raw_text_of(finding)));
+    remotes.extend(remote_hosts_in(&raw_text_of(finding)));
     remotes
 }
 
-fn hosts_named_in(text: &str) -> Vec<String> {
+/// The hosts a text names that could be remotes it called: not the documentation an AWS error links to.
+fn remote_hosts_in(text: &str) -> Vec<String> {
     hostnames_in_text(text).into_iter().filter(|host| !host.ends_with(".aws.amazon.com")).collect()
 }
 
@@ -1466,7 +1467,7 @@ fn remote_of(finding: &Finding, topology: &Topology) -> Option<String> {
     let text = raw_text_of(finding);
     // The resource's own endpoint in its own log lines is not a remote it called.
     let mut hosts: Vec<String> =
-        hosts_named_in(&text).into_iter().filter(|h| !same_resource(h, &finding.component)).collect();
+        remote_hosts_in(&text).into_iter().filter(|h| !same_resource(h, &finding.component)).collect();
     // A URL's host is surely a host; a dotted word elsewhere may be a logger or module name (`app.routes`).
     let lower = text.to_ascii_lowercase();
     hosts.sort_by_key(|h| (!lower.contains(&format!("://{h}")), h.ends_with("amazonaws.com")));
