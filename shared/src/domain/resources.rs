@@ -127,8 +127,10 @@ pub fn hosts_named_in<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<Strin
 /// at least two dot-separated labels, the last a top-level domain (a country's two letters, a common generic one, or
 /// a private one like `internal`), not a file extension or a module path (`app.routes`).
 pub fn hostnames_in_text(text: &str) -> Vec<String> {
-    const NOT_TLDS: [&str; 16] =
-        ["js", "ts", "py", "java", "rb", "go", "rs", "json", "log", "txt", "md", "html", "zip", "jar", "exe", "class"];
+    const FILE_EXTENSIONS: [&str; 24] = [
+        "js", "ts", "py", "java", "rb", "go", "rs", "json", "log", "txt", "md", "html", "zip", "jar", "exe", "class",
+        "gz", "tar", "csv", "parquet", "xml", "yaml", "yml", "pdf",
+    ];
     const GENERIC_TLDS: [&str; 30] = [
         "com",
         "net",
@@ -164,6 +166,12 @@ pub fn hostnames_in_text(text: &str) -> Vec<String> {
     ];
     let mut hosts: Vec<String> = Vec::new();
     for raw in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-')) {
+        // `raw` is a slice of `text`: its offset there says what came before it.
+        let before = &text[..raw.as_ptr() as usize - text.as_ptr() as usize];
+        // A segment of a path (`s3://bucket/day/part-1.json.gz`, `/var/task/app.py`) is no host; a URL's host is.
+        if before.ends_with('/') && !before.ends_with("://") {
+            continue;
+        }
         let raw = raw.trim_matches(|c: char| c == '.' || c == '-');
         // Mixed case marks code (`TLSSocket.emit`, `Object.keys`): host names are written in one case.
         if raw.chars().any(|c| c.is_ascii_uppercase()) && raw.chars().any(|c| c.is_ascii_lowercase()) {
@@ -176,7 +184,7 @@ pub fn hostnames_in_text(text: &str) -> Vec<String> {
             && labels.iter().all(|l| !l.is_empty() && l.len() <= 63)
             && (last.len() == 2 || GENERIC_TLDS.contains(last))
             && last.chars().all(|c| c.is_ascii_lowercase())
-            && !NOT_TLDS.contains(last)
+            && !labels[1..].iter().any(|l| FILE_EXTENSIONS.contains(l))
             && labels[0].chars().any(|c| c.is_ascii_alphabetic())
             && !CODE_NAMESPACES.contains(&labels[0])
             && !is_ec2_private_name(labels[0]);
@@ -325,7 +333,7 @@ mod tests {
             vec!["pricing.prod.shop.private"]
         );
         let noise = "java.net.http.HttpTimeoutException at com.example.Handler TLSSocket.emit ip-10-0-17-142.ec2.internal \
-             logger=app.routes module=billing.service";
+             logger=app.routes module=billing.service s3://datalake/sessions/part-66.json.gz export-7.tar.gz";
         assert!(hostnames_in_text(noise).is_empty(), "{:?}", hostnames_in_text(noise));
     }
 

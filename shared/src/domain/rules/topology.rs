@@ -264,17 +264,22 @@ impl Topology {
     }
 
     /// The known resources (not hosts) a text names as a whole name, other than `own` and what `own` is named after
-    /// (a log line of `orders-api` that says `orders-api` names nothing else).
+    /// (a log line of `orders-api` that says `orders-api` names nothing else). A path within a named resource
+    /// (`datalake/sessions/` in `datalake`) is that resource.
     pub fn resources_named_in(&self, text: &str, own: &str) -> Vec<String> {
-        self.names
+        let named: Vec<&String> = self
+            .names
             .iter()
             .filter(|name| {
                 looks_like_resource(name) && !self.hosts.iter().any(|(host, _)| host.eq_ignore_ascii_case(name))
             })
             .filter(|name| mention_count(text, name) > 0)
             .filter(|name| !same_resource(name, own) && !self.named_after(own, name))
-            .cloned()
-            .collect()
+            .collect();
+        let within_another = |name: &str| {
+            named.iter().any(|other| name.strip_prefix(other.as_str()).is_some_and(|p| p.starts_with('/')))
+        };
+        named.iter().filter(|name| !within_another(name)).map(|name| (*name).clone()).collect()
     }
 
     fn linked(&self, a: usize, b: usize) -> bool {
@@ -494,6 +499,12 @@ mod tests {
         assert!(named("POST https://api.fxdesk.org/v1 timed out").is_empty(), "a host is no resource");
         assert!(named("orders-store-archive is full").is_empty(), "a longer name is another resource");
         let mut topology = topology;
+        topology.intern("orders-store/2026/");
+        assert_eq!(
+            topology.resources_named_in("SlowDown under s3://orders-store/2026/", "orders-fn"),
+            ["orders-store"],
+            "a path within it"
+        );
         topology.intern("error");
         assert!(topology.resources_named_in("level=error throttled", "orders-fn").is_empty(), "a plain word");
     }
