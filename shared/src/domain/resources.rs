@@ -257,15 +257,20 @@ pub fn same_resource(a: &str, b: &str) -> bool {
 
 /// Whether a metric's dimension value is the resource `name`: the same, or the name wrapped the way AWS writes it
 /// in dimensions: a load balancer or target group (`app/NAME/50dc6c495c0c9188`), a cache node (`NAME-001`,
-/// `NAME-0001-002`).
+/// `NAME-0001-002`), a database cluster's instance (`NAME-instance-1`, `NAME-reader`).
 pub fn dimension_names(value: &str, name: &str) -> bool {
+    const MEMBER_WORDS: [&str; 6] = ["instance", "node", "writer", "reader", "replica", "shard"];
     if value.eq_ignore_ascii_case(name) || value.split('/').any(|segment| segment.eq_ignore_ascii_case(name)) {
         return true;
     }
     let (value, name) = (value.to_ascii_lowercase(), name.to_ascii_lowercase());
-    value.strip_prefix(&name).and_then(|rest| rest.strip_prefix('-')).is_some_and(|node| {
-        !node.is_empty() && node.split('-').all(|part| part.len() >= 3 && part.bytes().all(|b| b.is_ascii_digit()))
-    })
+    let Some(member) = value.strip_prefix(&name).and_then(|rest| rest.strip_prefix('-')) else { return false };
+    let parts: Vec<&str> = member.split('-').collect();
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    match parts.first() {
+        Some(word) if MEMBER_WORDS.contains(word) => parts[1..].iter().all(|part| digits(part)),
+        _ => parts.iter().all(|part| part.len() >= 3 && digits(part)),
+    }
 }
 
 fn contains_whole_word(haystack: &str, word: &str) -> bool {
@@ -300,6 +305,10 @@ mod tests {
         assert!(!dimension_names("carts-cache-dlq", "carts-cache"));
         assert!(!dimension_names("carts-cache-v2", "carts-cache"));
         assert!(!dimension_names("orders-2", "orders"), "a short number is part of a name");
+        assert!(dimension_names("orders-db-instance-1", "orders-db"));
+        assert!(dimension_names("orders-db-reader", "orders-db"));
+        assert!(!dimension_names("orders-db-instance-x", "orders-db"));
+        assert!(!dimension_names("orders-db-", "orders-db"));
     }
 
     use super::*;

@@ -1233,9 +1233,16 @@ fn fold_relayed_exhaustion(candidates: Vec<Candidate>, topology: &Topology) -> V
 
 /// A client's logged throttling errors, when traces show the throttling starts at one of its dependencies (S3
 /// slowing a bucket down), or a dependency next to it began refusing requests in those minutes (a table's
-/// throttle events), are that dependency's limit, not the client's.
+/// throttle events), are that dependency's limit, not the client's. A client's timeouts that name no remote, after
+/// the database next to it wore out, wait on that database.
 fn fold_relayed_throttling(candidates: Vec<Candidate>, topology: &Topology) -> Vec<Candidate> {
     let limit_without_change = |c: &Candidate| c.cause.is_none() && c.category == Category::CapacityLimit;
+    let waits_on_no_named_remote = |c: &Candidate| {
+        c.cause.is_none()
+            && c.category == Category::DependencyFailure
+            && c.support.iter().all(|f| remotes_in(f).is_empty())
+            && c.support.iter().filter(|f| is_log(f)).all(|f| f.attr(attr::ERROR_CLASS) == "timeout")
+    };
     let throttled_edge = |f: &Finding| {
         f.source == EvidenceSource::Traces
             && f.attr(attr::FAULT_ORIGIN) == "remote"
@@ -1275,17 +1282,16 @@ fn fold_relayed_throttling(candidates: Vec<Candidate>, topology: &Topology) -> V
             // A client out of connections to it after it slowed: the connections wait on it.
             let waiting_on_it = c.support.iter().any(|f| topology.distance(&owner.component, &f.component) == 1)
                 && exhausted_since(owner).zip(began).is_some_and(|(slowed, began)| slowed <= began);
-            limit_without_change(c)
-                && c.support
-                    .iter()
-                    .all(|f| is_log(f) && matches!(f.attr(attr::ERROR_CLASS), "throttling" | "limitExceeded"))
-                && (relayed_by_edge || relayed_in_time || waiting_on_it)
+            let limit_logs_only = c
+                .support
+                .iter()
+                .all(|f| is_log(f) && matches!(f.attr(attr::ERROR_CLASS), "throttling" | "limitExceeded"));
+            limit_without_change(c) && limit_logs_only && (relayed_by_edge || relayed_in_time || waiting_on_it)
+                || waits_on_no_named_remote(c) && waiting_on_it
         },
     )
 }
 
-/// Clients that lost their connections to a server that went down and came back (a failover) show a dependency
-/// failure on it; those candidates join the server's own infrastructure failure.
 /// A candidate's own metrics: the metric findings in its support about its very component.
 fn own_metrics(candidate: &Candidate) -> impl Iterator<Item = &Finding> {
     candidate
@@ -1320,6 +1326,8 @@ fn fold_into_limit_hit(candidates: Vec<Candidate>) -> Vec<Candidate> {
     )
 }
 
+/// Clients that lost their connections to a server that went down and came back (a failover) show a dependency
+/// failure on it; those candidates join the server's own infrastructure failure.
 fn fold_into_failed_host(candidates: Vec<Candidate>, topology: &Topology) -> Vec<Candidate> {
     fold_into(
         candidates,

@@ -1541,6 +1541,21 @@ mod tests {
     }
 
     #[test]
+    fn a_client_timing_out_on_no_named_remote_after_its_database_slowed_waits_on_the_database() {
+        let mut run = run();
+        run.architecture.push_str(" shop-fn keeps orders in the database shop-db.");
+        let text = "KnexTimeoutError: Knex: Timeout acquiring a connection. The pool is probably full.";
+        let findings = vec![
+            metric("shop-db", "DBLoadNonCPU", 46, "levelShiftUp", None),
+            strong(with_text(error_logs("shop-fn", 52, "timeout"), text)),
+            strong(with_text(error_logs("shop-fn", 52, "timeout"), text)),
+        ];
+        let conclusion = conclude(&run, &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-db", Category::ResourceExhaustion));
+    }
+
+    #[test]
     fn errors_that_rose_no_faster_than_requests_are_the_same_error_rate_not_a_fault() {
         let moved = |name: &str, before: &str, after: &str| {
             let mut finding = metric("shop-api", name, 50, "levelShiftUp", None);
