@@ -230,6 +230,13 @@ pub fn component_of_log_group(group: &str) -> String {
     if let ["sns", _, _, topic, ..] = segments.as_slice() {
         return (*topic).to_string();
     }
+    // A server's own log kinds under its name (`/aws/elasticache/sessions/engine-log`, `/mysql/orders/slowquery`).
+    const SERVER_LOG_KINDS: [&str; 6] = ["engine-log", "slow-log", "slowlog", "slowquery", "audit", "general"];
+    if let [.., name, last] = segments.as_slice()
+        && SERVER_LOG_KINDS.contains(&last.to_ascii_lowercase().as_str())
+    {
+        return (*name).to_string();
+    }
     // A stream kind under a service's path names nothing (`/aws-glue/jobs/error`, `/app/checkout/stdout`): the
     // path says whose logs they are.
     const STREAM_KINDS: [&str; 7] = ["error", "errors", "output", "stdout", "stderr", "logs-v2", "application"];
@@ -355,6 +362,7 @@ mod tests {
         assert_eq!(component_of_log_group("API-Gateway-Execution-Logs_i5jnq3b216/v1"), "i5jnq3b216");
         assert_eq!(component_of_log_group("/aws/rds/cluster/orders-db/postgresql"), "orders-db");
         assert_eq!(component_of_log_group("/aws/rds/instance/shop-mysql/error"), "shop-mysql");
+        assert_eq!(component_of_log_group("/aws/elasticache/sessions-cache/engine-log"), "sessions-cache");
         assert_eq!(component_of_log_group("/aws/eks/shop-cluster/cluster"), "shop-cluster");
         assert_eq!(component_of_log_group("/aws-glue/jobs/error"), "aws-glue/error", "a stream kind names nothing");
         assert_eq!(component_of_log_group("/app/checkout/stdout"), "checkout/stdout");

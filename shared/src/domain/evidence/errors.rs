@@ -142,6 +142,10 @@ fn classify(text: &str) -> Option<(&'static str, Option<usize>)> {
                 "mysqld (mysqld",
                 "crash recovery",
                 "failover",
+                // Redis: a replica promoted or cut off from its primary, a node back up.
+                "master mode enabled",
+                "connection with master lost",
+                "just started",
                 // Fargate Spot or EC2 Spot capacity taken back by AWS.
                 "spotinterruption",
                 "spot task was interrupted",
@@ -296,6 +300,7 @@ mod tests {
             ),
             ("INFO: Application shutdown complete.", None),
             ("[Server] /rdsdbbin/mysql/bin/mysqld (mysqld 8.0.39) starting as process 588", Some("restart")),
+            ("* MASTER MODE enabled (user request from 'id=78 cmd=replicaof')", Some("restart")),
             ("getaddrinfo ENOTFOUND db.internal", Some("dns")),
             ("unable to verify the first certificate", Some("tls")),
             ("KeyError: 'id'", Some("exception")),

@@ -31,6 +31,8 @@ const MAX_STREAMS_PER_GROUP: usize = 512;
 const MAX_STREAMS_PER_TEMPLATE: usize = 3;
 /// Of the `DIGEST_FINDINGS` findings, this many are kept for error classes the strongest patterns do not show.
 const CLASS_SLOTS: usize = 3;
+/// Of the `DIGEST_FINDINGS` findings, this many are kept for log groups the strongest patterns do not show.
+const GROUP_SLOTS: usize = 2;
 /// Lines per section of the text.
 const MAX_TEXT_ITEMS: usize = 6;
 /// Example lines in an excerpt, and characters of each (they fit in `FINDING_EXCERPT_CHARS`).
@@ -323,7 +325,13 @@ struct Onset {
     found: bool,
 }
 
-/// The onset: the start of the last rise of problem patterns above their baseline that reaches toward `noticed_at`.
+/// Lines over their baseline in one minute that make a burst before the recent part clear.
+const CLEAR_BURST_EXCESS: f64 = 20.0;
+/// Lines over their baseline in the whole recent part that are more than a few strays.
+const STRAY_EXCESS: f64 = 5.0;
+
+/// The onset: the start of the last rise of problem patterns above their baseline that reaches toward `noticed_at`,
+/// else of the last clear burst before it.
 ///
 /// The baseline is the window before the recent part (the last quarter before `noticed_at`, at least ten minutes);
 /// a bucket counts when a pattern exceeds its baseline rate beyond Poisson noise there, so steady background
@@ -356,7 +364,13 @@ fn estimate_onset(patterns: &[Pattern<'_>], timeline: &Timeline) -> Onset {
         }
     }
     let active = |bucket: usize| excess[bucket] >= 1.0;
-    let latest = (noticed_bucket.saturating_sub(recent)..=noticed_bucket).rev().find(|&b| active(b));
+    // A burst that was over before the recent part (an operator asking about a spike that recovered) is the rise
+    // when it stands out clearly and the recent part holds no more than a few stray lines.
+    let recent_part = noticed_bucket.saturating_sub(recent)..=noticed_bucket;
+    let in_recent = recent_part.clone().rev().find(|&b| active(b));
+    let recent_excess: f64 = recent_part.map(|b| excess[b]).sum();
+    let earlier_burst = (ten_minutes..baseline_end).rev().find(|&b| excess[b] >= CLEAR_BURST_EXCESS);
+    let latest = if recent_excess >= STRAY_EXCESS { in_recent } else { earlier_burst.or(in_recent) };
     let Some(mut onset_bucket) = latest else {
         let bucket = noticed_bucket.saturating_sub(recent / 2);
         return Onset { time: timeline.bucket_start(bucket).max(timeline.start), bucket, found: false };
@@ -512,18 +526,31 @@ fn judge<'p, 'b>(
 }
 
 /// The verdicts the digest's findings report: the strongest, but a noisy service's many patterns (an access log's
-/// user agents) do not crowd out the one pattern of another mechanism (a few Spot interruptions, a restart): each
-/// error class the strongest do not show keeps its strongest pattern, in up to `CLASS_SLOTS` places.
+/// user agents) do not crowd out the one pattern of another mechanism (a few Spot interruptions, a restart) or of a
+/// quieter log group (a database's own log): each error class the strongest do not show keeps its strongest
+/// pattern, in up to `CLASS_SLOTS` places, and so does each log group they do not show with a problem pattern, in
+/// up to `GROUP_SLOTS` places.
 fn chosen<'v, 'p, 'b>(verdicts: &'v [Verdict<'p, 'b>]) -> Vec<&'v Verdict<'p, 'b>> {
-    let mut chosen: Vec<&Verdict<'p, 'b>> = verdicts.iter().take(budget::DIGEST_FINDINGS - CLASS_SLOTS).collect();
-    let shown = |chosen: &[&Verdict<'_, '_>], class: &str| chosen.iter().any(|c| c.pattern.error_class == Some(class));
+    let kept_by_score = budget::DIGEST_FINDINGS - CLASS_SLOTS - GROUP_SLOTS;
+    let mut chosen: Vec<&Verdict<'p, 'b>> = verdicts.iter().take(kept_by_score).collect();
+    let class_shown =
+        |chosen: &[&Verdict<'_, '_>], class: &str| chosen.iter().any(|c| c.pattern.error_class == Some(class));
     for verdict in verdicts.iter().skip(chosen.len()) {
-        if chosen.len() == budget::DIGEST_FINDINGS {
+        if chosen.len() == kept_by_score + CLASS_SLOTS {
             break;
         }
         if let Some(class) = verdict.pattern.error_class
-            && !shown(&chosen, class)
+            && !class_shown(&chosen, class)
         {
+            chosen.push(verdict);
+        }
+    }
+    let group_shown = |chosen: &[&Verdict<'_, '_>], group: usize| chosen.iter().any(|c| c.pattern.stats.group == group);
+    for verdict in verdicts.iter().filter(|v| v.pattern.problem) {
+        if chosen.len() == budget::DIGEST_FINDINGS {
+            break;
+        }
+        if !group_shown(&chosen, verdict.pattern.stats.group) {
             chosen.push(verdict);
         }
     }
@@ -1205,6 +1232,38 @@ mod tests {
         events.push(failing(45, 0));
         let digest = super::digest(&events, &frame(58), "blob");
         assert!(digest.text.contains("Estimated onset 14:45:00"), "{}", digest.text);
+    }
+
+    #[test]
+    fn a_clear_burst_over_before_the_recent_part_is_the_onset_when_the_recent_part_holds_only_strays() {
+        // An operator asks at minute 64 about a spike from minute 30 to 37 that recovered; one stray error at 55.
+        let mut events = traffic("/ecs/web", "task/1", 0..65);
+        let failing =
+            |m: i64, s: i64| event("/ecs/web", "task/1", at(m, s), "ERROR session store error: Command timed out");
+        events.extend((30..38).flat_map(|m| (0..30).map(move |s| failing(m, s * 2))));
+        events.push(event("/ecs/web", "task/1", at(55, 0), "ERROR read ECONNRESET"));
+        let digest = digest(&events, &frame(64), "blob");
+        assert!(digest.text.contains("Estimated onset 14:30:00"), "{}", digest.text);
+        assert!(digest.findings.iter().any(|f| f.attr(attr::ERROR_CLASS) == "timeout"), "{:?}", digest.findings);
+        // A smaller earlier burst is background to a recent part with no rise of its own.
+        let small: Vec<LogEvent> =
+            events.iter().filter(|e| !(e.message.contains("Command") && e.timestamp % 4_000 != 0)).cloned().collect();
+        let digest = super::digest(&small, &frame(64), "blob");
+        assert!(!digest.text.contains("Estimated onset 14:30:00"), "{}", digest.text);
+    }
+
+    #[test]
+    fn a_quiet_log_group_keeps_a_place_beside_a_noisy_one() {
+        let mut events = traffic("/ecs/web", "task/1", 0..65);
+        for shape in 0..20 {
+            let words = "x ".repeat(shape + 1);
+            events
+                .extend((50..65).map(|m| event("/ecs/web", "task/1", at(m, 30), &format!("ERROR timed out {words}"))));
+        }
+        let lost = "# Error condition on socket for SYNC: Connection timed out";
+        events.push(event("/aws/elasticache/sessions/engine-log", "node-002", at(51, 0), lost));
+        let digest = digest(&events, &frame(58), "blob/logs.json");
+        assert!(digest.findings.iter().any(|f| f.component == "sessions"), "{:?}", digest.findings);
     }
 
     #[test]

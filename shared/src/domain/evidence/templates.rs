@@ -943,8 +943,8 @@ fn key_is(key: &str, names: &[&str]) -> bool {
 }
 
 const LEVEL_KEYS: [&str; 8] = ["level", "severity", "levelname", "loglevel", "log_level", "lvl", "log.level", "@l"];
-/// `event` is structlog's message key.
-const MESSAGE_KEYS: [&str; 5] = ["msg", "message", "@m", "@message", "event"];
+/// `event` is structlog's message key; `log` is Docker's and Fluent Bit's, and ElastiCache's engine log's (`Log`).
+const MESSAGE_KEYS: [&str; 6] = ["msg", "message", "@m", "@message", "event", "log"];
 const ERROR_TYPE_KEYS: [&str; 4] = ["errorType", "error_type", "exceptionType", "exception_type"];
 const ERROR_MESSAGE_KEYS: [&str; 2] = ["errorMessage", "error_message"];
 const ERROR_OBJECT_KEYS: [&str; 4] = ["err", "error", "exception", "cause"];
@@ -1382,6 +1382,9 @@ mod tests {
         );
         let pino = miner.add("{\"level\":50,\"time\":1,\"msg\":\"db down\"}");
         assert_eq!((miner.template(pino), miner.level(pino)), ("db down", Level::Error));
+        let engine =
+            miner.add("{\"CacheClusterId\":\"c-001\",\"CacheNodeId\":\"0001\",\"Log\":\"* MASTER MODE enabled\"}");
+        assert_eq!(miner.template(engine), "* MASTER MODE enabled");
         // Access logs have no message: their fields are the template, the HTTP status gives the level.
         let ok = miner.add("{\"requestId\":\"a1\",\"ip\":\"1.2.3.4\",\"httpMethod\":\"GET\",\"resourcePath\":\"/orders/{id}\",\"status\":\"200\"}");
         let failed = miner.add("{\"requestId\":\"b2\",\"ip\":\"5.6.7.8\",\"httpMethod\":\"GET\",\"resourcePath\":\"/orders/{id}\",\"status\":\"502\"}");
