@@ -331,12 +331,10 @@ impl TemplateMiner {
         let event_error = event.is_some()
             && fields.event_detail.as_ref().is_some_and(|d| d.states.iter().any(|(key, _)| key == EVENT_ERROR_KEY));
         let has_error = fields.error_type.is_some() || fields.error_message.is_some() || event_error;
-        fields
-            .level
-            .or_else(|| fields.status.and_then(Level::from_status))
-            .or(prefix_level)
-            .or(has_error.then_some(Level::Error))
-            .unwrap_or_default()
+        // A status in the record and the level its writer gave it (Lambda's `ERROR` for `console.error`): the more
+        // severe of the two, since a 400 an upstream answered can be the writer's error.
+        let status_level = fields.status.and_then(Level::from_status);
+        fields.level.or(status_level.max(prefix_level)).or(has_error.then_some(Level::Error)).unwrap_or_default()
     }
 
     /// An EventBridge event reads as its type, the states it reports and why: "ECS Task State Change
@@ -1375,6 +1373,11 @@ mod tests {
         let invoke = miner.add("2026-02-16T14:36:49Z\t3461d247-aeff-426f-bcd0-1ef031eafb5a\tERROR\tInvoke Error \t{\"errorType\":\"Error\",\"errorMessage\":\"connect ETIMEDOUT 10.0.0.1:443\",\"stack\":[\"Error: x\"]}");
         assert_eq!(miner.template(invoke), "Invoke Error: connect ETIMEDOUT <*>");
         assert_eq!(miner.level(invoke), Level::Error);
+        let upstream_400 =
+            miner.add("2026-02-16T14:36:49Z\t3461d247\tERROR\t{\"msg\":\"token exchange failed\",\"status\":400}");
+        assert_eq!(miner.level(upstream_400), Level::Error, "the writer's own level, more severe than the status");
+        let logged_502 = miner.add("2026-02-16T14:36:49Z\t3461d247\tINFO\t{\"msg\":\"proxied\",\"status\":502}");
+        assert_eq!(miner.level(logged_502), Level::Error, "the status, more severe than the writer's level");
         let structlog = miner.add("{\"event\":\"failed to load\",\"level\":\"error\",\"exception\":\"Traceback (most recent call last):\\n  File \\\"a.py\\\", line 3, in find\\n    pool.connection()\\nOperationalError: (2003, \\\"Can't connect to MySQL server on 'db.example' (timed out)\\\")\"}");
         assert_eq!(
             miner.template(structlog),
