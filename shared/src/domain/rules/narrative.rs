@@ -52,7 +52,9 @@ fn confidences(candidates: &[Candidate]) -> Vec<f64> {
     let Some(top) = candidates.first() else { return Vec::new() };
     let second = candidates.get(1).map_or(0.0, |c| c.score);
     let margin = if top.score > 0.0 { (top.score - second) / top.score } else { 0.0 };
-    let lead = (0.15 + 0.6 * (top.score.min(1.0)) + 0.25 * margin).clamp(0.05, 0.95);
+    // Standing alone says little when the evidence is weak: the margin counts in full from a score of 0.5.
+    let margin_weight = 0.25 * (top.score / 0.5).min(1.0);
+    let lead = (0.15 + 0.6 * (top.score.min(1.0)) + margin_weight * margin).clamp(0.05, 0.95);
     candidates
         .iter()
         .map(|c| if c.score >= top.score { lead } else { (lead * c.score / top.score * 0.8).clamp(0.01, lead) })
@@ -808,4 +810,30 @@ fn prevention(language: Language, category: Category) -> Vec<String> {
     };
     let chosen = if language == Language::En { en } else { ja };
     chosen.iter().map(|s| s.to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(score: f64) -> Candidate {
+        Candidate {
+            component: "shop-fn".into(),
+            category: Category::CodeDefect,
+            score,
+            cause: None,
+            support: Vec::new(),
+            context: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_lone_suspect_is_only_as_sure_as_its_evidence() {
+        let weak_alone = confidences(&[candidate(0.26)])[0];
+        assert!(weak_alone < IDENTIFIED, "{weak_alone}");
+        let strong_alone = confidences(&[candidate(0.9)])[0];
+        assert!(strong_alone > 0.9, "{strong_alone}");
+        let contested = confidences(&[candidate(0.9), candidate(0.8)]);
+        assert!(contested[0] < strong_alone && contested[1] < contested[0], "{contested:?}");
+    }
 }
