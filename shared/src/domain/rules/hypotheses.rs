@@ -94,6 +94,9 @@ pub struct Assessment {
     /// New warnings (deprecations, chatty libraries), when they are all the trouble there is and nothing broke:
     /// log noise, not a fault.
     pub noise: Option<Vec<Finding>>,
+    /// The third party's host a synthetic check (a CloudWatch Synthetics canary) fails on, when the check is all
+    /// that fails: the probe's trouble with an asset it loads, not the system's.
+    pub probe_only: Option<String>,
     /// The strongest symptom on the alarmed resource (or overall): what the impact statement quotes.
     pub impact: Option<Finding>,
     /// Evidence sources that returned findings.
@@ -216,7 +219,32 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let noise = (quiet && ongoing.iter().all(plain_warning))
         .then(|| ongoing.iter().copied().filter(plain_warning).cloned().collect::<Vec<Finding>>())
         .filter(|warnings| !warnings.is_empty());
-    Assessment { candidates, onset, blip, expected, documented_normal, noise, impact, sources }
+    let probe_only = third_party_failing_only_a_probe(&symptoms, &candidates, run)
+        .filter(|_| blip.is_none() && !changed_by_someone && !crashed);
+    Assessment { candidates, onset, blip, expected, documented_normal, noise, probe_only, impact, sources }
+}
+
+/// The host of the leading suspect, when it is a third party's (no domain the architecture names) and every strong
+/// symptom is a synthetic check's own (its metrics in `CloudWatchSynthetics`, its `cwsyn-` function's logs).
+fn third_party_failing_only_a_probe(
+    symptoms: &[&Finding],
+    candidates: &[Candidate],
+    run: &RunContext,
+) -> Option<String> {
+    let synthetic =
+        |f: &&Finding| f.attr(attr::NAMESPACE) == "CloudWatchSynthetics" || f.component.starts_with("cwsyn-");
+    let strong: Vec<&Finding> = symptoms.iter().copied().filter(|f| f.score >= STRONG).collect();
+    if strong.is_empty() || !strong.iter().all(synthetic) {
+        return None;
+    }
+    let top = candidates.first().filter(|c| c.category == Category::DependencyFailure && c.cause.is_none())?;
+    let domain = |host: &str| {
+        let labels: Vec<&str> = host.rsplitn(3, '.').take(2).collect();
+        (labels.len() == 2).then(|| format!("{}.{}", labels[1], labels[0]))
+    };
+    let ours: Vec<String> = hostnames_in_text(&run.architecture).iter().filter_map(|h| domain(h)).collect();
+    let theirs = domain(&top.component).filter(|d| !ours.contains(d) && !d.ends_with("amazonaws.com"));
+    theirs.map(|_| top.component.clone())
 }
 
 /// A symptom of something broken rather than busy: an error logged as such, a crash, failed requests or

@@ -1556,6 +1556,29 @@ mod tests {
     }
 
     #[test]
+    fn a_canary_failing_on_a_third_partys_script_alone_is_the_probes_trouble() {
+        let canary = |host: &str| {
+            let text = format!("Navigation timeout of 30000 ms exceeded waiting for https://{host}/tag.js");
+            let mut finding = with_text(error_logs("cwsyn-shop-home-5f0c", 50, "timeout"), &text);
+            finding.attrs.insert(attr::HOSTS.into(), host.into());
+            finding
+        };
+        let mut success = metric("shop-home", "SuccessPercent", 50, "dropToZero", None);
+        success.attrs.insert(attr::NAMESPACE.into(), "CloudWatchSynthetics".into());
+        let mut run = run();
+        run.architecture.push_str(" Customers reach the shop at www.shop.example.");
+        let third_party = conclude(&run, &notebook(vec![canary("cdn.tagvendor.example"), success.clone()]));
+        assert_eq!(third_party.status, Status::Healthy, "{:?}", third_party.hypotheses);
+        assert!(third_party.summary.contains("cdn.tagvendor.example"), "{}", third_party.summary);
+        // The shop's own host failing, or real users failing too, is the system's trouble.
+        let own = conclude(&run, &notebook(vec![canary("static.shop.example"), success.clone()]));
+        assert_ne!(own.status, Status::Healthy);
+        let users_too =
+            vec![canary("cdn.tagvendor.example"), success, metric("shop-api", "5XXError", 50, "levelShiftUp", None)];
+        assert_ne!(conclude(&run, &notebook(users_too)).status, Status::Healthy);
+    }
+
+    #[test]
     fn errors_that_rose_no_faster_than_requests_are_the_same_error_rate_not_a_fault() {
         let moved = |name: &str, before: &str, after: &str| {
             let mut finding = metric("shop-api", name, 50, "levelShiftUp", None);

@@ -477,6 +477,31 @@ fn healthy_verdict(run: &RunContext, assessment: &Assessment) -> Option<Healthy>
             prevention,
         });
     }
+    if let Some(host) = &assessment.probe_only {
+        let action = text(
+            language,
+            "Nothing to fix in the system. Make the canary wait for the system's own content rather than third-party \
+             assets (or block those requests in the script), and follow the provider's status page.",
+            "システムへの対応は不要です。カナリアがサードパーティの読み込みではなくシステム自身のコンテンツを待つようにし\
+             （またはスクリプトでそれらのリクエストを遮断し）、提供元のステータスページを確認してください。",
+        );
+        let prevention = text(
+            language,
+            "Keep synthetic checks to what the system serves, and alarm on real users' errors and latency next to them.",
+            "合成監視はシステムが提供するものに限定し、実ユーザーのエラーとレイテンシーでも監視する。",
+        );
+        return Some(Healthy {
+            summary: probe_summary(run, host),
+            impact: text(
+                language,
+                "None seen on the system: only the synthetic check failed; its own components show no errors or \
+                 slowdown.",
+                "システムへの影響は見られません: 失敗したのは合成監視のみで、構成要素にエラーや遅延はありません。",
+            ),
+            action,
+            prevention,
+        });
+    }
     if let Some(warnings) = &assessment.noise {
         let action = text(
             language,
@@ -583,6 +608,22 @@ fn noise_summary(run: &RunContext, warnings: &[Finding]) -> String {
              エラー、失敗したリクエスト、遅延は伴っていません。アラームはログのノイズを数えました。例: {example}。\
              システムへの対応は不要です。{}",
             when(first),
+            trigger_clause(run)
+        ),
+    }
+}
+
+fn probe_summary(run: &RunContext, host: &str) -> String {
+    match run.language {
+        Language::En => format!(
+            "No fault in the system: only the synthetic check fails, waiting on the third-party host {host} it loads; \
+             nothing the system runs shows errors or slowdown, and no change was made. No action is needed on the \
+             system. {}",
+            trigger_clause(run)
+        ),
+        Language::Ja => format!(
+            "システムの障害ではありません: 失敗しているのは合成監視のみで、読み込むサードパーティのホスト {host} を待って\
+             タイムアウトしています。システムの構成要素にエラーや遅延はなく、変更もありません。システムへの対応は不要です。{}",
             trigger_clause(run)
         ),
     }
