@@ -280,6 +280,15 @@ pub fn dimension_names(value: &str, name: &str) -> bool {
     }
 }
 
+/// The resource a member is named after, as AWS names a cluster's members: a database cluster's instance
+/// (`orders-db-instance-1`, `orders-db-reader`) or a cache node (`carts-cache-002`) belongs to `orders-db` or
+/// `carts-cache`. None when the name is no member's.
+pub fn member_group(name: &str) -> Option<&str> {
+    name.match_indices('-')
+        .map(|(at, _)| &name[..at])
+        .find(|prefix| dimension_names(name, prefix) && !prefix.is_empty())
+}
+
 fn contains_whole_word(haystack: &str, word: &str) -> bool {
     let (Some(word_first), Some(word_last)) = (word.chars().next(), word.chars().next_back()) else { return false };
     let glued =
@@ -316,6 +325,11 @@ mod tests {
         assert!(dimension_names("orders-db-reader", "orders-db"));
         assert!(!dimension_names("orders-db-instance-x", "orders-db"));
         assert!(!dimension_names("orders-db-", "orders-db"));
+        use super::member_group;
+        assert_eq!(member_group("walletdb-reader-1"), Some("walletdb"));
+        assert_eq!(member_group("carts-cache-0001-002"), Some("carts-cache"));
+        assert_eq!(member_group("orders-db"), None);
+        assert_eq!(member_group("orders-2"), None);
     }
 
     use super::*;

@@ -33,7 +33,7 @@ use super::{normalcy, schedule};
 use crate::contract::{Category, EvidenceSource, Finding, FindingKind, RunContext};
 use crate::domain::evidence::attr;
 use crate::domain::evidence::terms::{name_tokens, split_words, stem};
-use crate::domain::resources::{component_of_log_group, hostnames_in_text, same_resource};
+use crate::domain::resources::{component_of_log_group, hostnames_in_text, member_group, same_resource};
 
 /// A symptom weaker than this does not set the onset or count as ongoing.
 const STRONG: f64 = 0.3;
@@ -328,7 +328,7 @@ fn metric_is_bad(finding: &Finding) -> bool {
     let shape = finding.attr(attr::SHAPE);
     let up = moved_up(shape);
     let down = matches!(shape, "levelShiftDown" | "dropToZero" | "flatline");
-    const BAD_UP: [&str; 22] = [
+    const BAD_UP: [&str; 23] = [
         "error",
         "fault",
         // Step Functions' ExecutionsFailed, EventBridge's FailedInvocations, EC2's StatusCheckFailed.
@@ -358,6 +358,8 @@ fn metric_is_bad(finding: &Finding) -> bool {
         "exceeded",
         // Work a server turned away when full (OpenSearch's ThreadpoolWriteRejected, a cache's RejectedConnections).
         "rejected",
+        // A replica or a consumer falling behind (AuroraReplicaLag, ReplicationLag, Kafka's MaxOffsetLag).
+        "lag",
     ];
     const BAD_DOWN: [&str; 6] = ["free", "healthy", "available", "success", "succeeded", "hitrate"];
     (up && (BAD_UP.iter().any(|k| name.contains(k)) || is_connection_gauge(&name)) && !name.contains("4xx"))
@@ -366,12 +368,13 @@ fn metric_is_bad(finding: &Finding) -> bool {
             && !name.contains("unhealthy"))
 }
 
-/// A gauge of how busy a resource is (CPU, an Aurora Serverless cluster's ACUs, its capacity or connections in use),
-/// as opposed to errors, latency or refusals.
+/// A gauge of how busy a resource is (CPU, an Aurora Serverless cluster's ACUs, its capacity or connections in use,
+/// how far behind a replica is), as opposed to errors, latency or refusals.
 fn is_utilisation(finding: &Finding) -> bool {
     let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
     finding.kind == FindingKind::MetricAnomaly
-        && (["utilization", "cpu", "capacity"].iter().any(|word| metric.contains(word)) || is_connection_gauge(&metric))
+        && (["utilization", "cpu", "capacity", "lag"].iter().any(|word| metric.contains(word))
+            || is_connection_gauge(&metric))
 }
 
 /// A (lower-case) burst credit gauge (EFS `BurstCreditBalance`, EBS `BurstBalance`, a T instance's
@@ -1123,7 +1126,8 @@ fn symptom_category(finding: &Finding) -> Category {
         }
         "exception" | "notFound" => Category::CodeDefect,
         _ if is_limit_metric(&metric) => Category::CapacityLimit,
-        _ if ["memory", "cpu", "disk", "free", "eviction"].iter().any(|k| metric.contains(k))
+        // A replica or consumer falling behind is worn out by the work it is given.
+        _ if ["memory", "cpu", "disk", "free", "eviction", "lag"].iter().any(|k| metric.contains(k))
             || is_burst_credit(&metric) =>
         {
             Category::ResourceExhaustion
@@ -1168,8 +1172,11 @@ fn symptom_candidates(
         } else {
             target.clone()
         };
-        // A generated log group's name stands for the service that writes it.
-        let target = topology.owner_of_log_group(&target).unwrap_or(target);
+        // A generated log group's name stands for the service that writes it, a cluster's member for the cluster.
+        let target = topology
+            .owner_of_log_group(&target)
+            .or_else(|| member_group(&target).map(str::to_string))
+            .unwrap_or(target);
         let group = groups.entry((target.to_ascii_lowercase(), *category)).or_insert_with(|| (target, Vec::new()));
         group.1.push(symptom);
     }

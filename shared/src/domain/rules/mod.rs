@@ -1556,6 +1556,17 @@ mod tests {
     }
 
     #[test]
+    fn replicas_falling_behind_wear_out_their_cluster() {
+        let findings = vec![
+            metric("shop-db-reader-1", "AuroraReplicaLag", 46, "trendUp", None),
+            metric("shop-db-reader-2", "AuroraReplicaLag", 46, "trendUp", None),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-db", Category::ResourceExhaustion));
+    }
+
+    #[test]
     fn a_canary_failing_on_a_third_partys_script_alone_is_the_probes_trouble() {
         let canary = |host: &str| {
             let text = format!("Navigation timeout of 30000 ms exceeded waiting for https://{host}/tag.js");
