@@ -617,7 +617,7 @@ mod tests {
         ];
         let conclusion = conclude(&run, &notebook(findings));
         let top = &conclusion.hypotheses[0];
-        assert_eq!((top.component.as_str(), top.category), ("shop-cache-001", Category::ResourceExhaustion));
+        assert_eq!((top.component.as_str(), top.category), ("shop-cache", Category::ResourceExhaustion));
     }
 
     #[test]
