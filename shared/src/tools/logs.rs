@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ToolAnswer, frame, object_schema};
+use super::{ToolAnswer, frame, object_schema, with_baseline};
 use crate::config::{DEFAULT_INSIGHTS_QUERY, MAX_LOG_GROUPS};
 use crate::contract::RunContext;
 use crate::domain::evidence::logs;
@@ -64,7 +64,7 @@ pub async fn run(args: Args, run: &RunContext, search: &dyn LogSearch, blob_ref:
         let part = search
             .query(&LogQuery {
                 log_groups: chunk.to_vec(),
-                window: run.window,
+                window: with_baseline(run.window),
                 query: query.clone(),
                 limit,
                 filter: filter.clone(),
@@ -75,7 +75,9 @@ pub async fn run(args: Args, run: &RunContext, search: &dyn LogSearch, blob_ref:
         answer.missing_groups.extend(part.missing_groups);
     }
     answer.events.sort_by_key(|e| e.timestamp);
-    let mut digest = logs::digest(&answer.events, &frame(run, &[]), blob_ref);
+    let mut frame = frame(run, &[]);
+    frame.window = with_baseline(run.window);
+    let mut digest = logs::digest(&answer.events, &frame, blob_ref);
     digest.truncated |= answer.truncated;
     if !answer.missing_groups.is_empty() {
         digest.text =

@@ -1,22 +1,17 @@
 //! The metrics tool: the alarm's own metrics first, then the metrics of the resources in play, digested into
 //! anomalies with onsets.
 
-use chrono::Duration;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ToolAnswer, frame, object_schema};
-use crate::contract::{MetricRef, RunContext, Window};
+use super::{ToolAnswer, frame, object_schema, with_baseline};
+use crate::contract::{MetricRef, RunContext};
 use crate::domain::evidence::metrics;
 use crate::error::Result;
 use crate::ports::{MetricFilter, MetricSource};
 
 /// Metrics read in one call, at most (`GetMetricData` takes 500 queries; we stay well under).
 pub const MAX_SERIES: usize = 200;
-
-/// Minutes of history read before the analysis window, as the series' baseline: a slow rise that began before
-/// the window (load creeping up for an hour) shows as a rise, not as the normal level.
-pub const BASELINE_MINUTES: i64 = 60;
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -62,8 +57,7 @@ pub async fn run(args: Args, run: &RunContext, source: &dyn MetricSource, blob_r
     wanted.sort();
     wanted.dedup();
     wanted.truncate(MAX_SERIES);
-    let history = Window { start: run.window.start - Duration::minutes(BASELINE_MINUTES), end: run.window.end };
-    let series = source.fetch(&wanted, history).await?;
+    let series = source.fetch(&wanted, with_baseline(run.window)).await?;
     let digest = metrics::digest(&series, &frame, blob_ref);
     Ok(ToolAnswer { digest, raw: json!({"requested": wanted, "series": series}) })
 }

@@ -9,10 +9,12 @@ pub mod xray;
 
 use std::sync::Arc;
 
+use chrono::Duration;
+
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::contract::{Digest, RunContext, ToolName};
+use crate::contract::{Digest, RunContext, ToolName, Window};
 use crate::domain::evidence::AnalysisFrame;
 use crate::domain::resources::names_in_text;
 use crate::error::{Fa2Error, Result};
@@ -118,6 +120,16 @@ fn parse_args<T: DeserializeOwned + Default>(tool: ToolName, args: &Value) -> Re
 }
 
 /// The frame every analyzer gets: the window, when the problem was noticed, and the resources in play.
+/// Minutes of history read before the analysis window, as the baseline of metrics and logs: a slow rise that began
+/// before the window (load creeping up for an hour, errors spreading with a phased rollout) shows as a rise, not as
+/// the normal level.
+pub const BASELINE_MINUTES: i64 = 60;
+
+/// The run's window, reaching `BASELINE_MINUTES` further back.
+pub fn with_baseline(window: Window) -> Window {
+    Window { start: window.start - Duration::minutes(BASELINE_MINUTES), end: window.end }
+}
+
 pub fn frame(run: &RunContext, extra_resources: &[String]) -> AnalysisFrame {
     let mut resources: Vec<String> = Vec::new();
     let mut add = |name: &str| {
@@ -177,7 +189,9 @@ mod tests {
 
     use super::*;
     use crate::contract::{MetricRef, Window};
-    use crate::ports::{ChangeLog, ChangeQueryResult, MetricFilter, MetricSeries, MetricSource};
+    use crate::ports::{
+        ChangeLog, ChangeQueryResult, LogQuery, LogQueryResult, LogSearch, MetricFilter, MetricSeries, MetricSource,
+    };
 
     /// Holds no metrics and no changes, and records the windows asked for.
     #[derive(Default)]
@@ -203,6 +217,14 @@ mod tests {
     }
 
     #[async_trait]
+    impl LogSearch for WindowRecorder {
+        async fn query(&self, query: &LogQuery) -> Result<LogQueryResult> {
+            self.windows.lock().unwrap().push(query.window);
+            Ok(LogQueryResult::default())
+        }
+    }
+
+    #[async_trait]
     impl ChangeLog for WindowRecorder {
         async fn lookup(&self, window: Window, _limit: usize) -> Result<ChangeQueryResult> {
             self.windows.lock().unwrap().push(window);
@@ -216,11 +238,16 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn metrics_read_an_hour_before_the_window_as_the_baseline_and_changes_an_hour_before_it_too() {
-        let run = test_run();
+    async fn metrics_and_logs_read_an_hour_before_the_window_as_the_baseline_and_changes_an_hour_before_it_too() {
+        let mut run = test_run();
         let source = WindowRecorder::default();
         metrics::run(metrics::Args::default(), &run, &source, "blob").await.unwrap();
-        assert_eq!(source.asked(), reaching_back(&run, metrics::BASELINE_MINUTES));
+        assert_eq!(source.asked(), reaching_back(&run, BASELINE_MINUTES));
+
+        run.log_groups = vec!["/aws/lambda/shop-fn".into()];
+        let logs = WindowRecorder::default();
+        logs::run(logs::Args::default(), &run, &logs, "blob").await.unwrap();
+        assert_eq!(logs.asked(), reaching_back(&run, BASELINE_MINUTES));
 
         let changes = WindowRecorder::default();
         audit::run(audit::Args::default(), &run, &changes, "blob").await.unwrap();

@@ -367,7 +367,12 @@ fn estimate_onset(patterns: &[Pattern<'_>], timeline: &Timeline) -> Onset {
     // A burst that was over before the recent part (an operator asking about a spike that recovered) is the rise
     // when it stands out clearly and the recent part holds no more than a few stray lines.
     let recent_part = noticed_bucket.saturating_sub(recent)..=noticed_bucket;
-    let in_recent = recent_part.clone().rev().find(|&b| active(b));
+    // The rise is found from its peak back: a few stray lines after a burst do not hide the burst.
+    let in_recent = recent_part
+        .clone()
+        .rev()
+        .filter(|&b| active(b))
+        .max_by(|&a, &b| excess[a].total_cmp(&excess[b]).then(b.cmp(&a)));
     let recent_excess: f64 = recent_part.map(|b| excess[b]).sum();
     let earlier_burst = (ten_minutes..baseline_end).rev().find(|&b| excess[b] >= CLEAR_BURST_EXCESS);
     let latest = if recent_excess >= STRAY_EXCESS { in_recent } else { earlier_burst.or(in_recent) };
@@ -1250,6 +1255,16 @@ mod tests {
             events.iter().filter(|e| !(e.message.contains("Command") && e.timestamp % 4_000 != 0)).cloned().collect();
         let digest = super::digest(&small, &frame(64), "blob");
         assert!(!digest.text.contains("Estimated onset 14:30:00"), "{}", digest.text);
+    }
+
+    #[test]
+    fn a_stray_error_after_a_burst_does_not_move_the_onset_past_the_burst() {
+        let mut events = traffic("/ecs/web", "task/1", 0..65);
+        let failing = |m: i64, s: i64| event("/ecs/web", "task/1", at(m, s), "ERROR upstream connect error 503");
+        events.extend((46..50).flat_map(|m| (0..20).map(move |s| failing(m, s * 3))));
+        events.push(event("/ecs/web", "task/1", at(56, 0), "ERROR read ECONNRESET"));
+        let digest = digest(&events, &frame(58), "blob");
+        assert!(digest.text.contains("Estimated onset 14:46:00"), "{}", digest.text);
     }
 
     #[test]
