@@ -71,7 +71,8 @@ fn classify(text: &str) -> Option<(&'static str, Option<usize>)> {
                 "rejected execution",
             ],
         ),
-        ("throttling", &["rate exceeded", "toomanyrequests", "too many requests"]),
+        // KMS: "You have exceeded the rate at which you may call KMS".
+        ("throttling", &["rate exceeded", "toomanyrequests", "too many requests", "exceeded the rate at which"]),
         (
             "accessDenied",
             &[
@@ -301,6 +302,7 @@ mod tests {
             ("INFO: Application shutdown complete.", None),
             ("[Server] /rdsdbbin/mysql/bin/mysqld (mysqld 8.0.39) starting as process 588", Some("restart")),
             ("* MASTER MODE enabled (user request from 'id=78 cmd=replicaof')", Some("restart")),
+            ("KmsException: You have exceeded the rate at which you may call KMS.", Some("throttling")),
             ("getaddrinfo ENOTFOUND db.internal", Some("dns")),
             ("unable to verify the first certificate", Some("tls")),
             ("KeyError: 'id'", Some("exception")),

@@ -801,7 +801,16 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
                 && LOAD_WORDS.iter().any(|word| metric.contains(word))
                 && change.component.eq_ignore_ascii_case(&finding.component)
                 && rose_at_once;
+            // New code refused by a quota from its first minutes (no longer caching its keys, calling in a loop)
+            // now calls more than before.
+            let own_refusals_at_once = finding.kind == FindingKind::NewLogPattern
+                && matches!(error_class, "throttling" | "limitExceeded")
+                && same_resource(&change.component, &finding.component)
+                && finding.time.zip(change.time).is_some_and(|(effect, deployed)| {
+                    effect + Duration::minutes(1) >= deployed && effect - deployed <= Duration::minutes(PROMPT_MINUTES)
+                });
             own_load_at_once
+                || own_refusals_at_once
                 || !matches!(error_class, "throttling" | "limitExceeded" | "credential" | "restart" | "diskFull")
                     && (finding.kind == FindingKind::NewLogPattern
                         || matches!(error_class, "exception" | "notFound")
@@ -905,9 +914,10 @@ fn change_candidates(
             // setting names the very limit hit (`max_connections` on a database's parameter group, and its clients
             // refused for too many connections).
             .filter(|s| {
+                let limit_elsewhere = limited_resource_named(s, topology).is_some() || aws_quota_named(s).is_some();
                 kind != "configuration"
                     || !hits_a_limit(s)
-                    || topology.distance(&change.component, &s.component) == 0
+                    || topology.distance(&change.component, &s.component) == 0 && !limit_elsewhere
                     || sets_the_limit(change, s, topology)
             })
             .filter(|s| {
@@ -1203,7 +1213,16 @@ fn symptom_candidates(
             } else {
                 1.0
             };
-            let score = 0.55 * strength * earliness * specificity * relation(&component, symptoms, topology, alarmed);
+            // A target the architecture does not name and no host (a quota's service, a cluster named after its
+            // members) is one step from the symptoms that point at it.
+            let unnamed = !component.contains('.') && !topology.knows(&component);
+            let via_callers = group
+                .iter()
+                .filter(|f| unnamed && !same_resource(&f.component, &component))
+                .map(|f| relation(&f.component, symptoms, topology, alarmed))
+                .fold(0.0, f64::max);
+            let related = relation(&component, symptoms, topology, alarmed).max(0.85 * via_callers);
+            let score = 0.55 * strength * earliness * specificity * related;
             let support = group.into_iter().cloned().collect();
             Candidate { component, category, score, cause: None, support, context: Vec::new() }
         })
@@ -1533,6 +1552,7 @@ fn target_of(symptom: &Finding, category: Category, topology: &Topology) -> Stri
         Category::CapacityLimit => remote_of(symptom, topology)
             .filter(|host| !host.ends_with("amazonaws.com") && symptom.attr(attr::ERROR_CLASS) == "throttling")
             .or_else(|| limited_resource_named(symptom, topology))
+            .or_else(|| aws_quota_named(symptom).map(str::to_string))
             .unwrap_or_else(|| symptom.component.clone()),
         Category::CredentialExpiry => {
             let remote = remote_of(symptom, topology);
@@ -1560,6 +1580,19 @@ fn target_of(symptom: &Finding, category: Category, topology: &Topology) -> Stri
         }
         _ => symptom.component.clone(),
     }
+}
+
+/// The AWS service whose account-wide quota a limit error names, when it names no resource of ours: SES's sending
+/// rate or daily quota, KMS's request rate.
+fn aws_quota_named(symptom: &Finding) -> Option<&'static str> {
+    const QUOTAS: [(&str, &str); 4] = [
+        ("maximum sending rate exceeded", "SES"),
+        ("daily message quota exceeded", "SES"),
+        ("sending quota exceeded", "SES"),
+        ("rate at which you may call kms", "KMS"),
+    ];
+    let text = raw_text_of(symptom).to_ascii_lowercase();
+    QUOTAS.iter().find(|(phrase, _)| text.contains(phrase)).map(|(_, service)| *service)
 }
 
 /// The one known resource a client's limit error names (the table in a `ProvisionedThroughputExceededException`,

@@ -1556,6 +1556,30 @@ mod tests {
     }
 
     #[test]
+    fn an_account_quota_refusing_a_client_is_the_services_limit_not_a_setting_on_the_client() {
+        let refused = |minute: i64| {
+            strong(with_text(error_logs("shop-fn", minute, "throttling"), "Throttling: Maximum sending rate exceeded."))
+        };
+        let findings = vec![change("shop-fn", 44, "configuration"), refused(50), refused(51)];
+        let top = &conclude(&run(), &notebook(findings)).hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("SES", Category::CapacityLimit));
+    }
+
+    #[test]
+    fn new_code_refused_by_a_quota_from_its_first_minutes_calls_more_than_before() {
+        let text = "ThrottlingException: You have exceeded the rate at which you may call KMS.";
+        let findings =
+            vec![change("shop-fn", 48, "deployment"), strong(with_text(error_logs("shop-fn", 50, "throttling"), text))];
+        let top = &conclude(&run(), &notebook(findings.clone())).hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-fn", Category::Deployment));
+        // Refused only long after the deploy: the quota's own limit.
+        let mut later = findings;
+        later[0].time = Some(at(20));
+        let top = &conclude(&run(), &notebook(later)).hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("KMS", Category::CapacityLimit));
+    }
+
+    #[test]
     fn replicas_falling_behind_wear_out_their_cluster() {
         let findings = vec![
             metric("shop-db-reader-1", "AuroraReplicaLag", 46, "trendUp", None),
