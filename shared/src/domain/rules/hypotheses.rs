@@ -1486,7 +1486,8 @@ fn mentions(symptom: &Finding, change: &Finding) -> bool {
         || ids_in_request(&change.excerpt).iter().any(|id| named(id))
 }
 
-/// The ids a change's request gives (`restApiId=7kfiqycs98`, `dBClusterIdentifier=orders-aurora`), from its excerpt.
+/// The ids a change's request gives (`restApiId=7kfiqycs98`, `dBClusterIdentifier=orders-aurora`), from its excerpt;
+/// not a number (`registryId=266342503750` is the account, which every ARN names).
 fn ids_in_request(excerpt: &str) -> Vec<&str> {
     excerpt
         .split_whitespace()
@@ -1494,6 +1495,7 @@ fn ids_in_request(excerpt: &str) -> Vec<&str> {
         .filter(|(key, value)| {
             (key.ends_with("Id") || key.ends_with("Identifier"))
                 && value.len() >= 6
+                && !value.chars().all(|c| c.is_ascii_digit())
                 && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
         })
         .map(|(_, value)| value)

@@ -1580,6 +1580,16 @@ mod tests {
     }
 
     #[test]
+    fn an_account_number_in_a_request_names_nothing_the_symptoms_share() {
+        let mut push = change("infra/otel-collector", 48, "deployment");
+        push.excerpt = "PutImage repositoryName=infra/otel-collector registryId=123456789012".into();
+        let text = "NoSuchKey fetching object function_arn=arn:aws:lambda:us-east-1:123456789012:function:ocr-fn";
+        let missing = strong(with_text(error_logs("ocr-fn", 50, "notFound"), text));
+        let conclusion = conclude(&run(), &notebook(vec![push, missing]));
+        assert_ne!(conclusion.hypotheses[0].component, "infra/otel-collector", "{:?}", conclusion.hypotheses);
+    }
+
+    #[test]
     fn replicas_falling_behind_wear_out_their_cluster() {
         let findings = vec![
             metric("shop-db-reader-1", "AuroraReplicaLag", 46, "trendUp", None),
