@@ -247,7 +247,11 @@ pub fn component_of_log_group(group: &str) -> String {
         return format!("{path}/{last}");
     }
     let last = trimmed.rsplit('/').next().unwrap_or(trimmed);
-    let last = last.strip_suffix("-access").or_else(|| last.strip_suffix("-access-logs")).unwrap_or(last);
+    // `orders-api-access`, and a state machine's `/aws/vendedlogs/states/product-import-Logs`.
+    let last = ["-access", "-access-logs", "-Logs", "-logs"]
+        .iter()
+        .find_map(|suffix| last.strip_suffix(suffix).filter(|name| !name.is_empty()))
+        .unwrap_or(last);
     last.to_string()
 }
 
@@ -377,6 +381,7 @@ mod tests {
         assert_eq!(component_of_log_group("/aws/rds/cluster/orders-db/postgresql"), "orders-db");
         assert_eq!(component_of_log_group("/aws/rds/instance/shop-mysql/error"), "shop-mysql");
         assert_eq!(component_of_log_group("/aws/elasticache/sessions-cache/engine-log"), "sessions-cache");
+        assert_eq!(component_of_log_group("/aws/vendedlogs/states/product-import-Logs"), "product-import");
         assert_eq!(component_of_log_group("/aws/eks/shop-cluster/cluster"), "shop-cluster");
         assert_eq!(component_of_log_group("/aws-glue/jobs/error"), "aws-glue/error", "a stream kind names nothing");
         assert_eq!(component_of_log_group("/app/checkout/stdout"), "checkout/stdout");

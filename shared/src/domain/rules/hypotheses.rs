@@ -801,11 +801,11 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
                 && LOAD_WORDS.iter().any(|word| metric.contains(word))
                 && change.component.eq_ignore_ascii_case(&finding.component)
                 && rose_at_once;
-            // New code refused by a quota from its first minutes (no longer caching its keys, calling in a loop)
-            // now calls more than before.
+            // New code refused by a quota from its first minutes (no longer caching its keys, calling in a loop, a
+            // workflow step returning more than a state may hold) now calls or returns more than before.
             let own_refusals_at_once = finding.kind == FindingKind::NewLogPattern
                 && matches!(error_class, "throttling" | "limitExceeded")
-                && same_resource(&change.component, &finding.component)
+                && (same_resource(&change.component, &finding.component) || mentions(finding, change))
                 && finding.time.zip(change.time).is_some_and(|(effect, deployed)| {
                     effect + Duration::minutes(1) >= deployed && effect - deployed <= Duration::minutes(PROMPT_MINUTES)
                 });
@@ -1481,7 +1481,13 @@ fn raw_text_of(finding: &Finding) -> String {
 fn mentions(symptom: &Finding, change: &Finding) -> bool {
     let text = format!("{} {}", text_of(symptom), symptom.component.to_ascii_lowercase());
     let named = |name: &str| name.len() >= 4 && text.contains(&name.to_ascii_lowercase());
+    // A workflow names its steps in another case (`normalize-feed` runs as the state 'NormalizeFeed').
+    let compact =
+        |words: &str| words.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase();
+    let spelled_otherwise =
+        compact(&change.component).len() >= 8 && compact(&text).contains(&compact(&change.component));
     named(&change.component)
+        || spelled_otherwise
         || hostnames_in_text(&change.excerpt).iter().any(|h| named(h))
         || ids_in_request(&change.excerpt).iter().any(|id| named(id))
 }

@@ -1590,6 +1590,18 @@ mod tests {
     }
 
     #[test]
+    fn a_workflow_step_over_a_limit_right_after_its_function_was_deployed_is_the_deploys() {
+        let text = "TaskFailed States.DataLimitExceeded The state/task 'NormalizeFeed' returned a result with a size \
+            exceeding the maximum number of bytes service limit.";
+        let findings = vec![
+            change("normalize-feed", 48, "deployment"),
+            strong(with_text(error_logs("product-import", 50, "limitExceeded"), text)),
+        ];
+        let top = &conclude(&run(), &notebook(findings)).hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("normalize-feed", Category::Deployment));
+    }
+
+    #[test]
     fn replicas_falling_behind_wear_out_their_cluster() {
         let findings = vec![
             metric("shop-db-reader-1", "AuroraReplicaLag", 46, "trendUp", None),
