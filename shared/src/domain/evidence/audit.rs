@@ -46,7 +46,7 @@ const GENERIC_NAME_WORDS: [&str; 40] = [
 
 /// Request parameters that identify the target of a call, most specific first (top level of `requestParameters`).
 #[rustfmt::skip]
-const TARGET_KEYS: [&str; 58] = [
+const TARGET_KEYS: [&str; 62] = [
     "functionName", "tableName", "roleName", "userName", "bucketName", "queueUrl", "queueName", "topicArn",
     "subscriptionArn",
     "stateMachineArn", "service", "serviceName", "autoScalingGroupName", "dBInstanceIdentifier", "dBClusterIdentifier",
@@ -58,6 +58,9 @@ const TARGET_KEYS: [&str; 58] = [
     "alarmName", "uUID", "parameterName", "identifier",
     // An EventBridge call names its rule `name`; the bus is where the rule lives.
     "eventBusName",
+    // A listener rule, a distribution (CloudFront's update names it `id`, its origins deeper in the request), a
+    // usage plan.
+    "ruleArn", "distributionId", "id", "usagePlanId",
 ];
 
 /// The category of a change (`attr::CHANGE_KIND`).
@@ -1391,13 +1394,23 @@ mod tests {
         );
         // AppConfig spells its fields in PascalCase.
         flags["responseElements"] = json!({"ApplicationId": "lu40ate", "ConfigurationName": "shop-feature-flags"});
-        let digest = check(&[dns, tags, listed, mapping, key, flags], &[]);
+        // CloudFront's update names the distribution `id`, and its origins' domains deeper in the request.
+        let origins = json!({"items": [{"id": "S3-assets", "domainName": "assets.s3.us-east-1.amazonaws.com"}]});
+        let distribution = event(
+            36,
+            "cloudfront",
+            "UpdateDistribution2020_05_31",
+            "ana",
+            json!({"id": "EK6L15TMUDPX0N", "ifMatch": "E2QWRUHAPOMQZL", "distributionConfig": {"origins": origins}}),
+        );
+        let digest = check(&[dns, tags, listed, mapping, key, flags, distribution], &[]);
         let mut components: Vec<&str> = digest.findings.iter().map(|f| f.component.as_str()).collect();
         components.sort();
         assert_eq!(
             components,
             [
                 "8f6c0b52-1b3e-4c2a-9d7e-2f1a3b4c5d6e",
+                "EK6L15TMUDPX0N",
                 "api.example.com",
                 "exports",
                 "fulfillment-worker",
