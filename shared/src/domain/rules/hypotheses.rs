@@ -711,6 +711,12 @@ fn on_egress(change: &Finding) -> bool {
     ["NatGateway", "InternetGateway", "Route"].iter().any(|k| change.attr(attr::EVENT_NAME).contains(k))
 }
 
+/// A change to where a load balancer sends requests (a listener or its rules).
+fn reroutes(change: &Finding) -> bool {
+    change.attr(attr::EVENT_SOURCE).starts_with("elasticloadbalancing")
+        && ["Rule", "Listener"].iter().any(|k| change.attr(attr::EVENT_NAME).contains(k))
+}
+
 /// A failure calling a host outside AWS (the far end of a trace edge, or a host the text names).
 fn calls_outside(finding: &Finding) -> bool {
     remotes_in(finding).iter().any(|host| !host.ends_with("amazonaws.com"))
@@ -772,6 +778,12 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
             // Both lists are lower-case names without a trailing dot.
             failing.is_empty() || failing.iter().any(|host| records.contains(host))
         }
+        // A load balancer's listener rule sends requests elsewhere: they fail there however it answers (not
+        // found, unavailable, errors), though not for want of a permission, a credential or a quota.
+        "network" if reroutes(change) => !matches!(
+            error_class,
+            "throttling" | "limitExceeded" | "credential" | "accessDenied" | "outOfMemory" | "diskFull"
+        ),
         // A path cut or moved shows as failed connections, and in the metrics of what lost it; a function moved
         // into small subnets runs out of addresses to start in.
         "network" => {

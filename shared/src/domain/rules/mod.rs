@@ -1602,6 +1602,18 @@ mod tests {
     }
 
     #[test]
+    fn requests_failing_the_moment_a_listener_rule_changed_were_sent_elsewhere_by_it() {
+        let mut run = run();
+        run.architecture.push_str(" The load balancer shop-alb forwards /orders to shop-fn.");
+        let mut rule = call("shop-alb", 50, "network", "ModifyRule");
+        rule.attrs.insert(attr::EVENT_SOURCE.into(), "elasticloadbalancing.amazonaws.com".into());
+        let missing = strong(with_text(error_logs("shop-fn", 50, "notFound"), "route not found: GET /orders/17"));
+        let findings = vec![change("shop-fn", 28, "deployment"), rule, missing];
+        let top = &conclude(&run, &notebook(findings)).hypotheses[0];
+        assert_eq!(top.component, "shop-alb");
+    }
+
+    #[test]
     fn replicas_falling_behind_wear_out_their_cluster() {
         let findings = vec![
             metric("shop-db-reader-1", "AuroraReplicaLag", 46, "trendUp", None),
