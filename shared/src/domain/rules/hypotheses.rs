@@ -1225,12 +1225,12 @@ fn symptom_candidates(
             } else {
                 1.0
             };
-            // A target the architecture does not name and no host (a quota's service, a cluster named after its
-            // members) is one step from the symptoms that point at it.
-            let unnamed = !component.contains('.') && !topology.knows(&component);
+            // A target that is no host (a quota's service, a cluster named after its members, the instance a disk
+            // filled on) is one step from the symptoms that point at it.
+            let resource = !component.contains('.');
             let via_callers = group
                 .iter()
-                .filter(|f| unnamed && !same_resource(&f.component, &component))
+                .filter(|f| resource && !same_resource(&f.component, &component))
                 .map(|f| relation(&f.component, symptoms, topology, alarmed))
                 .fold(0.0, f64::max);
             let related = relation(&component, symptoms, topology, alarmed).max(0.85 * via_callers);
@@ -1598,8 +1598,19 @@ fn target_of(symptom: &Finding, category: Category, topology: &Topology) -> Stri
             let secret = topology.names().iter().find(|name| best > 0 && closeness(name) == best);
             secret.cloned().or(remote).unwrap_or_else(|| symptom.component.clone())
         }
+        // A disk or memory that ran out on one host (the lines all come from the stream the agent names after its
+        // instance) is that host's.
+        Category::ResourceExhaustion if matches!(symptom.attr(attr::ERROR_CLASS), "diskFull" | "outOfMemory") => {
+            let stream = symptom.attr(attr::LOG_STREAM);
+            if is_instance_id(stream) { stream.to_string() } else { symptom.component.clone() }
+        }
         _ => symptom.component.clone(),
     }
+}
+
+/// An EC2 instance id (`i-0d8cf983098c02dac`).
+fn is_instance_id(name: &str) -> bool {
+    name.strip_prefix("i-").is_some_and(|hex| matches!(hex.len(), 8 | 17) && hex.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// The AWS service whose account-wide quota a limit error names, when it names no resource of ours: SES's sending

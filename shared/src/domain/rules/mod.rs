@@ -1614,6 +1614,18 @@ mod tests {
     }
 
     #[test]
+    fn a_disk_full_on_one_host_is_that_hosts() {
+        let mut full =
+            strong(with_text(error_logs("app", 50, "diskFull"), "OSError: [Errno 28] No space left on device"));
+        full.attrs.insert(attr::LOG_STREAM.into(), "i-0d8cf983098c02dac".into());
+        let top = &conclude(&run(), &notebook(vec![full.clone()])).hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("i-0d8cf983098c02dac", Category::ResourceExhaustion));
+        // Lines from several hosts' streams say no one host.
+        full.attrs.insert(attr::LOG_STREAM.into(), "i-0d8cf983098c02dac, i-0b1a21147a0a58a2a".into());
+        assert_eq!(conclude(&run(), &notebook(vec![full])).hypotheses[0].component, "app");
+    }
+
+    #[test]
     fn replicas_falling_behind_wear_out_their_cluster() {
         let findings = vec![
             metric("shop-db-reader-1", "AuroraReplicaLag", 46, "trendUp", None),
