@@ -169,7 +169,8 @@ pub fn hostnames_in_text(text: &str) -> Vec<String> {
         // `raw` is a slice of `text`: its offset there says what came before it.
         let before = &text[..raw.as_ptr() as usize - text.as_ptr() as usize];
         // A segment of a path (`s3://bucket/day/part-1.json.gz`, `/var/task/app.py`) is no host; a URL's host is.
-        if before.ends_with('/') && !before.ends_with("://") {
+        // Nor is an e-mail address's domain (`dmitri@northwind.example` made a change, he is not called).
+        if before.ends_with('/') && !before.ends_with("://") || before.ends_with('@') {
             continue;
         }
         let raw = raw.trim_matches(|c: char| c == '.' || c == '-');
@@ -367,7 +368,8 @@ mod tests {
             vec!["pricing.prod.shop.private"]
         );
         let noise = "java.net.http.HttpTimeoutException at com.example.Handler TLSSocket.emit ip-10-0-17-142.ec2.internal \
-             logger=app.routes module=billing.service s3://datalake/sessions/part-66.json.gz export-7.tar.gz";
+             logger=app.routes module=billing.service s3://datalake/sessions/part-66.json.gz export-7.tar.gz \
+             by dmitri@northwind.example";
         assert!(hostnames_in_text(noise).is_empty(), "{:?}", hostnames_in_text(noise));
     }
 

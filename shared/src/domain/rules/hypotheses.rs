@@ -832,8 +832,9 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
         // A setting changes behaviour (timeouts, memory, limits, flags), not which records exist; but a setting
         // that names a resource (a table, a queue) can name one that does not exist, and one that expires data
         // (a TTL, a lifecycle rule) removes records.
+        // A setting does not fill a disk either.
         "configuration" => {
-            (!error_class.is_empty() && error_class != "notFound")
+            (!error_class.is_empty() && !matches!(error_class, "notFound" | "diskFull"))
                 || finding.kind == FindingKind::MetricAnomaly
                 || error_class == "notFound" && (names_a_missing_resource(finding) || expires_data(change))
         }

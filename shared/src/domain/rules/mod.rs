@@ -1620,6 +1620,10 @@ mod tests {
         full.attrs.insert(attr::LOG_STREAM.into(), "i-0d8cf983098c02dac".into());
         let top = &conclude(&run(), &notebook(vec![full.clone()])).hypotheses[0];
         assert_eq!((top.component.as_str(), top.category), ("i-0d8cf983098c02dac", Category::ResourceExhaustion));
+        // A setting changed minutes before does not fill a disk.
+        let setting = change("app", 47, "configuration");
+        let top = &conclude(&run(), &notebook(vec![setting, full.clone()])).hypotheses[0];
+        assert_eq!(top.category, Category::ResourceExhaustion, "{top:?}");
         // Lines from several hosts' streams say no one host.
         full.attrs.insert(attr::LOG_STREAM.into(), "i-0d8cf983098c02dac, i-0b1a21147a0a58a2a".into());
         assert_eq!(conclude(&run(), &notebook(vec![full])).hypotheses[0].component, "app");
