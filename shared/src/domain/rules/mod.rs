@@ -1144,10 +1144,17 @@ mod tests {
         let conclusion = conclude(&run(), &notebook(findings.clone()));
         assert_eq!(conclusion.status, Status::RootCauseIdentified, "{:?}", conclusion.hypotheses);
 
-        let mut broken = findings;
+        let mut broken = findings.clone();
         broken.push(error_logs("shop-fn", 52, "exception"));
         let conclusion = conclude(&on_warnings, &notebook(broken));
         assert_eq!(conclusion.status, Status::RootCauseIdentified, "{:?}", conclusion.hypotheses);
+
+        // Trouble elsewhere (a consumer falling behind) is more than noise, and so is a warning that data is stale.
+        let mut behind = findings.clone();
+        behind.push(metric("ledger-sync", "MaxOffsetLag", 49, "trendUp", None));
+        assert_ne!(conclude(&on_warnings, &notebook(behind)).status, Status::Healthy);
+        let stale = with_text(warning(51), "WARN dashboard data is stale (336 s > 300 s)");
+        assert_ne!(conclude(&on_warnings, &notebook(vec![stale.clone(), stale])).status, Status::Healthy);
     }
 
     #[test]
