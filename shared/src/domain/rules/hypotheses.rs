@@ -1573,8 +1573,13 @@ fn target_of(symptom: &Finding, category: Category, topology: &Topology) -> Stri
         }
         // An outside provider answering 429 is the limit being hit; an AWS API's throttling is about our own
         // resource (a table's capacity, a function's concurrency), which the symptom's component names.
+        // An API's access log refusing its callers (429) names them, not a provider: the limit is the API's.
         Category::CapacityLimit => remote_of(symptom, topology)
-            .filter(|host| !host.ends_with("amazonaws.com") && symptom.attr(attr::ERROR_CLASS) == "throttling")
+            .filter(|host| {
+                !host.ends_with("amazonaws.com")
+                    && symptom.attr(attr::ERROR_CLASS) == "throttling"
+                    && !is_access_log(symptom.attr(attr::LOG_GROUP))
+            })
             .or_else(|| limited_resource_named(symptom, topology))
             .or_else(|| aws_quota_named(symptom).map(str::to_string))
             .unwrap_or_else(|| symptom.component.clone()),
@@ -1610,6 +1615,13 @@ fn target_of(symptom: &Finding, category: Category, topology: &Topology) -> Stri
         }
         _ => symptom.component.clone(),
     }
+}
+
+/// A server's log of the requests it answered (an API Gateway access log, a load balancer's or web server's access
+/// log): the hosts it names are its callers.
+fn is_access_log(group: &str) -> bool {
+    let lower = group.to_ascii_lowercase();
+    lower.contains("access") || lower.starts_with("/aws/apigateway/")
 }
 
 /// An EC2 instance id (`i-0d8cf983098c02dac`).

@@ -1637,6 +1637,18 @@ mod tests {
     }
 
     #[test]
+    fn an_api_refusing_its_callers_in_its_access_log_hit_its_own_limit() {
+        let text = "status=429 error=Too Many Requests userAgent=tradelane-sync/2.1 (+https://tradelane.example/bot)";
+        let mut refused = strong(with_text(error_logs("shop-api", 50, "throttling"), text));
+        refused.attrs.insert(attr::LOG_GROUP.into(), "/aws/apigateway/shop-api-access".into());
+        let top = &conclude(&run(), &notebook(vec![refused.clone()])).hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-api", Category::CapacityLimit));
+        // A client's own log of a provider's 429s blames the provider.
+        refused.attrs.insert(attr::LOG_GROUP.into(), "/aws/lambda/shop-api".into());
+        assert_eq!(conclude(&run(), &notebook(vec![refused])).hypotheses[0].component, "tradelane.example");
+    }
+
+    #[test]
     fn replicas_falling_behind_wear_out_their_cluster() {
         let findings = vec![
             metric("shop-db-reader-1", "AuroraReplicaLag", 46, "trendUp", None),
