@@ -405,45 +405,28 @@ impl Healthy {
 }
 
 /// The no-fault conclusion, when the assessment found the alarm false: a recovered blip, a documented activity,
-/// what a runbook calls normal, or log noise.
+/// what a runbook calls normal, a synthetic check failing on a third party's asset, or log noise.
 fn healthy_verdict(run: &RunContext, assessment: &Assessment) -> Option<Healthy> {
     let language = run.language;
     if let Some(blip) = &assessment.blip {
-        let action = text(
-            language,
-            "The alarm fired on a single short burst that recovered on its own. Consider evaluating more datapoints \
-             (for example 3 of 5) or a higher threshold so transient blips do not page.",
-            "アラームは自然に回復した一時的なバーストで発報しました。一時的な揺らぎで呼び出されないよう、\
-             評価するデータポイント数（例: 5 中 3）やしきい値の見直しを検討してください。",
-        );
-        let prevention = text(
-            language,
-            "Alarm on sustained conditions (M of N datapoints) rather than a single datapoint.",
-            "単一のデータポイントではなく、継続した状態（N 中 M データポイント）でアラームを評価する。",
-        );
         return Some(Healthy {
             summary: healthy_summary(run, blip),
             impact: healthy_impact(language, blip),
-            action,
-            prevention,
+            action: text(
+                language,
+                "The alarm fired on a single short burst that recovered on its own. Consider evaluating more datapoints \
+                 (for example 3 of 5) or a higher threshold so transient blips do not page.",
+                "アラームは自然に回復した一時的なバーストで発報しました。一時的な揺らぎで呼び出されないよう、\
+                 評価するデータポイント数（例: 5 中 3）やしきい値の見直しを検討してください。",
+            ),
+            prevention: text(
+                language,
+                "Alarm on sustained conditions (M of N datapoints) rather than a single datapoint.",
+                "単一のデータポイントではなく、継続した状態（N 中 M データポイント）でアラームを評価する。",
+            ),
         });
     }
     if let Some(schedule) = &assessment.expected {
-        let action = text(
-            language,
-            "The alarm fired on what a documented activity (a schedule, or a window announced for the day) does. \
-             Mute or relax it during that window, or alarm on user-facing errors instead of the load the schedule is \
-             known to cause.",
-            "アラームは文書化された作業（定期処理、または当日告知された作業）が引き起こす変化で発報しました。\
-             その時間帯はアラームを抑止または緩和するか、\
-             定期処理が起こすと分かっている負荷ではなく利用者に見えるエラーで監視してください。",
-        );
-        let prevention = text(
-            language,
-            "Keep scheduled jobs and maintenance windows next to the alarms they move, and suppress those alarms \
-             while they run.",
-            "定期ジョブやメンテナンスウィンドウを、それが動かすアラームと一緒に管理し、実行中はアラームを抑止する。",
-        );
         return Some(Healthy {
             summary: expected_summary(run, assessment, schedule),
             impact: within(
@@ -452,44 +435,43 @@ fn healthy_verdict(run: &RunContext, assessment: &Assessment) -> Option<Healthy>
                 "the scheduled activity causes each time",
                 "定期処理が毎回引き起こす範囲内です",
             ),
-            action,
-            prevention,
+            action: text(
+                language,
+                "The alarm fired on what a documented activity (a schedule, or a window announced for the day) does. \
+                 Mute or relax it during that window, or alarm on user-facing errors instead of the load the schedule is \
+                 known to cause.",
+                "アラームは文書化された作業（定期処理、または当日告知された作業）が引き起こす変化で発報しました。\
+                 その時間帯はアラームを抑止または緩和するか、\
+                 定期処理が起こすと分かっている負荷ではなく利用者に見えるエラーで監視してください。",
+            ),
+            prevention: text(
+                language,
+                "Keep scheduled jobs and maintenance windows next to the alarms they move, and suppress those alarms \
+                 while they run.",
+                "定期ジョブやメンテナンスウィンドウを、それが動かすアラームと一緒に管理し、実行中はアラームを抑止する。",
+            ),
         });
     }
     if let Some(statement) = &assessment.documented_normal {
-        let action = text(
-            language,
-            "Nothing to fix in the system. If this alarm keeps firing on what the runbook calls normal, let it \
-             evaluate more datapoints or mute it while that activity runs.",
-            "システムへの対応は不要です。ランブックが正常とする事象でこのアラームが繰り返し発報するなら、\
-             評価するデータポイントを増やすか、その作業中は抑止してください。",
-        );
-        let prevention = text(
-            language,
-            "Keep what the runbooks call normal out of paging alarms (M of N datapoints, or a suppression during the \
-             activity).",
-            "ランブックが正常とする事象でページングしないようにする（N 中 M データポイント、または作業中の抑止）。",
-        );
         return Some(Healthy {
             summary: documented_summary(run, assessment, statement),
             impact: within(language, assessment, "the runbook calls normal", "ランブックが正常とする範囲内です"),
-            action,
-            prevention,
+            action: text(
+                language,
+                "Nothing to fix in the system. If this alarm keeps firing on what the runbook calls normal, let it \
+                 evaluate more datapoints or mute it while that activity runs.",
+                "システムへの対応は不要です。ランブックが正常とする事象でこのアラームが繰り返し発報するなら、\
+                 評価するデータポイントを増やすか、その作業中は抑止してください。",
+            ),
+            prevention: text(
+                language,
+                "Keep what the runbooks call normal out of paging alarms (M of N datapoints, or a suppression during the \
+                 activity).",
+                "ランブックが正常とする事象でページングしないようにする（N 中 M データポイント、または作業中の抑止）。",
+            ),
         });
     }
     if let Some(host) = &assessment.probe_only {
-        let action = text(
-            language,
-            "Nothing to fix in the system. Make the canary wait for the system's own content rather than third-party \
-             assets (or block those requests in the script), and follow the provider's status page.",
-            "システムへの対応は不要です。カナリアがサードパーティの読み込みではなくシステム自身のコンテンツを待つようにし\
-             （またはスクリプトでそれらのリクエストを遮断し）、提供元のステータスページを確認してください。",
-        );
-        let prevention = text(
-            language,
-            "Keep synthetic checks to what the system serves, and alarm on real users' errors and latency next to them.",
-            "合成監視はシステムが提供するものに限定し、実ユーザーのエラーとレイテンシーでも監視する。",
-        );
         return Some(Healthy {
             summary: probe_summary(run, host),
             impact: text(
@@ -498,29 +480,37 @@ fn healthy_verdict(run: &RunContext, assessment: &Assessment) -> Option<Healthy>
                  slowdown.",
                 "システムへの影響は見られません: 失敗したのは合成監視のみで、構成要素にエラーや遅延はありません。",
             ),
-            action,
-            prevention,
+            action: text(
+                language,
+                "Nothing to fix in the system. Make the canary wait for the system's own content rather than third-party \
+                 assets (or block those requests in the script), and follow the provider's status page.",
+                "システムへの対応は不要です。カナリアがサードパーティの読み込みではなくシステム自身のコンテンツを待つようにし\
+                 （またはスクリプトでそれらのリクエストを遮断し）、提供元のステータスページを確認してください。",
+            ),
+            prevention: text(
+                language,
+                "Keep synthetic checks to what the system serves, and alarm on real users' errors and latency next to them.",
+                "合成監視はシステムが提供するものに限定し、実ユーザーのエラーとレイテンシーでも監視する。",
+            ),
         });
     }
     if let Some(warnings) = &assessment.noise {
-        let action = text(
-            language,
-            "Nothing to fix in the system. Tune the alarm to count errors rather than warnings, and clean up the new \
-             warnings (deprecated settings or APIs) in a later change.",
-            "システムへの対応は不要です。警告ではなくエラーを数えるようにアラームを調整し、新しい警告（非推奨の設定や API）は\
-             後の変更で解消してください。",
-        );
-        let prevention = text(
-            language,
-            "Alarm on what users feel (errors, latency), not on log volume, and review new warnings when dependencies \
-             are upgraded.",
-            "ログ量ではなく利用者が感じる症状（エラー、レイテンシー）で監視し、依存関係の更新時に新しい警告を確認する。",
-        );
         return Some(Healthy {
             summary: noise_summary(run, warnings),
             impact: noise_impact(language),
-            action,
-            prevention,
+            action: text(
+                language,
+                "Nothing to fix in the system. Tune the alarm to count errors rather than warnings, and clean up the new \
+                 warnings (deprecated settings or APIs) in a later change.",
+                "システムへの対応は不要です。警告ではなくエラーを数えるようにアラームを調整し、新しい警告（非推奨の設定や API）は\
+                 後の変更で解消してください。",
+            ),
+            prevention: text(
+                language,
+                "Alarm on what users feel (errors, latency), not on log volume, and review new warnings when dependencies \
+                 are upgraded.",
+                "ログ量ではなく利用者が感じる症状（エラー、レイテンシー）で監視し、依存関係の更新時に新しい警告を確認する。",
+            ),
         });
     }
     None
