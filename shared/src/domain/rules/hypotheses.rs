@@ -1266,8 +1266,8 @@ fn symptom_candidates(
 /// class) are effects. When a candidate with a mechanism involves the same or a neighbouring resource and started
 /// no later, they corroborate that candidate instead of competing with it; otherwise they stay a weak candidate.
 /// An exhausted resource's error relayed by its client ("No space left on device" from the database, logged by the
-/// web service too) belongs to the component whose own gauge ran out (free storage, memory): the client's
-/// candidate joins that one.
+/// web service too) belongs to the component whose own gauge ran out (free storage, memory), or to the host that
+/// ran out with it: the client's candidate joins that one.
 fn fold_relayed_exhaustion(candidates: Vec<Candidate>, topology: &Topology) -> Vec<Candidate> {
     const MEMORY_GAUGES: [&str; 2] = ["memory", "eviction"];
     const DISK_GAUGES: [&str; 3] = ["free", "disk", "storage"];
@@ -1289,13 +1289,19 @@ fn fold_relayed_exhaustion(candidates: Vec<Candidate>, topology: &Topology) -> V
             || (class == "outOfMemory" && has_gauge(owner, &MEMORY_GAUGES))
             || (class == "diskFull" && has_gauge(owner, &DISK_GAUGES))
     };
+    // A host whose own logs name the service that ran out with it (the container agent's "no space left" for the
+    // renderer's container): the service runs on that host's disk and memory.
+    let on_the_host = |owner: &Candidate, c: &Candidate| {
+        let service = c.component.to_ascii_lowercase();
+        is_instance_id(&owner.component) && owner.support.iter().any(|f| text_of(f).contains(&service))
+    };
     fold_into(
         candidates,
-        |c| exhausted(c) && gauge_ran_out(c),
+        |c| exhausted(c) && (gauge_ran_out(c) || is_instance_id(&c.component)),
         |owner, c| {
             exhausted(c)
                 && !gauge_ran_out(c)
-                && topology.distance(&owner.component, &c.component) == 1
+                && (topology.distance(&owner.component, &c.component) == 1 || on_the_host(owner, c))
                 && classes(c).iter().any(|k| ran_out_of(owner, k))
         },
     )

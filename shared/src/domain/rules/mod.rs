@@ -1631,6 +1631,16 @@ mod tests {
         let setting = change("app", 47, "configuration");
         let top = &conclude(&run(), &notebook(vec![setting, full.clone()])).hypotheses[0];
         assert_eq!(top.category, Category::ResourceExhaustion, "{top:?}");
+        // A service's own "no space left" joins the host whose agent logs the same for its container.
+        let mut agent = strong(with_text(
+            error_logs("ecs-agent", 50, "diskFull"),
+            "Unable to write container log container=tile-renderer: no space left on device",
+        ));
+        agent.attrs.insert(attr::LOG_STREAM.into(), "i-0d8cf983098c02dac".into());
+        let service = strong(with_text(error_logs("tile-renderer", 50, "diskFull"), "ENOSPC: no space left on device"));
+        let conclusion = conclude(&run(), &notebook(vec![agent, service]));
+        assert_eq!(conclusion.hypotheses[0].component, "i-0d8cf983098c02dac");
+        assert_eq!(conclusion.hypotheses.len(), 1, "{:?}", conclusion.hypotheses);
         // Lines from several hosts' streams say no one host.
         full.attrs.insert(attr::LOG_STREAM.into(), "i-0d8cf983098c02dac, i-0b1a21147a0a58a2a".into());
         assert_eq!(conclude(&run(), &notebook(vec![full])).hypotheses[0].component, "app");
