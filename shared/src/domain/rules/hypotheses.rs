@@ -47,9 +47,9 @@ const LATE_MINUTES: i64 = 10;
 const BREAKAGE_WORDS: [&str; 6] = ["error", "fault", "5xx", "failed", "dlq", "deadletter"];
 /// Words of (lower-case) log text that say something failed, whatever its level.
 #[rustfmt::skip]
-const FAILURE_WORDS: [&str; 15] = [
+const FAILURE_WORDS: [&str; 16] = [
     "fail", "error", "unable", "cannot", "can't", "could not", "denied", "refused", "reject", "invalid",
-    "not found", "no route", "unavailable", "retry", "stale",
+    "not found", "no route", "unavailable", "retry", "stale", " lag",
 ];
 /// How strongly calls to a changed resource refused right after the change corroborate it.
 const REFUSED_CORROBORATION: f64 = 0.9;
@@ -216,12 +216,21 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
         && !broken
         && !crashed
         && !alarm_on_breakage;
-    // All the trouble there is: strong trouble anywhere else (a consumer falling behind) is more than noise.
+    // All the trouble there is: strong trouble anywhere else (a consumer falling behind), or a change someone made
+    // that explains it, is more than noise.
     let lasting_trouble: Vec<&Finding> =
         symptoms.iter().copied().filter(|f| f.score >= STRONG && !recovered_blip(f) && !sporadic(f)).collect();
-    let noise = (quiet && ongoing.iter().all(plain_warning) && lasting_trouble.iter().all(plain_warning))
-        .then(|| ongoing.iter().copied().filter(plain_warning).cloned().collect::<Vec<Finding>>())
-        .filter(|warnings| !warnings.is_empty());
+    let explains_more_than_warnings = candidates.iter().any(|c| {
+        c.score >= 0.5
+            && c.cause.as_ref().is_some_and(|cause| !aws_acting_on_its_own(cause.attr(attr::ACTOR)))
+            && c.support.iter().any(|f| f.source != EvidenceSource::Knowledge && !plain_warning(&f))
+    });
+    let noise = (quiet
+        && !explains_more_than_warnings
+        && ongoing.iter().all(plain_warning)
+        && lasting_trouble.iter().all(plain_warning))
+    .then(|| ongoing.iter().copied().filter(plain_warning).cloned().collect::<Vec<Finding>>())
+    .filter(|warnings| !warnings.is_empty());
     let probe_only = third_party_failing_only_a_probe(&symptoms, &candidates, run)
         .filter(|_| blip.is_none() && !changed_by_someone && !crashed);
     Assessment { candidates, onset, blip, expected, documented_normal, noise, probe_only, impact, sources }

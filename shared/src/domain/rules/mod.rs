@@ -1155,6 +1155,13 @@ mod tests {
         assert_ne!(conclude(&on_warnings, &notebook(behind)).status, Status::Healthy);
         let stale = with_text(warning(51), "WARN dashboard data is stale (336 s > 300 s)");
         assert_ne!(conclude(&on_warnings, &notebook(vec![stale.clone(), stale])).status, Status::Healthy);
+        let lag = with_text(warning(51), "WARN fulfillment lag above 15 minutes");
+        assert_ne!(conclude(&on_warnings, &notebook(vec![lag.clone(), lag])).status, Status::Healthy);
+        // A change someone made that explains more than the warnings (a queue's messages stopping) is no noise.
+        let mut stopped = metric("shop-fn", "NumberOfMessagesSent", 50, "dropToZero", None);
+        stopped.score = 0.9;
+        let unsubscribed = vec![change("shop-fn", 49, "permission"), stopped, warning(51), warning(52)];
+        assert_ne!(conclude(&on_warnings, &notebook(unsubscribed)).status, Status::Healthy);
     }
 
     #[test]
