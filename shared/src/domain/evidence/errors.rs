@@ -71,6 +71,19 @@ fn classify(text: &str) -> Option<(&'static str, Option<usize>)> {
                 "rejected execution",
             ],
         ),
+        // A full disk, before access: OpenSearch blocks writes at its flood-stage disk watermark with a FORBIDDEN.
+        (
+            "diskFull",
+            &[
+                "no space left",
+                "enospc",
+                "disk full",
+                "disk quota",
+                "read-only / allow delete",
+                "flood-stage",
+                "flood stage",
+            ],
+        ),
         // KMS: "You have exceeded the rate at which you may call KMS".
         ("throttling", &["rate exceeded", "toomanyrequests", "too many requests", "exceeded the rate at which"]),
         (
@@ -112,7 +125,6 @@ fn classify(text: &str) -> Option<(&'static str, Option<usize>)> {
                 "circuit_breaking_exception",
             ],
         ),
-        ("diskFull", &["no space left", "enospc", "disk full", "disk quota"]),
         (
             "dns",
             &[
@@ -287,6 +299,10 @@ mod tests {
             ("java.lang.OutOfMemoryError: Java heap space", Some("outOfMemory")),
             ("ReplyError: OOM command not allowed when used memory > 'maxmemory'.", Some("outOfMemory")),
             ("write failed: No space left on device", Some("diskFull")),
+            (
+                "cluster_block_exception blocked by: [FORBIDDEN/12/index read-only / allow delete (api)];",
+                Some("diskFull"),
+            ),
             ("connect ECONNREFUSED 10.0.0.1:5432", Some("connection")),
             ("14 UNAVAILABLE: Connection dropped", Some("connection")),
             ("FATAL:  terminating connection due to administrator command", Some("restart")),
