@@ -125,7 +125,8 @@ pub fn hosts_named_in<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<Strin
 
 /// Host names in `text` (`api.fxdesk.org`, `db.internal.example`, the host of a URL), in order of first appearance:
 /// at least two dot-separated labels, the last a top-level domain (a country's two letters, a common generic one, or
-/// a private one like `internal`), not a file extension or a module path (`app.routes`).
+/// a private one like `internal`), not a file name, a module path (`app.routes`), a path's segment or an e-mail
+/// address's domain.
 pub fn hostnames_in_text(text: &str) -> Vec<String> {
     const FILE_EXTENSIONS: [&str; 24] = [
         "js", "ts", "py", "java", "rb", "go", "rs", "json", "log", "txt", "md", "html", "zip", "jar", "exe", "class",

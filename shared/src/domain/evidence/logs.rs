@@ -330,8 +330,9 @@ const CLEAR_BURST_EXCESS: f64 = 20.0;
 /// Lines over their baseline in the whole recent part that are more than a few strays.
 const STRAY_EXCESS: f64 = 5.0;
 
-/// The onset: the start of the last rise of problem patterns above their baseline that reaches toward `noticed_at`,
-/// else of the last clear burst before it.
+/// The onset: the start of the strongest rise of problem patterns above their baseline in the recent part before
+/// `noticed_at` (found from its peak back, so that stray lines after a burst do not hide it), else of the last clear
+/// burst before the recent part.
 ///
 /// The baseline is the window before the recent part (the last quarter before `noticed_at`, at least ten minutes);
 /// a bucket counts when a pattern exceeds its baseline rate beyond Poisson noise there, so steady background
@@ -364,15 +365,14 @@ fn estimate_onset(patterns: &[Pattern<'_>], timeline: &Timeline) -> Onset {
         }
     }
     let active = |bucket: usize| excess[bucket] >= 1.0;
-    // A burst that was over before the recent part (an operator asking about a spike that recovered) is the rise
-    // when it stands out clearly and the recent part holds no more than a few stray lines.
     let recent_part = noticed_bucket.saturating_sub(recent)..=noticed_bucket;
-    // The rise is found from its peak back: a few stray lines after a burst do not hide the burst.
     let in_recent = recent_part
         .clone()
         .rev()
         .filter(|&b| active(b))
         .max_by(|&a, &b| excess[a].total_cmp(&excess[b]).then(b.cmp(&a)));
+    // A burst that was over before the recent part (an operator asking about a spike that recovered) is the rise
+    // when it stands out clearly and the recent part holds no more than a few stray lines.
     let recent_excess: f64 = recent_part.map(|b| excess[b]).sum();
     let earlier_burst = (ten_minutes..baseline_end).rev().find(|&b| excess[b] >= CLEAR_BURST_EXCESS);
     let latest = if recent_excess >= STRAY_EXCESS { in_recent } else { earlier_burst.or(in_recent) };
