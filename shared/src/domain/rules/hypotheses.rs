@@ -811,12 +811,12 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
             let failing_itself = finding.kind == FindingKind::MetricAnomaly
                 && change.component.eq_ignore_ascii_case(&finding.component)
                 && ["error", "fault", "failed"].iter().any(|k| metric.contains(k));
+            let began_at_once = finding.time.zip(change.time).is_some_and(|(effect, deployed)| {
+                effect + Duration::minutes(1) >= deployed && effect - deployed <= Duration::minutes(PROMPT_MINUTES)
+            });
             // New code that opens more connections or does more work per request loads what it runs on or
             // calls from its first minutes.
-            let rose_at_once = moved_up(finding.attr(attr::SHAPE))
-                && finding.time.zip(change.time).is_some_and(|(effect, deployed)| {
-                    effect + Duration::minutes(1) >= deployed && effect - deployed <= Duration::minutes(PROMPT_MINUTES)
-                });
+            let rose_at_once = moved_up(finding.attr(attr::SHAPE)) && began_at_once;
             let loads_at_once = is_utilisation(finding) && rose_at_once;
             // The deployed resource's own load jumping at once (its invocations, its throttles) is what the new
             // code does: a function that now triggers itself. Its latency right after a deploy is cold starts.
@@ -830,9 +830,7 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
             let own_refusals_at_once = finding.kind == FindingKind::NewLogPattern
                 && matches!(error_class, "throttling" | "limitExceeded")
                 && (same_resource(&change.component, &finding.component) || mentions(finding, change))
-                && finding.time.zip(change.time).is_some_and(|(effect, deployed)| {
-                    effect + Duration::minutes(1) >= deployed && effect - deployed <= Duration::minutes(PROMPT_MINUTES)
-                });
+                && began_at_once;
             own_load_at_once
                 || own_refusals_at_once
                 || !matches!(error_class, "throttling" | "limitExceeded" | "credential" | "restart" | "diskFull")
@@ -843,8 +841,7 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
         }
         // A setting changes behaviour (timeouts, memory, limits, flags), not which records exist; but a setting
         // that names a resource (a table, a queue) can name one that does not exist, and one that expires data
-        // (a TTL, a lifecycle rule) removes records.
-        // A setting does not fill a disk either.
+        // (a TTL, a lifecycle rule) removes records. Nor does a setting fill a disk.
         "configuration" => {
             (!error_class.is_empty() && !matches!(error_class, "notFound" | "diskFull"))
                 || finding.kind == FindingKind::MetricAnomaly
