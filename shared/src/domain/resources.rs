@@ -188,6 +188,8 @@ pub fn hostnames_in_text(text: &str) -> Vec<String> {
             && last.chars().all(|c| c.is_ascii_lowercase())
             && !labels[1..].iter().any(|l| FILE_EXTENSIONS.contains(l))
             && labels[0].chars().any(|c| c.is_ascii_alphabetic())
+            // A one-letter first label is a table alias in SQL (`select i.id`), not a host.
+            && labels[0].len() > 1
             && !CODE_NAMESPACES.contains(&labels[0])
             && !is_ec2_private_name(labels[0]);
         if plausible && !hosts.contains(&host) {
@@ -370,7 +372,7 @@ mod tests {
         );
         let noise = "java.net.http.HttpTimeoutException at com.example.Handler TLSSocket.emit ip-10-0-17-142.ec2.internal \
              logger=app.routes module=billing.service s3://datalake/sessions/part-66.json.gz export-7.tar.gz \
-             by dmitri@northwind.example";
+             by dmitri@northwind.example SQL [select i.id, i.status from invoices i]";
         assert!(hostnames_in_text(noise).is_empty(), "{:?}", hostnames_in_text(noise));
     }
 

@@ -46,11 +46,11 @@ const GENERIC_NAME_WORDS: [&str; 40] = [
 
 /// Request parameters that identify the target of a call, most specific first (top level of `requestParameters`).
 #[rustfmt::skip]
-const TARGET_KEYS: [&str; 62] = [
+const TARGET_KEYS: [&str; 63] = [
     "functionName", "tableName", "roleName", "userName", "bucketName", "queueUrl", "queueName", "topicArn",
     "subscriptionArn",
     "stateMachineArn", "service", "serviceName", "autoScalingGroupName", "dBInstanceIdentifier", "dBClusterIdentifier",
-    "cacheClusterId", "replicationGroupId", "secretId", "stackName", "ruleName", "streamName",
+    "dBProxyName", "cacheClusterId", "replicationGroupId", "secretId", "stackName", "ruleName", "streamName",
     "deliveryStreamName", "domainName", "repositoryName", "applicationName", "restApiId", "apiId", "loadBalancerArn",
     "targetGroupArn", "listenerArn", "routeTableId", "networkAclId", "vpcEndpointId", "natGatewayId", "subnetId",
     "vpcId", "groupId", "groupName", "keyId", "targetKeyId", "aliasName", "certificateArn", "policyArn", "policyName",
@@ -757,14 +757,16 @@ fn requested_target(record: &Value, params: &Value) -> String {
 fn nested_name(params: &Value) -> Option<String> {
     let all = leaves(params);
     let last_key = |path: &str| path.rsplit('.').next().unwrap_or(path).split('[').next().unwrap_or("").to_string();
-    let pick = |wanted: &dyn Fn(&str) -> bool| {
+    let pick = |wanted: &dyn Fn(&str, &str) -> bool| {
         all.iter()
-            .find(|(p, v)| v.is_string() && wanted(&last_key(p)))
-            .and_then(|(_, v)| v.as_str())
+            .find_map(|(p, v)| v.as_str().filter(|v| wanted(&last_key(p), v)))
             .map(str::to_string)
     };
-    pick(&|k: &str| k == "name" || k.ends_with("Name"))
-        .or_else(|| pick(&|k: &str| ["Id", "Arn", "Identifier", "Url"].iter().any(|s| k.ends_with(s))))
+    let named = |k: &str| k == "name" || k.ends_with("Name");
+    // A part left at its default (`targetGroupName: default` of a proxy) is no name anyone gave.
+    pick(&|k, v| named(k) && v != "default")
+        .or_else(|| pick(&|k, _| named(k)))
+        .or_else(|| pick(&|k, _| ["Id", "Arn", "Identifier", "Url"].iter().any(|s| k.ends_with(s))))
 }
 
 /// A resource's name from an ARN, a queue URL, a qualified function name or a plain name.
@@ -1348,6 +1350,13 @@ mod tests {
             assert_eq!(digest.findings.len(), 1, "{name}");
             assert_eq!(digest.findings[0].attr(attr::CHANGE_KIND), kind, "{source} {name}");
         }
+    }
+
+    #[test]
+    fn a_name_left_at_its_default_is_not_the_target() {
+        let params = json!({"poolName": "default", "serverName": "ledger-proxy", "settings": {"maxPercent": 10}});
+        assert_eq!(nested_name(&params).as_deref(), Some("ledger-proxy"));
+        assert_eq!(nested_name(&json!({"poolName": "default"})).as_deref(), Some("default"));
     }
 
     #[test]

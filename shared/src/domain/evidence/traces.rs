@@ -324,9 +324,14 @@ fn read_subsegments(parent: &serde_json::Map<String, Value>, index: usize, eleme
     }
 }
 
-/// The remote a subsegment calls: `DynamoDB:orders-table` when the resource is named, else the subsegment's name.
+/// The remote a subsegment calls: `DynamoDB:orders-table` when the resource is named, else the subsegment's name. An
+/// SQL subsegment is named `database@host` by the X-Ray SDKs: its remote is the host.
 fn remote_of(call: &serde_json::Map<String, Value>) -> ElementKind {
-    let name = call.get("name").and_then(Value::as_str).unwrap_or("remote").to_string();
+    let name = call.get("name").and_then(Value::as_str).unwrap_or("remote");
+    let name = match name.split_once('@') {
+        Some((_, host)) if call.contains_key("sql") && !host.is_empty() => host.to_string(),
+        _ => name.to_string(),
+    };
     let aws = call.get("aws");
     let field = |key: &str| aws.and_then(|a| a.get(key));
     let named = ["table_name", "function_name", "queue_name", "bucket_name", "topic_arn", "stream_name"]
@@ -1191,6 +1196,18 @@ mod tests {
         assert!(finding.excerpt.contains("AccessDeniedException: User: arn:aws:sts::1:assumed-role/orders-api-role"));
         // A refused request is the caller's, not a remote failing to serve.
         assert_eq!(finding.attr(attr::FAULT_ORIGIN), "");
+    }
+
+    #[test]
+    fn an_sql_subsegment_calls_the_database_host_it_is_named_after() {
+        let call = json!({"name": "billing@billing-proxy.proxy-5vb.eu-north-1.rds.amazonaws.com",
+            "sql": {"url": "jdbc:mysql://billing-proxy.proxy-5vb.eu-north-1.rds.amazonaws.com:3306/billing"}});
+        let ElementKind::Remote { remote, .. } = remote_of(call.as_object().unwrap()) else { panic!("a remote") };
+        assert_eq!(remote, "billing-proxy.proxy-5vb.eu-north-1.rds.amazonaws.com");
+        // Without `sql`, an `@` is part of the name.
+        let call = json!({"name": "team@partner"});
+        let ElementKind::Remote { remote, .. } = remote_of(call.as_object().unwrap()) else { panic!("a remote") };
+        assert_eq!(remote, "team@partner");
     }
 
     #[test]
