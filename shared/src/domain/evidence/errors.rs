@@ -14,7 +14,7 @@ pub fn error_phrase_at(text: &str) -> Option<usize> {
 
 /// The class of error a text names and, when a listed phrase named it, where that phrase begins.
 fn classify(text: &str) -> Option<(&'static str, Option<usize>)> {
-    const CLASSES: [(&str, &[&str]); 16] = [
+    const CLASSES: [(&str, &[&str]); 17] = [
         (
             "credential",
             &[
@@ -201,6 +201,20 @@ fn classify(text: &str) -> Option<(&'static str, Option<usize>)> {
             ],
         ),
         ("notFound", &["notfound", "not found", "nosuchkey", "nosuchbucket", "does not exist", "no such file"]),
+        // A request refused as malformed: a validator's schema (API Gateway's model), a service's parameter checks.
+        (
+            "invalidRequest",
+            &[
+                "validationexception",
+                "validation error",
+                "failed validation",
+                "invalid request body",
+                "does not match model schema",
+                "missing required request parameters",
+                "invalidparameter",
+                "invalid parameter",
+            ],
+        ),
         (
             "exception",
             &["exception", "traceback", "panic", "unhandled", "uncaught", "segmentation fault", "stack trace"],
@@ -279,6 +293,8 @@ mod tests {
             ("DecryptionFailure: Secrets Manager can't decrypt the protected secret text", Some("accessDenied")),
             ("HHH90000021: Encountered deprecated setting [javax.persistence.lock.timeout], use [jakarta…]", None),
             ("The security token included in the request is expired (ExpiredTokenException)", Some("credential")),
+            ("Request body does not match model schema for content type application/json", Some("invalidRequest")),
+            ("ValidationException: 1 validation error detected: Value null at 'name'", Some("invalidRequest")),
             ("Task timed out after 3.00 seconds", Some("timeout")),
             ("OperationalError(9501, 'Timed-out waiting to acquire database connection')", Some("timeout")),
             ("TransportError(429, 'circuit_breaking_exception', '[parent] Data too large')", Some("outOfMemory")),

@@ -160,6 +160,10 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     }
     candidates.retain(|c| c.score > 0.01);
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+    if std::env::var("FA2_DEBUG").is_ok() {
+        for s in &symptoms { eprintln!("SYM {:.2} {} {:?} class={} origin={} t={:?} | {}", s.score, s.component, s.kind, s.attr(attr::ERROR_CLASS), s.attr(attr::FAULT_ORIGIN), s.time, s.summary.chars().take(140).collect::<String>()); }
+        for c in &candidates { eprintln!("CAND {:.3} {} {:?} cause={:?} support={:?}", c.score, c.component, c.category, c.cause.as_ref().map(|x| x.summary.chars().take(80).collect::<String>()), c.support.iter().map(|x| format!("{:.2}:{}:{}", x.score, x.component, x.summary.chars().take(50).collect::<String>())).collect::<Vec<_>>()); }
+    }
     let strong_change = candidates
         .iter()
         .any(|c| c.cause.is_some() && c.score >= 0.5 && c.support.iter().any(|f| near_alarm(&f.component)));
@@ -1156,7 +1160,7 @@ fn symptom_category(finding: &Finding) -> Category {
         {
             Category::DependencyFailure
         }
-        "exception" | "notFound" => Category::CodeDefect,
+        "exception" | "notFound" | "invalidRequest" => Category::CodeDefect,
         _ if is_limit_metric(&metric) => Category::CapacityLimit,
         // A replica or consumer falling behind is worn out by the work it is given.
         _ if ["memory", "cpu", "disk", "free", "eviction", "lag"].iter().any(|k| metric.contains(k))
