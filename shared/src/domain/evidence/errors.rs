@@ -6,6 +6,15 @@ pub fn error_class(text: &str) -> Option<&'static str> {
     classify(text).map(|(class, _)| class)
 }
 
+/// What an instance's operating system logs as it shuts down when the instance is stopped (lower case).
+const HOST_SHUTDOWN: [&str; 3] = ["power key pressed", "powering off", "system is going down"];
+
+/// Whether `text` is an instance's operating system shutting down: an event written once, in the host's own log.
+pub fn host_shutdown(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    HOST_SHUTDOWN.iter().any(|phrase| lower.contains(phrase))
+}
+
 /// Where in `text` (a byte offset) the words that give its error class begin, for a class a phrase names (not
 /// merely an error type's name).
 pub fn error_phrase_at(text: &str) -> Option<usize> {
@@ -159,6 +168,10 @@ fn classify(text: &str) -> Option<(&'static str, Option<usize>)> {
                 "master mode enabled",
                 "connection with master lost",
                 "just started",
+                // An instance's operating system shutting down when it is stopped (`Power key pressed.`).
+                HOST_SHUTDOWN[0],
+                HOST_SHUTDOWN[1],
+                HOST_SHUTDOWN[2],
                 // Fargate Spot or EC2 Spot capacity taken back by AWS.
                 "spotinterruption",
                 "spot task was interrupted",
@@ -296,6 +309,7 @@ mod tests {
             ("Request body does not match model schema for content type application/json", Some("invalidRequest")),
             ("ValidationException: 1 validation error detected: Value null at 'name'", Some("invalidRequest")),
             ("Task timed out after 3.00 seconds", Some("timeout")),
+            ("systemd-logind[612]: Power key pressed.", Some("restart")),
             ("OperationalError(9501, 'Timed-out waiting to acquire database connection')", Some("timeout")),
             ("TransportError(429, 'circuit_breaking_exception', '[parent] Data too large')", Some("outOfMemory")),
             (

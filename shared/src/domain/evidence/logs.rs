@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::errors::{error_class, error_phrase_at};
+use super::errors::{error_class, error_phrase_at, host_shutdown};
 use super::templates::{Level, MinerConfig, TemplateId, TemplateMiner};
 use super::{AnalysisFrame, attr};
 use crate::contract::{Digest, EvidenceSource, Finding, FindingKind};
@@ -625,16 +625,18 @@ fn strength(verdict: &Verdict<'_, '_>, onset: &Onset, minutes_before: f64) -> f6
         (Level::Warn, None) => 0.65,
         _ => 0.3,
     };
-    let volume = 0.4 + 0.6 * ((1.0 + verdict.after as f64).ln() / 31f64.ln()).min(1.0);
+    // A host shutting down is one event, however few lines it takes and however soon they end.
+    let event = host_shutdown(&pattern.template);
+    let volume = if event { 1.0 } else { 0.4 + 0.6 * ((1.0 + verdict.after as f64).ln() / 31f64.ln()).min(1.0) };
     let delay_minutes = (verdict.first_after - onset.time).max(0) as f64 / MINUTE_MS as f64;
     let proximity = 1.0 / (1.0 + delay_minutes / 15.0);
     let persistence = match verdict.ended_at {
-        Some(ended) => {
+        Some(ended) if !event => {
             let active_minutes = (ended - verdict.first_after).max(0) as f64 / MINUTE_MS as f64;
             // A burst that recovered within a minute or two is a blip, however many lines it wrote.
             0.2 + 0.5 * (active_minutes / 10.0).min(1.0)
         }
-        None => 1.0,
+        _ => 1.0,
     };
     let change = match verdict.change {
         // A pattern is only as new as the history it is compared with is long.
@@ -1347,6 +1349,19 @@ mod tests {
         let strong = &digest(&ongoing, &frame(50), "blob").findings[0];
         assert_eq!(strong.attr(attr::ENDED_AT), "");
         assert!(strong.score > 0.8, "{}", strong.score);
+    }
+
+    #[test]
+    fn a_host_shutting_down_is_one_strong_event() {
+        let mut events = traffic("/web/syslog", "i-0d8cf983098c02dac", 0..65);
+        events.push(event("/web/syslog", "i-0d8cf983098c02dac", at(49, 2), "systemd-logind[612]: Powering Off..."));
+        let shutdown = &digest(&events, &frame(50), "blob").findings[0];
+        assert_eq!(shutdown.attr(attr::ERROR_CLASS), "restart");
+        assert!(shutdown.score > 0.5, "{}", shutdown.score);
+        // A client relaying a restart once, in a burst that ended, stays weak.
+        let mut events = traffic("/ecs/api", "t/1", 0..65);
+        events.push(event("/ecs/api", "t/1", at(49, 2), "FATAL: terminating connection due to administrator command"));
+        assert!(digest(&events, &frame(50), "blob").findings[0].score < 0.3);
     }
 
     #[test]

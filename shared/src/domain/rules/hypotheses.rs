@@ -160,19 +160,16 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     }
     candidates.retain(|c| c.score > 0.01);
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
-    if std::env::var("FA2_DEBUG").is_ok() {
-        for s in &symptoms { eprintln!("SYM {:.2} {} {:?} class={} origin={} t={:?} | {}", s.score, s.component, s.kind, s.attr(attr::ERROR_CLASS), s.attr(attr::FAULT_ORIGIN), s.time, s.summary.chars().take(140).collect::<String>()); }
-        for c in &candidates { eprintln!("CAND {:.3} {} {:?} cause={:?} support={:?}", c.score, c.component, c.category, c.cause.as_ref().map(|x| x.summary.chars().take(80).collect::<String>()), c.support.iter().map(|x| format!("{:.2}:{}:{}", x.score, x.component, x.summary.chars().take(50).collect::<String>())).collect::<Vec<_>>()); }
-    }
     let strong_change = candidates
         .iter()
         .any(|c| c.cause.is_some() && c.score >= 0.5 && c.support.iter().any(|f| near_alarm(&f.component)));
     let blips: Vec<Finding> = symptoms.iter().filter(|f| recovered_blip(f)).map(|f| (*f).clone()).collect();
     // A process killed for want of memory or disk, or a server that went down, is never a false alarm, even once
     // it was replaced or came back.
-    let crashed = symptoms.iter().any(|f| {
-        matches!(f.attr(attr::ERROR_CLASS), "outOfMemory" | "diskFull" | "restart") && near_alarm(&f.component)
-    });
+    // Its lines may come from a host's own log (a syslog), with the suspect they point at next to the alarm.
+    let crash = |f: &Finding| matches!(f.attr(attr::ERROR_CLASS), "outOfMemory" | "diskFull" | "restart");
+    let crashed = symptoms.iter().any(|f| crash(f) && near_alarm(&f.component))
+        || candidates.iter().any(|c| touches_alarm(c) && c.support.iter().any(crash));
     // The alarm's own metric still up, however slowly it rose (client errors an alarm counts, though they are no
     // symptom in general; latency creeping up for hours), is no burst that is over.
     let alarm_still_up = findings.iter().any(|f| {
@@ -1583,6 +1580,12 @@ fn remote_of(finding: &Finding, topology: &Topology) -> Option<String> {
 /// Where a symptom of this category lies: a failing dependency is the remote, an expired credential is the secret
 /// the architecture says the component uses; otherwise the component that shows the symptom.
 fn target_of(symptom: &Finding, category: Category, topology: &Topology) -> String {
+    // A disk or memory run out on one host, or the host going down (the lines all come from the stream the agent
+    // names after its instance), is that host's.
+    let stream = symptom.attr(attr::LOG_STREAM);
+    if matches!(symptom.attr(attr::ERROR_CLASS), "diskFull" | "outOfMemory" | "restart") && is_instance_id(stream) {
+        return stream.to_string();
+    }
     match category {
         Category::DependencyFailure | Category::Network | Category::InfrastructureFailure => {
             remote_of(symptom, topology).unwrap_or_else(|| symptom.component.clone())
@@ -1622,12 +1625,6 @@ fn target_of(symptom: &Finding, category: Category, topology: &Topology) -> Stri
             let best = topology.names().iter().map(closeness).max().unwrap_or(0);
             let secret = topology.names().iter().find(|name| best > 0 && closeness(name) == best);
             secret.cloned().or(remote).unwrap_or_else(|| symptom.component.clone())
-        }
-        // A disk or memory that ran out on one host (the lines all come from the stream the agent names after its
-        // instance) is that host's.
-        Category::ResourceExhaustion if matches!(symptom.attr(attr::ERROR_CLASS), "diskFull" | "outOfMemory") => {
-            let stream = symptom.attr(attr::LOG_STREAM);
-            if is_instance_id(stream) { stream.to_string() } else { symptom.component.clone() }
         }
         _ => symptom.component.clone(),
     }

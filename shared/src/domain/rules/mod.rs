@@ -1654,6 +1654,19 @@ mod tests {
     }
 
     #[test]
+    fn a_host_that_shut_down_under_a_short_burst_failed() {
+        let burst = metric("shop-api", "5XXError", 50, "spike", Some(52));
+        let mut shutdown = strong(with_text(error_logs("syslog", 50, "restart"), "systemd-logind[612]: Powering Off..."));
+        shutdown.attrs.insert(attr::LOG_STREAM.into(), "i-0d8cf983098c02dac".into());
+        shutdown.attrs.insert(attr::ENDED_AT.into(), crate::contract::format_time(&at(50)));
+        assert_eq!(conclude(&run(), &notebook(vec![burst.clone()])).status, Status::Healthy);
+        let conclusion = conclude(&run(), &notebook(vec![burst, shutdown]));
+        assert_ne!(conclusion.status, Status::Healthy);
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("i-0d8cf983098c02dac", Category::InfrastructureFailure));
+    }
+
+    #[test]
     fn an_api_refusing_its_callers_in_its_access_log_hit_its_own_limit() {
         let text = "status=429 error=Too Many Requests userAgent=tradelane-sync/2.1 (+https://tradelane.example/bot)";
         let mut refused = strong(with_text(error_logs("shop-api", 50, "throttling"), text));
