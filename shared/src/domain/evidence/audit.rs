@@ -758,9 +758,7 @@ fn nested_name(params: &Value) -> Option<String> {
     let all = leaves(params);
     let last_key = |path: &str| path.rsplit('.').next().unwrap_or(path).split('[').next().unwrap_or("").to_string();
     let pick = |wanted: &dyn Fn(&str, &str) -> bool| {
-        all.iter()
-            .find_map(|(p, v)| v.as_str().filter(|v| wanted(&last_key(p), v)))
-            .map(str::to_string)
+        all.iter().find_map(|(p, v)| v.as_str().filter(|v| wanted(&last_key(p), v))).map(str::to_string)
     };
     let named = |k: &str| k == "name" || k.ends_with("Name");
     // A part left at its default (`targetGroupName: default` of a proxy) is no name anyone gave.

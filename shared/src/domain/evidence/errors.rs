@@ -116,6 +116,9 @@ fn classify(text: &str) -> Option<(&'static str, Option<usize>)> {
                 "cannot decrypt",
                 // A secret deleted with a recovery window refuses every read until restored.
                 "marked for deletion",
+                // A role whose trust policy no longer lets the service assume it (ECS, Lambda).
+                "unable to assume the role",
+                "cannot be assumed",
             ],
         ),
         (
@@ -310,6 +313,7 @@ mod tests {
             ("ValidationException: 1 validation error detected: Value null at 'name'", Some("invalidRequest")),
             ("Task timed out after 3.00 seconds", Some("timeout")),
             ("systemd-logind[612]: Power key pressed.", Some("restart")),
+            ("ECS was unable to assume the role 'arn:aws:iam::1:role/app' that was provided", Some("accessDenied")),
             ("OperationalError(9501, 'Timed-out waiting to acquire database connection')", Some("timeout")),
             ("TransportError(429, 'circuit_breaking_exception', '[parent] Data too large')", Some("outOfMemory")),
             (

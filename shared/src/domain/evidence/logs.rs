@@ -655,6 +655,7 @@ fn strength(verdict: &Verdict<'_, '_>, onset: &Onset, minutes_before: f64) -> f6
 
 /// Words kept before the phrase that gives a line its error class, in an excerpt that must clip the line.
 const PHRASE_LEAD_WORDS: usize = 3;
+const PHRASE_LEAD_CHARS: usize = 40;
 
 fn finding(
     verdict: &Verdict<'_, '_>,
@@ -778,9 +779,12 @@ fn excerpt_line(message: &str, template: &str, max: usize) -> String {
     let head = &line[..head_len];
     // The words that say what went wrong (deep in a stack trace, after the framework's wrapping), with the few
     // words before them that name the exception and what failed (`HikariPool-2 - Connection is not available`).
+    // Text without spaces (a JSON record) keeps a few dozen characters instead.
     let phrase = error_phrase_at(&line[head_len..]).map(|at| {
         let before = line[head_len..head_len + at].trim_end();
-        head_len + before.rmatch_indices(' ').nth(PHRASE_LEAD_WORDS - 1).map_or(0, |(space, _)| space + 1)
+        let by_words = before.rmatch_indices(' ').nth(PHRASE_LEAD_WORDS - 1).map_or(0, |(space, _)| space + 1);
+        let by_chars = before.char_indices().rev().nth(PHRASE_LEAD_CHARS - 1).map_or(0, |(at, _)| at);
+        head_len + by_words.max(by_chars)
     });
     let anchor = phrase.or_else(|| {
         template
@@ -1535,6 +1539,15 @@ mod tests {
             excerpt_line(&message, "<*> ERROR <*> --- [billing] [<*>] o.a.c.c.C.[.[.[/].[dispatcherServlet] :", 200);
         assert!(line.chars().count() <= 200, "{line}");
         assert!(line.contains("HikariPool-2 - Connection is not available"), "{line}");
+
+        // A JSON record without spaces keeps a few characters before the words, not all that precedes them.
+        let message = format!(
+            "{{\"detail-type\":\"ECS Task State Change\",\"containers\":[{}],\"stoppedReason\":\"ECS was unable \
+             to assume the role 'arn:aws:iam::1:role/payTaskRole' that was provided for this task.\"}}",
+            "{\"name\":\"app\",\"lastStatus\":\"STOPPED\"},".repeat(8)
+        );
+        let line = excerpt_line(&message, "ECS Task State Change", 200);
+        assert!(line.contains("unable to assume the role 'arn:aws:iam::1:role/payTaskRole'"), "{line}");
     }
 
     #[test]

@@ -145,6 +145,7 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let logging: Vec<String> = run.log_groups.iter().map(|group| component_of_log_group(group)).collect();
     let mut candidates = change_candidates(findings, &symptoms, onset, run.noticed_at, &topology, &alarmed, &logging);
     yield_to_the_change_right_before(&mut candidates);
+    yield_to_the_change_its_refusals_name(&mut candidates);
     candidates.extend(symptom_candidates(&symptoms, &candidates, onset, &topology, &alarmed));
     let candidates = fold_relayed_throttling(fold_relayed_exhaustion(candidates, &topology), &topology);
     let candidates = fold_into_limit_hit(fold_into_failed_host(candidates, &topology));
@@ -643,9 +644,11 @@ fn expires_data(change: &Finding) -> bool {
 /// timeout), so it takes the specific class.
 fn refine_error_classes(symptoms: Vec<&Finding>) -> Vec<Finding> {
     let mut refined: Vec<Finding> = symptoms.into_iter().cloned().collect();
+    // A server's access log records what it answered its callers: a 401 there is theirs refused, not its own.
+    let answered = |f: &Finding| is_access_log(f.attr(attr::LOG_GROUP));
     for finding in refined.iter_mut() {
         let class = finding.attr(attr::ERROR_CLASS);
-        if (class == "accessDenied" && authentication_failure(finding))
+        if (class == "accessDenied" && authentication_failure(finding) && !answered(finding))
             || (class == "tls" && own_certificate_expired(finding))
         {
             finding.attrs.insert(attr::ERROR_CLASS.into(), "credential".into());
@@ -655,7 +658,7 @@ fn refine_error_classes(symptoms: Vec<&Finding>) -> Vec<Finding> {
     let specific: Vec<(String, Option<DateTime<Utc>>, f64, String)> = refined
         .iter()
         .filter(|f| f.kind != FindingKind::MetricAnomaly && specific_class(f.attr(attr::ERROR_CLASS)))
-        .filter(|f| f.score >= STRONG)
+        .filter(|f| f.score >= STRONG && !answered(f))
         .map(|f| (f.component.clone(), f.time, f.score, f.attr(attr::ERROR_CLASS).to_string()))
         .collect();
     for finding in refined.iter_mut().filter(|f| f.kind != FindingKind::MetricAnomaly) {
@@ -1131,6 +1134,44 @@ fn yield_to_the_change_right_before(candidates: &mut [Candidate]) {
         .collect();
     for i in earlier {
         candidates[i].score *= 0.6;
+    }
+}
+
+/// A deploy whose first failures were refusals naming a resource another change had altered before it (a role whose
+/// trust policy no longer lets the service assume it, a key disabled, a secret rotated) only brought that change's
+/// breakage to light: its effects are the earlier change's.
+fn yield_to_the_change_its_refusals_name(candidates: &mut [Candidate]) {
+    fn kind(c: &Candidate) -> &str {
+        c.cause.as_ref().map_or("", |cause| cause.attr(attr::CHANGE_KIND))
+    }
+    let changed_at = |c: &Candidate| c.cause.as_ref().and_then(|cause| cause.time);
+    let first_effect = |c: &Candidate| c.support.iter().filter(|s| s.score >= STRONG).filter_map(|s| s.time).min();
+    let mut handovers = Vec::new();
+    for (d, deploy) in candidates.iter().enumerate().filter(|(_, c)| kind(c) == "deployment") {
+        let (Some(deployed), Some(first)) = (changed_at(deploy), first_effect(deploy)) else { continue };
+        let names_earlier_change = |(p, other): &(usize, &Candidate)| {
+            let Some(cause) = &other.cause else { return false };
+            matches!(kind(other), "permission" | "credential")
+                && changed_at(other).is_some_and(|at| at < deployed)
+                && other.support.iter().any(|s| {
+                    deploy.support.contains(s)
+                        && matches!(s.attr(attr::ERROR_CLASS), "accessDenied" | "credential")
+                        && s.time.is_some_and(|t| t <= first + Duration::minutes(1))
+                        && mentions(s, cause)
+                })
+                && *p != d
+        };
+        if let Some((p, _)) = candidates.iter().enumerate().find(|pair| names_earlier_change(pair)) {
+            handovers.push((d, p));
+        }
+    }
+    for (d, p) in handovers {
+        let share = candidates[d].score * 0.5;
+        candidates[d].score -= share;
+        candidates[p].score += share;
+        let moved: Vec<Finding> =
+            candidates[d].support.iter().filter(|s| !candidates[p].support.contains(s)).cloned().collect();
+        candidates[p].support.extend(moved);
     }
 }
 

@@ -1654,9 +1654,57 @@ mod tests {
     }
 
     #[test]
+    fn a_deploy_whose_first_failures_name_a_role_changed_before_it_yields_to_that_change() {
+        let mut run = run();
+        run.architecture.push_str(" The service shop-svc runs its tasks with the role shop-task-role.");
+        let refused = strong(with_text(
+            error_logs("shop-svc", 51, "accessDenied"),
+            "ECS was unable to assume the role 'arn:aws:iam::1:role/shop-task-role' that was provided for this task.",
+        ));
+        // The tasks left behind wear out: their pool runs dry, requests time out.
+        let worn_out = vec![
+            strong(error_logs("shop-svc", 52, "timeout")),
+            strong(error_logs("shop-svc", 52, "limitExceeded")),
+            metric("shop-svc", "CPUUtilization", 51, "levelShiftUp", None),
+        ];
+        let findings = [
+            vec![change("shop-task-role", 42, "permission"), change("shop-svc", 50, "deployment"), refused.clone()],
+            worn_out.clone(),
+        ]
+        .concat();
+        let top = &conclude(&run, &notebook(findings)).hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-task-role", Category::PermissionChange));
+        // Refusals that name no changed resource leave the deploy its failures.
+        let refused = with_text(refused, "ECS was unable to pull secrets or registry auth");
+        let findings =
+            [vec![change("shop-task-role", 42, "permission"), change("shop-svc", 50, "deployment"), refused], worn_out]
+                .concat();
+        let top = &conclude(&run, &notebook(findings)).hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-svc", Category::Deployment));
+    }
+
+    #[test]
+    fn a_401_in_an_access_log_is_callers_refused_not_the_servers_credential() {
+        let mut unauthorized = strong(with_text(error_logs("shop-api", 50, "accessDenied"), "status=401 Unauthorized"));
+        unauthorized.attrs.insert(attr::LOG_GROUP.into(), "/aws/apigateway/shop-api-access".into());
+        let failing = strong(with_text(error_logs("shop-api", 50, "exception"), "Internal server error"));
+        let categories = |unauthorized: &Finding| {
+            let conclusion = conclude(&run(), &notebook(vec![unauthorized.clone(), failing.clone()]));
+            conclusion.hypotheses.iter().map(|h| h.category).collect::<Vec<_>>()
+        };
+        assert!(!categories(&unauthorized).contains(&Category::CredentialExpiry), "{:?}", categories(&unauthorized));
+        // Nor does it lend its class to the server's own errors.
+        assert!(categories(&unauthorized).contains(&Category::CodeDefect), "{:?}", categories(&unauthorized));
+        // The server's own log of a 401 is its credential refused.
+        unauthorized.attrs.insert(attr::LOG_GROUP.into(), "/aws/lambda/shop-api".into());
+        assert_eq!(categories(&unauthorized)[0], Category::CredentialExpiry);
+    }
+
+    #[test]
     fn a_host_that_shut_down_under_a_short_burst_failed() {
         let burst = metric("shop-api", "5XXError", 50, "spike", Some(52));
-        let mut shutdown = strong(with_text(error_logs("syslog", 50, "restart"), "systemd-logind[612]: Powering Off..."));
+        let mut shutdown =
+            strong(with_text(error_logs("syslog", 50, "restart"), "systemd-logind[612]: Powering Off..."));
         shutdown.attrs.insert(attr::LOG_STREAM.into(), "i-0d8cf983098c02dac".into());
         shutdown.attrs.insert(attr::ENDED_AT.into(), crate::contract::format_time(&at(50)));
         assert_eq!(conclude(&run(), &notebook(vec![burst.clone()])).status, Status::Healthy);

@@ -32,7 +32,14 @@ const GENERIC_TOKENS: [&str; 18] = [
 ];
 
 /// Host labels too generic to identify a remote system on their own.
-const GENERIC_HOST_LABELS: [&str; 16] = [
+const GENERIC_HOST_LABELS: [&str; 22] = [
+    // Also words any log line may say (`status code`, `static assets`).
+    "status",
+    "docs",
+    "help",
+    "support",
+    "static",
+    "assets",
     "api",
     "www",
     "internal",
@@ -540,5 +547,7 @@ mod tests {
         );
         assert_eq!(topology.host_named_in("acme request failed", "billing-fn"), None, "a shared company label");
         assert_eq!(topology.host_named_in("fxdesk call timed out", "fxdesk-proxy"), None, "its own name");
+        topology.add_host("status.riskly-partner.io");
+        assert_eq!(topology.host_named_in("failed with status code 503", "x"), None, "a word any line says");
     }
 }
