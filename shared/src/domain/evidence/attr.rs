@@ -40,7 +40,7 @@ pub const ENDED_AT: &str = "endedAt";
 /// For a log episode that ended: when its main burst began, after a few sparse forerunners.
 pub const BURST_START: &str = "burstStart";
 /// An error class recognised in text: `throttling`, `accessDenied`, `timeout`, `outOfMemory`, `diskFull`,
-/// `connection`, `unavailable`, `dns`, `tls`, `restart`, `credential`, `exception`, `notFound`, `invalidRequest`, `limitExceeded`.
+/// `connection`, `unavailable`, `dns`, `tls`, `restart`, `credential`, `clockSkew`, `exception`, `notFound`, `invalidRequest`, `limitExceeded`.
 pub const ERROR_CLASS: &str = "errorClass";
 /// Log level of a template (`ERROR`, `WARN`...).
 pub const LEVEL: &str = "level";

@@ -23,7 +23,19 @@ pub fn error_phrase_at(text: &str) -> Option<usize> {
 
 /// The class of error a text names and, when a listed phrase named it, where that phrase begins.
 fn classify(text: &str) -> Option<(&'static str, Option<usize>)> {
-    const CLASSES: [(&str, &[&str]); 17] = [
+    const CLASSES: [(&str, &[&str]); 18] = [
+        // A host's clock drifted past what AWS's request signing tolerates (SigV4 allows five minutes, S3 fifteen):
+        // before `credential`, since the refusal is worded as an invalid signature.
+        (
+            "clockSkew",
+            &[
+                "signature expired",
+                "signature not yet current",
+                "requesttimetooskewed",
+                "request time too skewed",
+                "clock skew",
+            ],
+        ),
         (
             "credential",
             &[
@@ -313,6 +325,10 @@ mod tests {
             ("ValidationException: 1 validation error detected: Value null at 'name'", Some("invalidRequest")),
             ("Task timed out after 3.00 seconds", Some("timeout")),
             ("systemd-logind[612]: Power key pressed.", Some("restart")),
+            (
+                "(InvalidSignatureException) Signature expired: 20260224T152951Z is now earlier than 20260224T153451Z",
+                Some("clockSkew"),
+            ),
             ("ECS was unable to assume the role 'arn:aws:iam::1:role/app' that was provided", Some("accessDenied")),
             ("OperationalError(9501, 'Timed-out waiting to acquire database connection')", Some("timeout")),
             ("TransportError(429, 'circuit_breaking_exception', '[parent] Data too large')", Some("outOfMemory")),

@@ -837,17 +837,19 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
                 && began_at_once;
             own_load_at_once
                 || own_refusals_at_once
-                || !matches!(error_class, "throttling" | "limitExceeded" | "credential" | "restart" | "diskFull")
-                    && (finding.kind == FindingKind::NewLogPattern
-                        || matches!(error_class, "exception" | "notFound")
-                        || failing_itself
-                        || loads_at_once)
+                || !matches!(
+                    error_class,
+                    "throttling" | "limitExceeded" | "credential" | "restart" | "diskFull" | "clockSkew"
+                ) && (finding.kind == FindingKind::NewLogPattern
+                    || matches!(error_class, "exception" | "notFound")
+                    || failing_itself
+                    || loads_at_once)
         }
         // A setting changes behaviour (timeouts, memory, limits, flags), not which records exist; but a setting
         // that names a resource (a table, a queue) can name one that does not exist, and one that expires data
-        // (a TTL, a lifecycle rule) removes records. Nor does a setting fill a disk.
+        // (a TTL, a lifecycle rule) removes records. Nor does a setting fill a disk or move a host's clock.
         "configuration" => {
-            (!error_class.is_empty() && !matches!(error_class, "notFound" | "diskFull"))
+            (!error_class.is_empty() && !matches!(error_class, "notFound" | "diskFull" | "clockSkew"))
                 || finding.kind == FindingKind::MetricAnomaly
                 || error_class == "notFound" && (names_a_missing_resource(finding) || expires_data(change))
         }
@@ -1186,7 +1188,7 @@ fn symptom_category(finding: &Finding) -> Category {
         "dns" | "tls" => Category::Network,
         // Handshakes a load balancer could not complete (`ClientTLSNegotiationErrorCount`).
         _ if metric.contains("tlsnegotiation") => Category::Network,
-        "restart" => Category::InfrastructureFailure,
+        "restart" | "clockSkew" => Category::InfrastructureFailure,
         // A host failing its system status check is AWS's hardware or network under it.
         _ if metric.contains("statuscheckfailed_system") => Category::InfrastructureFailure,
         "connection" | "timeout" | "unavailable" => Category::DependencyFailure,
@@ -1621,10 +1623,11 @@ fn remote_of(finding: &Finding, topology: &Topology) -> Option<String> {
 /// Where a symptom of this category lies: a failing dependency is the remote, an expired credential is the secret
 /// the architecture says the component uses; otherwise the component that shows the symptom.
 fn target_of(symptom: &Finding, category: Category, topology: &Topology) -> String {
-    // A disk or memory run out on one host, or the host going down (the lines all come from the stream the agent
-    // names after its instance), is that host's.
+    // A disk or memory run out on one host, the host going down or its clock drifting (the lines all come from the
+    // stream the agent names after its instance), is that host's.
     let stream = symptom.attr(attr::LOG_STREAM);
-    if matches!(symptom.attr(attr::ERROR_CLASS), "diskFull" | "outOfMemory" | "restart") && is_instance_id(stream) {
+    let of_the_host = matches!(symptom.attr(attr::ERROR_CLASS), "diskFull" | "outOfMemory" | "restart" | "clockSkew");
+    if of_the_host && is_instance_id(stream) {
         return stream.to_string();
     }
     match category {

@@ -1701,6 +1701,18 @@ mod tests {
     }
 
     #[test]
+    fn signatures_refused_as_expired_on_one_host_are_its_clock() {
+        let text =
+            "An error occurred (InvalidSignatureException) when calling the PutItem operation: Signature expired";
+        let mut skewed = strong(with_text(error_logs("app", 50, "clockSkew"), text));
+        skewed.attrs.insert(attr::LOG_STREAM.into(), "i-0d8cf983098c02dac".into());
+        // A secret rotated minutes before is no clock moved.
+        let findings = vec![change("shop/api-key", 47, "credential"), change("app", 46, "deployment"), skewed];
+        let top = &conclude(&run(), &notebook(findings)).hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("i-0d8cf983098c02dac", Category::InfrastructureFailure));
+    }
+
+    #[test]
     fn a_host_that_shut_down_under_a_short_burst_failed() {
         let burst = metric("shop-api", "5XXError", 50, "spike", Some(52));
         let mut shutdown =
