@@ -114,7 +114,10 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
         findings
             .iter()
             .copied()
-            .filter(|f| (is_symptom(f) || on_alarmed_metric(f, run)) && !in_step_with_demand(f, findings))
+            .filter(|f| {
+                (is_symptom(f) || on_alarmed_metric(f, run) || reported_stop(f, run))
+                    && !in_step_with_demand(f, findings)
+            })
             .collect(),
     );
     let symptoms: Vec<&Finding> = refined.iter().collect();
@@ -322,6 +325,17 @@ fn on_alarmed_metric(finding: &Finding, run: &RunContext) -> bool {
         && counted_by_alarm(finding, run)
 }
 
+/// Work falling to nothing (a consumer's invocations, its processed count) when the operator reports that
+/// something stopped arriving is what they report.
+fn reported_stop(finding: &Finding, run: &RunContext) -> bool {
+    const ABSENCE: [&str; 8] =
+        ["no new", "not showing", "missing", "stopped", "not arriving", "no longer", "nothing", "not processed"];
+    let reported = run.trigger.description.as_deref().unwrap_or("").to_ascii_lowercase();
+    finding.kind == FindingKind::MetricAnomaly
+        && finding.attr(attr::SHAPE) == "dropToZero"
+        && ABSENCE.iter().any(|words| reported.contains(words))
+}
+
 /// A metric the alarm counts (one of a metric-math alarm's inputs, too).
 fn counted_by_alarm(finding: &Finding, run: &RunContext) -> bool {
     run.alarm.iter().flat_map(|a| &a.metrics).any(|metric| {
@@ -342,7 +356,7 @@ fn metric_is_bad(finding: &Finding) -> bool {
     let shape = finding.attr(attr::SHAPE);
     let up = moved_up(shape);
     let down = matches!(shape, "levelShiftDown" | "dropToZero" | "flatline");
-    const BAD_UP: [&str; 23] = [
+    const BAD_UP: [&str; 25] = [
         "error",
         "fault",
         // Step Functions' ExecutionsFailed, EventBridge's FailedInvocations, EC2's StatusCheckFailed.
@@ -356,7 +370,11 @@ fn metric_is_bad(finding: &Finding) -> bool {
         "latency",
         "duration",
         "iteratorage",
+        // Work waiting longer and piling up (SQS's ApproximateAgeOfOldestMessage, a pipeline's own
+        // OldestPendingAgeSeconds or BacklogSize).
         "ageofoldest",
+        "oldest",
+        "backlog",
         "cpu",
         "memory",
         "dlq",
@@ -727,6 +745,13 @@ fn on_egress(change: &Finding) -> bool {
     ["NatGateway", "InternetGateway", "Route"].iter().any(|k| change.attr(attr::EVENT_NAME).contains(k))
 }
 
+/// A change to how a resource hands work to another: a bucket's notifications, a rule's targets, a topic's
+/// subscriptions, a function's event source mapping.
+fn feeds_another(change: &Finding) -> bool {
+    let name = change.attr(attr::EVENT_NAME);
+    ["Notification", "Targets", "Subscri", "EventSourceMapping"].iter().any(|word| name.contains(word))
+}
+
 /// A change to where a load balancer sends requests (a listener or its rules).
 fn reroutes(change: &Finding) -> bool {
     change.attr(attr::EVENT_SOURCE).starts_with("elasticloadbalancing")
@@ -981,11 +1006,13 @@ fn change_candidates(
         };
         let mut explained: Vec<&Finding> = related.iter().copied().filter(after).collect();
         // The changed resource's own activity stopping at the change (a rule disabled, a mapping turned off: its
-        // invocations fall to zero) is what the change did, though less activity is no harm in general.
+        // invocations fall to zero) is what the change did, though less activity is no harm in general; so is the
+        // activity of the consumer it feeds, when the change was to how it feeds it (a bucket's notifications).
+        let reach = if feeds_another(change) { 1 } else { 0 };
         let stopped = findings.iter().copied().filter(|f| {
             f.kind == FindingKind::MetricAnomaly
                 && matches!(f.attr(attr::SHAPE), "dropToZero" | "flatline")
-                && topology.distance(&change.component, &f.component) == 0
+                && topology.distance(&change.component, &f.component) <= reach
                 && after(f)
                 && f.time.is_some_and(|t| t - time <= Duration::minutes(PROMPT_MINUTES))
         });

@@ -1401,6 +1401,34 @@ mod tests {
     }
 
     #[test]
+    fn work_waiting_ever_longer_is_a_symptom() {
+        let waiting = metric("receipts-pipeline", "OldestPendingAgeSeconds", 50, "trendUp", None);
+        let conclusion = conclude(&run(), &notebook(vec![waiting]));
+        assert_ne!(conclusion.status, Status::Healthy);
+        assert_eq!(conclusion.hypotheses[0].component, "receipts-pipeline");
+    }
+
+    #[test]
+    fn a_consumer_stopping_when_what_feeds_it_changed_is_that_changes_effect() {
+        let mut run = run();
+        run.alarm = None;
+        let said = "no new scans showing up in the portal since 10:48, uploads still work";
+        run.trigger = Trigger { kind: TriggerKind::Slack, alarm_name: None, description: Some(said.into()) };
+        run.architecture.push_str(
+            " shop-fn writes scans to the S3 bucket shop-inbound. The bucket's event notification invokes shop-ocr.",
+        );
+        let findings = vec![
+            call("shop-inbound", 47, "configuration", "PutBucketNotificationConfiguration"),
+            metric("shop-ocr", "Invocations", 48, "dropToZero", None),
+            metric("ledger-sync", "Duration", 20, "spike", Some(22)),
+        ];
+        let conclusion = conclude(&run, &notebook(findings));
+        assert_ne!(conclusion.status, Status::Healthy);
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-inbound", Category::ConfigurationChange));
+    }
+
+    #[test]
     fn callers_failing_from_the_minute_a_resource_known_by_id_hit_its_limit_blame_that_resource() {
         let mut ports = metric("nat-0a1b2c3d4e5f67890", "ErrorPortAllocation", 50, "levelShiftUp", None);
         ports.score = 0.8;

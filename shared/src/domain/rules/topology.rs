@@ -80,10 +80,12 @@ impl Topology {
                     named.push(name);
                 }
             }
-            // "The topic fans out to …" goes on about the topic the previous sentence named.
+            // "The topic fans out to …" (or "The bucket's notification …") goes on about the topic the previous
+            // sentence named.
             let referred = lower
                 .strip_prefix("the ")
                 .and_then(|rest| rest.split_whitespace().next())
+                .map(|kind| kind.trim_end_matches("'s").trim_end_matches("’s"))
                 .and_then(|kind| name_after_kind(previous_sentence, kind));
             if let Some(previous) = referred.or_else(|| previous_subject.take().filter(|_| continues)) {
                 named.insert(0, previous);
@@ -449,6 +451,10 @@ mod tests {
             "shop-web publishes events to the SNS topic order-events. The topic fans out to the queue billing-inbox.",
         );
         assert_eq!(topology.distance("order-events", "billing-inbox"), 1, "'The topic' is the one named before");
+        let topology = Topology::from_architecture(
+            "shop-web writes files to the S3 bucket shop-inbound. The bucket's event notification invokes shop-ocr.",
+        );
+        assert_eq!(topology.distance("shop-inbound", "shop-ocr"), 1, "'The bucket's' is the one named before");
     }
 
     #[test]
