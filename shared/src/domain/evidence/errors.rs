@@ -128,6 +128,8 @@ fn classify(text: &str) -> Option<(&'static str, Option<usize>)> {
                 "cannot decrypt",
                 // A secret deleted with a recovery window refuses every read until restored.
                 "marked for deletion",
+                // API Gateway refused by the function's resource policy: "Invalid permissions on Lambda function".
+                "invalid permissions",
                 // A role whose trust policy no longer lets the service assume it (ECS, Lambda).
                 "unable to assume the role",
                 "cannot be assumed",
@@ -330,6 +332,10 @@ mod tests {
                 Some("clockSkew"),
             ),
             ("ECS was unable to assume the role 'arn:aws:iam::1:role/app' that was provided", Some("accessDenied")),
+            (
+                "Execution failed due to configuration error: Invalid permissions on Lambda function",
+                Some("accessDenied"),
+            ),
             ("OperationalError(9501, 'Timed-out waiting to acquire database connection')", Some("timeout")),
             ("TransportError(429, 'circuit_breaking_exception', '[parent] Data too large')", Some("outOfMemory")),
             (

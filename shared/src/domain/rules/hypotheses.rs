@@ -43,6 +43,8 @@ const CREDIBLE_CHANGE: f64 = 0.3;
 const BLIP_MINUTES: i64 = 4;
 /// A change whose first effect came this long after the incident's onset does not account for its start.
 const LATE_MINUTES: i64 = 10;
+/// How long after a stack update CloudFormation's own changes to its resources are still that update's.
+const STACK_MINUTES: i64 = 60;
 /// Words of (lower-case) metric names that count things broken: errors, faults, failures, messages given up on.
 const BREAKAGE_WORDS: [&str; 6] = ["error", "fault", "5xx", "failed", "dlq", "deadletter"];
 /// Words of (lower-case) log text that say something failed, whatever its level.
@@ -149,6 +151,7 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let mut candidates = change_candidates(findings, &symptoms, onset, run.noticed_at, &topology, &alarmed, &logging);
     yield_to_the_change_right_before(&mut candidates);
     yield_to_the_change_its_refusals_name(&mut candidates);
+    yield_to_the_change_a_stack_made(&mut candidates);
     candidates.extend(symptom_candidates(&symptoms, &candidates, onset, &topology, &alarmed));
     let candidates = fold_relayed_throttling(fold_relayed_exhaustion(candidates, &topology), &topology);
     let candidates = fold_into_limit_hit(fold_into_failed_host(candidates, &topology));
@@ -1145,8 +1148,6 @@ fn change_candidates(
 /// explains them too, began with the later change: the earlier one counts for less (a deploy eighteen minutes
 /// before a table was deleted, and errors from the moment it was).
 fn yield_to_the_change_right_before(candidates: &mut [Candidate]) {
-    let first_effect = |c: &Candidate| c.support.iter().filter(|s| s.score >= STRONG).filter_map(|s| s.time).min();
-    let changed_at = |c: &Candidate| c.cause.as_ref().and_then(|cause| cause.time);
     let earlier: Vec<usize> = (0..candidates.len())
         .filter(|&i| {
             let (Some(effect), Some(changed)) = (first_effect(&candidates[i]), changed_at(&candidates[i])) else {
@@ -1170,30 +1171,43 @@ fn yield_to_the_change_right_before(candidates: &mut [Candidate]) {
 /// trust policy no longer lets the service assume it, a key disabled, a secret rotated) only brought that change's
 /// breakage to light: its effects are the earlier change's.
 fn yield_to_the_change_its_refusals_name(candidates: &mut [Candidate]) {
-    fn kind(c: &Candidate) -> &str {
-        c.cause.as_ref().map_or("", |cause| cause.attr(attr::CHANGE_KIND))
-    }
-    let changed_at = |c: &Candidate| c.cause.as_ref().and_then(|cause| cause.time);
-    let first_effect = |c: &Candidate| c.support.iter().filter(|s| s.score >= STRONG).filter_map(|s| s.time).min();
-    let mut handovers = Vec::new();
-    for (d, deploy) in candidates.iter().enumerate().filter(|(_, c)| kind(c) == "deployment") {
-        let (Some(deployed), Some(first)) = (changed_at(deploy), first_effect(deploy)) else { continue };
-        let names_earlier_change = |(p, other): &(usize, &Candidate)| {
-            let Some(cause) = &other.cause else { return false };
-            matches!(kind(other), "permission" | "credential")
-                && changed_at(other).is_some_and(|at| at < deployed)
-                && other.support.iter().any(|s| {
-                    deploy.support.contains(s)
-                        && matches!(s.attr(attr::ERROR_CLASS), "accessDenied" | "credential")
-                        && s.time.is_some_and(|t| t <= first + Duration::minutes(1))
-                        && mentions(s, cause)
-                })
-                && *p != d
-        };
-        if let Some((p, _)) = candidates.iter().enumerate().find(|pair| names_earlier_change(pair)) {
-            handovers.push((d, p));
-        }
-    }
+    yield_to(candidates, |deploy, other| {
+        let (Some(deployed), Some(first)) = (changed_at(deploy), first_effect(deploy)) else { return false };
+        let Some(cause) = &other.cause else { return false };
+        change_kind(deploy) == "deployment"
+            && matches!(change_kind(other), "permission" | "credential")
+            && changed_at(other).is_some_and(|at| at < deployed)
+            && other.support.iter().any(|s| {
+                deploy.support.contains(s)
+                    && matches!(s.attr(attr::ERROR_CLASS), "accessDenied" | "credential")
+                    && s.time.is_some_and(|t| t <= first + Duration::minutes(1))
+                    && mentions(s, cause)
+            })
+    });
+}
+
+/// A stack update is carried out by the changes CloudFormation then makes to its resources: where one of those
+/// explains the same symptoms, it says what in the stack broke them.
+fn yield_to_the_change_a_stack_made(candidates: &mut [Candidate]) {
+    yield_to(candidates, |stack, other| {
+        let made_by_stack =
+            other.cause.as_ref().is_some_and(|cause| cause.attr(attr::ACTOR).contains("CloudFormation"));
+        let Some(updated) = changed_at(stack) else { return false };
+        stack.cause.as_ref().is_some_and(|c| c.attr(attr::EVENT_SOURCE) == "cloudformation.amazonaws.com")
+            && made_by_stack
+            && changed_at(other).is_some_and(|at| at >= updated && at - updated <= Duration::minutes(STACK_MINUTES))
+            && other.support.iter().any(|s| stack.support.contains(s))
+    });
+}
+
+/// Candidates that yield to another (`yields(candidate, other)`) hand it half their score and all their support.
+fn yield_to(candidates: &mut [Candidate], yields: impl Fn(&Candidate, &Candidate) -> bool) {
+    let handovers: Vec<(usize, usize)> = (0..candidates.len())
+        .filter_map(|d| {
+            let to = (0..candidates.len()).find(|&p| p != d && yields(&candidates[d], &candidates[p]))?;
+            Some((d, to))
+        })
+        .collect();
     for (d, p) in handovers {
         let share = candidates[d].score * 0.5;
         candidates[d].score -= share;
@@ -1202,6 +1216,19 @@ fn yield_to_the_change_its_refusals_name(candidates: &mut [Candidate]) {
             candidates[d].support.iter().filter(|s| !candidates[p].support.contains(s)).cloned().collect();
         candidates[p].support.extend(moved);
     }
+}
+
+fn change_kind(candidate: &Candidate) -> &str {
+    candidate.cause.as_ref().map_or("", |cause| cause.attr(attr::CHANGE_KIND))
+}
+
+fn changed_at(candidate: &Candidate) -> Option<DateTime<Utc>> {
+    candidate.cause.as_ref().and_then(|cause| cause.time)
+}
+
+/// When the first strong symptom a candidate explains began.
+fn first_effect(candidate: &Candidate) -> Option<DateTime<Utc>> {
+    candidate.support.iter().filter(|s| s.score >= STRONG).filter_map(|s| s.time).min()
 }
 
 /// The category a symptom points to when no change explains it.

@@ -1401,6 +1401,18 @@ mod tests {
     }
 
     #[test]
+    fn a_stack_update_yields_to_the_change_it_made_that_explains_the_symptoms() {
+        let mut stack = call("shop-stack", 45, "deployment", "ExecuteChangeSet");
+        stack.attrs.insert(attr::EVENT_SOURCE.into(), "cloudformation.amazonaws.com".into());
+        let mut setting = call("shop-fn", 46, "configuration", "UpdateFunctionConfiguration");
+        setting.attrs.insert(attr::ACTOR.into(), "cdk-cfn-exec-role/AWSCloudFormation".into());
+        let failing = strong(with_text(error_logs("shop-fn", 47, "exception"), "Runtime.ImportModuleError"));
+        let findings = vec![stack, setting, failing, metric("shop-api", "5XXError", 47, "levelShiftUp", None)];
+        let top = &conclude(&run(), &notebook(findings)).hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-fn", Category::ConfigurationChange));
+    }
+
+    #[test]
     fn work_waiting_ever_longer_is_a_symptom() {
         let waiting = metric("receipts-pipeline", "OldestPendingAgeSeconds", 50, "trendUp", None);
         let conclusion = conclude(&run(), &notebook(vec![waiting]));
