@@ -212,6 +212,20 @@ fn is_ec2_private_name(label: &str) -> bool {
     })
 }
 
+/// A database's, cache's or search cluster's own log (`/aws/rds/instance/orders-db/postgresql`,
+/// `/aws/elasticache/sessions/engine-log`): what it says of itself, as opposed to what its clients relay.
+pub fn is_server_log(group: &str) -> bool {
+    let segments: Vec<String> = group.split('/').filter(|s| !s.is_empty()).map(str::to_ascii_lowercase).collect();
+    let managed = matches!(
+        segments.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
+        ["aws", "rds" | "docdb" | "neptune" | "elasticache" | "opensearchservice" | "memorydb", ..]
+    );
+    managed || segments.last().is_some_and(|last| SERVER_LOG_KINDS.contains(&last.as_str()))
+}
+
+/// A server's own log kinds, named under the server (`/aws/elasticache/sessions/engine-log`, `/mysql/orders/slowquery`).
+const SERVER_LOG_KINDS: [&str; 6] = ["engine-log", "slow-log", "slowlog", "slowquery", "audit", "general"];
+
 /// The component a log group belongs to: `/aws/lambda/orders-api` → `orders-api`, `/ecs/checkout` → `checkout`,
 /// `/aws/apigateway/orders-api-access` → `orders-api`, `API-Gateway-Execution-Logs_abc123/prod` → the API id.
 pub fn component_of_log_group(group: &str) -> String {
@@ -234,8 +248,7 @@ pub fn component_of_log_group(group: &str) -> String {
     if let ["sns", _, _, topic, ..] = segments.as_slice() {
         return (*topic).to_string();
     }
-    // A server's own log kinds under its name (`/aws/elasticache/sessions/engine-log`, `/mysql/orders/slowquery`).
-    const SERVER_LOG_KINDS: [&str; 6] = ["engine-log", "slow-log", "slowlog", "slowquery", "audit", "general"];
+    // A server's own log kinds under its name.
     if let [.., name, last] = segments.as_slice()
         && SERVER_LOG_KINDS.contains(&last.to_ascii_lowercase().as_str())
     {
@@ -386,6 +399,8 @@ mod tests {
         assert_eq!(component_of_log_group("/aws/rds/cluster/orders-db/postgresql"), "orders-db");
         assert_eq!(component_of_log_group("/aws/rds/instance/shop-mysql/error"), "shop-mysql");
         assert_eq!(component_of_log_group("/aws/elasticache/sessions-cache/engine-log"), "sessions-cache");
+        assert!(is_server_log("/aws/rds/instance/orders-db/postgresql") && is_server_log("/mysql/orders/slowquery"));
+        assert!(!is_server_log("/ecs/orders-api") && !is_server_log("/aws/lambda/rds-events-notifier"));
         assert_eq!(component_of_log_group("/aws/vendedlogs/states/product-import-Logs"), "product-import");
         assert_eq!(component_of_log_group("/aws/eks/shop-cluster/cluster"), "shop-cluster");
         assert_eq!(component_of_log_group("/aws-glue/jobs/error"), "aws-glue/error", "a stream kind names nothing");

@@ -15,7 +15,7 @@ use super::templates::{Level, MinerConfig, TemplateId, TemplateMiner};
 use super::{AnalysisFrame, attr};
 use crate::contract::{Digest, EvidenceSource, Finding, FindingKind};
 use crate::domain::budget::{self, bound_digest, clip};
-use crate::domain::resources::{component_of_log_group, hosts_named_in};
+use crate::domain::resources::{component_of_log_group, hosts_named_in, is_server_log};
 use crate::ports::LogEvent;
 
 const MINUTE_MS: i64 = 60_000;
@@ -266,7 +266,11 @@ impl<'e> LogBook<'e> {
                     (from_template, from_example) => from_template.or(from_example),
                 };
                 let problem = level.is_problem() || error_class.is_some();
-                Pattern { stats, template, level, error_class, problem }
+                let reported_by_aws =
+                    first_message.trim_start().starts_with('{') && first_message.contains("\"detail-type\"");
+                let by_the_server = reported_by_aws || is_server_log(&self.groups[stats.group].name);
+                let event = host_shutdown(&template) || by_the_server && error_class == Some("restart");
+                Pattern { stats, template, level, error_class, problem, event }
             })
             .collect()
     }
@@ -303,6 +307,10 @@ struct Pattern<'b> {
     error_class: Option<&'static str>,
     /// Warning or worse, or a recognised error.
     problem: bool,
+    /// A happening written once: a host shutting down, or a restart or failover told by the server in its own log
+    /// or by AWS (an EventBridge event forwarded to a log). How many lines it took and how soon they ended say
+    /// nothing of its weight.
+    event: bool,
 }
 
 impl Pattern<'_> {
@@ -625,8 +633,7 @@ fn strength(verdict: &Verdict<'_, '_>, onset: &Onset, minutes_before: f64) -> f6
         (Level::Warn, None) => 0.65,
         _ => 0.3,
     };
-    // A host shutting down is one event, however few lines it takes and however soon they end.
-    let event = host_shutdown(&pattern.template);
+    let event = pattern.event;
     let volume = if event { 1.0 } else { 0.4 + 0.6 * ((1.0 + verdict.after as f64).ln() / 31f64.ln()).min(1.0) };
     let delay_minutes = (verdict.first_after - onset.time).max(0) as f64 / MINUTE_MS as f64;
     let proximity = 1.0 / (1.0 + delay_minutes / 15.0);
@@ -728,7 +735,8 @@ fn finding(
 }
 
 /// The resource an EventBridge event (`{"detail-type": …, "detail": {…}}`) is about: an ECS task's service
-/// (`group: service:checkout`), a function, an Auto Scaling group, a state machine or an instance.
+/// (`group: service:checkout`), a function, an Auto Scaling group, a state machine, an instance, or the source an
+/// RDS or ElastiCache event names (`SourceIdentifier`).
 fn event_subject(message: &str) -> Option<String> {
     if !message.trim_start().starts_with('{') || !message.contains("\"detail-type\"") {
         return None;
@@ -739,7 +747,7 @@ fn event_subject(message: &str) -> Option<String> {
     if let Some(group) = text("group") {
         return Some(group.split_once(':').map_or(group, |(_, name)| name).to_string());
     }
-    ["serviceName", "functionName", "AutoScalingGroupName", "stateMachineArn", "instance-id"]
+    ["serviceName", "functionName", "AutoScalingGroupName", "stateMachineArn", "instance-id", "SourceIdentifier"]
         .iter()
         .find_map(|key| text(key))
         .map(|value| value.rsplit([':', '/']).next().unwrap_or(value).to_string())
@@ -1179,6 +1187,8 @@ mod tests {
         assert_eq!(event_subject(task_stopped).as_deref(), Some("checkout"));
         let machine = r#"{"detail-type":"Step Functions Execution Status Change","detail":{"stateMachineArn":"arn:aws:states:eu-west-1:1:stateMachine:orders-flow","status":"FAILED"}}"#;
         assert_eq!(event_subject(machine).as_deref(), Some("orders-flow"));
+        let failover = r#"{"detail-type":"RDS DB Instance Event","source":"aws.rds","detail":{"EventCategories":["failover"],"Message":"Multi-AZ instance failover started.","SourceIdentifier":"orders-db"}}"#;
+        assert_eq!(event_subject(failover).as_deref(), Some("orders-db"));
         assert_eq!(event_subject(r#"{"level":"error","detail":{"group":"x"}}"#), None, "not an event");
 
         let mut events = traffic("/aws/events/ecs", "s1", 0..50);
@@ -1362,6 +1372,15 @@ mod tests {
         let shutdown = &digest(&events, &frame(50), "blob").findings[0];
         assert_eq!(shutdown.attr(attr::ERROR_CLASS), "restart");
         assert!(shutdown.score > 0.5, "{}", shutdown.score);
+        // So is a database telling its own restart, or AWS reporting a failover.
+        let group = "/aws/rds/instance/orders-db/postgresql";
+        let mut events = traffic(group, "orders-db.1", 0..65);
+        events.push(event(group, "orders-db.1", at(49, 2), "LOG:  database system was interrupted; last known up"));
+        assert!(digest(&events, &frame(50), "blob").findings[0].score > 0.5);
+        let failover = r#"{"detail-type":"RDS DB Instance Event","detail":{"Message":"Multi-AZ instance failover started.","SourceIdentifier":"orders-db"}}"#;
+        let mut events = traffic("/aws/events/rds", "e", 0..65);
+        events.push(event("/aws/events/rds", "e", at(49, 2), failover));
+        assert!(digest(&events, &frame(50), "blob").findings[0].score > 0.5);
         // A client relaying a restart once, in a burst that ended, stays weak.
         let mut events = traffic("/ecs/api", "t/1", 0..65);
         events.push(event("/ecs/api", "t/1", at(49, 2), "FATAL: terminating connection due to administrator command"));
