@@ -218,7 +218,7 @@ pub fn is_server_log(group: &str) -> bool {
     let segments: Vec<String> = group.split('/').filter(|s| !s.is_empty()).map(str::to_ascii_lowercase).collect();
     let managed = matches!(
         segments.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
-        ["aws", "rds" | "docdb" | "neptune" | "elasticache" | "opensearchservice" | "memorydb", ..]
+        ["aws", "rds" | "docdb" | "neptune" | "elasticache" | "opensearchservice" | "memorydb" | "msk", ..]
     );
     managed || segments.last().is_some_and(|last| SERVER_LOG_KINDS.contains(&last.as_str()))
 }
@@ -241,7 +241,7 @@ pub fn component_of_log_group(group: &str) -> String {
     if let ["aws", "rds" | "docdb" | "neptune", "instance" | "cluster", name, ..] = segments.as_slice() {
         return (*name).to_string();
     }
-    if let ["aws", "eks" | "elasticbeanstalk", name, _, ..] = segments.as_slice() {
+    if let ["aws", "eks" | "elasticbeanstalk" | "msk", name, _, ..] = segments.as_slice() {
         return (*name).to_string();
     }
     // SNS delivery status logs: `sns/<region>/<account>/<topic>`, failures under `…/Failure`.
@@ -400,6 +400,7 @@ mod tests {
         assert_eq!(component_of_log_group("/aws/rds/instance/shop-mysql/error"), "shop-mysql");
         assert_eq!(component_of_log_group("/aws/elasticache/sessions-cache/engine-log"), "sessions-cache");
         assert!(is_server_log("/aws/rds/instance/orders-db/postgresql") && is_server_log("/mysql/orders/slowquery"));
+        assert_eq!(component_of_log_group("/aws/msk/trades-kafka/broker-logs"), "trades-kafka");
         assert!(!is_server_log("/ecs/orders-api") && !is_server_log("/aws/lambda/rds-events-notifier"));
         assert_eq!(component_of_log_group("/aws/vendedlogs/states/product-import-Logs"), "product-import");
         assert_eq!(component_of_log_group("/aws/eks/shop-cluster/cluster"), "shop-cluster");

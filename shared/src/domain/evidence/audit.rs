@@ -224,12 +224,14 @@ fn read_change(record: &Value) -> Result<Option<Change>, Noise> {
     let request_leaves = leaves(params);
     let response_leaves = leaves(record.get("responseElements").unwrap_or(&absent));
     let direction = direction_of(&request_leaves, &response_leaves);
-    let (kind, mut strength) = classify(&service, &name, &request_leaves, direction);
+    let (mut kind, mut strength) = classify(&service, &name, &request_leaves, direction);
     let target = target_of(record, params, &request_leaves);
     if kind == ChangeKind::Configuration && about_logging(&target, &request_leaves) {
         strength *= 0.5;
     }
+    // A modification left pending until the next maintenance window changes nothing yet.
     if deferred(&request_leaves) {
+        kind = ChangeKind::Other;
         strength *= DEFERRED_FACTOR;
     }
     let failed = record.get("errorCode").and_then(Value::as_str).filter(|c| !c.is_empty()).map(str::to_string);
@@ -1614,5 +1616,6 @@ mod tests {
         let later = check(&[modify(38, false)], &["orders-db"]);
         let (now, later) = (&now.findings[0], &later.findings[0]);
         assert!(later.score < now.score * 0.2, "now {now:?}\nlater {later:?}");
+        assert_eq!((now.attr(attr::CHANGE_KIND), later.attr(attr::CHANGE_KIND)), ("capacity", "other"));
     }
 }

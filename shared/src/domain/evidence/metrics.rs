@@ -351,6 +351,8 @@ struct Episode {
     /// The typical value during the episode (its median), and the most extreme one (none when silent).
     level: f64,
     peak: Option<f64>,
+    /// A percentage that reached its ceiling and stayed there (a disk 100% used).
+    at_ceiling: bool,
 }
 
 impl Episode {
@@ -422,6 +424,7 @@ fn episodes(prepared: &Prepared) -> Vec<Episode> {
             baseline,
             level,
             peak: None,
+            at_ceiling: false,
         });
     }
     found
@@ -596,7 +599,7 @@ fn classify(during: &[f64], onset: usize, recovered: Option<usize>, direction: f
             }
             _ => 0,
         };
-    Episode { onset, recovered, direction, shape, baseline, level, peak }
+    Episode { onset, recovered, direction, shape, baseline, level, peak, at_ceiling: false }
 }
 
 /// A ramp rather than a step: the values keep rising (Kendall's tau over the episode).
@@ -635,7 +638,49 @@ fn flat_tail(prepared: &Prepared) -> Option<Episode> {
     let baseline = Baseline::of(before, prepared.additive);
     let shape = if last == 0.0 && baseline.median > 0.0 { Shape::DropToZero } else { Shape::Flatline };
     let direction = if shape == Shape::DropToZero { -1.0 } else { 0.0 };
-    Some(Episode { onset: run_start, recovered: None, direction, shape, baseline, level: last, peak: Some(last) })
+    Some(Episode {
+        onset: run_start,
+        recovered: None,
+        direction,
+        shape,
+        baseline,
+        level: last,
+        peak: Some(last),
+        at_ceiling: false,
+    })
+}
+
+/// A percentage that climbed to its ceiling and stays there (a broker's disk creeping up to 100% used): however
+/// slowly it got there, reaching it is the event. Its onset is the first datapoint at the ceiling.
+fn pinned_at_ceiling(series: &MetricSeries, prepared: &Prepared) -> Option<Episode> {
+    const CEILING: f64 = 99.0;
+    const BELOW: f64 = 97.0;
+    const MIN_AT_CEILING: usize = 3;
+    let percent = series.unit.as_deref().is_some_and(|u| u.eq_ignore_ascii_case("Percent"))
+        || series.metric_name.to_ascii_lowercase().contains("percent");
+    let values = &prepared.values;
+    let onset = values.iter().position(|v| *v >= CEILING)?;
+    let after = &values[onset..];
+    let held = after.iter().filter(|v| **v >= CEILING).count();
+    let before = &values[onset.saturating_sub(MAX_BASELINE_POINTS)..onset];
+    if !percent
+        || held < MIN_AT_CEILING
+        || (held as f64) < 0.9 * after.len() as f64
+        || before.len() < MIN_BASELINE_POINTS
+    {
+        return None;
+    }
+    let baseline = Baseline::of(before, prepared.additive);
+    (baseline.median < BELOW).then(|| Episode {
+        onset,
+        recovered: None,
+        direction: 1.0,
+        shape: Shape::LevelShiftUp,
+        baseline,
+        level: median(after),
+        peak: after.iter().copied().reduce(f64::max),
+        at_ceiling: true,
+    })
 }
 
 /// What a metric is about, which decides what its moving means.
@@ -762,6 +807,7 @@ struct Anomaly<'a> {
 fn strongest_anomaly<'a>(series: &'a MetricSeries, prepared: Prepared, frame: &AnalysisFrame) -> Option<Anomaly<'a>> {
     // Datapoints before the window serve as baseline; a move that was over before the window began is not news.
     let mut found = episodes(&prepared);
+    found.extend(pinned_at_ceiling(series, &prepared));
     found.retain(|e| e.recovered.is_none_or(|back| prepared.time(back) >= frame.window.start));
     let role = role_of(series);
     let component = component_of(series);
@@ -779,6 +825,10 @@ fn strongest_anomaly<'a>(series: &'a MetricSeries, prepared: Prepared, frame: &A
 
 /// How far and how clearly the series moved, 0..=1: a robust z-score and a relative change, both saturating.
 fn strength(episode: &Episode, prepared: &Prepared) -> f64 {
+    const CEILING_STRENGTH: f64 = 0.9;
+    if episode.at_ceiling {
+        return CEILING_STRENGTH;
+    }
     let baseline = episode.baseline;
     match (episode.shape, episode.peak) {
         (Shape::Flatline, None) => {
@@ -1026,6 +1076,8 @@ fn component_of(series: &MetricSeries) -> String {
         "AutoScalingGroupName",
         "InstanceId",
         "ClusterName",
+        // Amazon MSK spells it with a space; its `Broker ID` is a number within the cluster.
+        "Cluster Name",
         "NatGatewayId",
         // AWS WAF counts per web ACL and rule; the web ACL is the resource (its `Rule` may be `ALL`).
         "WebACL",
@@ -1052,7 +1104,14 @@ fn component_of(series: &MetricSeries) -> String {
         "Env",
     ];
     let named = RESOURCE_DIMENSIONS.iter().find_map(|d| series.dimensions.get(*d));
-    let other = || series.dimensions.iter().find(|(k, _)| !QUALIFIERS.contains(&k.as_str())).map(|(_, v)| v);
+    // A bare number (a broker's or shard's) names no resource on its own.
+    let other = || {
+        series
+            .dimensions
+            .iter()
+            .find(|(k, v)| !QUALIFIERS.contains(&k.as_str()) && !v.chars().all(|c| c.is_ascii_digit()))
+            .map(|(_, v)| v)
+    };
     match named.or_else(other) {
         Some(value) if !value.is_empty() => resource_name(value),
         _ => series.namespace.clone(),
@@ -1337,6 +1396,25 @@ mod tests {
     }
 
     #[test]
+    fn a_percentage_that_crept_to_its_ceiling_and_stays_there_is_strong() {
+        // A disk filling by a fifth of a percent a minute, pinned at 100% from minute 40.
+        let values: Vec<f64> = noise(7, 62)
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (92.0 + 0.18 * i as f64 + 0.05 * n).min(99.5 + 0.4 * n.abs()))
+            .collect();
+        let mut disk = series("AWS/Kafka", "KafkaDataLogsDiskUsed", &[("Cluster Name", "trades")], "Maximum", &values);
+        disk.unit = Some("Percent".into());
+        let finding = digest_of_one(disk.clone());
+        assert_eq!(finding.attr(attr::SHAPE), "levelShiftUp");
+        assert!(finding.score > 0.4, "{}", finding.score);
+        // The same numbers in another unit are only a slow climb.
+        disk.unit = Some("Bytes".into());
+        let digest = digest(&[disk], &frame(), "");
+        assert!(digest.findings.iter().all(|f| f.score < 0.4), "{:?}", digest.findings);
+    }
+
+    #[test]
     fn a_series_that_stops_reporting_while_others_go_on_is_a_flatline() {
         let latency: Vec<f64> = noise(5, 45).iter().map(|n| 8.0 + n).collect();
         let stopped = series(
@@ -1461,6 +1539,8 @@ mod tests {
         assert_eq!(of(&[("Environment", "prd"), ("Service", "fulfillment")]), "fulfillment");
         assert_eq!(of(&[("EventBusName", "default"), ("RuleName", "order-placed")]), "order-placed");
         assert_eq!(of(&[]), "AWS/X");
+        assert_eq!(of(&[("Broker ID", "3"), ("Cluster Name", "trades-kafka")]), "trades-kafka");
+        assert_eq!(of(&[("Shard", "7"), ("Pipeline", "receipts")]), "receipts");
     }
 
     #[test]

@@ -359,7 +359,7 @@ fn metric_is_bad(finding: &Finding) -> bool {
     let shape = finding.attr(attr::SHAPE);
     let up = moved_up(shape);
     let down = matches!(shape, "levelShiftDown" | "dropToZero" | "flatline");
-    const BAD_UP: [&str; 25] = [
+    const BAD_UP: [&str; 27] = [
         "error",
         "fault",
         // Step Functions' ExecutionsFailed, EventBridge's FailedInvocations, EC2's StatusCheckFailed.
@@ -380,6 +380,9 @@ fn metric_is_bad(finding: &Finding) -> bool {
         "backlog",
         "cpu",
         "memory",
+        // A disk filling (MSK's KafkaDataLogsDiskUsed, the CloudWatch agent's disk_used_percent).
+        "diskused",
+        "disk_used",
         "dlq",
         "timeout",
         "deadletter",
@@ -1437,10 +1440,10 @@ fn fold_relayed_throttling(candidates: Vec<Candidate>, topology: &Topology) -> V
             .filter_map(|f| f.time)
             .min()
     };
-    // A resource worn out with no change behind it (a database slowed by a lock), from its own first signal on.
+    // A resource worn out with no change behind it (a database slowed by a lock), from its own first clear signal on.
     let exhausted_since = |c: &Candidate| {
         let worn_out = c.cause.is_none() && c.category == Category::ResourceExhaustion;
-        if worn_out { own_metrics(c).filter_map(|f| f.time).min() } else { None }
+        if worn_out { own_metrics(c).filter(|f| f.score >= STRONG).filter_map(|f| f.time).min() } else { None }
     };
     fold_into(
         candidates,
