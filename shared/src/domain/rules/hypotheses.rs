@@ -156,6 +156,7 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let candidates = fold_relayed_throttling(fold_relayed_exhaustion(candidates, &topology), &topology);
     let candidates = fold_into_limit_hit(fold_into_failed_host(candidates, &topology));
     let mut candidates = fold_unspecific(candidates, &topology);
+    yield_to_what_ran_out_first(&mut candidates, &topology);
     attach_knowledge(&mut candidates, findings);
     attach_preceding_change(&mut candidates, findings, &topology);
     attach_corroboration(&mut candidates, &symptoms, &topology);
@@ -1200,6 +1201,27 @@ fn yield_to_the_change_a_stack_made(candidates: &mut [Candidate]) {
             && made_by_stack
             && changed_at(other).is_some_and(|at| at >= updated && at - updated <= Duration::minutes(STACK_MINUTES))
             && other.support.iter().any(|s| stack.support.contains(s))
+    });
+}
+
+/// A deploy whose effects began only after a resource near them had run out of memory or disk (a cache full and
+/// evicting before its clients timed out) did not start them: the resource that ran out first did.
+fn yield_to_what_ran_out_first(candidates: &mut [Candidate], topology: &Topology) {
+    const GAUGES: [&str; 5] = ["memory", "eviction", "disk", "storage", "free"];
+    let ran_out_at = |c: &Candidate| {
+        let own_gauge = |f: &&Finding| {
+            let metric = f.attr(attr::METRIC_NAME).to_ascii_lowercase();
+            f.kind == FindingKind::MetricAnomaly && f.score >= STRONG && GAUGES.iter().any(|g| metric.contains(g))
+        };
+        let worn_out = c.cause.is_none() && c.category == Category::ResourceExhaustion;
+        if worn_out { c.support.iter().filter(own_gauge).filter_map(|f| f.time).min() } else { None }
+    };
+    yield_to(candidates, |deploy, other| {
+        let (Some(first), Some(ran_out)) = (first_effect(deploy), ran_out_at(other)) else { return false };
+        change_kind(deploy) == "deployment"
+            && ran_out < first
+            && topology.distance(&deploy.component, &other.component) > 0
+            && deploy.support.iter().any(|s| topology.distance(&s.component, &other.component) <= 2)
     });
 }
 

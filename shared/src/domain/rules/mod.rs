@@ -1413,6 +1413,25 @@ mod tests {
     }
 
     #[test]
+    fn a_deploy_yields_to_a_cache_that_ran_out_of_memory_before_its_effects_began() {
+        let mut run = run();
+        run.architecture.push_str(
+            " The admin UI shop-admin edits what shop-fn serves. shop-fn caches it in the Redis cache shop-cache.",
+        );
+        let mut memory = metric("shop-cache", "DatabaseMemoryUsagePercentage", 44, "levelShiftUp", None);
+        memory.score = 0.7;
+        let findings = vec![
+            change("shop-admin", 22, "deployment"),
+            memory,
+            metric("shop-cache", "Evictions", 45, "trendUp", None),
+            strong(with_text(error_logs("shop-fn", 50, "timeout"), "canceling statement due to statement timeout")),
+            strong(with_text(error_logs("shop-fn", 51, "outOfMemory"), "OOM command not allowed when used memory")),
+        ];
+        let top = &conclude(&run, &notebook(findings)).hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-cache", Category::ResourceExhaustion));
+    }
+
+    #[test]
     fn work_waiting_ever_longer_is_a_symptom() {
         let waiting = metric("receipts-pipeline", "OldestPendingAgeSeconds", 50, "trendUp", None);
         let conclusion = conclude(&run(), &notebook(vec![waiting]));
