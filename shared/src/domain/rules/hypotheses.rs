@@ -1204,24 +1204,30 @@ fn yield_to_the_change_a_stack_made(candidates: &mut [Candidate]) {
     });
 }
 
-/// A deploy whose effects began only after a resource near them had run out of memory or disk (a cache full and
-/// evicting before its clients timed out) did not start them: the resource that ran out first did.
+/// A deploy, or a limit hit with no change behind it, whose effects began only after a resource near them had run
+/// out of memory or disk (a cache full and evicting before its clients timed out and the table behind it throttled)
+/// did not start them: the resource that ran out first did.
 fn yield_to_what_ran_out_first(candidates: &mut [Candidate], topology: &Topology) {
-    const GAUGES: [&str; 5] = ["memory", "eviction", "disk", "storage", "free"];
+    const FULL_PERCENT: f64 = 95.0;
     let ran_out_at = |c: &Candidate| {
-        let own_gauge = |f: &&Finding| {
+        let full = |f: &&Finding| {
             let metric = f.attr(attr::METRIC_NAME).to_ascii_lowercase();
-            f.kind == FindingKind::MetricAnomaly && f.score >= STRONG && GAUGES.iter().any(|g| metric.contains(g))
+            let peak = f.attr(attr::PEAK).parse::<f64>().unwrap_or(0.0);
+            f.kind == FindingKind::MetricAnomaly
+                && f.score >= STRONG
+                && (metric.contains("eviction")
+                    || (metric.contains("memory") || metric.contains("disk")) && peak >= FULL_PERCENT)
         };
         let worn_out = c.cause.is_none() && c.category == Category::ResourceExhaustion;
-        if worn_out { c.support.iter().filter(own_gauge).filter_map(|f| f.time).min() } else { None }
+        if worn_out { c.support.iter().filter(full).filter_map(|f| f.time).min() } else { None }
     };
-    yield_to(candidates, |deploy, other| {
-        let (Some(first), Some(ran_out)) = (first_effect(deploy), ran_out_at(other)) else { return false };
-        change_kind(deploy) == "deployment"
+    yield_to(candidates, |effect, other| {
+        let (Some(first), Some(ran_out)) = (first_effect(effect), ran_out_at(other)) else { return false };
+        let uncaused_limit = effect.cause.is_none() && effect.category == Category::CapacityLimit;
+        (change_kind(effect) == "deployment" || uncaused_limit)
             && ran_out < first
-            && topology.distance(&deploy.component, &other.component) > 0
-            && deploy.support.iter().any(|s| topology.distance(&s.component, &other.component) <= 2)
+            && topology.distance(&effect.component, &other.component) > 0
+            && effect.support.iter().any(|s| topology.distance(&s.component, &other.component) <= 2)
     });
 }
 

@@ -1429,6 +1429,17 @@ mod tests {
         ];
         let top = &conclude(&run, &notebook(findings)).hypotheses[0];
         assert_eq!((top.component.as_str(), top.category), ("shop-cache", Category::ResourceExhaustion));
+        // The table behind the cache throttling on the misses that followed is the cache's effect too.
+        let findings = vec![
+            metric("shop-cache", "Evictions", 45, "trendUp", None),
+            strong(metric("shop-table", "ReadThrottleEvents", 49, "trendUp", None)),
+            strong(with_text(
+                error_logs("shop-fn", 50, "throttling"),
+                "BatchGetItem on shop-table: ProvisionedThroughputExceededException",
+            )),
+        ];
+        let top = &conclude(&run, &notebook(findings)).hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-cache", Category::ResourceExhaustion));
     }
 
     #[test]
