@@ -46,12 +46,14 @@ const GENERIC_NAME_WORDS: [&str; 40] = [
 
 /// Request parameters that identify the target of a call, most specific first (top level of `requestParameters`).
 #[rustfmt::skip]
-const TARGET_KEYS: [&str; 63] = [
+const TARGET_KEYS: [&str; 64] = [
     "functionName", "tableName", "roleName", "userName", "bucketName", "queueUrl", "queueName", "topicArn",
     "subscriptionArn",
     "stateMachineArn", "service", "serviceName", "autoScalingGroupName", "dBInstanceIdentifier", "dBClusterIdentifier",
     "dBProxyName", "cacheClusterId", "replicationGroupId", "secretId", "stackName", "ruleName", "streamName",
-    "deliveryStreamName", "domainName", "repositoryName", "applicationName", "restApiId", "apiId", "loadBalancerArn",
+    // An AppSync resolver is the field it resolves, within the API.
+    "deliveryStreamName", "domainName", "repositoryName", "applicationName", "restApiId", "fieldName", "apiId",
+    "loadBalancerArn",
     "targetGroupArn", "listenerArn", "routeTableId", "networkAclId", "vpcEndpointId", "natGatewayId", "subnetId",
     "vpcId", "groupId", "groupName", "keyId", "targetKeyId", "aliasName", "certificateArn", "policyArn", "policyName",
     "name", "family", "taskDefinition", "cluster", "resourceId", "resource", "resourceArn", "arn", "logGroupName",
@@ -1350,6 +1352,13 @@ mod tests {
             assert_eq!(digest.findings.len(), 1, "{name}");
             assert_eq!(digest.findings[0].attr(attr::CHANGE_KIND), kind, "{source} {name}");
         }
+    }
+
+    #[test]
+    fn an_appsync_resolver_is_the_field_it_resolves() {
+        let request = json!({"apiId": "onv1eg4ldygfejhrjee40bx", "typeName": "Query", "fieldName": "getProduct"});
+        let digest = check(&[event(40, "appsync", "UpdateResolver", "priya", request)], &[]);
+        assert_eq!(digest.findings[0].component, "getProduct");
     }
 
     #[test]
