@@ -752,6 +752,34 @@ fn on_egress(change: &Finding) -> bool {
     ["NatGateway", "InternetGateway", "Route"].iter().any(|k| change.attr(attr::EVENT_NAME).contains(k))
 }
 
+/// A change after which its function's invocations surged, and other functions were throttled from then on: they
+/// share the account's concurrency, which the surging function took (a queue's backlog let loose on it).
+fn crowds_out_functions(change: &Finding, symptom: &Finding, findings: &[&Finding]) -> bool {
+    let Some(changed) = change.time else { return false };
+    // Lambda refusing an invocation says "Rate Exceeded" (TooManyRequestsException), and counts it as a throttle.
+    let text = raw_text_of(symptom).to_ascii_lowercase();
+    let refused_invocation = ["rate exceeded", "toomanyrequestsexception"].iter().any(|w| text.contains(w))
+        && aws_quota_named(symptom).is_none();
+    let throttled_function = refused_invocation
+        || symptom.attr(attr::NAMESPACE) == "AWS/Lambda" && symptom.attr(attr::METRIC_NAME) == "Throttles";
+    let surged = findings.iter().filter_map(|f| {
+        let metric = f.attr(attr::METRIC_NAME);
+        let surge = f.kind == FindingKind::MetricAnomaly
+            && f.attr(attr::NAMESPACE) == "AWS/Lambda"
+            && matches!(metric, "Invocations" | "ConcurrentExecutions")
+            && moved_up(f.attr(attr::SHAPE))
+            && f.score >= STRONG
+            && same_resource(&f.component, &change.component);
+        surge.then_some(f.time?).filter(|t| *t >= changed - Duration::minutes(1))
+    });
+    let surged_at = surged.min();
+    throttled_function
+        && symptom.component != change.component
+        && surged_at.zip(symptom.time).is_some_and(|(surge, throttled)| {
+            throttled >= surge && throttled - surge <= Duration::minutes(PROMPT_MINUTES)
+        })
+}
+
 /// A change to how a resource hands work to another: a bucket's notifications, a rule's targets, a topic's
 /// subscriptions, a function's event source mapping.
 fn feeds_another(change: &Finding) -> bool {
@@ -931,12 +959,14 @@ fn change_candidates(
         // The symptoms this change would cause: of a consistent kind, and tied to it by name (the same or a
         // neighbouring resource, or named in the symptom's text) or, for a change to the network path whose target
         // is an id, by following it within minutes.
+        let crowds_out = |s: &Finding| crowds_out_functions(change, s, findings);
         let named = |s: &Finding| {
             topology.distance(&change.component, &s.component) <= 1
                 || mentions(s, change)
                 || sets_the_limit(change, s, topology)
                 || points_at(change, s, topology)
                 || logged_on(s, change)
+                || crowds_out(s)
         };
         // A metric's datapoint covers its minute, and a log pattern's first line may be a stray error just before
         // its burst: either may read up to a minute before the change.
@@ -979,6 +1009,7 @@ fn change_candidates(
                     || !hits_a_limit(s)
                     || topology.distance(&change.component, &s.component) == 0 && !limit_elsewhere
                     || sets_the_limit(change, s, topology)
+                    || crowds_out(s)
             })
             .filter(|s| {
                 kind != "deployment" || !remote_failing(s, symptoms, topology) || points_at(change, s, topology)
@@ -1121,9 +1152,12 @@ fn change_candidates(
             * late
             * reaction
             + 0.1 * change.score;
-        // Capacity taken away where no limit is hit (a service scaled to zero) is a setting that broke things.
+        // Capacity taken away where no limit is hit (a service scaled to zero) is a setting that broke things; a
+        // change that let one function take the concurrency others needed made them hit the account's limit.
         let category = if kind == "capacity" && !explained.is_empty() && !explained.iter().any(|s| hits_a_limit(s)) {
             Category::ConfigurationChange
+        } else if explained.iter().any(|s| crowds_out(s)) {
+            Category::CapacityLimit
         } else {
             category
         };

@@ -1443,6 +1443,26 @@ mod tests {
     }
 
     #[test]
+    fn a_function_let_loose_crowds_others_out_of_the_accounts_concurrency() {
+        let lambda_metric = |component: &str, name: &str, minute: i64| {
+            let mut m = strong(metric(component, name, minute, "levelShiftUp", None));
+            m.attrs.insert(attr::NAMESPACE.into(), "AWS/Lambda".into());
+            m
+        };
+        let findings = vec![
+            call("shop-fn", 10, "configuration", "UpdateFunctionConfiguration"),
+            call("reindex-fn", 45, "configuration", "UpdateEventSourceMapping"),
+            lambda_metric("reindex-fn", "Invocations", 45),
+            lambda_metric("reindex-fn", "Throttles", 47),
+            lambda_metric("shop-fn", "Throttles", 48),
+            strong(with_text(error_logs("shop-fn", 48, "throttling"), "TooManyRequestsException: Rate Exceeded.")),
+            metric("shop-api", "5XXError", 48, "levelShiftUp", None),
+        ];
+        let top = &conclude(&run(), &notebook(findings)).hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("reindex-fn", Category::CapacityLimit));
+    }
+
+    #[test]
     fn work_waiting_ever_longer_is_a_symptom() {
         let waiting = metric("receipts-pipeline", "OldestPendingAgeSeconds", 50, "trendUp", None);
         let conclusion = conclude(&run(), &notebook(vec![waiting]));
