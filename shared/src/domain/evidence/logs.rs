@@ -268,7 +268,7 @@ impl<'e> LogBook<'e> {
                 let problem = level.is_problem() || error_class.is_some();
                 let reported_by_aws =
                     first_message.trim_start().starts_with('{') && first_message.contains("\"detail-type\"");
-                let by_the_server = reported_by_aws || is_server_log(&self.groups[stats.group].name);
+                let by_the_server = reported_by_aws || is_server_log(self.groups[stats.group].name);
                 let event = host_shutdown(&template) || by_the_server && error_class == Some("restart");
                 Pattern { stats, template, level, error_class, problem, event }
             })
