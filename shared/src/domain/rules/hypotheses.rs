@@ -145,7 +145,9 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let ongoing: Vec<&Finding> = symptoms
         .iter()
         .copied()
-        .filter(|f| f.score >= STRONG && !recovered_blip(f) && !sporadic(f) && near_alarm(&f.component))
+        // A busier CPU that stayed well short of its ceiling broke nothing.
+        .filter(|f| f.score >= STRONG && !recovered_blip(f) && !sporadic(f) && !short_of_ceiling(f))
+        .filter(|f| near_alarm(&f.component))
         .collect();
     let logging: Vec<String> = run.log_groups.iter().map(|group| component_of_log_group(group)).collect();
     let mut candidates = change_candidates(findings, &symptoms, onset, run.noticed_at, &topology, &alarmed, &logging);

@@ -397,6 +397,19 @@ mod tests {
     }
 
     #[test]
+    fn a_busier_cpu_well_short_of_its_ceiling_keeps_a_burst_a_blip() {
+        let burst = metric("shop-table", "WriteThrottleEvents", 50, "spike", Some(53));
+        let mut busier = metric("shop-fn", "CPUUtilization", 51, "levelShiftUp", Some(57));
+        busier.attrs.insert(attr::PEAK.into(), "56".into());
+        let healthy = |busier: &Finding| {
+            conclude(&run(), &notebook(vec![burst.clone(), busier.clone()])).status == Status::Healthy
+        };
+        assert!(healthy(&busier));
+        busier.attrs.insert(attr::PEAK.into(), "99".into());
+        assert!(!healthy(&busier), "a CPU pinned at its ceiling is trouble that lasted");
+    }
+
+    #[test]
     fn a_blip_is_judged_on_its_main_burst_not_its_sparse_forerunners() {
         let mut burst = error_logs("shop-fn", 50, "connection");
         burst.attrs.insert(attr::ENDED_AT.into(), crate::contract::format_time(&at(57)));
