@@ -1,5 +1,6 @@
 //! Evidence from metrics: a robust baseline per series, change detection (spike, level shift, drop to zero, trend,
-//! flatline), onset and recovery, ranked by strength and by how early each series moved before the problem was noticed.
+//! flatline, a percentage pinned at its ceiling), onset and recovery, ranked by strength and by how early each
+//! series moved before the problem was noticed.
 //!
 //! Per series: the datapoints before a candidate change give a robust baseline (median, and MAD or a trimmed
 //! standard deviation as the noise scale). A change starts at the first datapoint that moved (a noise scale away, or
