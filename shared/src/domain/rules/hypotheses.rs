@@ -334,8 +334,8 @@ fn on_alarmed_metric(finding: &Finding, run: &RunContext) -> bool {
 /// Work falling to nothing (a consumer's invocations, its processed count) when the operator reports that
 /// something stopped arriving is what they report.
 fn reported_stop(finding: &Finding, run: &RunContext) -> bool {
-    const ABSENCE: [&str; 8] =
-        ["no new", "not showing", "missing", "stopped", "not arriving", "no longer", "nothing", "not processed"];
+    const ABSENCE: [&str; 7] =
+        ["no new", "not showing", "missing", "stopped", "not arriving", "no longer", "not processed"];
     let reported = run.trigger.description.as_deref().unwrap_or("").to_ascii_lowercase();
     finding.kind == FindingKind::MetricAnomaly
         && finding.attr(attr::SHAPE) == "dropToZero"
