@@ -112,12 +112,13 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
         topology.intern(&finding.component);
         remotes_in(finding).iter().for_each(|h| topology.add_host(h));
     }
+    let reports_a_stop = reports_a_stop(run);
     let refined = refine_error_classes(
         findings
             .iter()
             .copied()
             .filter(|f| {
-                (is_symptom(f) || on_alarmed_metric(f, run) || reported_stop(f, run))
+                (is_symptom(f) || on_alarmed_metric(f, run) || reports_a_stop && fell_to_nothing(f))
                     && !in_step_with_demand(f, findings)
             })
             .collect(),
@@ -331,15 +332,17 @@ fn on_alarmed_metric(finding: &Finding, run: &RunContext) -> bool {
         && counted_by_alarm(finding, run)
 }
 
-/// Work falling to nothing (a consumer's invocations, its processed count) when the operator reports that
-/// something stopped arriving is what they report.
-fn reported_stop(finding: &Finding, run: &RunContext) -> bool {
+/// Whether the operator reports that something stopped arriving: then work falling to nothing (a consumer's
+/// invocations, its processed count) is what they report.
+fn reports_a_stop(run: &RunContext) -> bool {
     const ABSENCE: [&str; 7] =
         ["no new", "not showing", "missing", "stopped", "not arriving", "no longer", "not processed"];
     let reported = run.trigger.description.as_deref().unwrap_or("").to_ascii_lowercase();
-    finding.kind == FindingKind::MetricAnomaly
-        && finding.attr(attr::SHAPE) == "dropToZero"
-        && ABSENCE.iter().any(|words| reported.contains(words))
+    ABSENCE.iter().any(|words| reported.contains(words))
+}
+
+fn fell_to_nothing(finding: &Finding) -> bool {
+    finding.kind == FindingKind::MetricAnomaly && finding.attr(attr::SHAPE) == "dropToZero"
 }
 
 /// A metric the alarm counts (one of a metric-math alarm's inputs, too).
@@ -754,27 +757,33 @@ fn on_egress(change: &Finding) -> bool {
     ["NatGateway", "InternetGateway", "Route"].iter().any(|k| change.attr(attr::EVENT_NAME).contains(k))
 }
 
-/// A change after which its function's invocations surged, and other functions were throttled from then on: they
-/// share the account's concurrency, which the surging function took (a queue's backlog let loose on it).
-fn crowds_out_functions(change: &Finding, symptom: &Finding, findings: &[&Finding]) -> bool {
-    let Some(changed) = change.time else { return false };
+/// When the changed function's invocations surged, from the change on: other functions throttled from then on were
+/// crowded out of the account's concurrency, which the surging function took (a queue's backlog let loose on it).
+fn surge_after(change: &Finding, findings: &[&Finding]) -> Option<DateTime<Utc>> {
+    let changed = change.time?;
+    findings
+        .iter()
+        .filter(|f| {
+            f.kind == FindingKind::MetricAnomaly
+                && f.attr(attr::NAMESPACE) == "AWS/Lambda"
+                && matches!(f.attr(attr::METRIC_NAME), "Invocations" | "ConcurrentExecutions")
+                && moved_up(f.attr(attr::SHAPE))
+                && f.score >= STRONG
+                && same_resource(&f.component, &change.component)
+        })
+        .filter_map(|f| f.time)
+        .filter(|t| *t >= changed - Duration::minutes(1))
+        .min()
+}
+
+/// Another function throttled within minutes after the changed function's surge (`surge_after`).
+fn crowded_out(change: &Finding, surged_at: Option<DateTime<Utc>>, symptom: &Finding) -> bool {
     // Lambda refusing an invocation says "Rate Exceeded" (TooManyRequestsException), and counts it as a throttle.
     let text = raw_text_of(symptom).to_ascii_lowercase();
     let refused_invocation = ["rate exceeded", "toomanyrequestsexception"].iter().any(|w| text.contains(w))
         && aws_quota_named(symptom).is_none();
     let throttled_function = refused_invocation
         || symptom.attr(attr::NAMESPACE) == "AWS/Lambda" && symptom.attr(attr::METRIC_NAME) == "Throttles";
-    let surged = findings.iter().filter_map(|f| {
-        let metric = f.attr(attr::METRIC_NAME);
-        let surge = f.kind == FindingKind::MetricAnomaly
-            && f.attr(attr::NAMESPACE) == "AWS/Lambda"
-            && matches!(metric, "Invocations" | "ConcurrentExecutions")
-            && moved_up(f.attr(attr::SHAPE))
-            && f.score >= STRONG
-            && same_resource(&f.component, &change.component);
-        surge.then_some(f.time?).filter(|t| *t >= changed - Duration::minutes(1))
-    });
-    let surged_at = surged.min();
     throttled_function
         && symptom.component != change.component
         && surged_at.zip(symptom.time).is_some_and(|(surge, throttled)| {
@@ -961,7 +970,8 @@ fn change_candidates(
         // The symptoms this change would cause: of a consistent kind, and tied to it by name (the same or a
         // neighbouring resource, or named in the symptom's text) or, for a change to the network path whose target
         // is an id, by following it within minutes.
-        let crowds_out = |s: &Finding| crowds_out_functions(change, s, findings);
+        let surged_at = surge_after(change, findings);
+        let crowds_out = |s: &Finding| crowded_out(change, surged_at, s);
         let named = |s: &Finding| {
             topology.distance(&change.component, &s.component) <= 1
                 || mentions(s, change)
