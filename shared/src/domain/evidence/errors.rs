@@ -9,10 +9,21 @@ pub fn error_class(text: &str) -> Option<&'static str> {
 /// What an instance's operating system logs as it shuts down when the instance is stopped (lower case).
 const HOST_SHUTDOWN: [&str; 3] = ["power key pressed", "powering off", "system is going down"];
 
+/// What a runtime or kernel logs as it kills a process for want of memory (lower case).
+const KILLED_FOR_MEMORY: [&str; 4] =
+    ["terminating due to java.lang.outofmemoryerror", "out of memory: killed process", "oom-kill", "oomkilled"];
+
 /// Whether `text` is an instance's operating system shutting down: an event written once, in the host's own log.
 pub fn host_shutdown(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     HOST_SHUTDOWN.iter().any(|phrase| lower.contains(phrase))
+}
+
+/// Whether `text` is a process killed for want of memory (a JVM terminating on `OutOfMemoryError`, the kernel's
+/// OOM killer): an event written once per process, however few lines it took.
+pub fn killed_for_memory(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    KILLED_FOR_MEMORY.iter().any(|phrase| lower.contains(phrase))
 }
 
 /// Where in `text` (a byte offset) the words that give its error class begin, for a class a phrase names (not
@@ -23,7 +34,7 @@ pub fn error_phrase_at(text: &str) -> Option<usize> {
 
 /// The class of error a text names and, when a listed phrase named it, where that phrase begins.
 fn classify(text: &str) -> Option<(&'static str, Option<usize>)> {
-    const CLASSES: [(&str, &[&str]); 18] = [
+    const CLASSES: [(&str, &[&str]); 19] = [
         // A host's clock drifted past what AWS's request signing tolerates (SigV4 allows five minutes, S3 fifteen):
         // before `credential`, since the refusal is worded as an invalid signature.
         (
@@ -65,6 +76,8 @@ fn classify(text: &str) -> Option<(&'static str, Option<usize>)> {
             ],
         ),
         ("throttling", &["throttl", "provisionedthroughputexceeded", "requestlimitexceeded", "slowdown"]),
+        // A JVM out of heap says `OutOfMemoryError: GC overhead limit exceeded`: memory, not a limit.
+        ("outOfMemory", &["outofmemoryerror"]),
         // Lambda's concurrency limit says `TooManyRequestsException: Rate Exceeded`: a limit, not a throttled API.
         (
             "limitExceeded",
@@ -353,6 +366,7 @@ mod tests {
                 Some("limitExceeded"),
             ),
             ("java.lang.OutOfMemoryError: Java heap space", Some("outOfMemory")),
+            ("Terminating due to java.lang.OutOfMemoryError: GC overhead limit exceeded", Some("outOfMemory")),
             ("ReplyError: OOM command not allowed when used memory > 'maxmemory'.", Some("outOfMemory")),
             ("write failed: No space left on device", Some("diskFull")),
             (

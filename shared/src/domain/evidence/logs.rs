@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::errors::{error_class, error_phrase_at, host_shutdown};
+use super::errors::{error_class, error_phrase_at, host_shutdown, killed_for_memory};
 use super::templates::{Level, MinerConfig, TemplateId, TemplateMiner};
 use super::{AnalysisFrame, attr};
 use crate::contract::{Digest, EvidenceSource, Finding, FindingKind};
@@ -62,7 +62,8 @@ pub fn digest(events: &[LogEvent], frame: &AnalysisFrame, blob_ref: &str) -> Dig
     };
     let book = LogBook::read(events, &timeline);
     let patterns = book.patterns(events);
-    let onset = estimate_onset(&patterns, &timeline);
+    let group_last: Vec<i64> = book.groups.iter().map(|g| g.last).collect();
+    let onset = estimate_onset(&patterns, &timeline, &group_last);
     // A group that logs every minute on average shows when its service stopped logging; a sparse one (an
     // error-only query) does not.
     let span_minutes = Timeline::minutes(timeline.start, timeline.data_end);
@@ -269,7 +270,9 @@ impl<'e> LogBook<'e> {
                 let reported_by_aws =
                     first_message.trim_start().starts_with('{') && first_message.contains("\"detail-type\"");
                 let by_the_server = reported_by_aws || is_server_log(self.groups[stats.group].name);
-                let event = host_shutdown(&template) || by_the_server && error_class == Some("restart");
+                let event = host_shutdown(&template)
+                    || killed_for_memory(&template)
+                    || by_the_server && error_class == Some("restart");
                 Pattern { stats, template, level, error_class, problem, event }
             })
             .collect()
@@ -307,9 +310,9 @@ struct Pattern<'b> {
     error_class: Option<&'static str>,
     /// Warning or worse, or a recognised error.
     problem: bool,
-    /// A happening written once: a host shutting down, or a restart or failover told by the server in its own log
-    /// or by AWS (an EventBridge event forwarded to a log). How many lines it took and how soon they ended say
-    /// nothing of its weight.
+    /// A happening written once: a host shutting down, a process killed for want of memory, or a restart or
+    /// failover told by the server in its own log or by AWS (an EventBridge event forwarded to a log). How many
+    /// lines it took and how soon they ended say nothing of its weight.
     event: bool,
 }
 
@@ -340,12 +343,12 @@ const STRAY_EXCESS: f64 = 5.0;
 
 /// The onset: the start of the strongest rise of problem patterns above their baseline in the recent part before
 /// `noticed_at` (found from its peak back, so that stray lines after a burst do not hide it), else of the last clear
-/// burst before the recent part.
+/// burst before the recent part. `group_last` is when each log group last logged.
 ///
 /// The baseline is the window before the recent part (the last quarter before `noticed_at`, at least ten minutes);
 /// a bucket counts when a pattern exceeds its baseline rate beyond Poisson noise there, so steady background
 /// errors do not move the onset and brand-new errors do.
-fn estimate_onset(patterns: &[Pattern<'_>], timeline: &Timeline) -> Onset {
+fn estimate_onset(patterns: &[Pattern<'_>], timeline: &Timeline, group_last: &[i64]) -> Onset {
     let noticed_bucket = timeline.bucket(timeline.noticed).unwrap_or(timeline.buckets - 1);
     let ten_minutes = (MIN_RECENT_MINUTES * MINUTE_MS / timeline.bucket_ms) as usize;
     let recent = ten_minutes.max(noticed_bucket / 4);
@@ -379,18 +382,30 @@ fn estimate_onset(patterns: &[Pattern<'_>], timeline: &Timeline) -> Onset {
         .rev()
         .filter(|&b| active(b))
         .max_by(|&a, &b| excess[a].total_cmp(&excess[b]).then(b.cmp(&a)));
-    // A burst that was over before the recent part (an operator asking about a spike that recovered) is the rise
-    // when it stands out clearly and the recent part holds no more than a few stray lines.
+    // Sparse errors (one every few minutes) are one rise too: the tolerated gap grows with the recent part. A
+    // lone stray error of another kind just before is not part of it.
+    let gap = ONSET_GAP_BUCKETS.max(recent / 3);
+    // A burst that was over before the recent part (an operator asking about a spike that recovered, a batch job
+    // that failed twice) is the rise when it stands out clearly and the recent part holds no more than a few stray
+    // lines: one minute with many lines, or a few minutes with more than twice the recent part's lines whose logs
+    // fell silent after them (a job whose runs failed: errors that stop when the work stops are no recovery).
     let recent_excess: f64 = recent_part.map(|b| excess[b]).sum();
-    let earlier_burst = (ten_minutes..baseline_end).rev().find(|&b| excess[b] >= CLEAR_BURST_EXCESS);
+    let stands_out = |bucket: usize| {
+        let spell_end = (bucket + gap).min(baseline_end);
+        let spell: f64 = excess[bucket..spell_end].iter().sum();
+        let silent_after = timeline.bucket_start(spell_end) + ENDED_AFTER_MINUTES * MINUTE_MS;
+        let work_stopped = (bucket..spell_end)
+            .flat_map(|b| &risers[b])
+            .all(|&p| group_last.get(patterns[p].stats.group).is_some_and(|&last| last <= silent_after));
+        excess[bucket] >= CLEAR_BURST_EXCESS
+            || active(bucket) && work_stopped && spell >= STRAY_EXCESS && spell >= 2.0 * recent_excess
+    };
+    let earlier_burst = (ten_minutes..baseline_end).rev().find(|&b| stands_out(b));
     let latest = if recent_excess >= STRAY_EXCESS { in_recent } else { earlier_burst.or(in_recent) };
     let Some(mut onset_bucket) = latest else {
         let bucket = noticed_bucket.saturating_sub(recent / 2);
         return Onset { time: timeline.bucket_start(bucket).max(timeline.start), bucket, found: false };
     };
-    // Sparse errors (one every few minutes) are one rise too: the tolerated gap grows with the recent part. A
-    // lone stray error of another kind just before is not part of it.
-    let gap = ONSET_GAP_BUCKETS.max(recent / 3);
     let mut rising: Vec<usize> = (onset_bucket..=noticed_bucket).flat_map(|b| risers[b].iter().copied()).collect();
     let joins = |bucket: usize, rising: &[usize]| {
         active(bucket) && (excess[bucket] >= 2.0 || risers[bucket].iter().any(|p| rising.contains(p)))
@@ -1274,6 +1289,25 @@ mod tests {
     }
 
     #[test]
+    fn a_job_that_failed_twice_before_the_recent_part_is_the_onset_when_the_recent_part_holds_only_strays() {
+        // A nightly job fails at minute 30 and its retry at 33, three error lines each; one stray error at 55.
+        let mut events = traffic("/ecs/web", "task/1", 0..65);
+        for minute in [30, 33] {
+            events.extend((0..3).map(|s| {
+                let text = format!("ERROR AnalysisException: column account_ref does not exist (line {s})");
+                event("/aws-glue/jobs/error", "jr_1", at(minute, s), &text)
+            }));
+        }
+        events.push(event("/ecs/web", "task/1", at(55, 0), "ERROR read ECONNRESET"));
+        let digest = digest(&events, &frame(64), "blob");
+        assert!(digest.text.contains("Estimated onset 14:30:00"), "{}", digest.text);
+        // As many stray lines in the recent part are a rise of their own, however sparse.
+        events.extend((56..62).map(|m| event("/ecs/web", "task/1", at(m, 0), "ERROR read ECONNRESET")));
+        let digest = super::digest(&events, &frame(64), "blob");
+        assert!(!digest.text.contains("Estimated onset 14:30:00"), "{}", digest.text);
+    }
+
+    #[test]
     fn a_stray_error_after_a_burst_does_not_move_the_onset_past_the_burst() {
         let mut events = traffic("/ecs/web", "task/1", 0..65);
         let failing = |m: i64, s: i64| event("/ecs/web", "task/1", at(m, s), "ERROR upstream connect error 503");
@@ -1366,7 +1400,7 @@ mod tests {
     }
 
     #[test]
-    fn a_host_shutting_down_is_one_strong_event() {
+    fn a_host_shutting_down_or_a_process_killed_for_memory_is_one_strong_event() {
         let mut events = traffic("/web/syslog", "i-0d8cf983098c02dac", 0..65);
         events.push(event("/web/syslog", "i-0d8cf983098c02dac", at(49, 2), "systemd-logind[612]: Powering Off..."));
         let shutdown = &digest(&events, &frame(50), "blob").findings[0];
@@ -1381,6 +1415,13 @@ mod tests {
         let mut events = traffic("/aws/events/rds", "e", 0..65);
         events.push(event("/aws/events/rds", "e", at(49, 2), failover));
         assert!(digest(&events, &frame(50), "blob").findings[0].score > 0.5);
+        // So is a process killed for want of memory, once.
+        let mut events = traffic("/ecs/reco", "t/1", 0..65);
+        let killed = "Terminating due to java.lang.OutOfMemoryError: GC overhead limit exceeded";
+        events.push(event("/ecs/reco", "t/1", at(49, 2), killed));
+        let oom = &digest(&events, &frame(50), "blob").findings[0];
+        assert_eq!(oom.attr(attr::ERROR_CLASS), "outOfMemory");
+        assert!(oom.score > 0.5, "{}", oom.score);
         // A client relaying a restart once, in a burst that ended, stays weak.
         let mut events = traffic("/ecs/api", "t/1", 0..65);
         events.push(event("/ecs/api", "t/1", at(49, 2), "FATAL: terminating connection due to administrator command"));

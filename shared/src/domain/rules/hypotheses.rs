@@ -43,6 +43,8 @@ const CREDIBLE_CHANGE: f64 = 0.3;
 const BLIP_MINUTES: i64 = 4;
 /// A change whose first effect came this long after the incident's onset does not account for its start.
 const LATE_MINUTES: i64 = 10;
+/// How long before an alarm fired a burst may have ended and still be what the alarm fired on.
+const ALARM_LOOK_MINUTES: i64 = 15;
 /// How long after a stack update CloudFormation's own changes to its resources are still that update's.
 const STACK_MINUTES: i64 = 60;
 /// Words of (lower-case) metric names that count things broken: errors, faults, failures, messages given up on.
@@ -159,6 +161,7 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let candidates = fold_relayed_throttling(fold_relayed_exhaustion(candidates, &topology), &topology);
     let candidates = fold_into_limit_hit(fold_into_failed_host(candidates, &topology));
     let mut candidates = fold_unspecific(candidates, &topology);
+    saturate(&mut candidates, findings, onset);
     yield_to_what_ran_out_first(&mut candidates, &topology);
     attach_knowledge(&mut candidates, findings);
     attach_preceding_change(&mut candidates, findings, &topology);
@@ -174,7 +177,19 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let strong_change = candidates
         .iter()
         .any(|c| c.cause.is_some() && c.score >= 0.5 && c.support.iter().any(|f| near_alarm(&f.component)));
-    let blips: Vec<Finding> = symptoms.iter().filter(|f| recovered_blip(f)).map(|f| (*f).clone()).collect();
+    // What an alarm fired on is at or next to the resources it watches, and was not over long before it fired:
+    // another service's burst, or one over long before, is not it, and something else holds the alarm.
+    let alarm_fired_on = |f: &Finding| {
+        let ended = parse_time(f.attr(attr::ENDED_AT));
+        near_alarm(&f.component)
+            && run
+                .alarm
+                .as_ref()
+                .zip(ended)
+                .is_none_or(|(alarm, end)| alarm.state_time - end <= Duration::minutes(ALARM_LOOK_MINUTES))
+    };
+    let blips: Vec<Finding> =
+        symptoms.iter().filter(|f| recovered_blip(f) && alarm_fired_on(f)).map(|f| (*f).clone()).collect();
     // A process killed for want of memory or disk, or a server that went down, is never a false alarm, even once
     // it was replaced or came back.
     // Its lines may come from a host's own log (a syslog), with the suspect they point at next to the alarm.
@@ -1441,6 +1456,25 @@ fn symptom_candidates(
         }
     }
     candidates
+}
+
+/// A resource that slowed, or timed out its callers, after its own load rose (its invocations or requests surged
+/// before the onset) ran out of capacity: the limit is what broke, and the surge is why.
+fn saturate(candidates: &mut [Candidate], findings: &[&Finding], onset: Option<DateTime<Utc>>) {
+    let Some(onset) = onset else { return };
+    let surges = findings.iter().filter(|f| is_demand_metric(f) && f.score >= STRONG);
+    for surge in surges.filter(|f| f.time.is_some_and(|t| t <= onset + Duration::minutes(1))) {
+        let saturated = candidates.iter_mut().filter(|c| {
+            c.cause.is_none()
+                && matches!(c.category, Category::DependencyFailure | Category::Unknown)
+                && same_resource(&c.component, &surge.component)
+                && c.support.iter().all(|f| matches!(f.attr(attr::ERROR_CLASS), "" | "timeout"))
+        });
+        for candidate in saturated {
+            candidate.category = Category::CapacityLimit;
+            candidate.support.push((*surge).clone());
+        }
+    }
 }
 
 /// Symptoms with no mechanism of their own (an error count, a latency or queue metric, an error response with no

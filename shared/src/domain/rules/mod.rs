@@ -423,6 +423,45 @@ mod tests {
     }
 
     #[test]
+    fn a_burst_elsewhere_or_over_long_before_the_alarm_fired_is_not_what_it_fired_on() {
+        let burst = |minute: i64| vec![metric("shop-fn", "Errors", minute, "spike", Some(minute + 1))];
+        assert_eq!(conclude(&run(), &notebook(burst(56))).status, Status::Healthy, "the alarm fired on it");
+        assert_ne!(conclude(&run(), &notebook(burst(30))).status, Status::Healthy, "over 29 minutes before");
+        // Nor is another service's burst, with trouble going on next to the alarm.
+        let mut elsewhere = burst(56);
+        elsewhere[0].component = "billing-worker".into();
+        elsewhere.push(finding(
+            EvidenceSource::Metrics,
+            FindingKind::MetricAnomaly,
+            "shop-api",
+            58,
+            0.2,
+            &[(attr::METRIC_NAME, "5XXError"), (attr::SHAPE, "levelShiftUp")],
+        ));
+        assert_ne!(conclude(&run(), &notebook(elsewhere)).status, Status::Healthy, "another service's burst");
+    }
+
+    #[test]
+    fn a_dependency_that_slowed_after_its_own_load_rose_ran_out_of_capacity() {
+        let slow = finding(
+            EvidenceSource::Traces,
+            FindingKind::TraceAnomaly,
+            "scoring-endpoint",
+            50,
+            0.6,
+            &[(attr::EDGE, "shop-fn -> SageMakerRuntime:scoring-endpoint")],
+        );
+        let mut findings = vec![slow, metric("shop-api", "5XXError", 50, "levelShiftUp", None)];
+        let category = |findings: &[Finding]| {
+            let conclusion = conclude(&run(), &notebook(findings.to_vec()));
+            conclusion.hypotheses.iter().find(|h| h.component.contains("scoring-endpoint")).map(|h| h.category)
+        };
+        assert_eq!(category(&findings), Some(Category::DependencyFailure));
+        findings.push(strong(metric("scoring-endpoint", "Invocations", 20, "trendUp", None)));
+        assert_eq!(category(&findings), Some(Category::CapacityLimit));
+    }
+
+    #[test]
     fn trouble_that_begins_as_a_documented_schedule_starts_is_that_activity_unless_something_broke() {
         let mut run = run();
         run.architecture.push_str(" shop-table is exported daily at 10:45 UTC by the job table-export.");
