@@ -46,7 +46,7 @@ const GENERIC_NAME_WORDS: [&str; 40] = [
 
 /// Request parameters that identify the target of a call, most specific first (top level of `requestParameters`).
 #[rustfmt::skip]
-const TARGET_KEYS: [&str; 64] = [
+const TARGET_KEYS: [&str; 65] = [
     "functionName", "tableName", "roleName", "userName", "bucketName", "queueUrl", "queueName", "topicArn",
     "subscriptionArn",
     "stateMachineArn", "service", "serviceName", "autoScalingGroupName", "dBInstanceIdentifier", "dBClusterIdentifier",
@@ -63,6 +63,8 @@ const TARGET_KEYS: [&str; 64] = [
     // A listener rule, a distribution (CloudFront's update names it `id`, its origins deeper in the request), a
     // usage plan.
     "ruleArn", "distributionId", "id", "usagePlanId",
+    // A dead-letter queue redriven (`StartMessageMoveTask`), whatever its destination.
+    "sourceArn",
 ];
 
 /// The category of a change (`attr::CHANGE_KIND`).
@@ -74,6 +76,8 @@ pub enum ChangeKind {
     Credential,
     Capacity,
     Network,
+    /// Work put on the system at once: a dead-letter queue's messages moved back, an event archive replayed.
+    Load,
     Other,
 }
 
@@ -86,6 +90,7 @@ impl ChangeKind {
             ChangeKind::Credential => "credential",
             ChangeKind::Capacity => "capacity",
             ChangeKind::Network => "network",
+            ChangeKind::Load => "load",
             ChangeKind::Other => "other",
         }
     }
@@ -480,6 +485,9 @@ const NETWORK_NAME_PARTS: [&str; 16] = [
     "route", "networkacl", "vpcendpoint", "natgateway", "internetgateway", "transitgateway", "vpcpeering", "subnet",
     "vpc", "vpn", "dhcpoptions", "networkinterface", "prefixlist", "resourcerecordset", "hostedzone", "address",
 ];
+/// Calls that put a batch of work on the system at once: an SQS dead-letter queue redriven to its source, an
+/// EventBridge archive replayed.
+const LOAD_EVENTS: [&str; 2] = ["StartMessageMoveTask", "StartReplay"];
 /// Services whose changes are about observing the system (alarms, log retention, trails), not running it.
 const OBSERVABILITY_SERVICES: [&str; 5] = ["monitoring", "logs", "xray", "cloudtrail", "config"];
 
@@ -670,6 +678,9 @@ fn classify(service: &str, name: &str, request: &[(String, Value)], direction: D
     let call = Call { service, name, compact: name.to_ascii_lowercase(), words: split_words(name), request, direction };
     if let Some(judged) = call.metadata_only().or_else(|| call.deployment()) {
         return judged;
+    }
+    if LOAD_EVENTS.contains(&name) {
+        return (ChangeKind::Load, 0.9);
     }
     // Order matters: a KMS key policy is about access, a rotated secret is a credential, a resized table capacity.
     if call.permission() {
@@ -1289,6 +1300,12 @@ mod tests {
                 "ModifyRule",
                 json!({"ruleArn": "arn:aws:elasticloadbalancing:r:1:listener-rule/app/lb/1/2/3"}),
                 "network",
+            ),
+            (
+                "sqs",
+                "StartMessageMoveTask",
+                json!({"sourceArn": "arn:aws:sqs:r:1:orders-dlq", "destinationArn": "arn:aws:sqs:r:1:orders"}),
+                "load",
             ),
             ("rds", "CreateDBClusterSnapshot", json!({"dBClusterIdentifier": "db"}), "other"),
             ("rds", "FailoverDBCluster", json!({"dBClusterIdentifier": "db"}), "configuration"),

@@ -931,6 +931,12 @@ fn consistent(change: &Finding, error_class: &str, finding: &Finding) -> bool {
                     || failing_itself
                     || loads_at_once)
         }
+        // Work put on the system at once (a redriven dead-letter queue) shows as more work and what too much work
+        // does: throttling, limits hit, timeouts, refused connections, and busier, slower resources.
+        "load" => {
+            matches!(error_class, "throttling" | "limitExceeded" | "timeout" | "connection" | "unavailable")
+                || finding.kind == FindingKind::MetricAnomaly && moved_up(finding.attr(attr::SHAPE))
+        }
         // A setting changes behaviour (timeouts, memory, limits, flags), not which records exist; but a setting
         // that names a resource (a table, a queue) can name one that does not exist, and one that expires data
         // (a TTL, a lifecycle rule) removes records. Nor does a setting fill a disk or move a host's clock.
@@ -951,6 +957,7 @@ fn change_category(kind: &str) -> Option<(Category, f64)> {
         "credential" => (Category::CredentialExpiry, 1.0),
         "network" => (Category::Network, 0.9),
         "configuration" => (Category::ConfigurationChange, 0.8),
+        "load" => (Category::TrafficSurge, 0.9),
         _ => return None,
     })
 }

@@ -442,6 +442,20 @@ mod tests {
     }
 
     #[test]
+    fn a_dead_letter_queue_redriven_right_before_its_consumer_was_swamped_is_a_surge() {
+        let mut run = run();
+        run.architecture.push_str(" shop-fn consumes the queue shop-queue, whose dead-letter queue is shop-dlq.");
+        let findings = vec![
+            change("shop-fn", 20, "deployment"),
+            change("shop-dlq", 48, "load"),
+            strong(metric("shop-fn", "ConcurrentExecutions", 49, "levelShiftUp", None)),
+            strong(error_logs("shop-fn", 50, "limitExceeded")),
+        ];
+        let top = &conclude(&run, &notebook(findings)).hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-dlq", Category::TrafficSurge));
+    }
+
+    #[test]
     fn a_dependency_that_slowed_after_its_own_load_rose_ran_out_of_capacity() {
         let slow = finding(
             EvidenceSource::Traces,
