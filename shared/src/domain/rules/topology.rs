@@ -80,15 +80,14 @@ impl Topology {
                     named.push(name);
                 }
             }
-            // "The topic fans out to …" (or "The bucket's notification …") goes on about the topic the previous
-            // sentence named.
-            let referred = lower
-                .strip_prefix("the ")
-                .and_then(|rest| rest.split_whitespace().next())
-                .map(|kind| kind.trim_end_matches("'s").trim_end_matches("’s"))
-                .and_then(|kind| name_after_kind(previous_sentence, kind));
-            if let Some(previous) = referred.or_else(|| previous_subject.take().filter(|_| continues)) {
-                named.insert(0, previous);
+            // "The topic fans out to …" (or "The bucket's notification …", "… consumes the queue through …") goes
+            // on about the topic the previous sentence named.
+            let referred = referred_back(sentence, previous_sentence);
+            let continued = previous_subject.take().filter(|_| continues && referred.is_empty());
+            for previous in referred.into_iter().chain(continued).rev() {
+                if !named.contains(&previous) {
+                    named.insert(0, previous);
+                }
             }
             // "It" is what does the work: the first service or function named, else the first name.
             previous_subject = COMPUTE_KINDS
@@ -339,6 +338,22 @@ fn stems_related(a: &str, b: &str) -> bool {
 const COMPUTE_KINDS: [&str; 5] = ["service", "function", "worker", "job", "application"];
 
 /// The resource a sentence names right after a kind word ("the SNS topic orders-events" for `topic`), the last one.
+/// The resources a sentence refers back to as "the <kind>" without naming one ("The topic fans out …", "…
+/// consumes the queue through …"): each the one of that kind the previous sentence named.
+fn referred_back(sentence: &str, previous: &str) -> Vec<String> {
+    let words: Vec<&str> = sentence.split_whitespace().collect();
+    let mut referred: Vec<String> = Vec::new();
+    for (i, pair) in words.windows(2).enumerate().filter(|(_, pair)| pair[0].eq_ignore_ascii_case("the")) {
+        let kind = pair[1].trim_end_matches(|c: char| !c.is_alphanumeric()).trim_end_matches("'s");
+        let kind = kind.trim_end_matches("’s");
+        let named_here = words.get(i + 2).is_some_and(|word| !names_in_text(word).is_empty());
+        if let Some(name) = name_after_kind(previous, kind).filter(|name| !named_here && !referred.contains(name)) {
+            referred.push(name);
+        }
+    }
+    referred
+}
+
 fn name_after_kind(sentence: &str, kind: &str) -> Option<String> {
     let words: Vec<&str> = sentence.split_whitespace().collect();
     words
@@ -455,6 +470,15 @@ mod tests {
             "shop-web writes files to the S3 bucket shop-inbound. The bucket's event notification invokes shop-ocr.",
         );
         assert_eq!(topology.distance("shop-inbound", "shop-ocr"), 1, "'The bucket's' is the one named before");
+        let topology = Topology::from_architecture(
+            "shop-web sends jobs to the SQS queue shop-jobs. The Lambda function shop-renderer consumes the queue \
+             through an event source mapping.",
+        );
+        assert_eq!(topology.distance("shop-jobs", "shop-renderer"), 1, "'the queue' mid-sentence too");
+        let topology = Topology::from_architecture(
+            "shop-web sends jobs to the SQS queue shop-jobs. The function shop-renderer reads the queue billing-jobs.",
+        );
+        assert!(topology.distance("shop-jobs", "shop-renderer") > 1, "a queue named anew is another one");
     }
 
     #[test]
