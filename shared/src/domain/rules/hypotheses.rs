@@ -162,6 +162,7 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let candidates = fold_into_limit_hit(fold_into_failed_host(candidates, &topology));
     let mut candidates = fold_unspecific(candidates, &topology);
     saturate(&mut candidates, findings, onset);
+    yield_to_the_surge_that_crowded_it_out(&mut candidates, findings);
     yield_to_what_ran_out_first(&mut candidates, &topology);
     attach_knowledge(&mut candidates, findings);
     attach_preceding_change(&mut candidates, findings, &topology);
@@ -1297,6 +1298,34 @@ fn yield_to_what_ran_out_first(candidates: &mut [Candidate], topology: &Topology
             && topology.distance(&effect.component, &other.component) > 0
             && effect.support.iter().any(|s| topology.distance(&s.component, &other.component) <= 2)
     });
+}
+
+/// A resource throttled with no surge of its own, minutes after another resource of the same service surged (an
+/// API flooded by a partner's retries, under the account's request quota), was crowded out of a limit they share:
+/// the surge is the cause.
+fn yield_to_the_surge_that_crowded_it_out(candidates: &mut [Candidate], findings: &[&Finding]) {
+    let measured_in = |component: &str, namespace: &str| {
+        findings.iter().any(|f| f.attr(attr::NAMESPACE) == namespace && same_resource(&f.component, component))
+    };
+    yield_to(candidates, |throttled, other| {
+        let (Some(first), Some((surged, surge))) = (first_effect(throttled), earliest_surge(other)) else {
+            return false;
+        };
+        throttled.cause.is_none()
+            && throttled.category == Category::CapacityLimit
+            && earliest_surge(throttled).is_none()
+            && throttled.support.iter().any(|f| f.attr(attr::ERROR_CLASS) == "throttling")
+            && !same_resource(&throttled.component, &other.component)
+            && surged <= first + Duration::minutes(1)
+            && first - surged <= Duration::minutes(LATE_MINUTES)
+            && measured_in(&throttled.component, surge.attr(attr::NAMESPACE))
+    });
+}
+
+/// When a candidate's own demand first surged (its requests or invocations), and the finding that says so.
+fn earliest_surge(candidate: &Candidate) -> Option<(DateTime<Utc>, &Finding)> {
+    let surges = candidate.support.iter().filter(|f| is_demand_metric(f) && f.score >= STRONG);
+    surges.filter_map(|f| Some((f.time?, f))).min_by_key(|(time, _)| *time)
 }
 
 /// Candidates that yield to another (`yields(candidate, other)`) hand it half their score and all their support.

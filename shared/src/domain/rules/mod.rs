@@ -456,6 +456,28 @@ mod tests {
     }
 
     #[test]
+    fn an_api_throttled_minutes_after_another_api_surged_was_crowded_out_of_the_accounts_quota() {
+        let gateway_metric = |component: &str, name: &str, minute: i64| {
+            let mut m = strong(metric(component, name, minute, "levelShiftUp", None));
+            m.attrs.insert(attr::NAMESPACE.into(), "AWS/ApiGateway".into());
+            m
+        };
+        let mut findings = vec![
+            gateway_metric("partner-api", "Count", 47),
+            gateway_metric("partner-api", "5XXError", 47),
+            strong(with_text(error_logs("shop-api", 50, "throttling"), "429 Too Many Requests")),
+            gateway_metric("shop-api", "4XXError", 50),
+        ];
+        let top = conclude(&run(), &notebook(findings.clone())).hypotheses[0].clone();
+        assert_eq!((top.component.as_str(), top.category), ("partner-api", Category::CapacityLimit));
+        // A function's surge does not take an API's quota.
+        findings[0].attrs.insert(attr::NAMESPACE.into(), "AWS/Lambda".into());
+        findings[1].attrs.insert(attr::NAMESPACE.into(), "AWS/Lambda".into());
+        let top = conclude(&run(), &notebook(findings)).hypotheses[0].clone();
+        assert_eq!(top.component, "shop-api");
+    }
+
+    #[test]
     fn a_dependency_that_slowed_after_its_own_load_rose_ran_out_of_capacity() {
         let slow = finding(
             EvidenceSource::Traces,
