@@ -218,7 +218,7 @@ mod tests {
         assert!(result.truncated);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn lookup_keeps_requests_apart_by_the_interval() {
         let interval = Duration::from_millis(40);
         let started = Arc::new(StdMutex::new(Vec::new()));
