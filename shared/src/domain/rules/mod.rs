@@ -305,6 +305,13 @@ mod tests {
     }
 
     /// The finding as strong as findings get.
+    /// A strong level shift up of a metric in `namespace`.
+    fn rising_in(namespace: &str, component: &str, name: &str, minute: i64) -> Finding {
+        let mut rising = strong(metric(component, name, minute, "levelShiftUp", None));
+        rising.attrs.insert(attr::NAMESPACE.into(), namespace.into());
+        rising
+    }
+
     fn strong(mut finding: Finding) -> Finding {
         finding.score = 1.0;
         finding
@@ -457,11 +464,8 @@ mod tests {
 
     #[test]
     fn an_api_throttled_minutes_after_another_api_surged_was_crowded_out_of_the_accounts_quota() {
-        let gateway_metric = |component: &str, name: &str, minute: i64| {
-            let mut m = strong(metric(component, name, minute, "levelShiftUp", None));
-            m.attrs.insert(attr::NAMESPACE.into(), "AWS/ApiGateway".into());
-            m
-        };
+        let gateway_metric =
+            |component: &str, name: &str, minute: i64| rising_in("AWS/ApiGateway", component, name, minute);
         let mut findings = vec![
             gateway_metric("partner-api", "Count", 47),
             gateway_metric("partner-api", "5XXError", 47),
@@ -1532,11 +1536,7 @@ mod tests {
 
     #[test]
     fn a_function_let_loose_crowds_others_out_of_the_accounts_concurrency() {
-        let lambda_metric = |component: &str, name: &str, minute: i64| {
-            let mut m = strong(metric(component, name, minute, "levelShiftUp", None));
-            m.attrs.insert(attr::NAMESPACE.into(), "AWS/Lambda".into());
-            m
-        };
+        let lambda_metric = |component: &str, name: &str, minute: i64| rising_in("AWS/Lambda", component, name, minute);
         let findings = vec![
             call("shop-fn", 10, "configuration", "UpdateFunctionConfiguration"),
             call("reindex-fn", 45, "configuration", "UpdateEventSourceMapping"),
