@@ -1379,6 +1379,18 @@ mod tests {
     }
 
     #[test]
+    fn a_redriven_dead_letter_queue_is_the_target_whatever_its_destination() {
+        let request = json!({
+            "sourceArn": "arn:aws:sqs:eu-west-1:1:orders-dlq",
+            "destinationArn": "arn:aws:sqs:eu-west-1:1:orders",
+            "maxNumberOfMessagesPerSecond": 500
+        });
+        let digest = check(&[event(40, "sqs", "StartMessageMoveTask", "priya", request)], &[]);
+        assert_eq!(digest.findings[0].component, "orders-dlq");
+        assert_eq!(digest.findings[0].attr(attr::CHANGE_KIND), "load");
+    }
+
+    #[test]
     fn a_name_left_at_its_default_is_not_the_target() {
         let params = json!({"poolName": "default", "serverName": "ledger-proxy", "settings": {"maxPercent": 10}});
         assert_eq!(nested_name(&params).as_deref(), Some("ledger-proxy"));
