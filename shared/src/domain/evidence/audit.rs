@@ -1381,12 +1381,12 @@ mod tests {
     #[test]
     fn a_redriven_dead_letter_queue_is_the_target_whatever_its_destination() {
         let request = json!({
-            "sourceArn": "arn:aws:sqs:eu-west-1:1:orders-dlq",
-            "destinationArn": "arn:aws:sqs:eu-west-1:1:orders",
+            "destinationArn": "arn:aws:sqs:eu-west-1:1:InvoiceJobs",
+            "sourceArn": "arn:aws:sqs:eu-west-1:1:InvoiceJobsDlq",
             "maxNumberOfMessagesPerSecond": 500
         });
         let digest = check(&[event(40, "sqs", "StartMessageMoveTask", "priya", request)], &[]);
-        assert_eq!(digest.findings[0].component, "orders-dlq");
+        assert_eq!(digest.findings[0].component, "InvoiceJobsDlq");
         assert_eq!(digest.findings[0].attr(attr::CHANGE_KIND), "load");
     }
 
