@@ -745,8 +745,9 @@ fn is_uuid_like(name: &str) -> bool {
 }
 
 fn requested_target(record: &Value, params: &Value) -> String {
-    let from_keys =
-        TARGET_KEYS.iter().find_map(|key| params.get(*key).and_then(Value::as_str)).filter(|v| !v.is_empty());
+    // A part left at its default (a schedule's `groupName: default`) is no name anyone gave.
+    let given = |v: &&str| !v.is_empty() && *v != "default";
+    let from_keys = TARGET_KEYS.iter().find_map(|key| params.get(*key).and_then(Value::as_str).filter(given));
     let found = from_keys
         .map(str::to_string)
         .or_else(|| nested_name(params))
@@ -1392,6 +1393,9 @@ mod tests {
 
     #[test]
     fn a_name_left_at_its_default_is_not_the_target() {
+        let request = json!({"groupName": "default", "name": "nightly-export", "scheduleExpressionTimezone": "UTC"});
+        let digest = check(&[event(40, "scheduler", "UpdateSchedule", "priya", request)], &[]);
+        assert_eq!(digest.findings[0].component, "nightly-export");
         let params = json!({"poolName": "default", "serverName": "ledger-proxy", "settings": {"maxPercent": 10}});
         assert_eq!(nested_name(&params).as_deref(), Some("ledger-proxy"));
         assert_eq!(nested_name(&json!({"poolName": "default"})).as_deref(), Some("default"));
