@@ -1508,7 +1508,9 @@ fn saturate(candidates: &mut [Candidate], findings: &[&Finding], onset: Option<D
         });
         for candidate in saturated {
             candidate.category = Category::CapacityLimit;
-            candidate.support.push((*surge).clone());
+            if !candidate.support.contains(surge) {
+                candidate.support.push((*surge).clone());
+            }
         }
     }
 }
