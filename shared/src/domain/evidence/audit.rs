@@ -745,8 +745,7 @@ fn is_uuid_like(name: &str) -> bool {
 }
 
 fn requested_target(record: &Value, params: &Value) -> String {
-    // A part left at its default (a schedule's `groupName: default`) is no name anyone gave.
-    let given = |v: &&str| !v.is_empty() && *v != "default";
+    let given = |v: &&str| !v.is_empty() && !left_at_default(v);
     let from_keys = TARGET_KEYS.iter().find_map(|key| params.get(*key).and_then(Value::as_str).filter(given));
     let found = from_keys
         .map(str::to_string)
@@ -768,6 +767,12 @@ fn requested_target(record: &Value, params: &Value) -> String {
     )
 }
 
+/// A part left at its default (a proxy's `targetGroupName: default`, a schedule's `groupName: default`) is no name
+/// anyone gave.
+fn left_at_default(value: &str) -> bool {
+    value == "default"
+}
+
 /// A name or id deeper in the request (`changeBatch.changes[0].resourceRecordSet.name`, `resourcesSet.items[0]
 /// .resourceId`): names before ids.
 fn nested_name(params: &Value) -> Option<String> {
@@ -777,8 +782,7 @@ fn nested_name(params: &Value) -> Option<String> {
         all.iter().find_map(|(p, v)| v.as_str().filter(|v| wanted(&last_key(p), v))).map(str::to_string)
     };
     let named = |k: &str| k == "name" || k.ends_with("Name");
-    // A part left at its default (`targetGroupName: default` of a proxy) is no name anyone gave.
-    pick(&|k, v| named(k) && v != "default")
+    pick(&|k, v| named(k) && !left_at_default(v))
         .or_else(|| pick(&|k, _| named(k)))
         .or_else(|| pick(&|k, _| ["Id", "Arn", "Identifier", "Url"].iter().any(|s| k.ends_with(s))))
 }

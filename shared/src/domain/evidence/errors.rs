@@ -15,15 +15,19 @@ const KILLED_FOR_MEMORY: [&str; 4] =
 
 /// Whether `text` is an instance's operating system shutting down: an event written once, in the host's own log.
 pub fn host_shutdown(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    HOST_SHUTDOWN.iter().any(|phrase| lower.contains(phrase))
+    says_any(text, &HOST_SHUTDOWN)
 }
 
 /// Whether `text` is a process killed for want of memory (a JVM terminating on `OutOfMemoryError`, the kernel's
 /// OOM killer): an event written once per process, however few lines it took.
 pub fn killed_for_memory(text: &str) -> bool {
+    says_any(text, &KILLED_FOR_MEMORY)
+}
+
+/// Whether `text` holds any of the (lower-case) phrases, whatever its case.
+fn says_any(text: &str, phrases: &[&str]) -> bool {
     let lower = text.to_ascii_lowercase();
-    KILLED_FOR_MEMORY.iter().any(|phrase| lower.contains(phrase))
+    phrases.iter().any(|phrase| lower.contains(phrase))
 }
 
 /// Where in `text` (a byte offset) the words that give its error class begin, for a class a phrase names (not

@@ -1322,9 +1322,14 @@ fn yield_to_the_surge_that_crowded_it_out(candidates: &mut [Candidate], findings
     });
 }
 
+/// A clear rise in demand (requests, invocations, messages in).
+fn is_surge(finding: &Finding) -> bool {
+    is_demand_metric(finding) && finding.score >= STRONG
+}
+
 /// When a candidate's own demand first surged (its requests or invocations), and the finding that says so.
 fn earliest_surge(candidate: &Candidate) -> Option<(DateTime<Utc>, &Finding)> {
-    let surges = candidate.support.iter().filter(|f| is_demand_metric(f) && f.score >= STRONG);
+    let surges = candidate.support.iter().filter(|f| is_surge(f));
     surges.filter_map(|f| Some((f.time?, f))).min_by_key(|(time, _)| *time)
 }
 
@@ -1498,7 +1503,7 @@ fn symptom_candidates(
 /// before the onset) ran out of capacity: the limit is what broke, and the surge is why.
 fn saturate(candidates: &mut [Candidate], findings: &[&Finding], onset: Option<DateTime<Utc>>) {
     let Some(onset) = onset else { return };
-    let surges = findings.iter().filter(|f| is_demand_metric(f) && f.score >= STRONG);
+    let surges = findings.iter().filter(|f| is_surge(f));
     for surge in surges.filter(|f| f.time.is_some_and(|t| t <= onset + Duration::minutes(1))) {
         let saturated = candidates.iter_mut().filter(|c| {
             c.cause.is_none()

@@ -337,7 +337,6 @@ fn stems_related(a: &str, b: &str) -> bool {
 /// Kind words of the resources that do the work a sentence describes.
 const COMPUTE_KINDS: [&str; 5] = ["service", "function", "worker", "job", "application"];
 
-/// The resource a sentence names right after a kind word ("the SNS topic orders-events" for `topic`), the last one.
 /// The resources a sentence refers back to as "the <kind>" without naming one ("The topic fans out …", "…
 /// consumes the queue through …"): each the one of that kind the previous sentence named.
 fn referred_back(sentence: &str, previous: &str) -> Vec<String> {
@@ -354,6 +353,7 @@ fn referred_back(sentence: &str, previous: &str) -> Vec<String> {
     referred
 }
 
+/// The resource a sentence names right after a kind word ("the SNS topic orders-events" for `topic`), the last one.
 fn name_after_kind(sentence: &str, kind: &str) -> Option<String> {
     let words: Vec<&str> = sentence.split_whitespace().collect();
     words
