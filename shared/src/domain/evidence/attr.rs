@@ -49,6 +49,9 @@ pub const EDGE: &str = "edge";
 /// For traces: where server-side failures came from when not the location's own work: `below` (passed up from
 /// a call it made) or `remote` (the called dependency failed to serve).
 pub const FAULT_ORIGIN: &str = "faultOrigin";
+/// For traces: the id AWS knows the finding's resource by, as the traces give it (an API's `rest_api_id`): calls
+/// that change the resource often name it by that id alone.
+pub const RESOURCE_ID: &str = "resourceId";
 /// Fault/error/throttle rates before and after, as fractions.
 pub const RATE_BEFORE: &str = "rateBefore";
 pub const RATE_AFTER: &str = "rateAfter";

@@ -72,6 +72,11 @@ pub fn digest(records: &[Value], frame: &AnalysisFrame, blob_ref: &str) -> Diges
         .iter()
         .filter_map(|(location, s)| s.finding(location, split_of(location), explained_by(location, s, &slowed)))
         .collect();
+    for finding in &mut findings {
+        if let Some(id) = reading.ids.get(&finding.component) {
+            finding.attrs.insert(attr::RESOURCE_ID.to_string(), id.clone());
+        }
+    }
     findings.sort_by(|a, b| b.score.total_cmp(&a.score));
     let early: Vec<(&Location, &Onset)> = splits.into_iter().filter(|(l, _)| slowed.contains(l)).collect();
     let text = digest_text(&traces, &reading, onset.as_ref(), &early, &stats, &findings, blob_ref);
@@ -238,6 +243,8 @@ struct Reading {
     segments: usize,
     malformed: usize,
     untimed: usize,
+    /// The ids the segments give their resources, by reported component (an API stage's `rest_api_id`).
+    ids: BTreeMap<String, String>,
 }
 
 impl Reading {
@@ -257,6 +264,8 @@ impl Reading {
             };
             if !parsed.as_ref().is_some_and(|doc| read_segment(doc, &mut elements)) {
                 self.malformed += 1;
+            } else if let Some((component, id)) = parsed.as_ref().and_then(api_id) {
+                self.ids.insert(component, id);
             }
         }
         link_segments(&mut elements);
@@ -297,6 +306,15 @@ fn read_segment(document: &Value, elements: &mut Vec<Element>) -> bool {
     });
     read_subsegments(segment, index, elements, 0);
     true
+}
+
+/// An API Gateway stage's segment names its API (`orders-api/prod`) and gives the API's id (`aws.api_gateway.
+/// rest_api_id`), which CloudTrail's changes to the API name it by.
+fn api_id(document: &Value) -> Option<(String, String)> {
+    let name = document.get("name").and_then(Value::as_str)?;
+    let id = document.pointer("/aws/api_gateway/rest_api_id").and_then(Value::as_str).filter(|id| !id.is_empty())?;
+    let api = name.split('/').next().filter(|api| !api.is_empty() && *api != id)?;
+    Some((api.to_string(), id.to_string()))
 }
 
 fn read_subsegments(parent: &serde_json::Map<String, Value>, index: usize, elements: &mut Vec<Element>, depth: usize) {
@@ -1134,6 +1152,7 @@ mod tests {
         let gateway = json!({"id": format!("gw{index}"), "name": "shop-api/prod", "origin": "AWS::ApiGateway::Stage",
             "start_time": at - 0.01, "end_time": at + 0.04 + table_ms / 1000.0,
             "http": {"response": {"status": if failing { 502 } else { 200 }}}, "fault": failing,
+            "aws": {"api_gateway": {"rest_api_id": "k3x9q2w7ab", "stage": "prod"}},
             "subsegments": [{"id": format!("gwcall{index}"), "name": "Lambda", "namespace": "aws",
                 "start_time": at, "end_time": at + 0.035 + table_ms / 1000.0, "fault": failing,
                 "aws": {"function_name": "orders-api", "operation": "Invoke"}, "http": {"response": {"status": 200}}}]});
@@ -1165,7 +1184,10 @@ mod tests {
         assert!(finding.excerpt.contains("×20 PutItem HTTP 400 error+throttle ProvisionedThroughputExceededException"));
         // The function and the API fail too, but only because the table throttles: they rank lower.
         let propagated: Vec<&Finding> = digest.findings.iter().skip(1).collect();
-        assert!(propagated.iter().any(|f| f.component == "shop-api" && f.score < finding.score));
+        let api = propagated.iter().find(|f| f.component == "shop-api").expect("API finding");
+        assert!(api.score < finding.score);
+        // The API's stage gives the API's id, which CloudTrail names it by; the table's calls give none.
+        assert_eq!((api.attr(attr::RESOURCE_ID), finding.attr(attr::RESOURCE_ID)), ("k3x9q2w7ab", ""));
         assert!(propagated.iter().any(|f| f.attr(attr::EDGE) == "orders-api" && f.score < finding.score));
         // Where the failures began: the table failed its caller; the function passed them up.
         assert_eq!(finding.attr(attr::FAULT_ORIGIN), "remote");

@@ -112,6 +112,9 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let mut topology = Topology::from_architecture(&run.architecture);
     for finding in findings {
         topology.intern(&finding.component);
+        if let Some(id) = Some(finding.attr(attr::RESOURCE_ID)).filter(|id| !id.is_empty()) {
+            topology.alias(&finding.component, id);
+        }
         remotes_in(finding).iter().for_each(|h| topology.add_host(h));
     }
     let reports_a_stop = reports_a_stop(run);
@@ -1126,14 +1129,18 @@ fn change_candidates(
             None => timing(time, onset).min(0.5),
         };
         // Effects that began well after the incident had begun next to them (a database slowing down before the
-        // service a deploy changed) leave its earliest anomaly to something else.
+        // service a deploy changed) leave its earliest anomaly to something else; an anomaly far fainter than the
+        // effects (a firewall blocking a few more requests) did not begin the incident they are.
         let late = match (first_effect, onset) {
             (Some(effect), Some(onset)) if effect - onset > Duration::minutes(LATE_MINUTES) => {
                 let began = |s: &Finding| parse_time(s.attr(attr::BURST_START)).or(s.time);
+                let strongest = effects.iter().map(|s| s.score).fold(STRONG, f64::max);
                 let earliest: Vec<&Finding> = symptoms
                     .iter()
                     .copied()
-                    .filter(|s| s.score >= STRONG && began(s).is_some_and(|t| t <= onset + Duration::minutes(2)))
+                    .filter(|s| {
+                        s.score >= strongest / 2.0 && began(s).is_some_and(|t| t <= onset + Duration::minutes(2))
+                    })
                     .collect();
                 let on_itself = earliest.iter().any(|s| topology.distance(&change.component, &s.component) == 0);
                 let next_to_them = earliest.iter().any(|s| {
@@ -1198,9 +1205,11 @@ fn change_candidates(
         };
         let mut support: Vec<Finding> = explained.into_iter().cloned().collect();
         support.sort_by(|a, b| b.score.total_cmp(&a.score));
-        let key = (change.component.to_ascii_lowercase(), category);
+        // A resource changed by its id is reported by its name, where the architecture or the traces give one.
+        let component = topology.name_for_id(&change.component).unwrap_or_else(|| change.component.clone());
+        let key = (component.to_ascii_lowercase(), category);
         let entry = by_target.entry(key).or_insert_with(|| Candidate {
-            component: change.component.clone(),
+            component,
             category,
             score: 0.0,
             cause: None,
@@ -1439,6 +1448,7 @@ fn symptom_candidates(
         let target = topology
             .owner_of_log_group(&target)
             .or_else(|| member_group(&target).map(str::to_string))
+            .or_else(|| topology.name_for_id(&target))
             .unwrap_or(target);
         let group = groups.entry((target.to_ascii_lowercase(), *category)).or_insert_with(|| (target, Vec::new()));
         group.1.push(symptom);

@@ -733,6 +733,40 @@ mod tests {
     }
 
     #[test]
+    fn a_change_by_the_id_the_traces_give_an_api_explains_its_errors_and_is_named_after_it() {
+        // A stage changed by the API's id at the onset, not a deploy of the function behind it that served cleanly
+        // for 27 minutes before.
+        let failing = [(attr::ERROR_CLASS, "exception"), (attr::RESOURCE_ID, "k3x9q2w7ab")];
+        let findings = vec![
+            change("shop-fn", 23, "deployment"),
+            change("k3x9q2w7ab", 50, "configuration"),
+            metric("shop-api", "5XXError", 50, "levelShiftUp", None),
+            error_logs("shop-fn", 50, "exception"),
+            finding(EvidenceSource::Traces, FindingKind::TraceAnomaly, "shop-api", 50, 0.6, &failing),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-api", Category::ConfigurationChange), "{top:?}");
+    }
+
+    #[test]
+    fn a_faint_anomaly_long_before_does_not_make_a_deploys_strong_errors_late() {
+        // A firewall rule changed long before blocks a few more requests at the API; the function's new code fails
+        // at once and loudly.
+        let mut blocked = metric("shop-api", "BlockedRequests", 25, "levelShiftUp", None);
+        blocked.score = 0.31;
+        let findings = vec![
+            change("shop-api", 24, "permission"),
+            blocked,
+            change("shop-fn", 49, "deployment"),
+            error_logs("shop-fn", 50, "exception"),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-fn", Category::Deployment), "{top:?}");
+    }
+
+    #[test]
     fn a_setting_can_name_a_resource_that_does_not_exist() {
         let mut missing = error_logs("shop-fn", 51, "notFound");
         missing.excerpt = "ResourceNotFoundException: Requested resource not found: Table: shop-tabel not found".into();

@@ -1,6 +1,7 @@
 //! The system's shape as far as the rules brain can know it: which resource names belong together (mentioned in
 //! one sentence of the architecture description, sharing a name stem, or one being the other's role or log group),
 //! and which remote hosts it talks to (named in the architecture, at the far end of a trace edge, or in telemetry).
+//! A name and the id AWS knows the resource by (given in the architecture, or by its traces) are one resource.
 
 use std::collections::BTreeSet;
 
@@ -17,7 +18,8 @@ pub struct Topology {
     hosts: Vec<(String, bool)>,
     /// Names the architecture describes as credentials ("the API key read from the secret refunds/geonova").
     credentials: BTreeSet<usize>,
-    /// Pairs of names for one resource: a name and the id the architecture gives it ("prod-api (id a1b2c3d4e5)").
+    /// Pairs of names for one resource, as (name, id): a name and the id the architecture gives it ("prod-api (id
+    /// a1b2c3d4e5)"), or its traces do.
     aliases: BTreeSet<(usize, usize)>,
 }
 
@@ -96,8 +98,7 @@ impl Topology {
                 .or_else(|| named.first().cloned());
             previous_sentence = sentence;
             for (name, id) in ids_given_in(sentence) {
-                let (a, b) = (topology.intern(&name), topology.intern(&id));
-                topology.aliases.insert((a.min(b), a.max(b)));
+                topology.alias(&name, &id);
                 named.push(id);
             }
             let names: Vec<usize> = named.iter().chain(&hosts).map(|n| topology.intern(n)).collect();
@@ -117,6 +118,20 @@ impl Topology {
         }
         self.names.push(name.to_string());
         self.names.len() - 1
+    }
+
+    /// Records that a name and an id are one resource ("prod-api (id a1b2c3d4e5)", or an API's id in its traces).
+    pub fn alias(&mut self, name: &str, id: &str) {
+        let (a, b) = (self.intern(name), self.intern(id));
+        if a != b && !self.aliases.contains(&(b, a)) {
+            self.aliases.insert((a, b));
+        }
+    }
+
+    /// The name of the resource known by this id, when the architecture or the traces give it one.
+    pub fn name_for_id(&self, id: &str) -> Option<String> {
+        let index = self.names.iter().position(|n| n.eq_ignore_ascii_case(id))?;
+        self.aliases.iter().find(|(_, i)| *i == index).map(|(name, _)| self.names[*name].clone())
     }
 
     /// Records a remote host seen in telemetry (no-op if known).
@@ -200,17 +215,24 @@ impl Topology {
     }
 
     /// How close two resources are: 0 the same, 1 directly related, 2 related through one other, 3 unrelated.
-    pub fn distance(&self, a: &str, b: &str) -> u32 {
+    pub fn distance<'a>(&'a self, a: &'a str, b: &'a str) -> u32 {
         if same_resource(a, b) {
             return 0;
         }
-        if stems_related(a, b) {
-            return 1;
-        }
-        let (Some(ia), Some(ib)) = (self.index(a), self.index(b)) else { return 3 };
-        if self.aliases.contains(&(ia.min(ib), ia.max(ib))) {
+        let (ia, ib) = (self.index(a), self.index(b));
+        if let (Some(ia), Some(ib)) = (ia, ib)
+            && (self.aliases.contains(&(ia, ib)) || self.aliases.contains(&(ib, ia)))
+        {
             return 0;
         }
+        let names_of = |name: &'a str, index: Option<usize>| {
+            let aliases = index.into_iter().flat_map(|i| self.group(i).skip(1)).map(|i| self.names[i].as_str());
+            std::iter::once(name).chain(aliases)
+        };
+        if names_of(a, ia).any(|x| names_of(b, ib).any(|y| stems_related(x, y))) {
+            return 1;
+        }
+        let (Some(ia), Some(ib)) = (ia, ib) else { return 3 };
         if self.linked(ia, ib) {
             return 1;
         }
@@ -290,8 +312,20 @@ impl Topology {
         named.iter().filter(|name| !within_another(name)).map(|name| (*name).clone()).collect()
     }
 
+    /// Two names linked, directly or through the names each is an alias of.
     fn linked(&self, a: usize, b: usize) -> bool {
-        a == b || self.links.contains(&(a.min(b), a.max(b)))
+        let pair = |x: usize, y: usize| x == y || self.links.contains(&(x.min(y), x.max(y)));
+        self.group(a).any(|x| self.group(b).any(|y| pair(x, y)))
+    }
+
+    /// A name's index, then the indices of the names it is an alias of.
+    fn group(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let others = self.aliases.iter().filter_map(move |&(x, y)| match () {
+            _ if x == i => Some(y),
+            _ if y == i => Some(x),
+            _ => None,
+        });
+        std::iter::once(i).chain(others)
     }
 }
 
