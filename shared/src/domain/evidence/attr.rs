@@ -13,7 +13,7 @@ pub const REFUSED_AT: &str = "refusedAt";
 /// lines name, comma-separated.
 pub const HOSTS: &str = "hosts";
 /// The category of change as the audit analyzer classifies it: `deployment`, `configuration`, `permission`,
-/// `credential`, `capacity`, `network`, `load`, `other`.
+/// `credential`, `capacity`, `network`, `load`, `experiment`, `other`.
 pub const CHANGE_KIND: &str = "changeKind";
 /// A metric's name (`ThrottledRequests`) and namespace (`AWS/DynamoDB`).
 pub const METRIC_NAME: &str = "metricName";

@@ -78,6 +78,8 @@ pub enum ChangeKind {
     Network,
     /// Work put on the system at once: a dead-letter queue's messages moved back, an event archive replayed.
     Load,
+    /// Faults injected on purpose: an AWS FIS experiment started (a game day).
+    Experiment,
     Other,
 }
 
@@ -91,6 +93,7 @@ impl ChangeKind {
             ChangeKind::Capacity => "capacity",
             ChangeKind::Network => "network",
             ChangeKind::Load => "load",
+            ChangeKind::Experiment => "experiment",
             ChangeKind::Other => "other",
         }
     }
@@ -681,6 +684,9 @@ fn classify(service: &str, name: &str, request: &[(String, Value)], direction: D
     }
     if LOAD_EVENTS.contains(&name) {
         return (ChangeKind::Load, 0.9);
+    }
+    if service == "fis" && name == "StartExperiment" {
+        return (ChangeKind::Experiment, 0.9);
     }
     // Order matters: a KMS key policy is about access, a rotated secret is a credential, a resized table capacity.
     if call.permission() {
@@ -1393,6 +1399,13 @@ mod tests {
         let digest = check(&[event(40, "sqs", "StartMessageMoveTask", "priya", request)], &[]);
         assert_eq!(digest.findings[0].component, "InvoiceJobsDlq");
         assert_eq!(digest.findings[0].attr(attr::CHANGE_KIND), "load");
+    }
+
+    #[test]
+    fn a_fault_injection_experiment_started_is_an_experiment() {
+        let request = json!({"experimentTemplateId": "EXT8aNcHusYbCDei0", "tags": {"Name": "gameday-checkout"}});
+        let digest = check(&[event(40, "fis", "StartExperiment", "priya", request)], &[]);
+        assert_eq!(digest.findings[0].attr(attr::CHANGE_KIND), "experiment");
     }
 
     #[test]

@@ -20,7 +20,8 @@
 //! 6. Trouble that began as an activity the architecture or a runbook documents began (a backup window, a weekly
 //!    job, a load test announced for the day), with nothing broken and no change by a person behind it, is that
 //!    activity (`healthy`); so are new warnings that name no failure, counted by an alarm on log lines, with
-//!    nothing broken next to them (log noise).
+//!    nothing broken next to them (log noise). A fault-injection experiment someone started just before the
+//!    trouble began, with no later change to explain it, is that experiment (a game day: `healthy`).
 //! 7. Context that is no symptom is cited with a candidate: the latest change on a neighbour in the half hour before
 //!    a candidate that has no change of its own, and a changed resource's own new log lines after its change.
 
@@ -61,6 +62,8 @@ const REFUSED_CORROBORATION: f64 = 0.9;
 const DEMAND_SLACK: f64 = 1.5;
 /// Minutes after a deploy within which a dependency's load rising is the new code's doing.
 const PROMPT_MINUTES: i64 = 5;
+/// How long before the trouble began a fault-injection experiment may have started and still be what began it.
+const EXPERIMENT_MINUTES: i64 = 15;
 /// Trouble a runbook calls normal began at most this long before it was noticed: what goes on longer is no
 /// passing effect.
 const FRESH_MINUTES: i64 = 10;
@@ -101,6 +104,9 @@ pub struct Assessment {
     /// The third party's host a synthetic check (a CloudWatch Synthetics canary) fails on, when the check is all
     /// that fails: the probe's trouble with an asset it loads, not the system's.
     pub probe_only: Option<String>,
+    /// A fault-injection experiment someone started just before the trouble began (a game day), closer to it than
+    /// any change that explains it: the system doing what the experiment made it do.
+    pub experiment: Option<Finding>,
     /// The strongest symptom on the alarmed resource (or overall): what the impact statement quotes.
     pub impact: Option<Finding>,
     /// Evidence sources that returned findings.
@@ -264,7 +270,25 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     .filter(|warnings| !warnings.is_empty());
     let probe_only = third_party_failing_only_a_probe(&symptoms, &candidates, run)
         .filter(|_| blip.is_none() && !changed_by_someone && !crashed);
-    Assessment { candidates, onset, blip, expected, documented_normal, noise, probe_only, impact, sources }
+    let experiment = onset.and_then(|onset| experiment_begun(findings, &candidates, onset));
+    Assessment { candidates, onset, blip, expected, documented_normal, noise, probe_only, experiment, impact, sources }
+}
+
+/// The fault-injection experiment started at most `EXPERIMENT_MINUTES` before the onset (or just after it), when no
+/// credible change that explains the trouble came later than it.
+fn experiment_begun(findings: &[&Finding], candidates: &[Candidate], onset: DateTime<Utc>) -> Option<Finding> {
+    let started = |f: &&&Finding| {
+        f.kind == FindingKind::Change
+            && f.attr(attr::CHANGE_KIND) == "experiment"
+            && f.time.is_some_and(|t| {
+                t <= onset + Duration::minutes(1) && onset - t <= Duration::minutes(EXPERIMENT_MINUTES)
+            })
+    };
+    let experiment = findings.iter().filter(started).max_by_key(|f| f.time)?;
+    let later_change = candidates.iter().any(|c| {
+        c.score >= CREDIBLE_CHANGE && changed_at(c).zip(experiment.time).is_some_and(|(changed, began)| changed > began)
+    });
+    (!later_change).then(|| (*experiment).clone())
 }
 
 /// The host of the leading suspect, when it is a third party's (no domain the architecture names) and every strong

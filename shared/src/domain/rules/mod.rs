@@ -767,6 +767,25 @@ mod tests {
     }
 
     #[test]
+    fn trouble_that_began_as_a_fault_injection_experiment_started_is_no_fault() {
+        // A game day: a version published for it, then the experiment, and the injected errors from that minute.
+        let findings = |deploy_at: i64| {
+            vec![
+                change("shop-fn", deploy_at, "deployment"),
+                change("gameday-shop", 49, "experiment"),
+                error_logs("shop-fn", 50, "exception"),
+                metric("shop-api", "5XXError", 50, "levelShiftUp", None),
+            ]
+        };
+        let conclusion = conclude(&run(), &notebook(findings(38)));
+        assert_eq!(conclusion.status, Status::Healthy, "{:?}", conclusion.hypotheses);
+        assert!(conclusion.summary.contains("fault-injection experiment"), "{}", conclusion.summary);
+        // New code deployed after the experiment began is what the errors are about.
+        let deployed_after = conclude(&run(), &notebook(findings(50)));
+        assert_ne!(deployed_after.status, Status::Healthy);
+    }
+
+    #[test]
     fn a_setting_can_name_a_resource_that_does_not_exist() {
         let mut missing = error_logs("shop-fn", 51, "notFound");
         missing.excerpt = "ResourceNotFoundException: Requested resource not found: Table: shop-tabel not found".into();

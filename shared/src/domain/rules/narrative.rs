@@ -408,6 +408,26 @@ impl Healthy {
 /// what a runbook calls normal, a synthetic check failing on a third party's asset, or log noise.
 fn healthy_verdict(run: &RunContext, assessment: &Assessment) -> Option<Healthy> {
     let language = run.language;
+    if let Some(experiment) = &assessment.experiment {
+        return Some(Healthy {
+            summary: experiment_summary(run, assessment, experiment),
+            impact: within(language, assessment, "the experiment injected", "実験が注入した範囲内です"),
+            action: text(
+                language,
+                "Confirm with whoever started the experiment that it was planned and stays within its targets; stop it \
+                 (`aws fis stop-experiment`) if it reaches real users.",
+                "実験を開始した担当者に、計画どおりで対象の範囲内にとどまっていることを確認してください。\
+                 実ユーザーに影響が及ぶ場合は停止してください（`aws fis stop-experiment`）。",
+            ),
+            prevention: text(
+                language,
+                "Announce game days, give experiments stop conditions on the alarms they must not cross, and mute the \
+                 alarms an experiment is meant to trip while it runs.",
+                "ゲームデーを告知し、越えてはならないアラームを実験の停止条件に設定し、\
+                 実験が発報させる想定のアラームは実行中は抑止する。",
+            ),
+        });
+    }
     if let Some(blip) = &assessment.blip {
         return Some(Healthy {
             summary: healthy_summary(run, blip),
@@ -514,6 +534,26 @@ fn healthy_verdict(run: &RunContext, assessment: &Assessment) -> Option<Healthy>
         });
     }
     None
+}
+
+fn experiment_summary(run: &RunContext, assessment: &Assessment, experiment: &Finding) -> String {
+    let began = when(assessment.onset);
+    match run.language {
+        Language::En => format!(
+            "No fault in the system: the trouble began at {began}, just after a fault-injection experiment (AWS FIS) \
+             was started at {}: {}. It is what the experiment injected, and no later change explains it. {}",
+            when(experiment.time),
+            clip(&experiment.summary, 200),
+            trigger_clause(run)
+        ),
+        Language::Ja => format!(
+            "システムの障害ではありません: {began} に始まった事象は、{} に開始された障害注入実験（AWS FIS）の直後です: {}。\
+             実験が注入したもので、その後の変更では説明されません。{}",
+            when(experiment.time),
+            clip(&experiment.summary, 200),
+            trigger_clause(run)
+        ),
+    }
 }
 
 fn expected_summary(run: &RunContext, assessment: &Assessment, schedule: &str) -> String {
@@ -668,6 +708,7 @@ fn timeline(run: &RunContext, assessment: &Assessment) -> Vec<TimelineEntry> {
     if let Some(blip) = &assessment.blip {
         blip.iter().take(4).for_each(&mut add);
     }
+    assessment.experiment.iter().for_each(&mut add);
     if let Some(alarm) = &run.alarm {
         entries.push(TimelineEntry {
             time: alarm.state_time,
