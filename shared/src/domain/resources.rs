@@ -301,6 +301,16 @@ pub fn dimension_names(value: &str, name: &str) -> bool {
     }
 }
 
+/// Whether a metric's dimension (`key`, `value`) names the resource `name`, as `dimension_names` says, or as an
+/// Amazon MQ broker's instances are written in its `Broker` dimension: `NAME-1`, `NAME-2` (active and standby).
+pub fn metric_dimension_names(key: &str, value: &str, name: &str) -> bool {
+    let broker_instance = || {
+        let rest = value.get(name.len()..).filter(|_| value[..name.len()].eq_ignore_ascii_case(name));
+        key == "Broker" && rest.is_some_and(|rest| matches!(rest, "-1" | "-2"))
+    };
+    dimension_names(value, name) || broker_instance()
+}
+
 /// The resource a member is named after, as AWS names a cluster's members: a database cluster's instance
 /// (`orders-db-instance-1`, `orders-db-reader`) or a cache node (`carts-cache-002`) belongs to `orders-db` or
 /// `carts-cache`. None when the name is no member's.
@@ -333,7 +343,7 @@ fn contains_whole_word(haystack: &str, word: &str) -> bool {
 mod tests {
     #[test]
     fn dimension_values_name_resources_as_aws_writes_them() {
-        use super::dimension_names;
+        use super::{dimension_names, metric_dimension_names};
         assert!(dimension_names("orders-fn", "ORDERS-FN"));
         assert!(dimension_names("app/shop-alb/50dc6c495c0c9188", "shop-alb"));
         assert!(dimension_names("targetgroup/shop-tg/73e2d6bc24d8a067", "shop-tg"));
@@ -342,6 +352,9 @@ mod tests {
         assert!(!dimension_names("carts-cache-dlq", "carts-cache"));
         assert!(!dimension_names("carts-cache-v2", "carts-cache"));
         assert!(!dimension_names("orders-2", "orders"), "a short number is part of a name");
+        assert!(metric_dimension_names("Broker", "orders-broker-1", "orders-broker"), "a broker's instance");
+        assert!(!metric_dimension_names("Queue", "orders-2", "orders"));
+        assert!(!metric_dimension_names("Broker", "orders-broker-3", "orders-broker"));
         assert!(dimension_names("orders-db-instance-1", "orders-db"));
         assert!(dimension_names("orders-db-reader", "orders-db"));
         assert!(!dimension_names("orders-db-instance-x", "orders-db"));

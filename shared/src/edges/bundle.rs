@@ -22,7 +22,7 @@ use serde_json::Value;
 use self::jsonl::read_jsonl;
 use crate::config::json_type;
 use crate::contract::{MetricRef, Window};
-use crate::domain::resources::dimension_names;
+use crate::domain::resources::metric_dimension_names;
 use crate::error::{Fa2Error, Result};
 use crate::ports::{
     ChangeLog, ChangeQueryResult, KnowledgeBase, LogEvent, LogQuery, LogQueryResult, LogSearch, MetricFilter,
@@ -331,8 +331,8 @@ impl MetricSource for BundleTelemetry {
                 && (filter.dimension_values.is_empty()
                     || series
                         .dimensions
-                        .values()
-                        .any(|v| filter.dimension_values.iter().any(|w| dimension_names(v, w))))
+                        .iter()
+                        .any(|(k, v)| filter.dimension_values.iter().any(|w| metric_dimension_names(k, v, w))))
         };
         // ListMetrics names a metric once, whatever statistics were recorded for it.
         let mut seen = BTreeSet::new();

@@ -402,6 +402,15 @@ fn count(finding: &Finding, key: &str) -> f64 {
     finding.attr(key).parse().unwrap_or(0.0)
 }
 
+/// A percentage that rose to its top and stays there (a broker's store 100% used): whatever it measures, full.
+fn filled_up(finding: &Finding) -> bool {
+    const FULL: f64 = 99.0;
+    finding.kind == FindingKind::MetricAnomaly
+        && finding.attr(attr::METRIC_NAME).to_ascii_lowercase().contains("percent")
+        && finding.attr(attr::NEW_LEVEL).parse::<f64>().is_ok_and(|level| level >= FULL)
+        && finding.attr(attr::ENDED_AT).is_empty()
+}
+
 /// Error, throttle, latency and saturation metrics rising, or health/capacity metrics falling, are bad.
 fn metric_is_bad(finding: &Finding) -> bool {
     let name = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
@@ -449,7 +458,8 @@ fn metric_is_bad(finding: &Finding) -> bool {
         "lag",
     ];
     const BAD_DOWN: [&str; 6] = ["free", "healthy", "available", "success", "succeeded", "hitrate"];
-    (up && (BAD_UP.iter().any(|k| name.contains(k)) || is_connection_gauge(&name)) && !name.contains("4xx"))
+    (up && (BAD_UP.iter().any(|k| name.contains(k)) || is_connection_gauge(&name) || filled_up(finding))
+        && !name.contains("4xx"))
         || (down
             && (BAD_DOWN.iter().any(|k| name.contains(k)) || is_burst_credit(&name))
             && !name.contains("unhealthy"))
@@ -1318,7 +1328,8 @@ fn yield_to_what_ran_out_first(candidates: &mut [Candidate], topology: &Topology
             f.kind == FindingKind::MetricAnomaly
                 && f.score >= STRONG
                 && (metric.contains("eviction")
-                    || (metric.contains("memory") || metric.contains("disk")) && peak >= FULL_PERCENT)
+                    || (metric.contains("memory") || metric.contains("disk")) && peak >= FULL_PERCENT
+                    || filled_up(f))
         };
         let worn_out = c.cause.is_none() && c.category == Category::ResourceExhaustion;
         if worn_out { c.support.iter().filter(full).filter_map(|f| f.time).min() } else { None }
@@ -1424,7 +1435,8 @@ fn symptom_category(finding: &Finding) -> Category {
         _ if is_limit_metric(&metric) => Category::CapacityLimit,
         // A replica or consumer falling behind is worn out by the work it is given.
         _ if ["memory", "cpu", "disk", "free", "eviction", "lag"].iter().any(|k| metric.contains(k))
-            || is_burst_credit(&metric) =>
+            || is_burst_credit(&metric)
+            || filled_up(finding) =>
         {
             Category::ResourceExhaustion
         }

@@ -786,6 +786,23 @@ mod tests {
     }
 
     #[test]
+    fn a_store_pinned_at_its_top_before_a_deploys_errors_ran_out_first() {
+        // A message broker's store fills up; the function that publishes to it fails minutes later, after a deploy
+        // that had been serving fine.
+        let mut run = run();
+        run.architecture.push_str(" shop-fn publishes orders to the broker orders-broker.");
+        let mut full = metric("orders-broker-1", "StorePercentUsage", 45, "levelShiftUp", None);
+        full.attrs.insert(attr::NEW_LEVEL.into(), "100".into());
+        full.attrs.insert(attr::PEAK.into(), "100".into());
+        full.score = 0.6;
+        let findings = vec![change("shop-fn", 30, "deployment"), full, error_logs("shop-fn", 47, "exception")];
+        let conclusion = conclude(&run, &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert!(top.component.starts_with("orders-broker"), "{top:?}");
+        assert_eq!(top.category, Category::ResourceExhaustion);
+    }
+
+    #[test]
     fn a_setting_can_name_a_resource_that_does_not_exist() {
         let mut missing = error_logs("shop-fn", 51, "notFound");
         missing.excerpt = "ResourceNotFoundException: Requested resource not found: Table: shop-tabel not found".into();

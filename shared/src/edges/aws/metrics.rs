@@ -17,13 +17,13 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::sdk_error;
 use crate::contract::{MetricRef, Window};
-use crate::domain::resources::dimension_names;
+use crate::domain::resources::metric_dimension_names;
 use crate::error::Result;
 use crate::ports::{MetricFilter, MetricSeries, MetricSource};
 
 /// Namespaces searched when discovery names none: the AWS services a serverless or container workload is usually
 /// built from. A custom namespace is only searched when the caller names it.
-pub const DISCOVERY_NAMESPACES: [&str; 18] = [
+pub const DISCOVERY_NAMESPACES: [&str; 19] = [
     "AWS/Lambda",
     "AWS/ApiGateway",
     "AWS/DynamoDB",
@@ -40,6 +40,7 @@ pub const DISCOVERY_NAMESPACES: [&str; 18] = [
     "AWS/EC2",
     "AWS/RDS",
     "AWS/ElastiCache",
+    "AWS/AmazonMQ",
     "AWS/AppSync",
     "AWS/CloudFront",
 ];
@@ -348,14 +349,14 @@ pub fn default_period(window: Window, now: DateTime<Utc>) -> u32 {
         .unwrap_or(PERIOD_LADDER[PERIOD_LADDER.len() - 1])
 }
 
-/// Any dimension's value equals one of the wanted values, ignoring case; no wanted values matches every metric.
+/// Any dimension names one of the wanted resources (`metric_dimension_names`); no wanted values matches every metric.
 fn has_wanted_dimension(metric: &Metric, wanted_values: &[String]) -> bool {
     wanted_values.is_empty()
         || metric
             .dimensions()
             .iter()
-            .filter_map(Dimension::value)
-            .any(|value| wanted_values.iter().any(|wanted| dimension_names(value, wanted)))
+            .filter_map(|dimension| dimension.name().zip(dimension.value()))
+            .any(|(key, value)| wanted_values.iter().any(|wanted| metric_dimension_names(key, value, wanted)))
 }
 
 fn metric_ref(metric: &Metric, listed_namespace: &str) -> Option<MetricRef> {
