@@ -451,6 +451,8 @@ const DEPLOYMENT_EVENTS: [&str; 14] = [
     "CreateContainerServiceDeployment", "UpdateEnvironment", "PublishFunction", "UpdateStackSet",
     "UpdateStackInstances",
 ];
+/// Words that name a database schema migration (a task, build or job that runs one).
+const SCHEMA_MIGRATION_WORDS: [&str; 5] = ["migrat", "flyway", "liquibase", "alembic", "schema"];
 /// Calls that prepare a deployment without (necessarily) shifting traffic.
 #[rustfmt::skip]
 const STAGING_EVENTS: [&str; 8] = [
@@ -561,6 +563,18 @@ impl Call<'_> {
             || self.patches("deploymentId")
         {
             return Some((ChangeKind::Deployment, 1.0));
+        }
+        // A job run that migrates a database's schema (an ECS task, a build, a function named for it) deploys the
+        // schema: tables rewritten, columns renamed, locks held while it runs.
+        let run = matches!(self.name, "RunTask" | "StartBuild" | "StartJobRun" | "Invoke");
+        let migrates = |value: &Value| {
+            value.as_str().is_some_and(|text| {
+                let text = text.to_ascii_lowercase();
+                SCHEMA_MIGRATION_WORDS.iter().any(|word| text.contains(word))
+            })
+        };
+        if run && self.request.iter().any(|(_, value)| migrates(value)) {
+            return Some((ChangeKind::Deployment, 0.9));
         }
         // Images deleted from a repository, by hand or by a lifecycle policy expiring them, are gone for the next
         // task that pulls them: the deployed artifact changed.
@@ -1399,6 +1413,19 @@ mod tests {
         let digest = check(&[event(40, "sqs", "StartMessageMoveTask", "priya", request)], &[]);
         assert_eq!(digest.findings[0].component, "InvoiceJobsDlq");
         assert_eq!(digest.findings[0].attr(attr::CHANGE_KIND), "load");
+    }
+
+    #[test]
+    fn a_task_run_that_migrates_a_schema_is_a_deployment_and_other_runs_are_not() {
+        let migrate = json!({"cluster": "apps", "taskDefinition": "ordersDbMigrate:80", "count": 1});
+        let report = json!({"cluster": "apps", "taskDefinition": "nightly-report:12", "count": 1});
+        let digest =
+            check(&[event(40, "ecs", "RunTask", "ci", migrate), event(41, "ecs", "RunTask", "ci", report)], &[]);
+        let kind_of = |target: &str| {
+            digest.findings.iter().find(|f| f.component.starts_with(target)).map(|f| f.attr(attr::CHANGE_KIND))
+        };
+        assert_eq!(kind_of("ordersDbMigrate"), Some("deployment"));
+        assert_ne!(kind_of("nightly-report"), Some("deployment"));
     }
 
     #[test]

@@ -862,6 +862,12 @@ fn calls_outside(finding: &Finding) -> bool {
     remotes_in(finding).iter().any(|host| !host.ends_with("amazonaws.com"))
 }
 
+/// A job run the audit counts as a deployment: one that migrates a database's schema (an ECS task, a build).
+fn runs_a_migration(change: &Finding) -> bool {
+    change.attr(attr::CHANGE_KIND) == "deployment"
+        && matches!(change.attr(attr::EVENT_NAME), "RunTask" | "StartBuild" | "StartJobRun" | "Invoke")
+}
+
 /// A resource known by a generated id (a KMS key's UUID, `sg-0a1b2c3d4e5f`), which symptoms rarely name: such a
 /// change is tied to the symptoms it promptly precedes.
 fn named_by_id(component: &str) -> bool {
@@ -1031,6 +1037,9 @@ fn change_candidates(
         // neighbouring resource, or named in the symptom's text) or, for a change to the network path whose target
         // is an id, by following it within minutes.
         let surged_at = surge_after(change, findings);
+        // A schema migration run deploys to the database it migrates, which the run's request rarely names: the
+        // database's trouble and its callers' failures on it, right after the run, are the migration's.
+        let migration = runs_a_migration(change);
         let crowds_out = |s: &Finding| crowded_out(change, surged_at, s);
         let named = |s: &Finding| {
             topology.distance(&change.component, &s.component) <= 1
@@ -1055,7 +1064,7 @@ fn change_candidates(
                 consistent(change, s.attr(attr::ERROR_CLASS), s)
                     || (named_by_id(&change.component) && is_log(s) && mentions(s, change))
             })
-            .filter(|s| named(s) || ((on_network(change) || named_by_id(&change.component)) && prompt(s)))
+            .filter(|s| named(s) || ((on_network(change) || named_by_id(&change.component) || migration) && prompt(s)))
             // An error that names the remote it failed on is explained by a setting only if it names that setting
             // (or the very limit the setting sets) too, and by new code only if it is not the remote failing
             // (refused, reset, timed out).
@@ -1084,12 +1093,15 @@ fn change_candidates(
                     || crowds_out(s)
             })
             .filter(|s| {
-                kind != "deployment" || !remote_failing(s, symptoms, topology) || points_at(change, s, topology)
+                kind != "deployment"
+                    || migration
+                    || !remote_failing(s, symptoms, topology)
+                    || points_at(change, s, topology)
             })
             // Traces say where a server-side failure began: failures a service passed up from its calls are not its
             // code's, and a remote that failed its callers is not explained by new code in a caller.
             .filter(|s| match s.attr(attr::FAULT_ORIGIN) {
-                "below" => kind != "deployment",
+                "below" => kind != "deployment" || migration,
                 "remote" => {
                     kind != "deployment"
                         || topology.distance(&change.component, &s.component) == 0
@@ -1101,6 +1113,7 @@ fn change_candidates(
             // it. A deployed configuration (a flag profile) logs nothing; its consumers' errors are its effects.
             .filter(|s| {
                 kind != "deployment"
+                    || migration
                     || !is_log(s)
                     || !logs_itself
                     || topology.distance(&change.component, &s.component) == 0

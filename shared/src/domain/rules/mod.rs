@@ -803,6 +803,16 @@ mod tests {
     }
 
     #[test]
+    fn callers_timing_out_on_the_database_right_after_a_schema_migration_ran_are_the_migrations_doing() {
+        let mut timeouts = error_logs("shop-fn", 52, "timeout");
+        timeouts.excerpt = "Lock wait timeout exceeded; try restarting transaction (table shop-table)".into();
+        let findings = vec![call("flyway-runner", 50, "deployment", "RunTask"), timeouts];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("flyway-runner", Category::Deployment), "{top:?}");
+    }
+
+    #[test]
     fn a_setting_can_name_a_resource_that_does_not_exist() {
         let mut missing = error_logs("shop-fn", 51, "notFound");
         missing.excerpt = "ResourceNotFoundException: Requested resource not found: Table: shop-tabel not found".into();
