@@ -561,12 +561,15 @@ fn logged_on(symptom: &Finding, change: &Finding) -> bool {
 
 /// A call to a remote that failed because the remote did not serve (refused, reset, timed out, unavailable) or its
 /// name did not resolve, as the symptom or its siblings of the same class on the same resource say (a request log
-/// line rarely names the remote).
+/// line rarely names the remote). A resource timing out as its callers' remote (a function whose start-up timed
+/// out, at the far end of its API's trace edge) is no remote failing it.
 fn remote_failing(symptom: &Finding, symptoms: &[&Finding], topology: &Topology) -> bool {
     let class = symptom.attr(attr::ERROR_CLASS);
     matches!(class, "connection" | "timeout" | "unavailable" | "dns")
         && symptoms.iter().any(|s| {
-            s.component == symptom.component && s.attr(attr::ERROR_CLASS) == class && remote_of(s, topology).is_some()
+            s.component == symptom.component
+                && s.attr(attr::ERROR_CLASS) == class
+                && remote_of(s, topology).is_some_and(|remote| !same_resource(&remote, &symptom.component))
         })
 }
 

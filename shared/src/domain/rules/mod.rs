@@ -813,6 +813,24 @@ mod tests {
     }
 
     #[test]
+    fn a_function_timing_out_at_start_after_its_deploy_is_the_deploy_not_a_remote_failing() {
+        // New code too heavy to start: the function's own start-up times out, and its API's calls to it time out.
+        let edge = [
+            (attr::ERROR_CLASS, "timeout"),
+            (attr::EDGE, "shop-api -> Lambda:shop-fn"),
+            (attr::FAULT_ORIGIN, "remote"),
+        ];
+        let findings = vec![
+            change("shop-fn", 48, "deployment"),
+            error_logs("shop-fn", 50, "timeout"),
+            finding(EvidenceSource::Traces, FindingKind::TraceAnomaly, "shop-fn", 50, 0.9, &edge),
+        ];
+        let conclusion = conclude(&run(), &notebook(findings));
+        let top = &conclusion.hypotheses[0];
+        assert_eq!((top.component.as_str(), top.category), ("shop-fn", Category::Deployment), "{top:?}");
+    }
+
+    #[test]
     fn a_setting_can_name_a_resource_that_does_not_exist() {
         let mut missing = error_logs("shop-fn", 51, "notFound");
         missing.excerpt = "ResourceNotFoundException: Requested resource not found: Table: shop-tabel not found".into();
