@@ -402,11 +402,15 @@ fn count(finding: &Finding, key: &str) -> f64 {
     finding.attr(key).parse().unwrap_or(0.0)
 }
 
-/// A percentage that rose to its top and stays there (a broker's store 100% used): whatever it measures, full.
+/// A percentage of use that rose to its top and stays there (a broker's store 100% used): full, whatever it
+/// measures. A percentage of good outcomes (successes, availability, hits, idle time) at the top is no harm.
 fn filled_up(finding: &Finding) -> bool {
     const FULL: f64 = 99.0;
+    const GOOD: [&str; 5] = ["success", "availab", "hit", "idle", "free"];
+    let metric = finding.attr(attr::METRIC_NAME).to_ascii_lowercase();
     finding.kind == FindingKind::MetricAnomaly
-        && finding.attr(attr::METRIC_NAME).to_ascii_lowercase().contains("percent")
+        && metric.contains("percent")
+        && !GOOD.iter().any(|word| metric.contains(word))
         && finding.attr(attr::NEW_LEVEL).parse::<f64>().is_ok_and(|level| level >= FULL)
         && finding.attr(attr::ENDED_AT).is_empty()
 }

@@ -795,11 +795,16 @@ mod tests {
         full.attrs.insert(attr::NEW_LEVEL.into(), "100".into());
         full.attrs.insert(attr::PEAK.into(), "100".into());
         full.score = 0.6;
+        let mut recovered = full.clone();
+        recovered.attrs.insert(attr::METRIC_NAME.into(), "SuccessPercent".into());
         let findings = vec![change("shop-fn", 30, "deployment"), full, error_logs("shop-fn", 47, "exception")];
         let conclusion = conclude(&run, &notebook(findings));
         let top = &conclusion.hypotheses[0];
         assert!(top.component.starts_with("orders-broker"), "{top:?}");
         assert_eq!(top.category, Category::ResourceExhaustion);
+        // Successes back at 100% are no store filling up.
+        let findings = vec![change("shop-fn", 30, "deployment"), recovered, error_logs("shop-fn", 47, "exception")];
+        assert_eq!(conclude(&run, &notebook(findings)).hypotheses[0].component, "shop-fn");
     }
 
     #[test]
