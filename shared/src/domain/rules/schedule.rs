@@ -1,6 +1,6 @@
 //! Activities the team documents: a backup window "daily at 00:58 UTC", a job on `cron(0 2 ? * THU *)`, a load test
-//! announced for "2025-02-05, 10:47 UTC". An alarm whose trouble starts just as one of them starts may be that
-//! activity doing what it does.
+//! announced for "2025-02-05, 10:47 UTC". An alarm whose trouble starts just as one of them starts, or within the
+//! whole of a window announced for a date ("2026-09-24, 08:00-18:00 UTC"), may be that activity doing what it does.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 
@@ -22,12 +22,14 @@ pub fn documented_start(texts: &[&str], time: DateTime<Utc>) -> Option<String> {
         .map(|sentence| sentence.trim().to_string())
 }
 
-/// A documented start: a time of day, on some weekdays (all when empty), or on one announced date.
+/// A documented start: a time of day, on some weekdays (all when empty), or on one announced date; an announced
+/// window may say when it ends too.
 #[derive(Debug, PartialEq)]
 struct Start {
     at: NaiveTime,
     weekdays: Vec<Weekday>,
     date: Option<NaiveDate>,
+    until: Option<NaiveTime>,
 }
 
 impl Start {
@@ -40,8 +42,13 @@ impl Start {
                 return false;
             };
             let lead = time - start;
+            // An announced window lasts until it says it ends (past midnight when it ends earlier in the day).
+            let lasts = self.until.map_or(Duration::minutes(RAMP_MINUTES), |until| {
+                let span = until - self.at;
+                if span < Duration::zero() { span + Duration::days(1) } else { span }
+            });
             lead >= Duration::minutes(-EARLY_MINUTES)
-                && lead <= Duration::minutes(RAMP_MINUTES)
+                && lead <= lasts.max(Duration::minutes(RAMP_MINUTES))
                 && (self.weekdays.is_empty() || self.weekdays.contains(&start.weekday()))
                 && self.date.is_none_or(|date| start.date_naive() == date)
         })
@@ -61,7 +68,17 @@ fn starts_in(sentence: &str) -> Vec<Start> {
     let dates: Vec<Option<NaiveDate>> =
         if recurring { vec![None] } else { dates_in(sentence).into_iter().map(Some).collect() };
     for date in dates {
-        starts.extend(times_of_day(sentence).into_iter().map(|at| Start { at, weekdays: Vec::new(), date }));
+        starts.extend(times_of_day(sentence).into_iter().map(|at| Start {
+            at,
+            weekdays: Vec::new(),
+            date,
+            until: None,
+        }));
+        // A window announced for a date ("2026-09-24, 08:00-18:00 UTC") covers all of it.
+        if date.is_some() {
+            let windows = windows_of_day(sentence).into_iter();
+            starts.extend(windows.map(|(at, until)| Start { at, weekdays: Vec::new(), date, until: Some(until) }));
+        }
     }
     starts
 }
@@ -86,7 +103,12 @@ fn cron(text: &str) -> Option<Vec<Start>> {
             .iter()
             .flat_map(|&h| minutes.iter().map(move |&m| (h, m)))
             .filter_map(|(h, m)| {
-                NaiveTime::from_hms_opt(h, m, 0).map(|at| Start { at, weekdays: weekdays.clone(), date: None })
+                NaiveTime::from_hms_opt(h, m, 0).map(|at| Start {
+                    at,
+                    weekdays: weekdays.clone(),
+                    date: None,
+                    until: None,
+                })
             })
             .collect(),
     )
@@ -131,6 +153,31 @@ fn weekdays(field: &str) -> Option<Vec<Weekday>> {
     Some(out)
 }
 
+/// The spans of the day a text gives as two `HH:MM` times joined by a dash or "to" (`08:00-18:00`, `10:47–11:48`).
+fn windows_of_day(text: &str) -> Vec<(NaiveTime, NaiveTime)> {
+    let times = times_of_day(text);
+    let mut positions = Vec::new();
+    let mut from = 0;
+    for time in &times {
+        let written = time.format("%H:%M").to_string();
+        let short = written.trim_start_matches('0').to_string();
+        let found =
+            [written, short].iter().filter_map(|w| text[from..].find(w.as_str()).map(|i| (from + i, w.len()))).min();
+        let Some((start, len)) = found else { return Vec::new() };
+        positions.push((start, start + len));
+        from = start + len;
+    }
+    times
+        .windows(2)
+        .zip(positions.windows(2))
+        .filter(|(_, at)| {
+            let between = text[at[0].1..at[1].0].trim();
+            matches!(between, "-" | "–" | "—") || between.eq_ignore_ascii_case("to")
+        })
+        .map(|(pair, _)| (pair[0], pair[1]))
+        .collect()
+}
+
 /// The `HH:MM` times of day a text gives.
 fn times_of_day(text: &str) -> Vec<NaiveTime> {
     text.split(|c: char| !(c.is_ascii_digit() || c == ':'))
@@ -159,6 +206,11 @@ mod tests {
         assert_eq!(found.as_deref(), Some("**When:** 2025-02-05, 10:47–11:48 UTC (announced in #eng)"));
         assert_eq!(documented_start(&[plan], at("2025-02-06T10:52:00Z")), None, "another day");
         assert_eq!(documented_start(&["Deployed 10:47 UTC by the team"], at("2025-02-05T10:52:00Z")), None);
+        // The whole window it announces, not just its first minutes.
+        let test = "Northgate will run the penetration test on **2026-09-24, 08:00-18:00 UTC**.";
+        assert!(documented_start(&[test], at("2026-09-24T14:16:00Z")).is_some());
+        assert_eq!(documented_start(&[test], at("2026-09-24T18:40:00Z")), None, "after it ended");
+        assert!(documented_start(&[plan], at("2025-02-05T11:40:00Z")).is_some());
     }
 
     #[test]
