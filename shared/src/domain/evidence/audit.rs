@@ -451,6 +451,9 @@ const DEPLOYMENT_EVENTS: [&str; 14] = [
     "CreateContainerServiceDeployment", "UpdateEnvironment", "PublishFunction", "UpdateStackSet",
     "UpdateStackInstances",
 ];
+/// Calls that run a one-off job (an ECS task, a build, a Glue job, a function): a deployment when the job migrates
+/// a database's schema.
+pub const JOB_RUN_EVENTS: [&str; 4] = ["RunTask", "StartBuild", "StartJobRun", "Invoke"];
 /// Words that name a database schema migration (a task, build or job that runs one).
 const SCHEMA_MIGRATION_WORDS: [&str; 5] = ["migrat", "flyway", "liquibase", "alembic", "schema"];
 /// Calls that prepare a deployment without (necessarily) shifting traffic.
@@ -566,7 +569,7 @@ impl Call<'_> {
         }
         // A job run that migrates a database's schema (an ECS task, a build, a function named for it) deploys the
         // schema: tables rewritten, columns renamed, locks held while it runs.
-        let run = matches!(self.name, "RunTask" | "StartBuild" | "StartJobRun" | "Invoke");
+        let run = JOB_RUN_EVENTS.contains(&self.name);
         let migrates = |value: &Value| {
             value.as_str().is_some_and(|text| {
                 let text = text.to_ascii_lowercase();

@@ -33,6 +33,7 @@ use super::topology::Topology;
 use super::{normalcy, schedule};
 use crate::contract::{Category, EvidenceSource, Finding, FindingKind, RunContext};
 use crate::domain::evidence::attr;
+use crate::domain::evidence::audit::JOB_RUN_EVENTS;
 use crate::domain::evidence::terms::{name_tokens, split_words, stem};
 use crate::domain::resources::{component_of_log_group, hostnames_in_text, member_group, same_resource};
 
@@ -118,7 +119,8 @@ pub fn assess(run: &RunContext, findings: &[&Finding]) -> Assessment {
     let mut topology = Topology::from_architecture(&run.architecture);
     for finding in findings {
         topology.intern(&finding.component);
-        if let Some(id) = Some(finding.attr(attr::RESOURCE_ID)).filter(|id| !id.is_empty()) {
+        let id = finding.attr(attr::RESOURCE_ID);
+        if !id.is_empty() {
             topology.alias(&finding.component, id);
         }
         remotes_in(finding).iter().for_each(|h| topology.add_host(h));
@@ -871,8 +873,7 @@ fn calls_outside(finding: &Finding) -> bool {
 
 /// A job run the audit counts as a deployment: one that migrates a database's schema (an ECS task, a build).
 fn runs_a_migration(change: &Finding) -> bool {
-    change.attr(attr::CHANGE_KIND) == "deployment"
-        && matches!(change.attr(attr::EVENT_NAME), "RunTask" | "StartBuild" | "StartJobRun" | "Invoke")
+    change.attr(attr::CHANGE_KIND) == "deployment" && JOB_RUN_EVENTS.contains(&change.attr(attr::EVENT_NAME))
 }
 
 /// A resource known by a generated id (a KMS key's UUID, `sg-0a1b2c3d4e5f`), which symptoms rarely name: such a

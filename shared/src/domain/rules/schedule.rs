@@ -2,6 +2,8 @@
 //! announced for "2025-02-05, 10:47 UTC". An alarm whose trouble starts just as one of them starts, or within the
 //! whole of a window announced for a date ("2026-09-24, 08:00-18:00 UTC"), may be that activity doing what it does.
 
+use std::ops::Range;
+
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 
 /// How long after a documented start its activity may still be ramping up when the trouble starts.
@@ -68,7 +70,7 @@ fn starts_in(sentence: &str) -> Vec<Start> {
     let dates: Vec<Option<NaiveDate>> =
         if recurring { vec![None] } else { dates_in(sentence).into_iter().map(Some).collect() };
     for date in dates {
-        starts.extend(times_of_day(sentence).into_iter().map(|at| Start {
+        starts.extend(times_of_day(sentence).into_iter().map(|(at, _)| Start {
             at,
             weekdays: Vec::new(),
             date,
@@ -155,40 +157,39 @@ fn weekdays(field: &str) -> Option<Vec<Weekday>> {
 
 /// The spans of the day a text gives as two `HH:MM` times joined by a dash or "to" (`08:00-18:00`, `10:47–11:48`).
 fn windows_of_day(text: &str) -> Vec<(NaiveTime, NaiveTime)> {
-    let times = times_of_day(text);
-    let mut positions = Vec::new();
-    let mut from = 0;
-    for time in &times {
-        let written = time.format("%H:%M").to_string();
-        let short = written.trim_start_matches('0').to_string();
-        let found =
-            [written, short].iter().filter_map(|w| text[from..].find(w.as_str()).map(|i| (from + i, w.len()))).min();
-        let Some((start, len)) = found else { return Vec::new() };
-        positions.push((start, start + len));
-        from = start + len;
-    }
-    times
+    times_of_day(text)
         .windows(2)
-        .zip(positions.windows(2))
-        .filter(|(_, at)| {
-            let between = text[at[0].1..at[1].0].trim();
+        .filter(|pair| {
+            let between = text[pair[0].1.end..pair[1].1.start].trim();
             matches!(between, "-" | "–" | "—") || between.eq_ignore_ascii_case("to")
         })
-        .map(|(pair, _)| (pair[0], pair[1]))
+        .map(|pair| (pair[0].0, pair[1].0))
         .collect()
 }
 
-/// The `HH:MM` times of day a text gives.
-fn times_of_day(text: &str) -> Vec<NaiveTime> {
-    text.split(|c: char| !(c.is_ascii_digit() || c == ':'))
-        .filter_map(|token| {
-            let (hours, minutes) = token.split_once(':')?;
-            if minutes.len() != 2 || hours.is_empty() || hours.len() > 2 {
-                return None;
+/// The `HH:MM` times of day a text gives, each with where it is written.
+fn times_of_day(text: &str) -> Vec<(NaiveTime, Range<usize>)> {
+    let time = |token: &str| {
+        let (hours, minutes) = token.split_once(':')?;
+        if minutes.len() != 2 || hours.is_empty() || hours.len() > 2 {
+            return None;
+        }
+        NaiveTime::from_hms_opt(hours.parse().ok()?, minutes.parse().ok()?, 0)
+    };
+    let mut times = Vec::new();
+    let mut token_start = None;
+    // A space past the end closes the last token.
+    for (at, c) in text.char_indices().chain([(text.len(), ' ')]) {
+        match (c.is_ascii_digit() || c == ':', token_start) {
+            (true, None) => token_start = Some(at),
+            (false, Some(start)) => {
+                times.extend(time(&text[start..at]).map(|t| (t, start..at)));
+                token_start = None;
             }
-            NaiveTime::from_hms_opt(hours.parse().ok()?, minutes.parse().ok()?, 0)
-        })
-        .collect()
+            _ => {}
+        }
+    }
+    times
 }
 
 #[cfg(test)]
